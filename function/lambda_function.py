@@ -1,0 +1,519 @@
+"""Read one Secrets Manager secret and report how long it took.
+
+Two ways to fetch, chosen per invocation by event["mode"]:
+
+* "extension" (default): ask the AWS Parameters and Secrets Lambda
+  Extension, a layer that runs a caching HTTP server inside this execution
+  environment.
+* "direct": call Secrets Manager GetSecretValue over HTTPS, signed with
+  SigV4, so the two paths can be compared (cache vs no cache).
+
+Only the standard library is used, so the deployment package is this file.
+Secret values are masked unless event["reveal"] is true, and they never
+appear in logs or error messages.
+"""
+
+import datetime
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+
+MASK = "********"  # fixed width, so the mask leaks nothing about length
+
+# AWS documents "localhost". Here /etc/hosts maps it to 127.0.0.1 and
+# lookup is fast; and should a resolver return ::1 first, a refused
+# connection on loopback fails at once and the next address is tried, so
+# no delay is added.
+EXTENSION_HOST = "localhost"
+DEFAULT_EXTENSION_PORT = 2773
+TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
+
+REQUEST_TIMEOUT_S = 2.0
+# Pauses between attempts while the extension starts: at most 5 attempts
+# and 0.75 s of sleeping, well inside a short Lambda timeout.
+RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4)
+NOT_READY_TEXT = "not ready"
+
+ERROR_SNIPPET_CHARS = 200
+
+SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
+GET_SECRET_VALUE_TARGET = "secretsmanager.GetSecretValue"
+AMZ_JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
+
+# True until the first invocation in this execution environment has started.
+_cold_start = True
+
+# The extension is local: never send its requests (or the token) via a
+# proxy.
+_local_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({})
+)
+
+
+class FetchError(Exception):
+    """An expected failure, turned into the structured error response."""
+
+    def __init__(self, code, message, status=None):
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+class Attempts:
+    """Counts HTTP attempts, so failures can report them too."""
+
+    def __init__(self):
+        self.count = 0
+
+
+# ---------------------------------------------------------------- handler
+
+
+def lambda_handler(event, context):
+    cold_start = _take_cold_start_flag()
+    event = event if isinstance(event, dict) else {}
+    mode = str(event.get("mode") or "extension")[:40]
+    reveal = event.get("reveal") is True  # only a real boolean true reveals
+
+    attempts = Attempts()
+    started = time.perf_counter()
+    try:
+        body = _fetch(mode, os.environ, attempts)
+        outcome = {"secret": describe_secret(body, reveal)}
+    except FetchError as err:
+        outcome = {
+            "error": {
+                "code": err.code,
+                "status": err.status,
+                "message": err.message,
+            }
+        }
+    fetch_ms = round((time.perf_counter() - started) * 1000, 3)
+
+    result = {
+        "ok": "secret" in outcome,
+        "mode": mode,
+        "cold_start": cold_start,
+        "fetch_ms": fetch_ms,
+        "attempts": attempts.count,
+        **outcome,
+    }
+    print(_log_line(result), flush=True)
+    return result
+
+
+def _take_cold_start_flag():
+    global _cold_start
+    was_cold, _cold_start = _cold_start, False
+    return was_cold
+
+
+def _fetch(mode, env, attempts):
+    secret_id = env.get("SECRET_ID", "").strip()
+    if not secret_id:
+        raise FetchError(
+            "not_configured",
+            "SECRET_ID is not set; set it on the function to the secret's "
+            "name or ARN.",
+        )
+    if mode == "extension":
+        return fetch_via_extension(secret_id, env, attempts)
+    if mode == "direct":
+        return fetch_direct(secret_id, env, attempts)
+    raise FetchError(
+        "not_configured",
+        f"Event mode {mode!r} is not supported; "
+        "use \"extension\" or \"direct\".",
+    )
+
+
+def _log_line(result):
+    # Status only: no keys, no values, no error bodies; one line, always.
+    parts = [
+        f"mode={'_'.join(result['mode'].split())}",
+        f"ok={'true' if result['ok'] else 'false'}",
+        f"cold_start={'true' if result['cold_start'] else 'false'}",
+        f"fetch_ms={result['fetch_ms']:.3f}",
+        f"attempts={result['attempts']}",
+    ]
+    if not result["ok"]:
+        parts.append(f"error={result['error']['code']}")
+        if result["error"]["status"] is not None:
+            parts.append(f"status={result['error']['status']}")
+    return "secretslab: " + " ".join(parts)
+
+
+# ------------------------------------------------------- extension mode
+
+
+# tour:start
+def extension_url(secret_id, port):
+    # safe="" so "/" and ":" in names and ARNs are percent-encoded too.
+    query = urllib.parse.quote(secret_id, safe="")
+    return (
+        f"http://{EXTENSION_HOST}:{port}"
+        f"/secretsmanager/get?secretId={query}"
+    )
+
+
+def extension_port(env):
+    raw = env.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "").strip()
+    if not raw:
+        return DEFAULT_EXTENSION_PORT
+    if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 65535:
+        return int(raw)
+    raise FetchError(
+        "not_configured",
+        f"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is {raw[:20]!r}, which is "
+        "not a port number from 1 to 65535.",
+    )
+
+
+def fetch_via_extension(secret_id, env, attempts):
+    port = extension_port(env)
+    request = urllib.request.Request(
+        extension_url(secret_id, port),
+        headers={TOKEN_HEADER: env.get("AWS_SESSION_TOKEN", "")},
+    )
+    for delay in (*RETRY_DELAYS_S, None):
+        attempts.count += 1
+        try:
+            status, payload = _send(_local_opener, request)
+        except (ConnectionRefusedError, ConnectionResetError):
+            status, payload = None, ""  # nobody listening (yet)
+        except TimeoutError:
+            raise FetchError(
+                "extension_unreachable",
+                f"The extension on localhost port {port} did not answer "
+                f"within {REQUEST_TIMEOUT_S:g} s; check the layer and the "
+                "function's logs.",
+            ) from None
+        except (OSError, http.client.HTTPException) as err:
+            raise FetchError(
+                "extension_unreachable",
+                "Could not talk to the extension on localhost port "
+                f"{port} ({type(err).__name__}); check that the extension "
+                "layer is attached.",
+            ) from None
+        if status == 200:
+            return _parse_secret_body(payload, "The extension")
+        if delay is None or not _extension_starting(status, payload):
+            break
+        time.sleep(delay)
+    raise _extension_failure(status, payload, port, attempts.count)
+# tour:end
+
+
+def _extension_starting(status, payload):
+    # The extension registers with Lambda asynchronously, so early in a
+    # cold start it may not listen yet, or may answer 400 "not ready to
+    # serve".
+    return status is None or (
+        status == 400 and NOT_READY_TEXT in payload.lower()
+    )
+
+
+def _extension_failure(status, payload, port, attempt_count):
+    if status is None:
+        return FetchError(
+            "extension_unreachable",
+            f"Nothing answered on localhost port {port} after "
+            f"{attempt_count} attempts; the Parameters and Secrets "
+            "extension layer may be missing or not started.",
+        )
+    if status == 403:
+        return FetchError(
+            "bad_token",
+            "The extension rejected the request token (HTTP 403); check "
+            f"that the {TOKEN_HEADER} header carries the function's "
+            "AWS_SESSION_TOKEN.",
+            status,
+        )
+    if _extension_starting(status, payload):
+        return FetchError(
+            "extension_error",
+            "The extension was still not ready to serve after "
+            f"{attempt_count} attempts (HTTP 400); invoke again, and check "
+            "its start-up in the function's logs.",
+            status,
+        )
+    return FetchError(
+        "extension_error",
+        f"The extension answered HTTP {status} "
+        f"({error_snippet(payload)}); check the secret name and that the "
+        "role allows secretsmanager:GetSecretValue.",
+        status,
+    )
+
+
+# ---------------------------------------------------------- direct mode
+
+
+def fetch_direct(secret_id, env, attempts):
+    region = env.get("AWS_REGION", "").strip()
+    access_key = env.get("AWS_ACCESS_KEY_ID", "").strip()
+    secret_key = env.get("AWS_SECRET_ACCESS_KEY", "").strip()
+    missing = [
+        name
+        for name, value in (
+            ("AWS_REGION", region),
+            ("AWS_ACCESS_KEY_ID", access_key),
+            ("AWS_SECRET_ACCESS_KEY", secret_key),
+        )
+        if not value
+    ]
+    if missing:
+        raise FetchError(
+            "not_configured",
+            f"Direct mode needs {', '.join(missing)} in the environment, "
+            "which Lambda normally provides from the execution role.",
+        )
+
+    endpoint = env.get("AWS_ENDPOINT_URL", "").strip() or (
+        f"https://secretsmanager.{region}.amazonaws.com/"
+    )
+    body = json.dumps({"SecretId": secret_id}).encode()
+    headers = sign_request(
+        "POST",
+        endpoint,
+        {
+            "Content-Type": AMZ_JSON_CONTENT_TYPE,
+            "X-Amz-Target": GET_SECRET_VALUE_TARGET,
+        },
+        body,
+        access_key=access_key,
+        secret_key=secret_key,
+        session_token=env.get("AWS_SESSION_TOKEN") or None,
+        region=region,
+        service="secretsmanager",
+    )
+    request = urllib.request.Request(
+        endpoint, data=body, headers=headers, method="POST"
+    )
+
+    attempts.count += 1
+    try:
+        # The default opener honours HTTPS_PROXY/NO_PROXY, as the AWS SDKs
+        # do.
+        status, payload = _send(urllib.request.build_opener(), request)
+    except (OSError, ValueError, http.client.HTTPException) as err:
+        # Refused, timeout, TLS, not HTTP; ValueError for a malformed URL.
+        host = urllib.parse.urlsplit(endpoint).netloc or endpoint[:80]
+        raise FetchError(
+            "direct_error",
+            f"Could not reach Secrets Manager at {host} "
+            f"({type(err).__name__}); check AWS_ENDPOINT_URL, the network "
+            "path and the region.",
+        ) from None
+    if status != 200:
+        raise FetchError(
+            "direct_error",
+            f"Secrets Manager answered HTTP {status} "
+            f"({error_snippet(payload)}); check the secret name and that "
+            "the role allows secretsmanager:GetSecretValue.",
+            status,
+        )
+    return _parse_secret_body(payload, "Secrets Manager")
+
+
+# ------------------------------------------------------------------ SigV4
+
+
+def derive_signing_key(secret_key, date_stamp, region, service):
+    key = ("AWS4" + secret_key).encode()
+    for part in (date_stamp, region, service, "aws4_request"):
+        key = hmac.new(key, part.encode(), hashlib.sha256).digest()
+    return key
+
+
+def sign_request(
+    method,
+    url,
+    headers,
+    body,
+    *,
+    access_key,
+    secret_key,
+    session_token,
+    region,
+    service,
+    amz_date=None,
+):
+    """Return `headers` plus Host, X-Amz-Date, the token and Authorization.
+
+    Every returned header is signed, and Host is set explicitly so the value
+    sent on the wire is exactly the one that was signed.
+    """
+    if amz_date is None:
+        now = datetime.datetime.now(datetime.timezone.utc)
+        amz_date = now.strftime("%Y%m%dT%H%M%SZ")
+    parts = urllib.parse.urlsplit(url)
+    signed = dict(headers)
+    signed["Host"] = parts.netloc
+    signed["X-Amz-Date"] = amz_date
+    if session_token:
+        signed["X-Amz-Security-Token"] = session_token
+
+    canonical_headers = sorted(
+        (name.lower(), " ".join(str(value).split()))
+        for name, value in signed.items()
+    )
+    signed_header_names = ";".join(name for name, _ in canonical_headers)
+    canonical_request = "\n".join(
+        [
+            method.upper(),
+            urllib.parse.quote(parts.path or "/", safe="/~"),
+            _canonical_query(parts.query),
+            "".join(
+                f"{name}:{value}\n" for name, value in canonical_headers
+            ),
+            signed_header_names,
+            hashlib.sha256(body).hexdigest(),
+        ]
+    )
+    date_stamp = amz_date[:8]
+    scope = f"{date_stamp}/{region}/{service}/aws4_request"
+    string_to_sign = "\n".join(
+        [
+            SIGV4_ALGORITHM,
+            amz_date,
+            scope,
+            hashlib.sha256(canonical_request.encode()).hexdigest(),
+        ]
+    )
+    key = derive_signing_key(secret_key, date_stamp, region, service)
+    signature = hmac.new(
+        key, string_to_sign.encode(), hashlib.sha256
+    ).hexdigest()
+    signed["Authorization"] = (
+        f"{SIGV4_ALGORITHM} Credential={access_key}/{scope}, "
+        f"SignedHeaders={signed_header_names}, Signature={signature}"
+    )
+    return signed
+
+
+def _canonical_query(query):
+    pairs = urllib.parse.parse_qsl(query, keep_blank_values=True)
+    encoded = sorted(
+        (
+            urllib.parse.quote(k, safe="-_.~"),
+            urllib.parse.quote(v, safe="-_.~"),
+        )
+        for k, v in pairs
+    )
+    return "&".join(f"{k}={v}" for k, v in encoded)
+
+
+# ------------------------------------------------------- shared helpers
+
+
+def _send(opener, request):
+    """Return (status, body text).
+
+    HTTP errors are answers, not exceptions.
+    """
+    try:
+        with opener.open(request, timeout=REQUEST_TIMEOUT_S) as response:
+            text = response.read().decode("utf-8", "replace")
+            return response.status, text
+    except urllib.error.HTTPError as err:
+        with err:
+            return err.code, err.read().decode("utf-8", "replace")
+    except urllib.error.URLError as err:
+        # Unwrap so callers can tell "refused" (retry) from other failures.
+        if isinstance(err.reason, OSError):
+            raise err.reason from None
+        raise
+
+
+def _parse_secret_body(payload, source):
+    # The body holds the secret: never quote it in a message.
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        body = None
+    if not isinstance(body, dict):
+        raise FetchError(
+            "bad_response",
+            f"{source} answered HTTP 200 but the body was not a JSON "
+            "object; check that the port belongs to the Parameters and "
+            "Secrets extension.",
+            200,
+        )
+    if not isinstance(body.get("SecretString"), str) and not isinstance(
+        body.get("SecretBinary"), str
+    ):
+        raise FetchError(
+            "bad_response",
+            f"{source} answered HTTP 200 but the body had neither "
+            "SecretString nor SecretBinary; check that the secret has a "
+            "current value.",
+            200,
+        )
+    return body
+
+
+def describe_secret(body, reveal):
+    """Build the "secret" part of the response.
+
+    Values are masked unless revealed.
+    """
+    values = secret_values(body)
+    stages = body.get("VersionStages")
+    return {
+        "name": _as_text(body.get("Name")),
+        "arn": _as_text(body.get("ARN")),
+        "version_id": _as_text(body.get("VersionId")),
+        "version_stages": (
+            [str(s) for s in stages] if isinstance(stages, list) else []
+        ),
+        "keys": sorted(values),
+        "values": {
+            k: (values[k] if reveal else MASK) for k in sorted(values)
+        },
+    }
+
+
+def secret_values(body):
+    """Map key -> value for the secret.
+
+    A JSON object gives its members; anything else is one value.
+    """
+    text = body.get("SecretString")
+    if isinstance(text, str):
+        try:
+            parsed = json.loads(text)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, dict):
+            return {str(k): v for k, v in parsed.items()}
+        return {"value": text}
+    # base64 text, as the API returns it
+    return {"binary": body["SecretBinary"]}
+
+
+def _as_text(value):
+    return "" if value is None else str(value)
+
+
+def error_snippet(payload):
+    """A short, single-line excerpt of an error body, safe to show and log.
+
+    Error bodies describe the failure (e.g. {"__type": "...", "message":
+    "..."}); one that looks like a secret payload is withheld entirely.
+    """
+    if "SecretString" in payload or "SecretBinary" in payload:
+        return "body withheld"
+    text = " ".join(payload.split())
+    if not text:
+        return "empty body"
+    if len(text) > ERROR_SNIPPET_CHARS:
+        text = text[:ERROR_SNIPPET_CHARS] + "..."
+    return text

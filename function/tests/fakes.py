@@ -1,0 +1,90 @@
+"""Test doubles: a scripted local HTTP server and sample secret bodies."""
+
+import json
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE-session-token"
+SECRET_ID = "secretslab/demo"
+SECRET = {"username": "lab_admin", "password": "Sup3r-S3cret-Pa55word!"}
+
+
+def secret_body(secret_string=None, **overrides):
+    """A GetSecretValue-shaped JSON body, as the extension returns it."""
+    body = {
+        "ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:secretslab/demo-AbCdEf",
+        "Name": SECRET_ID,
+        "VersionId": "EXAMPLE1-90ab-cdef-fedc-ba987EXAMPLE",
+        "VersionStages": ["AWSCURRENT"],
+        "SecretString": json.dumps(SECRET) if secret_string is None else secret_string,
+        "SecretBinary": None,
+        "CreatedDate": "2026-01-01T00:00:00Z",
+        "ResultMetadata": {},
+    }
+    body.update(overrides)
+    return json.dumps(body)
+
+
+class Recorded:
+    def __init__(self, handler, body):
+        self.method = handler.command
+        self.path = handler.path  # raw request target, still percent-encoded
+        self.headers = handler.headers
+        self.body = body
+
+
+class FakeServer:
+    """HTTP server on 127.0.0.1 that replies from a script and records requests.
+
+    `replies` is a list of (status, body) pairs used in order; the last one
+    repeats. `reply_delay_s` makes every reply slow (for timeout tests).
+    """
+
+    def __init__(self, replies, port=0, reply_delay_s=0.0):
+        self.replies = list(replies)
+        self.requests = []
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                length = int(self.headers.get("Content-Length") or 0)
+                server.requests.append(Recorded(self, self.rfile.read(length)))
+                if reply_delay_s:
+                    time.sleep(reply_delay_s)
+                index = min(len(server.requests), len(server.replies)) - 1
+                status, body = server.replies[index]
+                data = body.encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            do_GET = _answer
+            do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        self.httpd.daemon_threads = True
+        self.httpd.handle_error = lambda request, address: None  # client gave up
+        self.port = self.httpd.server_address[1]
+        # A short poll interval keeps shutdown (and so each test) fast.
+        self.thread = threading.Thread(
+            target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
+        self.thread.start()
+
+    def close(self):
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def free_port():
+    """A port nothing listens on (bound once by the OS, then released)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]

@@ -1,0 +1,498 @@
+//! The lab's Lambda function: create (riding out IAM propagation), update code only when the
+//! zip's hash differs, update configuration only when it differs, wait until ready, invoke, delete.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use aws_sdk_lambda::client::Waiters;
+use aws_sdk_lambda::primitives::Blob;
+use aws_sdk_lambda::types::{Architecture, Environment, FunctionCode, LogType, Runtime as LambdaRuntime};
+use base64::Engine as _;
+
+use crate::aws::errors::{code, describe, into_error, is_already_exists, is_not_found};
+use crate::aws::observed::Observed;
+use crate::aws::role::missing_field;
+use crate::cli::{Arch, Runtime};
+use crate::error::{Error, Result};
+use crate::lab::names::ResourceNames;
+use crate::lab::package::{Package, HANDLER_ENTRY};
+
+/// How long `up` keeps retrying while a new role is not yet assumable by Lambda.
+pub const IAM_PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
+/// How long to wait for the function to become Active / finish an update.
+pub const READY_LIMIT: Duration = Duration::from_secs(300);
+
+pub const TIMEOUT_SECONDS: i32 = 15;
+pub const MEMORY_MB: i32 = 128;
+
+/// Environment variable names the function and the extension read.
+pub mod env {
+    pub const SECRET_ID: &str = "SECRET_ID";
+    pub const HTTP_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
+    pub const TTL: &str = "SECRETS_MANAGER_TTL";
+    pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
+    pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
+    pub const DEFAULT_PORT: u16 = 2773;
+}
+
+pub fn runtime_id(runtime: Runtime) -> LambdaRuntime {
+    match runtime {
+        Runtime::Python312 => LambdaRuntime::Python312,
+        Runtime::Python313 => LambdaRuntime::Python313,
+        Runtime::Python314 => LambdaRuntime::Python314,
+    }
+}
+
+pub fn architecture(arch: Arch) -> Architecture {
+    match arch {
+        Arch::X86_64 => Architecture::X8664,
+        Arch::Arm64 => Architecture::Arm64,
+    }
+}
+
+/// What the function should look like.
+#[derive(Debug, Clone)]
+pub struct DesiredFunction {
+    pub role_arn: String,
+    pub runtime: Runtime,
+    pub arch: Arch,
+    pub layer_arn: String,
+    pub env: BTreeMap<String, String>,
+    pub package: Package,
+}
+
+/// What the function looks like now.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionInfo {
+    pub arn: String,
+    pub code_sha256: String,
+    pub role: String,
+    pub runtime: String,
+    pub handler: String,
+    pub architectures: Vec<String>,
+    pub layers: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    pub timeout: Option<i32>,
+    pub memory: Option<i32>,
+    pub state: Option<String>,
+    pub last_update_status: Option<String>,
+}
+
+impl FunctionInfo {
+    /// The extension port the function is configured with.
+    pub fn extension_port(&self) -> u16 {
+        self.env
+            .get(env::HTTP_PORT)
+            .and_then(|p| p.parse().ok())
+            .unwrap_or(env::DEFAULT_PORT)
+    }
+}
+
+/// What differs between the deployed function and the desired one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FunctionDiff {
+    pub code: bool,
+    /// Human names of the configuration fields that differ.
+    pub config: Vec<&'static str>,
+}
+
+impl FunctionDiff {
+    pub fn is_empty(&self) -> bool {
+        !self.code && self.config.is_empty()
+    }
+}
+
+pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
+    let desired_arch = architecture(desired.arch).as_str().to_string();
+    let arch_differs = !current.architectures.is_empty() && current.architectures != [desired_arch];
+    let mut config = Vec::new();
+    if current.role != desired.role_arn {
+        config.push("role");
+    }
+    if current.runtime != runtime_id(desired.runtime).as_str() {
+        config.push("runtime");
+    }
+    if current.handler != HANDLER_ENTRY {
+        config.push("handler");
+    }
+    if current.layers != [desired.layer_arn.clone()] {
+        config.push("extension layer");
+    }
+    if current.env != desired.env {
+        config.push("environment");
+    }
+    if current.timeout != Some(TIMEOUT_SECONDS) || current.memory != Some(MEMORY_MB) {
+        config.push("timeout/memory");
+    }
+    FunctionDiff {
+        code: current.code_sha256 != desired.package.sha256 || arch_differs,
+        config,
+    }
+}
+
+pub async fn get_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<Observed<FunctionInfo>> {
+    let out = match lambda.get_function().function_name(&names.function).send().await {
+        Ok(out) => out,
+        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
+        Err(e) => return Err(into_error(e, format!("reading function `{}`", names.function))),
+    };
+    let owned = names.is_owned(
+        out.tags()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| (k.as_str(), v.as_str())),
+    );
+    if !owned {
+        return Ok(Observed::Foreign);
+    }
+    let config = out
+        .configuration()
+        .ok_or_else(|| missing_field("GetFunction", "Configuration"))?;
+    Ok(Observed::Owned(FunctionInfo {
+        arn: config.function_arn().unwrap_or_default().to_string(),
+        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
+        role: config.role().unwrap_or_default().to_string(),
+        runtime: config.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        handler: config.handler().unwrap_or_default().to_string(),
+        architectures: config.architectures().iter().map(|a| a.as_str().to_string()).collect(),
+        layers: config
+            .layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_string))
+            .collect(),
+        env: config
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        timeout: config.timeout(),
+        memory: config.memory_size(),
+        state: config.state().map(|s| s.as_str().to_string()),
+        last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),
+    }))
+}
+
+/// Lambda answers `InvalidParameterValueException` "The role defined for the function cannot be
+/// assumed by Lambda." while a new role propagates through IAM. The code alone is shared with
+/// real misconfigurations, so the message has to be read too.
+pub fn is_role_not_ready<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    code(err).as_deref() == Some("InvalidParameterValueException")
+        && describe(err).contains("cannot be assumed")
+}
+
+/// Explain errors that mention the layer: the usual cause is a layer from another region.
+fn function_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>, action: String, layer_arn: &str) -> Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let detail = describe(&err);
+    if detail.contains("GetLayerVersion") || detail.to_lowercase().contains("layer") {
+        return Error::Aws {
+            action,
+            detail,
+            help: format!(
+                "Lambda could not use the extension layer `{layer_arn}`. A layer must be in the function's own region and published for its architecture; pass the right one with `--layer-arn`, or drop the flag to resolve it automatically"
+            ),
+        };
+    }
+    if is_role_not_ready(&err) {
+        return Error::Aws {
+            action,
+            detail,
+            help: "the role was still not assumable after 60 s: check that its trust policy allows lambda.amazonaws.com (`secretslab status`), then re-run `secretslab up`".into(),
+        };
+    }
+    into_error(err, action)
+}
+
+pub enum CreateOutcome {
+    Created(String),
+    /// A crashed run created it already; the caller re-reads and converges.
+    AlreadyExists,
+}
+
+/// Create the function, retrying with a short back-off while the role propagates.
+/// `on_wait` is told how long we have waited so far, for the progress line.
+pub async fn create_function(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+    desired: &DesiredFunction,
+    on_wait: impl Fn(Duration),
+) -> Result<CreateOutcome> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let mut request = lambda
+            .create_function()
+            .function_name(&names.function)
+            .role(&desired.role_arn)
+            .runtime(runtime_id(desired.runtime))
+            .handler(HANDLER_ENTRY)
+            .architectures(architecture(desired.arch))
+            .code(FunctionCode::builder().zip_file(Blob::new(desired.package.zip.clone())).build())
+            .layers(&desired.layer_arn)
+            .timeout(TIMEOUT_SECONDS)
+            .memory_size(MEMORY_MB)
+            .description(format!("secretslab lab `{}`", names.lab))
+            .environment(Environment::builder().set_variables(Some(desired.env.clone().into_iter().collect())).build());
+        for (key, value) in names.tags() {
+            request = request.tags(key, value);
+        }
+        match request.send().await {
+            Ok(out) => {
+                return Ok(CreateOutcome::Created(
+                    out.function_arn().ok_or_else(|| missing_field("CreateFunction", "FunctionArn"))?.to_string(),
+                ))
+            }
+            Err(e) if is_already_exists(&e) => return Ok(CreateOutcome::AlreadyExists),
+            Err(e) if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT => {
+                on_wait(started.elapsed());
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(function_error(e, format!("creating function `{}`", names.function), &desired.layer_arn)),
+        }
+    }
+}
+
+pub async fn update_code(lambda: &aws_sdk_lambda::Client, names: &ResourceNames, desired: &DesiredFunction) -> Result<()> {
+    lambda
+        .update_function_code()
+        .function_name(&names.function)
+        .zip_file(Blob::new(desired.package.zip.clone()))
+        .architectures(architecture(desired.arch))
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("uploading the code of `{}`", names.function)))?;
+    wait_until_updated(lambda, names).await
+}
+
+pub async fn update_configuration(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+    desired: &DesiredFunction,
+    on_wait: impl Fn(Duration),
+) -> Result<()> {
+    let started = Instant::now();
+    let mut delay = Duration::from_millis(250);
+    loop {
+        let sent = lambda
+            .update_function_configuration()
+            .function_name(&names.function)
+            .role(&desired.role_arn)
+            .runtime(runtime_id(desired.runtime))
+            .handler(HANDLER_ENTRY)
+            .layers(&desired.layer_arn)
+            .timeout(TIMEOUT_SECONDS)
+            .memory_size(MEMORY_MB)
+            .environment(Environment::builder().set_variables(Some(desired.env.clone().into_iter().collect())).build())
+            .send()
+            .await;
+        match sent {
+            Ok(_) => break,
+            Err(e) if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT => {
+                on_wait(started.elapsed());
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(Duration::from_secs(1));
+            }
+            Err(e) => return Err(function_error(e, format!("updating the configuration of `{}`", names.function), &desired.layer_arn)),
+        }
+    }
+    wait_until_updated(lambda, names).await
+}
+
+/// Wait until the function is Active (new functions start Pending).
+pub async fn wait_until_active(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<()> {
+    lambda
+        .wait_until_function_active_v2()
+        .function_name(&names.function)
+        .wait(READY_LIMIT)
+        .await
+        .map_err(|e| not_ready(names, &e))?;
+    Ok(())
+}
+
+/// Wait until the last update finished successfully.
+pub async fn wait_until_updated(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<()> {
+    lambda
+        .wait_until_function_updated_v2()
+        .function_name(&names.function)
+        .wait(READY_LIMIT)
+        .await
+        .map_err(|e| not_ready(names, &e))?;
+    Ok(())
+}
+
+fn not_ready(names: &ResourceNames, err: &dyn std::error::Error) -> Error {
+    Error::Aws {
+        action: format!("waiting for function `{}` to become ready", names.function),
+        detail: aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
+        help: "the function did not become Active; `secretslab status` shows its state, and re-running `secretslab up` resumes".into(),
+    }
+}
+
+/// One invocation's raw result.
+#[derive(Debug, Clone)]
+pub struct Invocation {
+    pub status: i32,
+    pub function_error: Option<String>,
+    pub payload: Vec<u8>,
+    /// The decoded log tail (last 4 KB), when the endpoint returns one.
+    pub log_tail: Option<String>,
+    pub round_trip: Duration,
+}
+
+pub async fn invoke(lambda: &aws_sdk_lambda::Client, names: &ResourceNames, payload: &serde_json::Value) -> Result<Invocation> {
+    let started = Instant::now();
+    let out = lambda
+        .invoke()
+        .function_name(&names.function)
+        .log_type(LogType::Tail)
+        .payload(Blob::new(payload.to_string()))
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("invoking function `{}`", names.function)))?;
+    let round_trip = started.elapsed();
+    let log_tail = out
+        .log_result()
+        .and_then(|b64| base64::engine::general_purpose::STANDARD.decode(b64).ok())
+        .map(|bytes| String::from_utf8_lossy(&bytes).into_owned());
+    Ok(Invocation {
+        status: out.status_code(),
+        function_error: out.function_error().map(str::to_string),
+        payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
+        log_tail,
+        round_trip,
+    })
+}
+
+/// Delete the function (ours only). Missing counts as done.
+pub async fn delete_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<bool> {
+    match get_function(lambda, names).await? {
+        Observed::Missing => return Ok(false),
+        Observed::Foreign => {
+            return Err(Error::NotOwned {
+                resource: format!("function `{}`", names.function),
+                lab: names.lab.clone(),
+            })
+        }
+        Observed::Owned(_) => {}
+    }
+    match lambda.delete_function().function_name(&names.function).send().await {
+        Ok(_) => Ok(true),
+        Err(e) if is_not_found(&e) => Ok(false),
+        Err(e) => Err(into_error(e, format!("deleting function `{}`", names.function))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::names::LabName;
+    use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
+    use aws_sdk_lambda::types::error::{InvalidParameterValueException, TooManyRequestsException};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
+
+    fn desired() -> DesiredFunction {
+        DesiredFunction {
+            role_arn: "arn:aws:iam::123456789012:role/demo-role".into(),
+            runtime: Runtime::Python313,
+            arch: Arch::X86_64,
+            layer_arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24".into(),
+            env: BTreeMap::new(),
+            package: crate::lab::package::build().unwrap(),
+        }
+    }
+
+    fn role_not_ready() -> CreateFunctionError {
+        CreateFunctionError::InvalidParameterValueException(
+            InvalidParameterValueException::builder()
+                .message("The role defined for the function cannot be assumed by Lambda.")
+                .build(),
+        )
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn create_rides_out_iam_propagation() {
+        let rule = mock!(aws_sdk_lambda::Client::create_function)
+            .sequence()
+            .error(role_not_ready)
+            .times(2)
+            .output(|| CreateFunctionOutput::builder().function_arn("arn:aws:lambda:us-east-1:1:function:demo").build())
+            .build();
+        let lambda = mock_client!(aws_sdk_lambda, [&rule]);
+        let waits = std::sync::Mutex::new(0);
+        let names = LabName::new("demo").unwrap().resources();
+        let outcome = create_function(&lambda, &names, &desired(), |_| *waits.lock().unwrap() += 1)
+            .await
+            .unwrap();
+        assert!(matches!(outcome, CreateOutcome::Created(arn) if arn.ends_with(":demo")));
+        assert_eq!(rule.num_calls(), 3);
+        assert_eq!(*waits.lock().unwrap(), 2, "each wait is shown on the progress line");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn create_gives_up_after_the_propagation_limit() {
+        let rule = mock!(aws_sdk_lambda::Client::create_function)
+            .sequence()
+            .error(role_not_ready)
+            .repeatedly()
+            .build();
+        let lambda = mock_client!(aws_sdk_lambda, [&rule]);
+        let names = LabName::new("demo").unwrap().resources();
+        let started = tokio::time::Instant::now();
+        let err = match create_function(&lambda, &names, &desired(), |_| {}).await {
+            Err(err) => err,
+            Ok(_) => panic!("must give up"),
+        };
+        assert!(started.elapsed() <= IAM_PROPAGATION_LIMIT + Duration::from_secs(2));
+        assert!(err.help_text().unwrap().contains("trust policy"), "{err}");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn throttled_calls_are_retried_by_the_sdk() {
+        let rule = mock!(aws_sdk_lambda::Client::create_function)
+            .sequence()
+            .error(|| {
+                CreateFunctionError::TooManyRequestsException(
+                    TooManyRequestsException::builder().message("Rate exceeded").build(),
+                )
+            })
+            .times(2)
+            .output(|| CreateFunctionOutput::builder().function_arn("arn:aws:lambda:us-east-1:1:function:demo").build())
+            .build();
+        let lambda = mock_client!(aws_sdk_lambda, RuleMode::Sequential, [&rule], |conf| conf
+            .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5)));
+        let names = LabName::new("demo").unwrap().resources();
+        let outcome = create_function(&lambda, &names, &desired(), |_| {}).await.unwrap();
+        assert!(matches!(outcome, CreateOutcome::Created(_)));
+        assert_eq!(rule.num_calls(), 3);
+    }
+
+    #[test]
+    fn diff_sees_code_and_config_changes() {
+        let want = desired();
+        let mut have = FunctionInfo {
+            code_sha256: want.package.sha256.clone(),
+            role: want.role_arn.clone(),
+            runtime: "python3.13".into(),
+            handler: HANDLER_ENTRY.into(),
+            architectures: vec!["x86_64".into()],
+            layers: vec![want.layer_arn.clone()],
+            timeout: Some(TIMEOUT_SECONDS),
+            memory: Some(MEMORY_MB),
+            ..Default::default()
+        };
+        assert!(diff(&have, &want).is_empty());
+        have.layers.clear();
+        have.code_sha256 = "other".into();
+        let d = diff(&have, &want);
+        assert!(d.code);
+        assert_eq!(d.config, vec!["extension layer"]);
+    }
+}

@@ -1,0 +1,226 @@
+//! Talking to AWS: one SDK configuration, one client per service, and the call log.
+
+pub mod errors;
+pub mod function;
+pub mod identity;
+pub mod layer;
+pub mod logs;
+pub mod observed;
+pub mod policy;
+pub mod role;
+pub mod secret;
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use aws_config::retry::RetryConfig;
+use aws_config::timeout::TimeoutConfig;
+use aws_config::{AppName, BehaviorVersion, Region};
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::cli::GlobalArgs;
+
+/// Where the lab lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// A real AWS account, through the default credential chain.
+    Aws,
+    /// An AWS-compatible emulator at `endpoint` (the embedded one, or `--endpoint-url`).
+    Local { endpoint: String, embedded: bool },
+}
+
+impl Target {
+    pub fn endpoint(&self) -> Option<&str> {
+        match self {
+            Target::Aws => None,
+            Target::Local { endpoint, .. } => Some(endpoint),
+        }
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, Target::Local { embedded: true, .. })
+    }
+}
+
+/// Region used when nothing else names one (and always for the embedded emulator).
+pub const DEFAULT_REGION: &str = "us-east-1";
+
+/// Counts every API operation the CLI makes (once per operation, not per retry), so
+/// commands can report reads and writes and tests can check that a no-change `up` writes nothing.
+#[derive(Debug, Clone, Default)]
+pub struct CallLog(Arc<Mutex<Vec<String>>>);
+
+impl CallLog {
+    pub fn operations(&self) -> Vec<String> {
+        self.0.lock().map(|calls| calls.clone()).unwrap_or_default()
+    }
+
+    pub fn summary(&self) -> CallSummary {
+        let operations = self.operations();
+        let writes: Vec<String> = operations.iter().filter(|op| is_write(op)).cloned().collect();
+        CallSummary {
+            total: operations.len(),
+            writes: writes.len(),
+            reads: operations.len() - writes.len(),
+            write_operations: writes,
+        }
+    }
+}
+
+/// Whether an operation changes something in the account.
+pub fn is_write(operation: &str) -> bool {
+    let name = operation.rsplit('.').next().unwrap_or(operation);
+    !(name.starts_with("Get")
+        || name.starts_with("Describe")
+        || name.starts_with("List")
+        || name == "Invoke")
+}
+
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct CallSummary {
+    pub total: usize,
+    pub reads: usize,
+    pub writes: usize,
+    pub write_operations: Vec<String>,
+}
+
+impl Intercept for CallLog {
+    fn name(&self) -> &'static str {
+        "SecretslabCallLog"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(metadata) = cfg.load::<Metadata>() {
+            if let Ok(mut calls) = self.0.lock() {
+                calls.push(format!("{}.{}", metadata.service(), metadata.name()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One SDK configuration and a client per service.
+#[derive(Debug, Clone)]
+pub struct AwsContext {
+    pub target: Target,
+    pub region: String,
+    pub iam: aws_sdk_iam::Client,
+    pub lambda: aws_sdk_lambda::Client,
+    pub secrets: aws_sdk_secretsmanager::Client,
+    pub sts: aws_sdk_sts::Client,
+    pub logs: aws_sdk_cloudwatchlogs::Client,
+    pub ssm: aws_sdk_ssm::Client,
+    pub calls: CallLog,
+}
+
+impl AwsContext {
+    /// Build the SDK configuration: `--region`, then the default chain, then `us-east-1`.
+    pub async fn load(global: &GlobalArgs, target: Target) -> Self {
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            // Shows up in the User-Agent, so CloudTrail attributes calls to secretslab.
+            .app_name(AppName::new("secretslab").expect("static app name is valid"))
+            .retry_config(RetryConfig::standard().with_max_attempts(8))
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(Duration::from_secs(5))
+                    .operation_attempt_timeout(Duration::from_secs(60))
+                    .build(),
+            );
+        if let Some(profile) = &global.profile {
+            loader = loader.profile_name(profile);
+        }
+        if let Target::Local { endpoint, .. } = &target {
+            loader = loader.endpoint_url(endpoint.clone());
+            if global.profile.is_none() {
+                // Emulators accept any key; fixed test keys keep real credentials out of them.
+                loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
+                    "test",
+                    "test",
+                    None,
+                    None,
+                    "secretslab-local",
+                ));
+            }
+        }
+        if let Some(region) = &global.region {
+            loader = loader.region(Region::new(region.clone()));
+        } else if target.is_embedded() {
+            loader = loader.region(Region::from_static(DEFAULT_REGION));
+        }
+        let mut config = loader.load().await;
+        if config.region().is_none() {
+            config = config
+                .into_builder()
+                .region(Region::from_static(DEFAULT_REGION))
+                .build();
+        }
+        Self::from_sdk_config(&config, target)
+    }
+
+    pub fn from_sdk_config(config: &aws_types::SdkConfig, target: Target) -> Self {
+        let calls = CallLog::default();
+        let region = config
+            .region()
+            .map(|r| r.to_string())
+            .unwrap_or_else(|| DEFAULT_REGION.to_string());
+        Self {
+            target,
+            region,
+            iam: aws_sdk_iam::Client::from_conf(
+                aws_sdk_iam::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            lambda: aws_sdk_lambda::Client::from_conf(
+                aws_sdk_lambda::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            secrets: aws_sdk_secretsmanager::Client::from_conf(
+                aws_sdk_secretsmanager::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            sts: aws_sdk_sts::Client::from_conf(
+                aws_sdk_sts::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
+                aws_sdk_cloudwatchlogs::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            ssm: aws_sdk_ssm::Client::from_conf(
+                aws_sdk_ssm::config::Builder::from(config)
+                    .interceptor(calls.clone())
+                    .build(),
+            ),
+            calls,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn classifies_writes() {
+        assert!(!is_write("IAM.GetRole"));
+        assert!(!is_write("Lambda.ListTags"));
+        assert!(!is_write("Secrets Manager.DescribeSecret"));
+        assert!(!is_write("Lambda.Invoke"));
+        assert!(is_write("IAM.CreateRole"));
+        assert!(is_write("IAM.AttachRolePolicy"));
+        assert!(is_write("Secrets Manager.RestoreSecret"));
+    }
+}

@@ -1,0 +1,288 @@
+//! The lab's secret `{name}/credentials`: create (random password), restore after a
+//! scheduled deletion, update a user-supplied value, delete with or without recovery window.
+
+use aws_sdk_secretsmanager::types::Tag;
+use aws_smithy_types::DateTime;
+
+use crate::aws::errors::{code, into_error, is_not_found};
+use crate::aws::observed::Observed;
+use crate::aws::role::missing_field;
+use crate::error::{Error, Result};
+use crate::lab::names::ResourceNames;
+
+/// Secrets Manager's limit for a SecretString.
+pub const MAX_SECRET_BYTES: usize = 65_536;
+
+/// A secret value. Its `Debug` never shows the value, so it cannot leak through logs.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SecretValue(String);
+
+impl std::fmt::Debug for SecretValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretValue(********)")
+    }
+}
+
+impl SecretValue {
+    /// Build the secret from user input: a JSON object is used as is; anything else is
+    /// the password of `{"username": "lab-user", "password": …}`.
+    pub fn from_user_input(raw: &[u8], origin: &str) -> Result<Self> {
+        let text = std::str::from_utf8(raw).map_err(|_| {
+            Error::invalid(
+                format!("{origin} is not UTF-8 text"),
+                "Secrets Manager stores text secrets as UTF-8; save the file as UTF-8",
+            )
+        })?;
+        let text = text.trim_end_matches(['\n', '\r']);
+        if text.is_empty() {
+            return Err(Error::invalid(
+                format!("{origin} is empty"),
+                "put the password (or a JSON object of keys and values) in it, or omit the flag to get a random password",
+            ));
+        }
+        let secret = match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(_)) => text.to_string(),
+            _ => serde_json::json!({"username": "lab-user", "password": text}).to_string(),
+        };
+        if secret.len() > MAX_SECRET_BYTES {
+            return Err(Error::invalid(
+                format!(
+                    "{origin} makes a secret of {} bytes; Secrets Manager accepts at most {MAX_SECRET_BYTES}",
+                    secret.len()
+                ),
+                "use a smaller value",
+            ));
+        }
+        Ok(Self(secret))
+    }
+
+    pub fn from_password(password: &str) -> Self {
+        Self(serde_json::json!({"username": "lab-user", "password": password}).to_string())
+    }
+
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct SecretInfo {
+    pub arn: String,
+    /// Set while the secret is scheduled for deletion.
+    pub deleted_date: Option<DateTime>,
+    pub kms_key_id: Option<String>,
+}
+
+fn sm_tags(names: &ResourceNames) -> Vec<Tag> {
+    names
+        .tags()
+        .into_iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect()
+}
+
+pub async fn get_secret(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames) -> Result<Observed<SecretInfo>> {
+    let out = match sm.describe_secret().secret_id(&names.secret).send().await {
+        Ok(out) => out,
+        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
+        Err(e) => return Err(into_error(e, format!("reading secret `{}`", names.secret))),
+    };
+    let owned = names.is_owned(
+        out.tags()
+            .iter()
+            .map(|t| (t.key().unwrap_or_default(), t.value().unwrap_or_default())),
+    );
+    if !owned {
+        return Ok(Observed::Foreign);
+    }
+    Ok(Observed::Owned(SecretInfo {
+        arn: out.arn().ok_or_else(|| missing_field("DescribeSecret", "ARN"))?.to_string(),
+        deleted_date: out.deleted_date().copied(),
+        kms_key_id: out.kms_key_id().map(str::to_string),
+    }))
+}
+
+/// A random password from Secrets Manager itself, as the lab teaches.
+pub async fn random_secret(sm: &aws_sdk_secretsmanager::Client) -> Result<SecretValue> {
+    let out = sm
+        .get_random_password()
+        .password_length(32)
+        // Quotes and backslashes make copy-pasting into shells and JSON painful.
+        .exclude_characters("\"'\\`")
+        .send()
+        .await
+        .map_err(|e| into_error(e, "generating a random password (GetRandomPassword)"))?;
+    let password = out
+        .random_password()
+        .ok_or_else(|| missing_field("GetRandomPassword", "RandomPassword"))?;
+    Ok(SecretValue::from_password(password))
+}
+
+pub enum Created {
+    Arn(String),
+    /// The name is taken by a secret scheduled for deletion (AWS: InvalidRequestException,
+    /// some emulators: ResourceExistsException) or by a live one: the caller re-reads and converges.
+    NameTaken,
+}
+
+pub async fn create_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+) -> Result<Created> {
+    let created = sm
+        .create_secret()
+        .name(&names.secret)
+        .description(format!("secretslab lab `{}`: credentials the function reads", names.lab))
+        .secret_string(value.expose())
+        .set_kms_key_id(kms_key.map(str::to_string))
+        .set_tags(Some(sm_tags(names)))
+        .send()
+        .await;
+    match created {
+        Ok(out) => Ok(Created::Arn(
+            out.arn().ok_or_else(|| missing_field("CreateSecret", "ARN"))?.to_string(),
+        )),
+        Err(e) => match code(&e).as_deref() {
+            Some("ResourceExistsException" | "InvalidRequestException") => Ok(Created::NameTaken),
+            _ => Err(into_error(e, format!("creating secret `{}`", names.secret))),
+        },
+    }
+}
+
+/// Cancel a scheduled deletion.
+pub async fn restore_secret(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames) -> Result<()> {
+    sm.restore_secret()
+        .secret_id(&names.secret)
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("restoring secret `{}`", names.secret)))?;
+    Ok(())
+}
+
+/// Store `value` as the current version unless it already is.
+pub async fn put_value_if_changed(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+) -> Result<bool> {
+    let current = sm
+        .get_secret_value()
+        .secret_id(&names.secret)
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("reading secret `{}`", names.secret)))?;
+    if current.secret_string() == Some(value.expose()) {
+        return Ok(false);
+    }
+    sm.put_secret_value()
+        .secret_id(&names.secret)
+        .secret_string(value.expose())
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("updating secret `{}`", names.secret)))?;
+    Ok(true)
+}
+
+pub async fn set_kms_key(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames, kms_key: &str) -> Result<()> {
+    sm.update_secret()
+        .secret_id(&names.secret)
+        .kms_key_id(kms_key)
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("changing the KMS key of `{}`", names.secret)))?;
+    Ok(())
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recovery {
+    Days(u16),
+    Immediate,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum SecretDeletion {
+    AlreadyGone,
+    Deleted,
+    ScheduledUntil(Option<DateTime>),
+}
+
+pub async fn delete_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+    recovery: Recovery,
+) -> Result<SecretDeletion> {
+    let info = match get_secret(sm, names).await? {
+        Observed::Missing => return Ok(SecretDeletion::AlreadyGone),
+        Observed::Foreign => {
+            return Err(Error::NotOwned {
+                resource: format!("secret `{}`", names.secret),
+                lab: names.lab.clone(),
+            })
+        }
+        Observed::Owned(info) => info,
+    };
+    if info.deleted_date.is_some() && recovery != Recovery::Immediate {
+        return Ok(SecretDeletion::ScheduledUntil(None));
+    }
+    let request = sm.delete_secret().secret_id(&info.arn);
+    let request = match recovery {
+        Recovery::Days(days) => request.recovery_window_in_days(i64::from(days)),
+        Recovery::Immediate => request.force_delete_without_recovery(true),
+    };
+    match request.send().await {
+        Ok(out) => Ok(match recovery {
+            Recovery::Immediate => SecretDeletion::Deleted,
+            Recovery::Days(_) => SecretDeletion::ScheduledUntil(out.deletion_date().copied()),
+        }),
+        Err(e) if is_not_found(&e) => Ok(SecretDeletion::AlreadyGone),
+        Err(e) => Err(into_error(e, format!("deleting secret `{}`", names.secret))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::lab::names::LabName;
+    use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
+    use aws_sdk_secretsmanager::types::error::InvalidRequestException;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    #[test]
+    fn debug_never_shows_the_value() {
+        let value = SecretValue::from_password("hunter2-very-secret");
+        assert!(!format!("{value:?}").contains("hunter2"));
+    }
+
+    #[test]
+    fn user_input_rules() {
+        let json = SecretValue::from_user_input(br#"{"api_key":"k"}"#, "file").unwrap();
+        assert_eq!(json.expose(), r#"{"api_key":"k"}"#);
+        let pw = SecretValue::from_user_input(b"pw\n", "file").unwrap();
+        assert_eq!(pw.expose(), r#"{"password":"pw","username":"lab-user"}"#);
+        assert!(SecretValue::from_user_input(&[0xff, 0xfe], "file").is_err());
+        assert!(SecretValue::from_user_input(b"\n", "file").is_err());
+        let big = vec![b'a'; MAX_SECRET_BYTES + 1];
+        let err = SecretValue::from_user_input(&big, "file").unwrap_err();
+        assert!(err.to_string().contains("65536"), "{err}");
+    }
+
+    #[tokio::test]
+    async fn aws_scheduled_for_deletion_answer_means_name_taken() {
+        // The exact shape AWS returns when the name belongs to a secret scheduled for deletion.
+        let rule = mock!(aws_sdk_secretsmanager::Client::create_secret).then_error(|| {
+            CreateSecretError::InvalidRequestException(
+                InvalidRequestException::builder()
+                    .message("You can't create this secret because a secret with this name is already scheduled for deletion.")
+                    .build(),
+            )
+        });
+        let sm = mock_client!(aws_sdk_secretsmanager, [&rule]);
+        let names = LabName::new("demo").unwrap().resources();
+        let created = create_secret(&sm, &names, &SecretValue::from_password("x"), None)
+            .await
+            .unwrap();
+        assert!(matches!(created, Created::NameTaken));
+    }
+}

@@ -1,0 +1,252 @@
+//! Command-line interface: every flag and subcommand, parsed with clap derive.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::lab::names::LabName;
+
+const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  failure (the message says what happened and what to do next)
+  2  usage error (bad flag or value)
+  3  partial teardown (something is still there; see the receipt)";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "secretslab",
+    version,
+    about = "Keep Lambda secrets in Secrets Manager, read them through the Parameters and Secrets extension: the whole lab as one command line",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct GlobalArgs {
+    /// Run against the embedded local emulator (no AWS account needed)
+    #[arg(long, global = true)]
+    pub local: bool,
+
+    /// Send every AWS call to this endpoint (any AWS-compatible emulator)
+    #[arg(long, global = true, value_name = "URL", env = "SECRETSLAB_ENDPOINT_URL")]
+    pub endpoint_url: Option<String>,
+
+    /// AWS region (default: from the profile or environment; us-east-1 with --local)
+    #[arg(long, global = true)]
+    pub region: Option<String>,
+
+    /// Named AWS profile (SSO profiles work too)
+    #[arg(long, global = true)]
+    pub profile: Option<String>,
+
+    /// Lab name; every resource name derives from it
+    #[arg(long, global = true, default_value = "secrets-lab", value_parser = LabName::parse_arg)]
+    pub name: LabName,
+
+    /// Print exactly one JSON document on stdout
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// More logging on stderr (-v debug, -vv trace)
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+
+    /// Only errors on stderr
+    #[arg(short, long, global = true, conflicts_with = "verbose")]
+    pub quiet: bool,
+
+    /// When to use colours
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+
+    /// Never use colours (same as --color never; NO_COLOR is honoured too)
+    #[arg(long, global = true)]
+    pub no_color: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or converge the lab: role and policy, secret, log group, function with the extension layer
+    Up(UpArgs),
+    /// Invoke the function and show that the secret was read and what the cache saved
+    Test(TestArgs),
+    /// Remove every lab resource and print a receipt checked against AWS
+    Teardown(TeardownArgs),
+    /// Show each lab resource: present, missing or drifted
+    Status,
+    /// The lab as an interactive tutorial, step by step
+    Tour(TourArgs),
+    /// Manage the embedded local emulator and extension stand-in
+    #[command(subcommand)]
+    Local(LocalCommand),
+    /// Check what the lab needs and say how to fix each problem
+    Doctor,
+    /// Serve the local extension stand-in for one lab (started by `up --local`)
+    #[command(name = "__extension", hide = true)]
+    ServeExtension,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+pub enum Arch {
+    #[value(name = "x86_64")]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
+pub enum Runtime {
+    #[value(name = "python3.12")]
+    Python312,
+    #[value(name = "python3.13")]
+    Python313,
+    #[value(name = "python3.14")]
+    Python314,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct UpArgs {
+    /// Print the plan (create / update / unchanged per resource) and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Function architecture; the extension layer follows it
+    #[arg(long, value_enum, default_value_t = Arch::X86_64)]
+    pub arch: Arch,
+
+    /// Python runtime of the function
+    #[arg(long, value_enum, default_value_t = Runtime::Python313)]
+    pub runtime: Runtime,
+
+    /// Use this extension layer ARN instead of resolving it
+    #[arg(long, value_name = "ARN")]
+    pub layer_arn: Option<String>,
+
+    /// Read the secret's value from this file (a JSON object, or a password)
+    #[arg(long, value_name = "PATH", conflicts_with = "secret_stdin")]
+    pub secret_file: Option<PathBuf>,
+
+    /// Read the secret's value from standard input
+    #[arg(long)]
+    pub secret_stdin: bool,
+
+    /// Customer managed KMS key (ARN) to encrypt the secret; grants kms:Decrypt on it
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
+
+    /// Extension cache TTL in seconds (SECRETS_MANAGER_TTL, 0 bypasses the cache)
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u16).range(0..=300))]
+    pub ttl: u16,
+
+    /// Extension cache size in secrets (PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE)
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    pub cache_size: u16,
+
+    /// Port the extension listens on inside the function (default 2773; a free port with --local)
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1024..))]
+    pub extension_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TestArgs {
+    /// Number of invocations
+    #[arg(short = 'n', long = "invocations", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub invocations: u32,
+
+    /// Show the secret's values instead of masking them
+    #[arg(long)]
+    pub reveal: bool,
+
+    /// Pause between invocations, in milliseconds
+    #[arg(long, default_value_t = 0, value_name = "MS")]
+    pub interval_ms: u64,
+
+    /// Invocations per month for the cost estimate
+    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    pub per_month: u64,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TeardownArgs {
+    /// Days Secrets Manager keeps the secret restorable (7-30)
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(7..=30))]
+    pub recovery_days: u16,
+
+    /// Delete the secret at once, without a recovery window
+    #[arg(long)]
+    pub force_delete_secret: bool,
+
+    /// Do not ask for confirmation
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct TourArgs {
+    /// Run every step without prompts
+    #[arg(long, short = 'y')]
+    pub yes: bool,
+
+    /// Forget progress and start from the first step
+    #[arg(long)]
+    pub restart: bool,
+
+    /// Jump to the step with this id
+    #[arg(long, value_name = "ID")]
+    pub step: Option<String>,
+
+    /// Leave the lab up at the end (skip the teardown action)
+    #[arg(long)]
+    pub keep: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionKind {
+    /// The built-in stand-in on aws_secretsmanager_caching
+    Standin,
+    /// AWS's open-source Secrets Manager Agent, when installed
+    Agent,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LocalCommand {
+    /// Install (first time) and start the emulator
+    Start {
+        /// Which local extension serves the functions
+        #[arg(long, value_enum, default_value_t = ExtensionKind::Standin)]
+        extension: ExtensionKind,
+    },
+    /// Stop the emulator and every local extension
+    Stop,
+    /// Show whether the emulator runs, and where
+    Status,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

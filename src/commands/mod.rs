@@ -1,0 +1,35 @@
+//! One thin module per verb: parse flags into settings, call the lab workflow, print the result.
+
+pub mod doctor;
+pub mod local;
+pub mod session;
+pub mod status;
+pub mod teardown;
+pub mod test;
+pub mod tour;
+pub mod up;
+
+use crate::cli::{Cli, Command};
+use crate::error::Result;
+use session::Session;
+
+/// Run the parsed command; returns the process exit code.
+pub async fn run(cli: Cli) -> Result<u8> {
+    let session = Session::new(cli.global)?;
+    match cli.command {
+        Command::Up(args) => up::run(&session, args).await,
+        Command::Test(args) => test::run(&session, args).await,
+        Command::Teardown(args) => teardown::run(&session, args).await,
+        Command::Status => status::run(&session).await,
+        Command::Tour(args) => tour::run(&session, args).await,
+        Command::Local(command) => local::run(&session, command).await,
+        Command::Doctor => doctor::run(&session).await,
+        Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone()).await.map(|()| 0),
+    }
+}
+
+/// Print a result the way the user asked (human or JSON).
+pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(session: &Session, result: &T) -> Result<()> {
+    session.progress.finish();
+    crate::ui::output::emit(session.global.json, result).map_err(|e| crate::error::Error::io("writing the result", e))
+}

@@ -1,0 +1,45 @@
+//! `secretslab teardown`
+
+use std::io::{BufRead, IsTerminal, Write};
+
+use crate::aws::secret::Recovery;
+use crate::cli::TeardownArgs;
+use crate::commands::session::Session;
+use crate::error::{Error, Result};
+use crate::lab::teardown;
+use crate::local::extension;
+
+pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
+    let names = session.names();
+    if !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !confirm(&names.lab)? {
+        return Err(Error::Cancelled);
+    }
+    let connection = session.connect().await?;
+    let recovery = if args.force_delete_secret { Recovery::Immediate } else { Recovery::Days(args.recovery_days) };
+    let report = teardown::teardown(&connection.aws, &names, recovery, &session.progress).await?;
+    if connection.emulator.is_some() {
+        extension::stop(&session.dirs, &names.lab)?;
+    }
+    match report.into_result() {
+        Ok(report) => {
+            super::print(session, &report)?;
+            Ok(0)
+        }
+        Err((report, err)) => {
+            super::print(session, &report)?;
+            if !session.global.json {
+                eprintln!("{}", crate::ui::style::failed(&format!("error: {err}")));
+            }
+            Ok(err.exit_code())
+        }
+    }
+}
+
+fn confirm(lab: &str) -> Result<bool> {
+    let mut err = std::io::stderr();
+    let _ = write!(err, "delete every resource of lab `{lab}`? [y/N] ");
+    let _ = err.flush();
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::io("reading the answer", e))?;
+    Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
+}

@@ -1,0 +1,358 @@
+//! `test`: invoke the function, read what the handler reports, and account for the cache.
+
+use std::fmt;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use crate::aws::function::{self, env, FunctionInfo};
+use crate::aws::AwsContext;
+use crate::error::Result;
+use crate::lab::names::ResourceNames;
+use crate::local::extension::ExtensionStats;
+use crate::ui::style;
+
+/// Secrets Manager's price per 10,000 API calls, in US dollars (aws.amazon.com/secrets-manager/pricing).
+pub const PRICE_PER_10K_CALLS: f64 = 0.05;
+/// A fetch faster than this, in a warm environment, is taken as a cache hit when no counters exist.
+const HIT_THRESHOLD_MS: f64 = 10.0;
+
+/// What the handler returns (see function/lambda_function.py).
+#[derive(Debug, Clone, Deserialize)]
+struct HandlerAnswer {
+    ok: bool,
+    #[serde(default)]
+    cold_start: bool,
+    #[serde(default)]
+    fetch_ms: f64,
+    secret: Option<HandlerSecret>,
+    error: Option<HandlerError>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct HandlerSecret {
+    pub name: String,
+    pub arn: String,
+    pub version_id: String,
+    pub keys: Vec<String>,
+    /// Masked ("********") unless `--reveal`.
+    pub values: serde_json::Map<String, serde_json::Value>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize)]
+pub struct HandlerError {
+    pub code: String,
+    pub status: Option<u16>,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FetchSource {
+    Cache,
+    SecretsManager,
+    Unknown,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct InvocationReport {
+    pub number: u32,
+    pub status: i32,
+    pub ok: bool,
+    pub cold_start: bool,
+    pub fetch_ms: f64,
+    pub source: FetchSource,
+    pub billed_ms: Option<u64>,
+    pub init_ms: Option<f64>,
+    pub error: Option<HandlerError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CacheReport {
+    /// `exact` from the local extension's counters, or `inferred` from timing.
+    pub method: &'static str,
+    pub invocations: u32,
+    pub hits: u64,
+    pub misses: u64,
+    pub secrets_manager_calls: u64,
+    pub calls_saved: u64,
+    pub ttl_seconds: u64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CostReport {
+    pub invocations_per_month: u64,
+    pub without_cache_calls: u64,
+    pub without_cache_usd: f64,
+    /// Upper bound with the cache: one call per TTL window per warm execution environment.
+    pub with_cache_calls_per_environment: u64,
+    pub with_cache_usd_per_environment: f64,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TestReport {
+    pub lab: String,
+    pub ok: bool,
+    pub invocations: Vec<InvocationReport>,
+    pub secret: Option<HandlerSecret>,
+    pub cache: CacheReport,
+    pub cost: CostReport,
+    pub problem: Option<String>,
+}
+
+/// Counters before/after an invocation, when a local extension keeps them.
+pub trait CacheCounters {
+    fn read(&self) -> Option<ExtensionStats>;
+}
+
+impl<F: Fn() -> Option<ExtensionStats>> CacheCounters for F {
+    fn read(&self) -> Option<ExtensionStats> {
+        self()
+    }
+}
+
+pub struct TestOptions {
+    pub invocations: u32,
+    pub reveal: bool,
+    pub interval: Duration,
+    pub per_month: u64,
+}
+
+pub async fn run(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    info: &FunctionInfo,
+    options: &TestOptions,
+    counters: &dyn CacheCounters,
+    on_progress: &dyn Fn(u32),
+) -> Result<TestReport> {
+    let payload = serde_json::json!({"reveal": options.reveal});
+    let ttl: u64 = info.env.get(env::TTL).and_then(|t| t.parse().ok()).unwrap_or(300);
+    let start_counters = counters.read();
+    let mut reports = Vec::new();
+    let mut secret = None;
+    for number in 1..=options.invocations {
+        if number > 1 && !options.interval.is_zero() {
+            tokio::time::sleep(options.interval).await;
+        }
+        on_progress(number);
+        let before = counters.read();
+        let invocation = function::invoke(&aws.lambda, names, &payload).await?;
+        let after = counters.read();
+        let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
+        let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
+        let (ok, cold_start, fetch_ms, error) = match &answer {
+            Some(a) => (a.ok && invocation.function_error.is_none(), a.cold_start, a.fetch_ms, a.error.clone()),
+            None => (
+                false,
+                false,
+                0.0,
+                Some(HandlerError {
+                    code: invocation.function_error.clone().unwrap_or_else(|| "bad_payload".into()),
+                    status: None,
+                    message: "the function did not return the lab handler's answer".into(),
+                }),
+            ),
+        };
+        let source = match (ok, before, after) {
+            (false, ..) => FetchSource::Unknown,
+            (true, Some(b), Some(a)) => {
+                if a.since(&b).upstream_get_secret_value > 0 {
+                    FetchSource::SecretsManager
+                } else {
+                    FetchSource::Cache
+                }
+            }
+            (true, ..) if cold_start || fetch_ms >= HIT_THRESHOLD_MS => FetchSource::SecretsManager,
+            (true, ..) => FetchSource::Cache,
+        };
+        if let Some(s) = answer.as_ref().and_then(|a| a.secret.clone()) {
+            secret = Some(s);
+        }
+        reports.push(InvocationReport {
+            number,
+            status: invocation.status,
+            ok,
+            cold_start,
+            fetch_ms,
+            source,
+            billed_ms: report_line.as_ref().and_then(|r| r.billed_ms),
+            init_ms: report_line.as_ref().and_then(|r| r.init_ms),
+            error,
+        });
+    }
+    let end_counters = counters.read();
+    let cache = match (start_counters, end_counters) {
+        (Some(start), Some(end)) => {
+            let d = end.since(&start);
+            CacheReport {
+                method: "exact",
+                invocations: options.invocations,
+                hits: d.hits + d.revalidations,
+                misses: d.misses,
+                secrets_manager_calls: d.upstream_calls(),
+                calls_saved: u64::from(options.invocations).saturating_sub(d.upstream_calls()),
+                ttl_seconds: ttl,
+            }
+        }
+        _ => {
+            let misses = reports.iter().filter(|r| r.source == FetchSource::SecretsManager).count() as u64;
+            let hits = reports.iter().filter(|r| r.source == FetchSource::Cache).count() as u64;
+            CacheReport {
+                method: "inferred",
+                invocations: options.invocations,
+                hits,
+                misses,
+                secrets_manager_calls: misses,
+                calls_saved: hits,
+                ttl_seconds: ttl,
+            }
+        }
+    };
+    let ok = !reports.is_empty() && reports.iter().all(|r| r.ok && r.status == 200) && secret.is_some();
+    let problem = (!ok).then(|| explain_failure(&reports, info));
+    Ok(TestReport {
+        lab: names.lab.clone(),
+        ok,
+        cost: cost(options.per_month, ttl),
+        invocations: reports,
+        secret,
+        cache,
+        problem,
+    })
+}
+
+fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String {
+    let first = reports.iter().find_map(|r| r.error.as_ref());
+    match first.map(|e| e.code.as_str()) {
+        Some("extension_unreachable") => format!(
+            "the extension did not answer on port {}: the function could not read the secret through it",
+            info.extension_port()
+        ),
+        Some(_) => first.map(|e| e.message.clone()).unwrap_or_default(),
+        None => "the secret was not read".into(),
+    }
+}
+
+/// One call per TTL window per warm environment, at most, versus one per invocation.
+pub fn cost(per_month: u64, ttl_seconds: u64) -> CostReport {
+    let month_seconds = 30 * 24 * 3600;
+    let per_environment = if ttl_seconds == 0 { per_month } else { month_seconds / ttl_seconds };
+    let price = |calls: u64| calls as f64 / 10_000.0 * PRICE_PER_10K_CALLS;
+    CostReport {
+        invocations_per_month: per_month,
+        without_cache_calls: per_month,
+        without_cache_usd: price(per_month),
+        with_cache_calls_per_environment: per_environment.min(per_month),
+        with_cache_usd_per_environment: price(per_environment.min(per_month)),
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReportLine {
+    pub billed_ms: Option<u64>,
+    pub init_ms: Option<f64>,
+}
+
+/// Parse Lambda's `REPORT RequestId: …\tDuration: …\tBilled Duration: 147 ms\t…\tInit Duration: 130.49 ms`
+/// line, searching from the end (the tail is only the last 4 KB).
+pub fn parse_report_line(tail: &str) -> Option<ReportLine> {
+    let line = tail.lines().rev().find(|l| l.starts_with("REPORT "))?;
+    let field = |name: &str| {
+        line.split('\t')
+            .find_map(|part| part.trim().strip_prefix(name))
+            .and_then(|v| v.trim().trim_end_matches("ms").trim().parse::<f64>().ok())
+    };
+    Some(ReportLine {
+        billed_ms: field("Billed Duration:").map(|v| v as u64),
+        init_ms: field("Init Duration:"),
+    })
+}
+
+impl fmt::Display for TestReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} `{}`: {} invocation(s)", style::heading("test of lab"), self.lab, self.invocations.len())?;
+        writeln!(f, "   #  status  start  fetch       from             billed")?;
+        for r in &self.invocations {
+            let from = match (r.ok, r.source) {
+                (false, _) => style::failed("failed"),
+                (true, FetchSource::Cache) => style::ok("extension cache"),
+                (true, FetchSource::SecretsManager) => style::pending("Secrets Manager"),
+                (true, FetchSource::Unknown) => "unknown".into(),
+            };
+            let pad = 17usize.saturating_sub(match (r.ok, r.source) {
+                (false, _) => 6,
+                (true, FetchSource::Cache) => 15,
+                (true, FetchSource::SecretsManager) => 15,
+                (true, FetchSource::Unknown) => 7,
+            });
+            writeln!(
+                f,
+                "  {:>2}  {:<6}  {:<5}  {:>7.2} ms  {}{}{}",
+                r.number,
+                r.status,
+                if r.cold_start { "cold" } else { "warm" },
+                r.fetch_ms,
+                from,
+                " ".repeat(pad),
+                r.billed_ms.map(|b| format!("{b} ms")).unwrap_or_else(|| "-".into())
+            )?;
+            if let Some(e) = &r.error {
+                writeln!(f, "      {}", style::failed(&format!("{}: {}", e.code, e.message)))?;
+            }
+        }
+        if let Some(s) = &self.secret {
+            writeln!(f, "secret read: {} (version {})", s.name, s.version_id)?;
+            for key in &s.keys {
+                let value = s.values.get(key).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+                writeln!(f, "  {key} = {value}")?;
+            }
+        }
+        let c = &self.cache;
+        let how = if c.method == "exact" {
+            "counted by the local extension"
+        } else {
+            "inferred from fetch times: the extension does not log hits"
+        };
+        writeln!(
+            f,
+            "cache: {} hit(s), {} miss(es); {} Secrets Manager call(s) for {} invocation(s), {} saved ({how}; TTL {} s)",
+            c.hits, c.misses, c.secrets_manager_calls, c.invocations, c.calls_saved, c.ttl_seconds
+        )?;
+        let k = &self.cost;
+        writeln!(
+            f,
+            "cost at {} invocations/month: without a cache {} calls = ${:.2}; with it at most {} calls = ${:.2} per warm environment",
+            k.invocations_per_month, k.without_cache_calls, k.without_cache_usd, k.with_cache_calls_per_environment, k.with_cache_usd_per_environment
+        )?;
+        match &self.problem {
+            Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),
+            None => writeln!(f, "{}", style::ok("the function read the secret through the extension")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_report_line_from_the_end() {
+        let tail = "START RequestId: 1 Version: $LATEST\nsecretslab: ok\nEND RequestId: 1\nREPORT RequestId: 1\tDuration: 15.74 ms\tBilled Duration: 147 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\tInit Duration: 130.49 ms\t\n";
+        let r = parse_report_line(tail).unwrap();
+        assert_eq!(r.billed_ms, Some(147));
+        assert_eq!(r.init_ms, Some(130.49));
+        let warm = "REPORT RequestId: 2\tDuration: 1.1 ms\tBilled Duration: 2 ms\tMemory Size: 128 MB\tMax Memory Used: 56 MB\t";
+        assert_eq!(parse_report_line(warm).unwrap().init_ms, None);
+        assert!(parse_report_line("no report here").is_none());
+    }
+
+    #[test]
+    fn cost_is_bounded_by_ttl_windows() {
+        let c = cost(1_000_000, 300);
+        assert_eq!(c.without_cache_calls, 1_000_000);
+        assert!((c.without_cache_usd - 5.0).abs() < 1e-9);
+        assert_eq!(c.with_cache_calls_per_environment, 8_640);
+        assert_eq!(cost(100, 300).with_cache_calls_per_environment, 100);
+    }
+}

@@ -1,0 +1,147 @@
+//! `status`: each lab resource as present, missing or drifted from what `up` would make.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use crate::aws::function::{self, env};
+use crate::aws::identity::resolve_identity;
+use crate::aws::observed::Observed;
+use crate::aws::policy::{self as iam_policy, policy_arn};
+use crate::aws::{logs, role, secret, AwsContext};
+use crate::error::Result;
+use crate::lab::names::ResourceNames;
+use crate::lab::package;
+use crate::lab::policy::basic_execution_policy_arn;
+use crate::ui::style;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Health {
+    Present,
+    Missing,
+    Drifted,
+    NotOwned,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourceStatus {
+    pub kind: &'static str,
+    pub name: String,
+    pub state: Health,
+    pub arn: Option<String>,
+    pub drift: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct StatusReport {
+    pub lab: String,
+    pub account: String,
+    pub region: String,
+    pub resources: Vec<ResourceStatus>,
+}
+
+impl StatusReport {
+    pub fn all_present(&self) -> bool {
+        self.resources.iter().all(|r| r.state == Health::Present)
+    }
+}
+
+impl fmt::Display for StatusReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        writeln!(f, "{} `{}` in account {} ({})", style::heading("status of lab"), self.lab, self.account, self.region)?;
+        for r in &self.resources {
+            let (state, width) = match r.state {
+                Health::Present => (style::ok("present"), 7),
+                Health::Missing => (style::dim("missing"), 7),
+                Health::Drifted => (style::pending("drifted"), 7),
+                Health::NotOwned => (style::failed("not owned"), 9),
+            };
+            write!(f, "  {state}{}{:<11}{}", " ".repeat(11 - width), r.kind, r.name)?;
+            if let Some(arn) = &r.arn {
+                write!(f, "  {}", style::dim(arn))?;
+            }
+            writeln!(f)?;
+            for d in &r.drift {
+                writeln!(f, "             {}", style::pending(&format!("- {d}")))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+fn line<T>(kind: &'static str, name: &str, observed: &Observed<T>, arn: impl Fn(&T) -> String, drift: impl Fn(&T) -> Vec<String>) -> ResourceStatus {
+    let (state, arn, drift) = match observed {
+        Observed::Missing => (Health::Missing, None, vec![]),
+        Observed::Foreign => (Health::NotOwned, None, vec!["exists without secretslab's tags: choose another --name".into()]),
+        Observed::Owned(v) => {
+            let drift = drift(v);
+            (if drift.is_empty() { Health::Present } else { Health::Drifted }, Some(arn(v)), drift)
+        }
+    };
+    ResourceStatus { kind, name: name.to_string(), state, arn, drift }
+}
+
+pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusReport> {
+    let identity = resolve_identity(&aws.sts).await?;
+    let pol_arn = policy_arn(&identity.partition, &identity.account, names);
+    let basic = basic_execution_policy_arn(&identity.partition);
+    let (sec, rol, pol, log, fun) = tokio::try_join!(
+        secret::get_secret(&aws.secrets, names),
+        role::get_role(&aws.iam, names),
+        iam_policy::get_policy(&aws.iam, &pol_arn, names),
+        logs::get_log_group(&aws.logs, names),
+        function::get_function(&aws.lambda, names),
+    )?;
+    let package = package::build()?;
+    let secret_arn = sec.owned().map(|s| s.arn.clone());
+    let resources = vec![
+        line("secret", &names.secret, &sec, |s| s.arn.clone(), |s| {
+            if s.deleted_date.is_some() {
+                vec!["scheduled for deletion (`secretslab up` restores it)".into()]
+            } else {
+                vec![]
+            }
+        }),
+        line("iam_role", &names.role, &rol, |r| r.arn.clone(), |r| {
+            let mut d = Vec::new();
+            if !r.trust_matches {
+                d.push("trust policy does not allow lambda.amazonaws.com as expected".to_string());
+            }
+            if !r.attached.contains(&basic) {
+                d.push("AWSLambdaBasicExecutionRole not attached".to_string());
+            }
+            if !r.attached.contains(&pol_arn) {
+                d.push(format!("{} not attached", names.policy));
+            }
+            d
+        }),
+        line("iam_policy", &names.policy, &pol, |p| p.arn.clone(), |p| {
+            let scoped = match (&p.document, &secret_arn) {
+                (Some(doc), Some(arn)) => doc.to_string().contains(arn.as_str()),
+                _ => true,
+            };
+            if scoped { vec![] } else { vec!["does not name the lab secret's ARN".into()] }
+        }),
+        line("log_group", &names.log_group, &log, |l| l.arn.clone(), |l| {
+            if l.retention_days.is_none() { vec!["no retention set".into()] } else { vec![] }
+        }),
+        line("function", &names.function, &fun, |f| f.arn.clone(), |f| {
+            let mut d = Vec::new();
+            if f.code_sha256 != package.sha256 {
+                d.push("code differs from function/lambda_function.py".to_string());
+            }
+            if !f.layers.iter().any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension")) {
+                d.push("extension layer missing".to_string());
+            }
+            if f.env.get(env::SECRET_ID) != Some(&names.secret) {
+                d.push("SECRET_ID does not name the lab secret".to_string());
+            }
+            if f.state.as_deref().is_some_and(|s| s != "Active") {
+                d.push(format!("state {}", f.state.clone().unwrap_or_default()));
+            }
+            d
+        }),
+    ];
+    Ok(StatusReport { lab: names.lab.clone(), account: identity.account, region: aws.region.clone(), resources })
+}

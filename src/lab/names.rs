@@ -1,0 +1,133 @@
+//! The lab name and every resource name and tag derived from it.
+
+use std::fmt;
+
+/// Tag key marking a resource as created by this tool.
+pub const TAG_MANAGED_BY: &str = "managed-by";
+pub const TAG_MANAGED_BY_VALUE: &str = "secretslab";
+/// Tag key naming the lab a resource belongs to.
+pub const TAG_LAB: &str = "secretslab:lab";
+
+/// A validated lab name: 1-32 characters of a-z, 0-9 and `-`, starting with a letter.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(transparent)]
+pub struct LabName(String);
+
+impl LabName {
+    pub fn new(name: &str) -> Result<Self, String> {
+        if name.is_empty() || name.len() > 32 {
+            return Err("it must be 1 to 32 characters long".into());
+        }
+        if let Some(bad) = name
+            .chars()
+            .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
+        {
+            return Err(format!(
+                "`{bad}` is not allowed; use only a-z, 0-9 and `-`"
+            ));
+        }
+        if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+            return Err("it must start with a letter".into());
+        }
+        if name.ends_with('-') {
+            return Err("it must not end with `-`".into());
+        }
+        Ok(Self(name.to_string()))
+    }
+
+    /// clap value parser: the error text becomes clap's one-line usage error.
+    pub fn parse_arg(name: &str) -> Result<Self, String> {
+        Self::new(name).map_err(|reason| format!("invalid lab name: {reason}"))
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+
+    pub fn resources(&self) -> ResourceNames {
+        ResourceNames {
+            lab: self.0.clone(),
+            secret: format!("{}/credentials", self.0),
+            policy: format!("{}-read-secret", self.0),
+            role: format!("{}-role", self.0),
+            log_group: format!("/aws/lambda/{}", self.0),
+            function: self.0.clone(),
+        }
+    }
+}
+
+impl fmt::Display for LabName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Every resource name of one lab.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ResourceNames {
+    pub lab: String,
+    pub secret: String,
+    pub policy: String,
+    pub role: String,
+    pub log_group: String,
+    pub function: String,
+}
+
+impl ResourceNames {
+    /// The ownership tags every lab resource carries.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        vec![
+            (TAG_MANAGED_BY.to_string(), TAG_MANAGED_BY_VALUE.to_string()),
+            (TAG_LAB.to_string(), self.lab.clone()),
+        ]
+    }
+
+    /// Whether a resource's tags say it belongs to this lab.
+    pub fn is_owned<'a>(&self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
+        let mut managed = false;
+        let mut lab = false;
+        for (key, value) in tags {
+            managed |= key == TAG_MANAGED_BY && value == TAG_MANAGED_BY_VALUE;
+            lab |= key == TAG_LAB && value == self.lab;
+        }
+        managed && lab
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accepts_valid_names() {
+        for name in ["a", "secrets-lab", "lab-2", &"a".repeat(32)] {
+            assert!(LabName::new(name).is_ok(), "{name}");
+        }
+    }
+
+    #[test]
+    fn rejects_invalid_names() {
+        for name in ["", "Lab", "lab_1", "1lab", "lab-", &"a".repeat(33), "la b", "lab/x"] {
+            assert!(LabName::new(name).is_err(), "{name}");
+        }
+    }
+
+    #[test]
+    fn derives_resource_names() {
+        let names = LabName::new("demo").unwrap().resources();
+        assert_eq!(names.secret, "demo/credentials");
+        assert_eq!(names.policy, "demo-read-secret");
+        assert_eq!(names.role, "demo-role");
+        assert_eq!(names.log_group, "/aws/lambda/demo");
+        assert_eq!(names.function, "demo");
+    }
+
+    #[test]
+    fn ownership_needs_both_tags() {
+        let names = LabName::new("demo").unwrap().resources();
+        assert!(names.is_owned([("managed-by", "secretslab"), ("secretslab:lab", "demo")]));
+        assert!(!names.is_owned([("managed-by", "secretslab"), ("secretslab:lab", "other")]));
+        assert!(!names.is_owned([("secretslab:lab", "demo")]));
+        assert!(!names.is_owned([]));
+    }
+}

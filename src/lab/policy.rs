@@ -1,0 +1,126 @@
+//! The IAM documents of the lab: the role's trust policy and the least-privilege read policy.
+
+use serde_json::{json, Value};
+
+/// Lambda may assume the lab role.
+pub fn trust_policy() -> Value {
+    json!({
+        "Version": "2012-10-17",
+        "Statement": [{
+            "Effect": "Allow",
+            "Principal": {"Service": "lambda.amazonaws.com"},
+            "Action": "sts:AssumeRole"
+        }]
+    })
+}
+
+/// Read this one secret (and, like the original lab, list secrets); decrypt with the
+/// customer managed key when one is used.
+pub fn read_secret_policy(secret_arn: &str, kms_key_arn: Option<&str>) -> Value {
+    let mut statements = vec![
+        json!({
+            "Sid": "ReadTheLabSecret",
+            "Effect": "Allow",
+            "Action": ["secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"],
+            "Resource": secret_arn
+        }),
+        json!({
+            "Sid": "ListSecretsAsTheOriginalLab",
+            "Effect": "Allow",
+            "Action": "secretsmanager:ListSecrets",
+            "Resource": "*"
+        }),
+    ];
+    if let Some(key) = kms_key_arn {
+        statements.push(json!({
+            "Sid": "DecryptWithTheCustomerManagedKey",
+            "Effect": "Allow",
+            "Action": "kms:Decrypt",
+            "Resource": key
+        }));
+    }
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// The AWS managed policy that lets the function write its logs.
+pub fn basic_execution_policy_arn(partition: &str) -> String {
+    format!("arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+}
+
+/// Parse a policy document as IAM returns it (URL-encoded JSON on AWS, plain JSON on some emulators).
+pub fn parse_document(raw: &str) -> Option<Value> {
+    serde_json::from_str(raw).ok().or_else(|| {
+        url::form_urlencoded::parse(format!("x={raw}").as_bytes())
+            .next()
+            .and_then(|(_, decoded)| serde_json::from_str(&decoded).ok())
+    })
+}
+
+/// Whether two policy documents grant the same thing, ignoring the
+/// string-or-list spelling of `Action`/`Resource` and their order.
+pub fn same_policy(a: &Value, b: &Value) -> bool {
+    normalize(a) == normalize(b)
+}
+
+fn normalize(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => Value::Object(
+            map.iter()
+                .map(|(key, inner)| {
+                    let inner = match (key.as_str(), inner) {
+                        ("Action" | "Resource" | "NotAction" | "NotResource", Value::String(s)) => {
+                            Value::Array(vec![Value::String(s.clone())])
+                        }
+                        ("Action" | "Resource" | "NotAction" | "NotResource", Value::Array(items)) => {
+                            let mut items = items.clone();
+                            items.sort_by_key(|v| v.to_string());
+                            Value::Array(items)
+                        }
+                        _ => normalize(inner),
+                    };
+                    (key.clone(), inner)
+                })
+                .collect(),
+        ),
+        Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
+        other => other.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ARN: &str = "arn:aws:secretsmanager:us-east-1:123456789012:secret:lab/credentials-AbCdEf";
+
+    #[test]
+    fn read_policy_is_scoped_to_the_secret() {
+        let policy = read_secret_policy(ARN, None);
+        let statements = policy["Statement"].as_array().unwrap();
+        assert_eq!(statements.len(), 2);
+        assert_eq!(statements[0]["Resource"], ARN);
+        assert_eq!(statements[1]["Action"], "secretsmanager:ListSecrets");
+    }
+
+    #[test]
+    fn kms_statement_only_with_a_key() {
+        let policy = read_secret_policy(ARN, Some("arn:aws:kms:us-east-1:1:key/k"));
+        assert_eq!(policy["Statement"][2]["Action"], "kms:Decrypt");
+    }
+
+    #[test]
+    fn url_encoded_documents_parse() {
+        let encoded = "%7B%22Version%22%3A%222012-10-17%22%2C%22Statement%22%3A%5B%5D%7D";
+        assert_eq!(parse_document(encoded).unwrap()["Version"], "2012-10-17");
+        assert!(parse_document("not json").is_none());
+    }
+
+    #[test]
+    fn spelling_differences_are_the_same_policy() {
+        let a = json!({"Statement": [{"Action": "s3:GetObject", "Resource": ["b", "a"]}]});
+        let b = json!({"Statement": [{"Action": ["s3:GetObject"], "Resource": ["a", "b"]}]});
+        assert!(same_policy(&a, &b));
+        let c = json!({"Statement": [{"Action": ["s3:PutObject"], "Resource": ["a", "b"]}]});
+        assert!(!same_policy(&a, &c));
+    }
+}

@@ -1,0 +1,11 @@
+//! secretslab: keep Lambda secrets in Secrets Manager and read them through the AWS Parameters
+//! and Secrets Lambda Extension — the whole lab as one guided command line.
+
+pub mod aws;
+pub mod cli;
+pub mod commands;
+pub mod error;
+pub mod lab;
+pub mod local;
+pub mod tour;
+pub mod ui;

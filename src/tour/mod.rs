@@ -1,0 +1,5 @@
+//! The interactive tutorial: steps from `lab-steps/`, the learner's progress, the runner.
+
+pub mod progress;
+pub mod runner;
+pub mod steps;

@@ -1,0 +1,337 @@
+//! The tour's event loop: render a step, wait for a key, run its action, verify, remember.
+
+use std::collections::BTreeMap;
+use std::io::{IsTerminal, Write};
+use std::time::Duration;
+
+use termimad::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
+use termimad::crossterm::terminal;
+use termimad::MadSkin;
+
+use crate::aws::function::get_function;
+use crate::aws::identity::{resolve_identity, Identity};
+use crate::aws::observed::Observed;
+use crate::aws::secret::{get_secret, Recovery};
+use crate::cli::{Arch, Runtime, TourArgs};
+use crate::commands::session::{Connection, Session};
+use crate::error::{Error, Result};
+use crate::lab::deploy::{self, planned_secret_arn, Settings};
+use crate::lab::exercise::TestOptions;
+use crate::lab::package::HANDLER_SOURCE;
+use crate::lab::policy::{read_secret_policy, trust_policy};
+use crate::lab::teardown;
+use crate::local::{emulator, extension};
+use crate::tour::progress::{ProgressStore, TutorialState};
+use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
+use crate::ui::style;
+
+/// What the learner pressed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Enter,
+    Hint,
+    Skip,
+    Quit,
+}
+
+/// How a step's action and check ended.
+enum StepOutcome {
+    Passed,
+    Failed(String),
+}
+
+pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
+    let steps = load_steps().map_err(|e| Error::local(format!("the tour's steps are broken: {e}"), "this is a bug in secretslab; please report it"))?;
+    let interactive = !args.yes;
+    if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+        return Err(Error::invalid(
+            "the tour waits for keys, but this is not a terminal",
+            "run `secretslab tour --yes` to go straight through every step",
+        ));
+    }
+    let store = ProgressStore::new(&session.dirs.tour_progress());
+    if args.restart {
+        store.clear()?;
+    }
+    let first_time = !store.exists();
+    let lab = session.global.name.to_string();
+    let mut state = store.load().filter(|s| s.lab == lab).unwrap_or_else(|| TutorialState { lab: lab.clone(), ..Default::default() });
+    let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+    let mut index = match &args.step {
+        Some(id) => ids.iter().position(|i| i == id).ok_or_else(|| {
+            Error::invalid(format!("there is no step `{id}`"), format!("choose one of: {}", ids.join(", ")))
+        })?,
+        None => state.resume_index(&ids),
+    };
+    let mut out = std::io::stdout();
+    if first_time {
+        let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
+        let _ = writeln!(out, "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n");
+    } else if index > 0 {
+        let _ = writeln!(out, "{}", style::hint(&format!("resuming at step {} of {}", index + 1, steps.len())));
+    }
+    let connection = session.connect().await?;
+    let identity = resolve_identity(&connection.aws.sts).await?;
+    let skin = if style::enabled() { MadSkin::default() } else { MadSkin::no_style() };
+    let width = render_width();
+    let mut failed = false;
+    while index < steps.len() {
+        let step = &steps[index];
+        state.current = Some(step.id.clone());
+        store.save(&state)?;
+        let values = placeholders(session, &connection, &identity).await?;
+        let body = fill(&step.body, &values).map_err(|e| Error::local(format!("{}: {e}", step.file), "this is a bug in secretslab; please report it"))?;
+        let _ = writeln!(out, "\n{}", style::heading(&format!("── Step {} of {}: {} ──", index + 1, steps.len(), step.title)));
+        let _ = write!(out, "{}", skin.text(&body, Some(width)));
+        let _ = out.flush();
+        let skip_action = step.action == StepAction::Teardown && args.keep;
+        if interactive {
+            match wait_for_go(step, skip_action)? {
+                Key::Quit => {
+                    let _ = writeln!(out, "{}", style::hint("progress saved: run `secretslab tour` to continue here"));
+                    return Ok(0);
+                }
+                Key::Skip => {
+                    index += 1;
+                    continue;
+                }
+                _ => {}
+            }
+        }
+        let outcome = if skip_action {
+            let _ = writeln!(out, "{}", style::hint("--keep: the lab stays up; run `secretslab teardown` when you are done"));
+            StepOutcome::Passed
+        } else {
+            run_step(session, &connection, step).await
+        };
+        match outcome {
+            StepOutcome::Passed => {
+                if step.check != StepCheck::None || step.action != StepAction::None {
+                    let _ = writeln!(out, "{} {}", style::ok("✓"), check_name(step.check));
+                }
+                state.done.insert(step.id.clone());
+                index += 1;
+            }
+            StepOutcome::Failed(why) => {
+                let _ = writeln!(out, "{} {why}", style::failed("✗"));
+                let _ = writeln!(out, "{} {}", style::hint("hint:"), step.hint);
+                if !interactive {
+                    failed = true;
+                    break;
+                }
+                // Interactive: stay on this step; Enter tries again, s skips.
+            }
+        }
+    }
+    if failed && !args.keep {
+        // Leave nothing behind even when a step failed half-way.
+        let _ = writeln!(out, "{}", style::hint("cleaning up after the failed step"));
+        if let Some(teardown_step) = steps.iter().find(|s| s.action == StepAction::Teardown) {
+            if let StepOutcome::Failed(why) = run_step(session, &connection, teardown_step).await {
+                let _ = writeln!(out, "{} {why}", style::failed("✗"));
+            }
+        }
+    }
+    if !failed {
+        store.clear()?;
+        let _ = writeln!(out, "\n{}", style::ok("tour complete: you deployed, tested and removed the lab."));
+    }
+    if connection.emulator.is_some() && !args.keep {
+        extension::stop_all(&session.dirs)?;
+        emulator::stop(&session.dirs)?;
+        let _ = writeln!(out, "{}", style::dim("stopped the local emulator"));
+    }
+    Ok(if failed { 1 } else { 0 })
+}
+
+fn check_name(check: StepCheck) -> &'static str {
+    match check {
+        StepCheck::None => "done",
+        StepCheck::FunctionReady => "the function is Active with the extension layer attached",
+        StepCheck::SecretRead => "the function read the secret through the extension",
+        StepCheck::LabRemoved => "every lab resource is gone",
+    }
+}
+
+fn render_width() -> usize {
+    let terminal = std::io::stdout()
+        .is_terminal()
+        .then(|| terminal::size().ok().map(|(w, _)| w as usize))
+        .flatten()
+        .unwrap_or(80);
+    terminal.clamp(40, 100)
+}
+
+fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
+    let what = match (step.action, skip_action) {
+        (StepAction::None, _) | (_, true) => "continue".to_string(),
+        (StepAction::Up, _) => "deploy (`secretslab up`)".to_string(),
+        (StepAction::Test, _) => "test (`secretslab test`)".to_string(),
+        (StepAction::Teardown, _) => "tear down (`secretslab teardown`)".to_string(),
+    };
+    loop {
+        eprint!("\n{}", style::hint(&format!("[Enter] {what}   [h] hint   [s] skip   [q] quit ")));
+        let _ = std::io::stderr().flush();
+        let key = read_key()?;
+        eprintln!();
+        match key {
+            Key::Hint => eprintln!("{} {}", style::hint("hint:"), step.hint),
+            other => return Ok(other),
+        }
+    }
+}
+
+fn read_key() -> Result<Key> {
+    terminal::enable_raw_mode().map_err(|e| Error::io("reading a key", e))?;
+    let key = loop {
+        match event::read() {
+            Ok(Event::Key(KeyEvent { code, modifiers, kind: KeyEventKind::Press, .. })) => match code {
+                KeyCode::Enter | KeyCode::Char('n') | KeyCode::Char(' ') => break Ok(Key::Enter),
+                KeyCode::Char('h') => break Ok(Key::Hint),
+                KeyCode::Char('s') => break Ok(Key::Skip),
+                KeyCode::Char('q') | KeyCode::Esc => break Ok(Key::Quit),
+                KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => break Ok(Key::Quit),
+                _ => {}
+            },
+            Ok(_) => {}
+            Err(e) => break Err(Error::io("reading a key", e)),
+        }
+    };
+    let _ = terminal::disable_raw_mode();
+    key
+}
+
+/// Values for the steps' `{{placeholders}}`, from the live account and lab.
+async fn placeholders(session: &Session, connection: &Connection, identity: &Identity) -> Result<BTreeMap<&'static str, String>> {
+    let names = session.names();
+    let region = &connection.aws.region;
+    let secret_arn = match get_secret(&connection.aws.secrets, &names).await? {
+        Observed::Owned(info) => info.arn,
+        _ => planned_secret_arn(identity, region, &names),
+    };
+    let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
+    Ok(BTreeMap::from([
+        ("account", identity.account.clone()),
+        ("region", region.clone()),
+        ("partition", identity.partition.clone()),
+        ("name", names.lab.clone()),
+        ("secret_name", names.secret.clone()),
+        ("role_name", names.role.clone()),
+        ("policy_name", names.policy.clone()),
+        ("trust_policy_json", pretty(&trust_policy())),
+        ("policy_json", pretty(&read_secret_policy(&secret_arn, None))),
+        ("handler_code", handler_excerpt()),
+    ]))
+}
+
+/// The part of the handler that talks to the extension, with those lines marked `»`.
+pub fn handler_excerpt() -> String {
+    let lines: Vec<&str> = HANDLER_SOURCE.lines().collect();
+    let start = lines.iter().position(|l| l.trim() == "# tour:start").map(|i| i + 1).unwrap_or(0);
+    let end = lines.iter().position(|l| l.trim() == "# tour:end").unwrap_or(lines.len());
+    let talks_to_extension = |line: &str| {
+        ["TOKEN_HEADER", "secretsmanager/get", "urlopen", "EXTENSION_HOST", "HTTP_PORT"]
+            .iter()
+            .any(|needle| line.contains(needle))
+    };
+    lines[start..end.max(start)]
+        .iter()
+        .map(|line| if talks_to_extension(line) { format!("» {line}") } else { format!("  {line}") })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+async fn run_step(session: &Session, connection: &Connection, step: &Step) -> StepOutcome {
+    match run_step_inner(session, connection, step).await {
+        Ok(outcome) => outcome,
+        Err(e) => StepOutcome::Failed(match e.help_text() {
+            Some(help) => format!("{e} ({help})"),
+            None => e.to_string(),
+        }),
+    }
+}
+
+async fn run_step_inner(session: &Session, connection: &Connection, step: &Step) -> Result<StepOutcome> {
+    let names = session.names();
+    let aws = &connection.aws;
+    let mut out = std::io::stdout();
+    let outcome = match step.action {
+        StepAction::None => StepOutcome::Passed,
+        StepAction::Up => {
+            let settings = Settings {
+                arch: Arch::X86_64,
+                runtime: Runtime::Python313,
+                layer_arn: None,
+                kms_key: None,
+                ttl: 300,
+                cache_size: 1000,
+                extension_port: None,
+                secret_value: None,
+                pick_free_port: connection.emulator.is_some(),
+            };
+            let plan = deploy::up(aws, &names, &settings, true, &session.progress).await?;
+            let _ = write!(out, "{plan}");
+            let report = deploy::up(aws, &names, &settings, false, &session.progress).await?;
+            crate::commands::up::start_local_extension(session, connection).await?;
+            session.progress.finish();
+            let _ = write!(out, "{report}");
+            let _ = writeln!(out, "policy applied to the role:\n{}", serde_json::to_string_pretty(&report.policy_document).unwrap_or_default());
+            StepOutcome::Passed
+        }
+        StepAction::Test => {
+            let options = TestOptions { invocations: 5, reveal: false, interval: Duration::ZERO, per_month: 1_000_000 };
+            let report = crate::commands::test::exercise(session, connection, &options).await?;
+            session.progress.finish();
+            let _ = write!(out, "{report}");
+            if report.ok {
+                StepOutcome::Passed
+            } else {
+                StepOutcome::Failed(report.problem.unwrap_or_else(|| "the secret was not read".into()))
+            }
+        }
+        StepAction::Teardown => {
+            let report = teardown::teardown(aws, &names, Recovery::Immediate, &session.progress).await?;
+            if connection.emulator.is_some() {
+                extension::stop(&session.dirs, &names.lab)?;
+            }
+            session.progress.finish();
+            let _ = write!(out, "{report}");
+            if report.remaining == 0 {
+                StepOutcome::Passed
+            } else {
+                StepOutcome::Failed(format!("{} resource(s) are still there", report.remaining))
+            }
+        }
+    };
+    if let StepOutcome::Failed(_) = outcome {
+        return Ok(outcome);
+    }
+    verify(session, connection, step.check).await
+}
+
+/// Check the step's result against the API, not against what the action reported.
+async fn verify(session: &Session, connection: &Connection, check: StepCheck) -> Result<StepOutcome> {
+    let names = session.names();
+    Ok(match check {
+        StepCheck::None | StepCheck::SecretRead => StepOutcome::Passed,
+        StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
+            Observed::Owned(f) if f.state.as_deref().is_none_or(|s| s == "Active") && f.layers.iter().any(|l| l.contains("Parameters-and-Secrets")) => StepOutcome::Passed,
+            Observed::Owned(_) => StepOutcome::Failed("the function is not Active with the extension layer".into()),
+            _ => StepOutcome::Failed("the function does not exist".into()),
+        },
+        StepCheck::LabRemoved => {
+            let status = crate::lab::inspect::status(&connection.aws, &names).await?;
+            let left: Vec<_> = status
+                .resources
+                .iter()
+                .filter(|r| r.state != crate::lab::inspect::Health::Missing && !(r.kind == "secret" && !r.drift.is_empty()))
+                .map(|r| r.name.clone())
+                .collect();
+            if left.is_empty() {
+                StepOutcome::Passed
+            } else {
+                StepOutcome::Failed(format!("still there: {}", left.join(", ")))
+            }
+        }
+    })
+}

@@ -1,0 +1,64 @@
+//! Colours named by meaning. Off unless stdout and stderr are terminals (or `--color always`),
+//! and always off with `NO_COLOR`, `TERM=dumb` or `--json`.
+
+use std::io::IsTerminal;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use termimad::crossterm::style::Stylize;
+
+use crate::cli::{ColorChoice, GlobalArgs};
+
+static ENABLED: AtomicBool = AtomicBool::new(false);
+
+/// Decide once, at start-up, whether to colour.
+pub fn init(global: &GlobalArgs) {
+    let choice = if global.no_color { ColorChoice::Never } else { global.color };
+    let enabled = match choice {
+        ColorChoice::Never => false,
+        ColorChoice::Always => !global.json,
+        ColorChoice::Auto => {
+            !global.json
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::env::var("TERM").map_or(true, |t| t != "dumb")
+                && std::io::stdout().is_terminal()
+                && std::io::stderr().is_terminal()
+        }
+    };
+    ENABLED.store(enabled, Ordering::Relaxed);
+}
+
+pub fn enabled() -> bool {
+    ENABLED.load(Ordering::Relaxed)
+}
+
+fn paint(text: &str, f: impl Fn(&str) -> String) -> String {
+    if enabled() {
+        f(text)
+    } else {
+        text.to_string()
+    }
+}
+
+pub fn ok(text: &str) -> String {
+    paint(text, |t| t.green().to_string())
+}
+
+pub fn pending(text: &str) -> String {
+    paint(text, |t| t.yellow().to_string())
+}
+
+pub fn failed(text: &str) -> String {
+    paint(text, |t| t.red().bold().to_string())
+}
+
+pub fn hint(text: &str) -> String {
+    paint(text, |t| t.cyan().to_string())
+}
+
+pub fn heading(text: &str) -> String {
+    paint(text, |t| t.bold().to_string())
+}
+
+pub fn dim(text: &str) -> String {
+    paint(text, |t| t.dim().to_string())
+}
