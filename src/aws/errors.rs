@@ -209,7 +209,10 @@ mod tests {
     #[test]
     fn modeled_not_found_is_not_found() {
         let err = GetRoleError::NoSuchEntityException(
-            NoSuchEntityException::builder().message("gone").build(),
+            NoSuchEntityException::builder()
+                .message("gone")
+                .meta(ErrorMetadata::builder().code("NoSuchEntity").message("gone").build())
+                .build(),
         );
         let sdk = SdkError::service_error(
             err,

@@ -2,7 +2,9 @@
 //! zip's hash differs, update configuration only when it differs, wait until ready, invoke, delete.
 
 use std::collections::BTreeMap;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use tokio::time::Instant;
 
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
@@ -409,10 +411,16 @@ mod tests {
         }
     }
 
+    /// Real answers carry their error code in the metadata (the deserializer sets it).
+    fn meta(code: &str, message: &str) -> aws_smithy_types::error::ErrorMetadata {
+        aws_smithy_types::error::ErrorMetadata::builder().code(code).message(message).build()
+    }
+
     fn role_not_ready() -> CreateFunctionError {
         CreateFunctionError::InvalidParameterValueException(
             InvalidParameterValueException::builder()
                 .message("The role defined for the function cannot be assumed by Lambda.")
+                .meta(meta("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."))
                 .build(),
         )
     }
@@ -460,7 +468,10 @@ mod tests {
             .sequence()
             .error(|| {
                 CreateFunctionError::TooManyRequestsException(
-                    TooManyRequestsException::builder().message("Rate exceeded").build(),
+                    TooManyRequestsException::builder()
+                        .message("Rate exceeded")
+                        .meta(meta("TooManyRequestsException", "Rate exceeded"))
+                        .build(),
                 )
             })
             .times(2)

@@ -199,7 +199,7 @@ mod tests {
     use aws_sdk_ssm::operation::get_parameter::{GetParameterError, GetParameterOutput};
     use aws_sdk_ssm::types::error::ParameterNotFound;
     use aws_sdk_ssm::types::Parameter;
-    use aws_smithy_mocks::{mock, mock_client};
+    use aws_smithy_mocks::{mock, mock_client, RuleMode};
 
     #[test]
     fn table_covers_both_architectures() {
@@ -257,9 +257,13 @@ mod tests {
     #[tokio::test]
     async fn table_when_ssm_has_no_parameter_and_error_for_unknown_region() {
         let rule = mock!(aws_sdk_ssm::Client::get_parameter).then_error(|| {
-            GetParameterError::ParameterNotFound(ParameterNotFound::builder().build())
+            GetParameterError::ParameterNotFound(
+                ParameterNotFound::builder()
+                    .meta(aws_smithy_types::error::ErrorMetadata::builder().code("ParameterNotFound").build())
+                    .build(),
+            )
         });
-        let ssm = mock_client!(aws_sdk_ssm, [&rule]);
+        let ssm = mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&rule]);
         let layer = resolve_layer(&ssm, "eu-west-1", Arch::X86_64, None).await.unwrap();
         assert_eq!(layer.source, LayerSource::BuiltInTable);
         let err = resolve_layer(&ssm, "xx-nowhere-1", Arch::X86_64, None)

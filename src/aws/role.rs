@@ -218,7 +218,10 @@ mod tests {
     async fn same_named_role_without_our_tags_is_refused() {
         let create = mock!(aws_sdk_iam::Client::create_role).then_error(|| {
             CreateRoleError::EntityAlreadyExistsException(
-                EntityAlreadyExistsException::builder().message("exists").build(),
+                EntityAlreadyExistsException::builder()
+                    .message("exists")
+                    .meta(aws_smithy_types::error::ErrorMetadata::builder().code("EntityAlreadyExists").build())
+                    .build(),
             )
         });
         let get = mock!(aws_sdk_iam::Client::get_role)

@@ -260,7 +260,8 @@ mod tests {
         let json = SecretValue::from_user_input(br#"{"api_key":"k"}"#, "file").unwrap();
         assert_eq!(json.expose(), r#"{"api_key":"k"}"#);
         let pw = SecretValue::from_user_input(b"pw\n", "file").unwrap();
-        assert_eq!(pw.expose(), r#"{"password":"pw","username":"lab-user"}"#);
+        let parsed: serde_json::Value = serde_json::from_str(pw.expose()).unwrap();
+        assert_eq!(parsed, serde_json::json!({"username": "lab-user", "password": "pw"}));
         assert!(SecretValue::from_user_input(&[0xff, 0xfe], "file").is_err());
         assert!(SecretValue::from_user_input(b"\n", "file").is_err());
         let big = vec![b'a'; MAX_SECRET_BYTES + 1];
@@ -275,6 +276,7 @@ mod tests {
             CreateSecretError::InvalidRequestException(
                 InvalidRequestException::builder()
                     .message("You can't create this secret because a secret with this name is already scheduled for deletion.")
+                    .meta(aws_smithy_types::error::ErrorMetadata::builder().code("InvalidRequestException").build())
                     .build(),
             )
         });
