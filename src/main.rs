@@ -39,7 +39,7 @@ fn main() -> ExitCode {
             miette::MietteHandlerOpts::new()
                 .color(graphical)
                 .unicode(graphical)
-                .footer("report bugs at https://github.com/secretslab/secretslab/issues".into())
+                .footer("if this looks like a bug in secretslab, report it with the command you ran and `secretslab --version`".into())
                 .build(),
         )
     }))

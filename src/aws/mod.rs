@@ -20,6 +20,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeSerializationInterceptorContextRef;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
 use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::cli::GlobalArgs;
@@ -93,9 +94,12 @@ impl Intercept for CallLog {
         "SecretslabCallLog"
     }
 
-    fn read_before_execution(
+    // Not `read_before_execution`: client interceptors see that hook before the operation
+    // has stored its `Metadata`. Serialization happens once per operation, before retries.
+    fn read_before_serialization(
         &self,
         _context: &BeforeSerializationInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if let Some(metadata) = cfg.load::<Metadata>() {
@@ -222,5 +226,21 @@ mod tests {
         assert!(is_write("IAM.CreateRole"));
         assert!(is_write("IAM.AttachRolePolicy"));
         assert!(is_write("Secrets Manager.RestoreSecret"));
+    }
+}
+
+#[cfg(test)]
+mod call_log_tests {
+    use super::*;
+    use aws_smithy_mocks::{mock, mock_client};
+
+    #[tokio::test]
+    async fn counts_operations_by_name() {
+        let rule = mock!(aws_sdk_iam::Client::get_role).then_output(|| aws_sdk_iam::operation::get_role::GetRoleOutput::builder().build());
+        let calls = CallLog::default();
+        let log = calls.clone();
+        let iam = mock_client!(aws_sdk_iam, aws_smithy_mocks::RuleMode::MatchAny, [&rule], move |c| c.interceptor(log.clone()));
+        let _ = iam.get_role().role_name("x").send().await;
+        assert_eq!(calls.operations(), vec!["IAM.GetRole".to_string()]);
     }
 }

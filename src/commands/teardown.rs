@@ -18,7 +18,7 @@ pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     let recovery = if args.force_delete_secret { Recovery::Immediate } else { Recovery::Days(args.recovery_days) };
     let report = teardown::teardown(&connection.aws, &names, recovery, &session.progress).await?;
     if connection.emulator.is_some() {
-        extension::stop(&session.dirs, &names.lab)?;
+        extension::forget(&session.dirs, &names.lab)?;
     }
     match report.into_result() {
         Ok(report) => {

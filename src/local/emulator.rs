@@ -154,11 +154,18 @@ fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result<()> {
 pub fn running(dirs: &Dirs) -> Option<EmulatorState> {
     let path = dirs.emulator_file();
     let state: EmulatorState = read_json(&path)?;
-    if is_alive(state.pid) && http_get_status(state.port, HEALTH_PATH) == Some(200) {
-        return Some(state);
-    }
     if !is_alive(state.pid) {
         let _ = remove_file(&path);
+        return None;
+    }
+    // A busy emulator (running a function) can be slow to answer: ask a few times.
+    for attempt in 0..5 {
+        if http_get_status(state.port, HEALTH_PATH) == Some(200) {
+            return Some(state);
+        }
+        if attempt < 4 {
+            std::thread::sleep(Duration::from_millis(500));
+        }
     }
     None
 }

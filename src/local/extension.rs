@@ -230,6 +230,13 @@ pub fn stop(dirs: &Dirs, lab: &str) -> Result<Option<u32>> {
     Ok(Some(process.pid))
 }
 
+/// Stop a lab's stand-in and drop its counters and log (the lab is gone).
+pub fn forget(dirs: &Dirs, lab: &str) -> Result<()> {
+    stop(dirs, lab)?;
+    remove_file(&stats_file(dirs, lab))?;
+    remove_file(&log_file(dirs, lab))
+}
+
 /// Stop every lab's stand-in (with the emulator).
 pub fn stop_all(dirs: &Dirs) -> Result<Vec<u32>> {
     let mut stopped = Vec::new();

@@ -292,7 +292,7 @@ async fn run_step_inner(session: &Session, connection: &Connection, step: &Step)
         StepAction::Teardown => {
             let report = teardown::teardown(aws, &names, Recovery::Immediate, &session.progress).await?;
             if connection.emulator.is_some() {
-                extension::stop(&session.dirs, &names.lab)?;
+                extension::forget(&session.dirs, &names.lab)?;
             }
             session.progress.finish();
             let _ = write!(out, "{report}");
