@@ -1,0 +1,142 @@
+//! Test support: an isolated SECRETSLAB_HOME with its own MiniStack on a random port,
+//! the real binary, and SDK clients to check what really exists.
+
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use clap::Parser;
+use secretslab::aws::{AwsContext, Target};
+use secretslab::cli::Cli;
+use serde_json::Value;
+
+pub struct TestHome {
+    pub dir: tempfile::TempDir,
+}
+
+/// The MiniStack install shared by all tests (installing takes ~30 s; an emulator takes ~2 s).
+pub fn shared_cache() -> PathBuf {
+    std::env::var_os("SECRETSLAB_CACHE")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("secretslab-cache"))
+}
+
+pub fn binary() -> PathBuf {
+    PathBuf::from(env!("CARGO_BIN_EXE_secretslab"))
+}
+
+impl TestHome {
+    pub fn new() -> Self {
+        Self { dir: tempfile::tempdir().expect("temp dir") }
+    }
+
+    pub fn path(&self) -> &Path {
+        self.dir.path()
+    }
+
+    /// The real binary, isolated in this home, without colours or ambient AWS settings.
+    pub fn command(&self) -> Command {
+        let mut command = Command::new(binary());
+        command
+            .env("SECRETSLAB_HOME", self.path())
+            .env("SECRETSLAB_CACHE", shared_cache())
+            .env("NO_COLOR", "1")
+            .env_remove("AWS_PROFILE")
+            .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("RUST_LOG");
+        command
+    }
+
+    pub fn run(&self, args: &[&str]) -> Output {
+        self.command().args(args).output().expect("run secretslab")
+    }
+
+    /// Run with `--json` and parse stdout as exactly one JSON document.
+    pub fn json(&self, args: &[&str]) -> (Output, Value) {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = self.run(&all);
+        let doc = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+            panic!(
+                "stdout of {args:?} is not one JSON document ({e}):\n{}\nstderr:\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            )
+        });
+        (out, doc)
+    }
+
+    /// Run and require success.
+    pub fn ok(&self, args: &[&str]) -> Value {
+        let (out, doc) = self.json(args);
+        assert!(out.status.success(), "{args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stderr), doc);
+        doc
+    }
+
+    /// Start this home's emulator; returns its endpoint.
+    pub fn start_emulator(&self) -> String {
+        let doc = self.ok(&["local", "start"]);
+        doc["endpoint"].as_str().expect("endpoint").to_string()
+    }
+
+    /// SDK clients against this home's emulator, to check reality independently of the CLI.
+    pub async fn sdk(&self, endpoint: &str) -> AwsContext {
+        let cli = Cli::try_parse_from(["secretslab", "--endpoint-url", endpoint, "--region", "us-east-1", "status"]).expect("args");
+        AwsContext::load(&cli.global, Target::Local { endpoint: endpoint.to_string(), embedded: false }).await
+    }
+
+    /// Every file under the state directory, as text (for leak checks).
+    pub fn state_files_text(&self) -> String {
+        let mut text = String::new();
+        let mut stack = vec![self.path().to_path_buf()];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+                let path = entry.path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else if let Ok(bytes) = std::fs::read(&path) {
+                    text.push_str(&String::from_utf8_lossy(&bytes));
+                }
+            }
+        }
+        text
+    }
+
+    /// Pids of live processes started for this home (they inherit SECRETSLAB_HOME).
+    pub fn processes(&self) -> Vec<u32> {
+        let needle = format!("SECRETSLAB_HOME={}", self.path().display());
+        let mut pids = Vec::new();
+        for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            if pid == std::process::id() {
+                continue;
+            }
+            let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
+            if stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z") {
+                continue;
+            }
+            if let Ok(environ) = std::fs::read(entry.path().join("environ")) {
+                if environ.split(|b| *b == 0).any(|var| var == needle.as_bytes()) {
+                    pids.push(pid);
+                }
+            }
+        }
+        pids
+    }
+}
+
+impl Drop for TestHome {
+    /// Whoever starts an emulator stops it, also when a test fails.
+    fn drop(&mut self) {
+        let _ = self.command().args(["local", "stop"]).output();
+    }
+}
+
+pub fn stderr(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+pub fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
