@@ -33,17 +33,6 @@ fn main() -> ExitCode {
     ui::style::init(&cli.global);
     init_logging(cli.global.verbose, cli.global.quiet);
     let json = cli.global.json;
-    let graphical = ui::style::enabled();
-    miette::set_hook(Box::new(move |_| {
-        Box::new(
-            miette::MietteHandlerOpts::new()
-                .color(graphical)
-                .unicode(graphical)
-                .footer("if this looks like a bug in secretslab, report it with the command you ran and `secretslab --version`".into())
-                .build(),
-        )
-    }))
-    .ok();
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(e) => {
@@ -57,9 +46,8 @@ fn main() -> ExitCode {
             if json {
                 ui::output::emit_error_json(&err);
             }
-            let code = err.exit_code();
-            eprintln!("{:?}", miette::Report::new(err));
-            ExitCode::from(code)
+            ui::output::print_error(&err);
+            ExitCode::from(err.exit_code())
         }
     }
 }

@@ -149,7 +149,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
     let lab = "crash";
     let mut arns = None;
     for delay_ms in [150u64, 400, 700, 1000] {
-        let mut child = home.command().args(["--local", "--name", lab, "up"]).spawn().expect("spawn up");
+        let mut child = home.command().args(["--local", "--name", lab, "up"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().expect("spawn up");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
@@ -167,7 +167,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         assert_eq!(test["ok"], true);
         if delay_ms == 400 {
             // Also crash a teardown part-way, then converge the lab back.
-            let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).spawn().unwrap();
+            let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().unwrap();
             std::thread::sleep(Duration::from_millis(300));
             let _ = child.kill();
             let _ = child.wait();
@@ -176,7 +176,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
             arns = None;
         }
     }
-    let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).spawn().unwrap();
+    let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().unwrap();
     std::thread::sleep(Duration::from_millis(250));
     let _ = child.kill();
     let _ = child.wait();

@@ -34,3 +34,11 @@ pub fn emit_error_json(err: &Error) {
     });
     let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
 }
+
+/// The error for people, on stderr: one line saying what happened, one saying what to do.
+pub fn print_error(err: &Error) {
+    eprintln!("{} {err}", crate::ui::style::failed("error:"));
+    if let Some(help) = err.help_text() {
+        eprintln!("  {} {help}", crate::ui::style::hint("help:"));
+    }
+}

@@ -1,0 +1,97 @@
+//! The command line itself: help, usage errors, and input checks that need no emulator.
+
+mod common;
+
+use common::{stderr, TestHome};
+
+/// Bad input: a clear first line, a non-zero exit, never a panic, nothing on stdout.
+fn assert_refused(args: &[&str], code: i32, needle: &str) {
+    let home = TestHome::new();
+    let out = home.run(args);
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
+    let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
+    assert!(first.starts_with("error:"), "{args:?}: first line is not an error: {err}");
+    assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
+    assert!(!err.contains("panicked"), "{args:?}: {err}");
+    assert!(out.stdout.is_empty(), "{args:?}: stdout must stay empty");
+}
+
+#[test]
+fn invalid_names_are_refused() {
+    assert_refused(&["--name", "Bad_Name", "up"], 2, "invalid lab name");
+    assert_refused(&["--name", &"a".repeat(33), "status"], 2, "1 to 32");
+}
+
+#[test]
+fn out_of_range_values_are_refused() {
+    assert_refused(&["teardown", "--recovery-days", "3"], 2, "7..=30");
+    assert_refused(&["test", "-n", "0"], 2, "1..=1000");
+    assert_refused(&["up", "--arch", "sparc"], 2, "x86_64");
+    assert_refused(&["up", "--ttl", "301"], 2, "0..=300");
+}
+
+#[test]
+fn secret_file_problems_are_refused_before_any_aws_call() {
+    let home = TestHome::new();
+    assert_refused(&["up", "--secret-file", "/does/not/exist"], 2, "--secret-file");
+    let not_utf8 = home.path().join("binary");
+    std::fs::write(&not_utf8, [0xff, 0xfe, 0x00, 0x80]).unwrap();
+    assert_refused(&["up", "--secret-file", not_utf8.to_str().unwrap()], 2, "not UTF-8");
+    let huge = home.path().join("huge");
+    std::fs::write(&huge, "x".repeat(70_000)).unwrap();
+    assert_refused(&["up", "--secret-file", huge.to_str().unwrap()], 2, "65536");
+    let empty = home.path().join("empty");
+    std::fs::write(&empty, "\n").unwrap();
+    assert_refused(&["up", "--secret-file", empty.to_str().unwrap()], 2, "empty");
+}
+
+#[test]
+fn missing_credentials_point_to_local() {
+    let home = TestHome::new();
+    let out = home
+        .command()
+        .args(["status"])
+        .env_remove("AWS_ACCESS_KEY_ID")
+        .env_remove("AWS_SECRET_ACCESS_KEY")
+        .env_remove("AWS_SESSION_TOKEN")
+        .env("AWS_CONFIG_FILE", home.path().join("no-config"))
+        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("no-credentials"))
+        .env("AWS_EC2_METADATA_DISABLED", "true")
+        .env("AWS_REGION", "us-east-1")
+        .output()
+        .unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(err.contains("no AWS credentials"), "{err}");
+    assert!(err.contains("--local"), "{err}");
+}
+
+#[test]
+fn json_errors_are_one_document_on_stdout() {
+    let home = TestHome::new();
+    let out = home.run(&["--json", "up", "--secret-file", "/does/not/exist"]);
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["error"]["code"], "secretslab::invalid_input");
+    assert!(doc["error"]["help"].is_string());
+}
+
+#[test]
+fn help_documents_exit_codes() {
+    let home = TestHome::new();
+    let out = home.run(&["--help"]);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    for needle in ["Exit codes:", "3  partial teardown", "--local", "tour", "teardown"] {
+        assert!(text.contains(needle), "missing `{needle}` in --help");
+    }
+}
+
+#[test]
+fn tour_without_a_terminal_says_so_instead_of_blocking() {
+    let home = TestHome::new();
+    let out = home.command().arg("tour").stdin(std::process::Stdio::null()).output().unwrap();
+    let err = stderr(&out);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not a terminal") && err.contains("--yes"), "{err}");
+}
