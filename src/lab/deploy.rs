@@ -247,7 +247,7 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
                 (Action::Update, what.join(", "))
             }
         }
-        None => (Action::Create, format!("layer {}", observation.layer.arn)),
+        None => (Action::Create, "with the extension layer".to_string()),
     };
     plan.push(ResourcePlan { kind: "function", name: names.function.clone(), action, detail });
     Ok(plan)
@@ -274,8 +274,9 @@ pub struct UpReport {
 impl fmt::Display for UpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let title = if self.dry_run { "plan for lab" } else { "lab" };
-        writeln!(f, "{} `{}` in account {} ({}, {})", style::heading(title), self.lab, self.account, self.region, self.target)?;
-        writeln!(f, "extension layer: {} (from {})", self.layer.arn, self.layer.source)?;
+        writeln!(f, "{} `{}` in account {} ({})", style::heading(title), self.lab, self.account, self.region)?;
+        writeln!(f, "target: {}", self.target)?;
+        writeln!(f, "extension layer (from {}):\n  {}", self.layer.source, self.layer.arn)?;
         for r in &self.resources {
             write!(f, "  {}{:<11}{}", r.action, r.kind, r.name)?;
             if !r.detail.is_empty() {

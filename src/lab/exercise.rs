@@ -312,18 +312,22 @@ impl fmt::Display for TestReport {
         let how = if c.method == "exact" {
             "counted by the local extension"
         } else {
-            "inferred from fetch times: the extension does not log hits"
+            "inferred from fetch times: the extension logs no hits"
         };
+        writeln!(f, "cache (TTL {} s): {} hit(s), {} miss(es)", c.ttl_seconds, c.hits, c.misses)?;
         writeln!(
             f,
-            "cache: {} hit(s), {} miss(es); {} Secrets Manager call(s) for {} invocation(s), {} saved ({how}; TTL {} s)",
-            c.hits, c.misses, c.secrets_manager_calls, c.invocations, c.calls_saved, c.ttl_seconds
+            "  {} Secrets Manager call(s) for {} invocation(s): {} saved",
+            c.secrets_manager_calls, c.invocations, c.calls_saved
         )?;
+        writeln!(f, "  {}", style::dim(&format!("({how})")))?;
         let k = &self.cost;
+        writeln!(f, "cost at {} invocations a month ($0.05 per 10,000 calls):", k.invocations_per_month)?;
+        writeln!(f, "  without a cache: {} calls = ${:.2}", k.without_cache_calls, k.without_cache_usd)?;
         writeln!(
             f,
-            "cost at {} invocations/month: without a cache {} calls = ${:.2}; with it at most {} calls = ${:.2} per warm environment",
-            k.invocations_per_month, k.without_cache_calls, k.without_cache_usd, k.with_cache_calls_per_environment, k.with_cache_usd_per_environment
+            "  with the cache:  at most {} calls = ${:.2} per warm environment",
+            k.with_cache_calls_per_environment, k.with_cache_usd_per_environment
         )?;
         match &self.problem {
             Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),

@@ -82,7 +82,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let values = placeholders(session, &connection, &identity).await?;
         let body = fill(&step.body, &values).map_err(|e| Error::local(format!("{}: {e}", step.file), "this is a bug in secretslab; please report it"))?;
         let _ = writeln!(out, "\n{}", style::heading(&format!("── Step {} of {}: {} ──", index + 1, steps.len(), step.title)));
-        let _ = write!(out, "{}", skin.text(&body, Some(width)));
+        let _ = write!(out, "{}", render_markdown(&skin, &body, width));
         let _ = out.flush();
         let skip_action = step.action == StepAction::Teardown && args.keep;
         if interactive {
@@ -142,6 +142,37 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::dim("stopped the local emulator"));
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// Prose through termimad (wrapped to the width); fenced code blocks verbatim, indented and
+/// unpadded, so code is never re-wrapped and copies cleanly.
+pub fn render_markdown(skin: &MadSkin, markdown: &str, width: usize) -> String {
+    let mut rendered = String::new();
+    let mut prose = String::new();
+    let mut in_code = false;
+    for line in markdown.lines() {
+        if line.trim_start().starts_with("```") {
+            if in_code {
+                rendered.push('\n');
+            } else {
+                rendered.push_str(&skin.text(&prose, Some(width)).to_string());
+                rendered.push('\n');
+                prose.clear();
+            }
+            in_code = !in_code;
+            continue;
+        }
+        if in_code {
+            rendered.push_str(&style::hint(&format!("  {}", line.trim_end())));
+            rendered.push('\n');
+        } else {
+            prose.push_str(line);
+            prose.push('\n');
+        }
+    }
+    rendered.push_str(&skin.text(&prose, Some(width)).to_string());
+    // termimad pads wrapped lines to the full width; trailing blanks only get in the way.
+    rendered.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
 }
 
 fn check_name(check: StepCheck) -> &'static str {
