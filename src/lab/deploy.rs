@@ -173,7 +173,7 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
         Observed::Owned(_) if settings.secret_value.is_some() => (Action::Update, "value from your input (if different)".to_string()),
         Observed::Owned(_) => (Action::Unchanged, String::new()),
         _ if settings.secret_value.is_some() => (Action::Create, "value from your input".to_string()),
-        _ => (Action::Create, "random password from GetRandomPassword".to_string()),
+        _ => (Action::Create, "GetRandomPassword".to_string()),
     };
     plan.push(ResourcePlan { kind: "secret", name: names.secret.clone(), action, detail });
 
@@ -208,7 +208,7 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
         Observed::Owned(info) if info.document.as_ref().is_some_and(|d| same_policy(d, &desired_policy)) => (Action::Unchanged, String::new()),
         Observed::Owned(_) if observation.secret.owned().is_none() => (Action::Update, "the new secret's ARN".to_string()),
         Observed::Owned(_) => (Action::Update, "policy document".to_string()),
-        _ => (Action::Create, "GetSecretValue + DescribeSecret on the secret only".to_string()),
+        _ => (Action::Create, "read this secret only".to_string()),
     };
     plan.push(ResourcePlan { kind: "iam_policy", name: names.policy.clone(), action, detail });
 

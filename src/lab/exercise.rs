@@ -302,7 +302,8 @@ impl fmt::Display for TestReport {
             }
         }
         if let Some(s) = &self.secret {
-            writeln!(f, "secret read: {} (version {})", s.name, s.version_id)?;
+            writeln!(f, "secret read: {}", s.name)?;
+            writeln!(f, "  version {}", s.version_id)?;
             for key in &s.keys {
                 let value = s.values.get(key).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
                 writeln!(f, "  {key} = {value}")?;

@@ -64,6 +64,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         None => state.resume_index(&ids),
     };
     let mut out = std::io::stdout();
+    session.progress.finish();
     if first_time {
         let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
         let _ = writeln!(out, "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n");
@@ -72,6 +73,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     }
     let connection = session.connect().await?;
     let identity = resolve_identity(&connection.aws.sts).await?;
+    session.progress.finish();
     let skin = if style::enabled() { MadSkin::default() } else { MadSkin::no_style() };
     let width = render_width();
     let mut failed = false;
@@ -80,11 +82,13 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         state.current = Some(step.id.clone());
         store.save(&state)?;
         let values = placeholders(session, &connection, &identity).await?;
+        session.progress.finish();
         let body = fill(&step.body, &values).map_err(|e| Error::local(format!("{}: {e}", step.file), "this is a bug in secretslab; please report it"))?;
         let _ = writeln!(out, "\n{}", style::heading(&format!("── Step {} of {}: {} ──", index + 1, steps.len(), step.title)));
         let _ = write!(out, "{}", render_markdown(&skin, &body, width));
         let _ = out.flush();
         let skip_action = step.action == StepAction::Teardown && args.keep;
+        session.progress.finish();
         if interactive {
             match wait_for_go(step, skip_action)? {
                 Key::Quit => {

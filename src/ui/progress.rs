@@ -1,19 +1,46 @@
 //! Progress on stderr: an indicatif spinner on a terminal, `info` log lines otherwise.
 
 use std::io::IsTerminal;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressStyle};
 
 pub struct Progress {
-    spinner: Option<ProgressBar>,
+    /// Whether a spinner may be drawn at all (stderr is a terminal, human output).
+    animated: bool,
     quiet: bool,
+    /// The current spinner; created on the first step after a `finish`.
+    spinner: Mutex<Option<ProgressBar>>,
 }
 
 impl Progress {
     /// A spinner when stderr is a terminal and output is for humans; log lines otherwise.
     pub fn new(json: bool, quiet: bool) -> Self {
-        let spinner = (!json && !quiet && std::io::stderr().is_terminal()).then(|| {
+        Self {
+            animated: !json && !quiet && std::io::stderr().is_terminal(),
+            quiet,
+            spinner: Mutex::new(None),
+        }
+    }
+
+    /// No output at all (for library callers and tests).
+    pub fn hidden() -> Self {
+        Self {
+            animated: false,
+            quiet: true,
+            spinner: Mutex::new(None),
+        }
+    }
+
+    fn with_spinner(&self, f: impl FnOnce(&ProgressBar)) -> bool {
+        if !self.animated {
+            return false;
+        }
+        let Ok(mut slot) = self.spinner.lock() else {
+            return false;
+        };
+        let bar = slot.get_or_insert_with(|| {
             let bar = ProgressBar::new_spinner();
             bar.set_style(
                 ProgressStyle::with_template("{spinner} {msg} {elapsed:.dim}")
@@ -22,39 +49,32 @@ impl Progress {
             bar.enable_steady_tick(Duration::from_millis(100));
             bar
         });
-        Self { spinner, quiet }
-    }
-
-    /// No output at all (for library callers and tests).
-    pub fn hidden() -> Self {
-        Self {
-            spinner: None,
-            quiet: true,
-        }
+        f(bar);
+        true
     }
 
     /// The phase now under way.
     pub fn step(&self, message: impl Into<String>) {
         let message = message.into();
-        match &self.spinner {
-            Some(bar) => bar.set_message(message),
-            None if !self.quiet => tracing::info!("{message}"),
-            None => {}
+        if !self.with_spinner(|bar| bar.set_message(message.clone())) && !self.quiet {
+            tracing::info!("{message}");
         }
     }
 
     /// A finished phase worth keeping on screen.
     pub fn done(&self, message: impl AsRef<str>) {
-        match &self.spinner {
-            Some(bar) => bar.println(format!("{} {}", crate::ui::style::ok("✓"), message.as_ref())),
-            None if !self.quiet => tracing::info!("{}", message.as_ref()),
-            None => {}
+        let line = format!("{} {}", crate::ui::style::ok("✓"), message.as_ref());
+        if !self.with_spinner(|bar| bar.println(&line)) && !self.quiet {
+            tracing::info!("{}", message.as_ref());
         }
     }
 
+    /// Remove the spinner (before printing results or prompting); a later step starts a new one.
     pub fn finish(&self) {
-        if let Some(bar) = &self.spinner {
-            bar.finish_and_clear();
+        if let Ok(mut slot) = self.spinner.lock() {
+            if let Some(bar) = slot.take() {
+                bar.finish_and_clear();
+            }
         }
     }
 }

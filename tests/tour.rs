@@ -1,0 +1,150 @@
+//! The tour through the real binary: straight through with `--yes`, and interactively in a
+//! real terminal (tmux) — keys pressed, steps seen, quit and resume.
+
+mod common;
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{stderr, stdout, TestHome};
+
+const TITLES: [&str; 6] = [
+    "What we are fixing, and how it fits together",
+    "The IAM role and its policies",
+    "The handler code",
+    "Deploy the lab",
+    "Test the function and read the secret",
+    "Tear down, and the notes to keep",
+];
+
+#[test]
+fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
+    let home = TestHome::new();
+    let out = home.run(&["tour", "--local", "--yes"]);
+    let text = stdout(&out);
+    assert!(out.status.success(), "{}\n{}", text, stderr(&out));
+    for title in TITLES {
+        assert!(text.contains(title), "missing step `{title}`");
+    }
+    for check in ["the function is Active", "read the secret through the extension", "every lab resource is gone", "tour complete"] {
+        assert!(text.contains(check), "missing `{check}`");
+    }
+    assert!(text.contains("\"Resource\": \"arn:aws:secretsmanager:us-east-1:000000000000:secret:secrets-lab/credentials-"));
+    // NO_COLOR (set by TestHome) means no escape codes at all.
+    assert!(!text.contains('\u{1b}') && !stderr(&out).contains('\u{1b}'), "escape codes despite NO_COLOR");
+    // Code blocks keep their lines: no code line (other than a full secret ARN) is wider than 80 columns.
+    for line in text.lines().filter(|l| !l.contains("arn:aws:")) {
+        assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(home.processes().is_empty(), "left running: {:?}", home.processes());
+    assert!(!home.path().join("state/emulator.json").exists());
+}
+
+/// A tmux server of our own, on its own socket, killed when the test ends.
+struct Tmux {
+    socket: String,
+}
+
+impl Tmux {
+    fn start(home: &TestHome, command: &str) -> Self {
+        let socket = format!("secretslab-test-{}", std::process::id());
+        let tmux = Self { socket };
+        let shell = format!(
+            "env SECRETSLAB_HOME={} SECRETSLAB_CACHE={} NO_COLOR=1 {} {command}; sleep 30",
+            home.path().display(),
+            common::shared_cache().display(),
+            common::binary().display()
+        );
+        let status = Command::new("tmux")
+            .args(["-L", &tmux.socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "40", &shell])
+            .status()
+            .expect("tmux");
+        assert!(status.success());
+        let _ = Command::new("tmux").args(["-L", &tmux.socket, "set-option", "-g", "history-limit", "100000"]).status();
+        tmux
+    }
+
+    fn screen(&self) -> String {
+        let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-J", "-S", "-100000"]).output().expect("capture");
+        String::from_utf8_lossy(&out.stdout).to_string()
+    }
+
+    fn press(&self, key: &str) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "send-keys", key]).status();
+    }
+
+    fn wait_for(&self, text: &str, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if screen.contains(text) {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "`{text}` did not appear; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn wait_count(&self, text: &str, count: usize, limit: Duration) -> String {
+        let deadline = Instant::now() + limit;
+        loop {
+            let screen = self.screen();
+            if screen.matches(text).count() >= count {
+                return screen;
+            }
+            assert!(Instant::now() < deadline, "`{text}` did not appear {count} times; screen:\n{screen}");
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+    }
+}
+
+#[test]
+fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
+    if Command::new("tmux").arg("-V").output().is_err() {
+        panic!("tmux is needed for this test (apt install tmux)");
+    }
+    let home = TestHome::new();
+    let limit = Duration::from_secs(120);
+    {
+        let tmux = Tmux::start(&home, "tour --local");
+        tmux.wait_for(TITLES[0], limit);
+        tmux.wait_for("[Enter] continue", limit);
+        tmux.press("h");
+        tmux.wait_for("hint:", limit);
+        tmux.press("Enter");
+        let screen = tmux.wait_for(TITLES[1], limit);
+        assert!(screen.contains("\"sts:AssumeRole\""), "trust policy shown");
+        assert!(screen.contains("secretsmanager:GetSecretValue"), "permission policy shown");
+        tmux.press("Enter");
+        tmux.wait_for(TITLES[2], limit);
+        tmux.press("q");
+        tmux.wait_for("progress saved", limit);
+    }
+    let tmux = Tmux::start(&home, "tour --local");
+    tmux.wait_for("resuming at step 3 of 6", limit);
+    tmux.wait_for(TITLES[2], limit);
+    tmux.press("Enter");
+    tmux.wait_for(TITLES[3], limit);
+    tmux.wait_for("[Enter] deploy", limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("the function is Active with the extension layer attached", limit);
+    // After deploy, the policy shown is the applied one, with the real secret ARN.
+    assert!(screen.contains("secret:secrets-lab/credentials-") && !screen.contains("policy applied to the role:\n{}"), "{screen}");
+    tmux.wait_for(TITLES[4], limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("the function read the secret through the extension", limit);
+    assert!(screen.contains("1 miss(es)") && screen.contains("4 hit(s)"), "{screen}");
+    tmux.wait_for(TITLES[5], limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("tour complete", limit);
+    assert!(screen.contains("teardown receipt"), "{screen}");
+    assert_eq!(screen.matches("gone").count() >= 5, true, "{screen}");
+    let _ = tmux.wait_count("stopped the local emulator", 1, limit);
+}
