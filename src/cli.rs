@@ -36,7 +36,12 @@ pub struct GlobalArgs {
     pub local: bool,
 
     /// Send every AWS call to this endpoint (any AWS-compatible emulator)
-    #[arg(long, global = true, value_name = "URL", env = "SECRETSLAB_ENDPOINT_URL")]
+    #[arg(
+        long,
+        global = true,
+        value_name = "URL",
+        env = "SECRETSLAB_ENDPOINT_URL"
+    )]
     pub endpoint_url: Option<String>,
 
     /// AWS region (default: from the profile or environment; us-east-1 with --local)

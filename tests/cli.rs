@@ -10,9 +10,18 @@ fn assert_refused(args: &[&str], code: i32, needle: &str) {
     let out = home.run(args);
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(code), "{args:?}: {err}");
-    let first = err.lines().find(|l| !l.trim().is_empty()).unwrap_or_default();
-    assert!(first.starts_with("error:"), "{args:?}: first line is not an error: {err}");
-    assert!(err.contains(needle), "{args:?}: expected `{needle}` in: {err}");
+    let first = err
+        .lines()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    assert!(
+        first.starts_with("error:"),
+        "{args:?}: first line is not an error: {err}"
+    );
+    assert!(
+        err.contains(needle),
+        "{args:?}: expected `{needle}` in: {err}"
+    );
     assert!(!err.contains("panicked"), "{args:?}: {err}");
     assert!(out.stdout.is_empty(), "{args:?}: stdout must stay empty");
 }
@@ -34,16 +43,28 @@ fn out_of_range_values_are_refused() {
 #[test]
 fn secret_file_problems_are_refused_before_any_aws_call() {
     let home = TestHome::new();
-    assert_refused(&["up", "--secret-file", "/does/not/exist"], 2, "--secret-file");
+    assert_refused(
+        &["up", "--secret-file", "/does/not/exist"],
+        2,
+        "--secret-file",
+    );
     let not_utf8 = home.path().join("binary");
     std::fs::write(&not_utf8, [0xff, 0xfe, 0x00, 0x80]).unwrap();
-    assert_refused(&["up", "--secret-file", not_utf8.to_str().unwrap()], 2, "not UTF-8");
+    assert_refused(
+        &["up", "--secret-file", not_utf8.to_str().unwrap()],
+        2,
+        "not UTF-8",
+    );
     let huge = home.path().join("huge");
     std::fs::write(&huge, "x".repeat(70_000)).unwrap();
     assert_refused(&["up", "--secret-file", huge.to_str().unwrap()], 2, "65536");
     let empty = home.path().join("empty");
     std::fs::write(&empty, "\n").unwrap();
-    assert_refused(&["up", "--secret-file", empty.to_str().unwrap()], 2, "empty");
+    assert_refused(
+        &["up", "--secret-file", empty.to_str().unwrap()],
+        2,
+        "empty",
+    );
 }
 
 #[test]
@@ -56,7 +77,10 @@ fn missing_credentials_point_to_local() {
         .env_remove("AWS_SECRET_ACCESS_KEY")
         .env_remove("AWS_SESSION_TOKEN")
         .env("AWS_CONFIG_FILE", home.path().join("no-config"))
-        .env("AWS_SHARED_CREDENTIALS_FILE", home.path().join("no-credentials"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            home.path().join("no-credentials"),
+        )
         .env("AWS_EC2_METADATA_DISABLED", "true")
         .env("AWS_REGION", "us-east-1")
         .output()
@@ -82,7 +106,13 @@ fn help_documents_exit_codes() {
     let out = home.run(&["--help"]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success());
-    for needle in ["Exit codes:", "3  partial teardown", "--local", "tour", "teardown"] {
+    for needle in [
+        "Exit codes:",
+        "3  partial teardown",
+        "--local",
+        "tour",
+        "teardown",
+    ] {
         assert!(text.contains(needle), "missing `{needle}` in --help");
     }
 }
@@ -90,8 +120,16 @@ fn help_documents_exit_codes() {
 #[test]
 fn tour_without_a_terminal_says_so_instead_of_blocking() {
     let home = TestHome::new();
-    let out = home.command().arg("tour").stdin(std::process::Stdio::null()).output().unwrap();
+    let out = home
+        .command()
+        .arg("tour")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{err}");
-    assert!(err.contains("not a terminal") && err.contains("--yes"), "{err}");
+    assert!(
+        err.contains("not a terminal") && err.contains("--yes"),
+        "{err}"
+    );
 }

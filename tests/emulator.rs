@@ -14,35 +14,86 @@ use serde_json::Value;
 const TAGS: [(&str, &str); 1] = [("managed-by", "secretslab")];
 
 fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
-    tags.iter().any(|(k, v)| k == TAGS[0].0 && v == TAGS[0].1) && tags.iter().any(|(k, v)| k == "secretslab:lab" && v == lab)
+    tags.iter().any(|(k, v)| k == TAGS[0].0 && v == TAGS[0].1)
+        && tags.iter().any(|(k, v)| k == "secretslab:lab" && v == lab)
 }
 
 /// What exists for `lab`, asked directly through the SDK (not through the CLI).
 async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
     let mut found = Vec::new();
-    if sdk.lambda.get_function().function_name(lab).send().await.is_ok() {
+    if sdk
+        .lambda
+        .get_function()
+        .function_name(lab)
+        .send()
+        .await
+        .is_ok()
+    {
         found.push("function".to_string());
     }
-    let groups = sdk.logs.describe_log_groups().log_group_name_prefix(format!("/aws/lambda/{lab}")).send().await.expect("log groups");
-    if groups.log_groups().iter().any(|g| g.log_group_name() == Some(&format!("/aws/lambda/{lab}"))) {
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{lab}"))
+        .send()
+        .await
+        .expect("log groups");
+    if groups
+        .log_groups()
+        .iter()
+        .any(|g| g.log_group_name() == Some(&format!("/aws/lambda/{lab}")))
+    {
         found.push("log_group".to_string());
     }
-    if sdk.iam.get_role().role_name(format!("{lab}-role")).send().await.is_ok() {
+    if sdk
+        .iam
+        .get_role()
+        .role_name(format!("{lab}-role"))
+        .send()
+        .await
+        .is_ok()
+    {
         found.push("role".to_string());
     }
-    let policies = sdk.iam.list_policies().scope(aws_sdk_iam::types::PolicyScopeType::Local).send().await.expect("policies");
-    if policies.policies().iter().any(|p| p.policy_name() == Some(&format!("{lab}-read-secret"))) {
+    let policies = sdk
+        .iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .expect("policies");
+    if policies
+        .policies()
+        .iter()
+        .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret")))
+    {
         found.push("policy".to_string());
     }
-    let secrets = sdk.secrets.list_secrets().include_planned_deletion(true).send().await.expect("secrets");
-    if secrets.secret_list().iter().any(|s| s.name() == Some(&format!("{lab}/credentials"))) {
+    let secrets = sdk
+        .secrets
+        .list_secrets()
+        .include_planned_deletion(true)
+        .send()
+        .await
+        .expect("secrets");
+    if secrets
+        .secret_list()
+        .iter()
+        .any(|s| s.name() == Some(&format!("{lab}/credentials")))
+    {
         found.push("secret".to_string());
     }
     found
 }
 
 async fn secret_value(sdk: &AwsContext, lab: &str) -> String {
-    let out = sdk.secrets.get_secret_value().secret_id(format!("{lab}/credentials")).send().await.expect("secret");
+    let out = sdk
+        .secrets
+        .get_secret_value()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .expect("secret");
     let json: Value = serde_json::from_str(out.secret_string().expect("string")).expect("json");
     json["password"].as_str().expect("password").to_string()
 }
@@ -55,67 +106,187 @@ async fn lab_lifecycle_up_test_status_teardown() {
     let lab = "life";
 
     let up = home.ok(&["--local", "--name", lab, "up"]);
-    let actions: Vec<&str> = up["resources"].as_array().unwrap().iter().map(|r| r["action"].as_str().unwrap()).collect();
+    let actions: Vec<&str> = up["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
     assert_eq!(actions, vec!["create"; 5], "{up}");
     assert_eq!(existing(&sdk, lab).await.len(), 5);
 
     // Every resource carries both ownership tags.
-    let secret = sdk.secrets.describe_secret().secret_id(format!("{lab}/credentials")).send().await.unwrap();
-    let tags: Vec<_> = secret.tags().iter().map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string())).collect();
+    let secret = sdk
+        .secrets
+        .describe_secret()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = secret
+        .tags()
+        .iter()
+        .map(|t| (t.key().unwrap().to_string(), t.value().unwrap().to_string()))
+        .collect();
     assert!(lab_tag_ok(&tags, lab), "secret tags {tags:?}");
-    let role_tags = sdk.iam.list_role_tags().role_name(format!("{lab}-role")).send().await.unwrap();
-    let tags: Vec<_> = role_tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let role_tags = sdk
+        .iam
+        .list_role_tags()
+        .role_name(format!("{lab}-role"))
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = role_tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
     assert!(lab_tag_ok(&tags, lab), "role tags {tags:?}");
-    let function = sdk.lambda.get_function().function_name(lab).send().await.unwrap();
-    let tags: Vec<_> = function.tags().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let function = sdk
+        .lambda
+        .get_function()
+        .function_name(lab)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = function
+        .tags()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     assert!(lab_tag_ok(&tags, lab), "function tags {tags:?}");
-    let policy_arn = format!("arn:aws:iam::{}:policy/{lab}-read-secret", up["account"].as_str().unwrap());
-    let policy_tags = sdk.iam.list_policy_tags().policy_arn(&policy_arn).send().await.unwrap();
-    let tags: Vec<_> = policy_tags.tags().iter().map(|t| (t.key().to_string(), t.value().to_string())).collect();
+    let policy_arn = format!(
+        "arn:aws:iam::{}:policy/{lab}-read-secret",
+        up["account"].as_str().unwrap()
+    );
+    let policy_tags = sdk
+        .iam
+        .list_policy_tags()
+        .policy_arn(&policy_arn)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = policy_tags
+        .tags()
+        .iter()
+        .map(|t| (t.key().to_string(), t.value().to_string()))
+        .collect();
     assert!(lab_tag_ok(&tags, lab), "policy tags {tags:?}");
-    let group_arn = format!("arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{lab}", up["account"].as_str().unwrap());
-    let group_tags = sdk.logs.list_tags_for_resource().resource_arn(group_arn).send().await.unwrap();
-    let tags: Vec<_> = group_tags.tags().unwrap().iter().map(|(k, v)| (k.clone(), v.clone())).collect();
+    let group_arn = format!(
+        "arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{lab}",
+        up["account"].as_str().unwrap()
+    );
+    let group_tags = sdk
+        .logs
+        .list_tags_for_resource()
+        .resource_arn(group_arn)
+        .send()
+        .await
+        .unwrap();
+    let tags: Vec<_> = group_tags
+        .tags()
+        .unwrap()
+        .iter()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     assert!(lab_tag_ok(&tags, lab), "log group tags {tags:?}");
 
     // A second `up` reads only and changes nothing.
     let again = home.ok(&["--local", "--name", lab, "up"]);
     assert_eq!(again["api_calls"]["writes"], 0, "{again}");
     assert!(again["api_calls"]["reads"].as_u64().unwrap() > 0);
-    assert!(again["resources"].as_array().unwrap().iter().all(|r| r["action"] == "unchanged"), "{again}");
+    assert!(
+        again["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["action"] == "unchanged"),
+        "{again}"
+    );
 
     // The function reads the secret through the local extension: 1 miss, 4 hits.
     let (out, test) = home.json(&["--local", "--name", lab, "test", "-n", "5"]);
     assert!(out.status.success(), "{}\n{test}", stderr(&out));
     let invocations = test["invocations"].as_array().unwrap();
     assert_eq!(invocations.len(), 5);
-    assert!(invocations.iter().all(|i| i["status"] == 200 && i["ok"] == true), "{test}");
+    assert!(
+        invocations
+            .iter()
+            .all(|i| i["status"] == 200 && i["ok"] == true),
+        "{test}"
+    );
     assert_eq!(invocations[0]["cold_start"], true);
     assert_eq!(test["cache"]["method"], "exact");
     assert_eq!(test["cache"]["misses"], 1, "{test}");
     assert_eq!(test["cache"]["hits"], 4, "{test}");
     assert_eq!(test["cache"]["secrets_manager_calls"], 1, "{test}");
-    assert_eq!(test["secret"]["keys"], serde_json::json!(["password", "username"]));
+    assert_eq!(
+        test["secret"]["keys"],
+        serde_json::json!(["password", "username"])
+    );
     assert_eq!(test["secret"]["values"]["password"], "********");
 
     let status = home.ok(&["--local", "--name", lab, "status"]);
-    assert!(status["resources"].as_array().unwrap().iter().all(|r| r["state"] == "present"), "{status}");
+    assert!(
+        status["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "present"),
+        "{status}"
+    );
 
     // The secret value never shows up: not in output, logs or state files.
     let password = secret_value(&sdk, lab).await;
     let human = home.run(&["--local", "--name", lab, "test"]);
-    for text in [stdout(&human), stderr(&human), test.to_string(), up.to_string(), home.state_files_text()] {
+    for text in [
+        stdout(&human),
+        stderr(&human),
+        test.to_string(),
+        up.to_string(),
+        home.state_files_text(),
+    ] {
         assert!(!text.contains(&password), "the secret value leaked");
     }
     let revealed = home.ok(&["--local", "--name", lab, "test", "-n", "1", "--reveal"]);
-    assert_eq!(revealed["secret"]["values"]["password"], password.as_str(), "--reveal shows the value");
+    assert_eq!(
+        revealed["secret"]["values"]["password"],
+        password.as_str(),
+        "--reveal shows the value"
+    );
 
     // Teardown leaves nothing, checked through the SDK; a second teardown succeeds.
-    let down = home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
+    let down = home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
     assert_eq!(down["remaining"], 0, "{down}");
-    assert!(existing(&sdk, lab).await.is_empty(), "left behind: {:?}", existing(&sdk, lab).await);
-    let twice = home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
-    assert!(twice["receipt"].as_array().unwrap().iter().all(|l| l["state"] == "gone"), "{twice}");
+    assert!(
+        existing(&sdk, lab).await.is_empty(),
+        "left behind: {:?}",
+        existing(&sdk, lab).await
+    );
+    let twice = home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
+    assert!(
+        twice["receipt"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|l| l["state"] == "gone"),
+        "{twice}"
+    );
 }
 
 #[tokio::test]
@@ -126,18 +297,49 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
     let lab = "restore";
     let first = home.ok(&["--local", "--name", lab, "up"]);
     let down = home.ok(&["--local", "--name", lab, "teardown", "--yes"]);
-    let secret_line = down["receipt"].as_array().unwrap().iter().find(|l| l["kind"] == "secret").unwrap().clone();
+    let secret_line = down["receipt"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["kind"] == "secret")
+        .unwrap()
+        .clone();
     assert_eq!(secret_line["state"], "scheduled_for_deletion", "{down}");
-    let described = sdk.secrets.describe_secret().secret_id(format!("{lab}/credentials")).send().await.unwrap();
-    assert!(described.deleted_date().is_some(), "AWS-side state: scheduled");
+    let described = sdk
+        .secrets
+        .describe_secret()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        described.deleted_date().is_some(),
+        "AWS-side state: scheduled"
+    );
 
     let second = home.ok(&["--local", "--name", lab, "up"]);
-    let secret_plan = second["resources"].as_array().unwrap().iter().find(|r| r["kind"] == "secret").unwrap().clone();
+    let secret_plan = second["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["kind"] == "secret")
+        .unwrap()
+        .clone();
     assert_eq!(secret_plan["action"], "restore", "{second}");
-    assert_eq!(second["secret_arn"], first["secret_arn"], "the same secret is reused");
+    assert_eq!(
+        second["secret_arn"], first["secret_arn"],
+        "the same secret is reused"
+    );
     let test = home.ok(&["--local", "--name", lab, "test", "-n", "2"]);
     assert_eq!(test["ok"], true);
-    home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
+    home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
     assert!(existing(&sdk, lab).await.is_empty());
 }
 
@@ -149,25 +351,58 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
     let lab = "crash";
     let mut arns = None;
     for delay_ms in [150u64, 400, 700, 1000] {
-        let mut child = home.command().args(["--local", "--name", lab, "up"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().expect("spawn up");
+        let mut child = home
+            .command()
+            .args(["--local", "--name", lab, "up"])
+            .stderr(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn up");
         std::thread::sleep(Duration::from_millis(delay_ms));
         let _ = child.kill(); // SIGKILL
         let _ = child.wait();
         let up = home.ok(&["--local", "--name", lab, "up"]);
         let now = (up["secret_arn"].clone(), up["function_arn"].clone());
-        assert_eq!(existing(&sdk, lab).await.len(), 5, "after a kill at {delay_ms} ms");
+        assert_eq!(
+            existing(&sdk, lab).await.len(),
+            5,
+            "after a kill at {delay_ms} ms"
+        );
         let status = home.ok(&["--local", "--name", lab, "status"]);
-        assert!(status["resources"].as_array().unwrap().iter().all(|r| r["state"] == "present"), "kill at {delay_ms} ms: {status}");
+        assert!(
+            status["resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["state"] == "present"),
+            "kill at {delay_ms} ms: {status}"
+        );
         // Later rounds start from a complete lab: it must stay the same lab.
         if let Some(previous) = &arns {
-            assert_eq!(previous, &now, "the lab changed identity after a kill at {delay_ms} ms");
+            assert_eq!(
+                previous, &now,
+                "the lab changed identity after a kill at {delay_ms} ms"
+            );
         }
         arns = Some(now);
         let test = home.ok(&["--local", "--name", lab, "test", "-n", "1"]);
         assert_eq!(test["ok"], true);
         if delay_ms == 400 {
             // Also crash a teardown part-way, then converge the lab back.
-            let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().unwrap();
+            let mut child = home
+                .command()
+                .args([
+                    "--local",
+                    "--name",
+                    lab,
+                    "teardown",
+                    "--yes",
+                    "--force-delete-secret",
+                ])
+                .stderr(std::process::Stdio::null())
+                .stdout(std::process::Stdio::null())
+                .spawn()
+                .unwrap();
             std::thread::sleep(Duration::from_millis(300));
             let _ = child.kill();
             let _ = child.wait();
@@ -176,12 +411,36 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
             arns = None;
         }
     }
-    let mut child = home.command().args(["--local", "--name", lab, "teardown", "--yes", "--force-delete-secret"]).stderr(std::process::Stdio::null()).stdout(std::process::Stdio::null()).spawn().unwrap();
+    let mut child = home
+        .command()
+        .args([
+            "--local",
+            "--name",
+            lab,
+            "teardown",
+            "--yes",
+            "--force-delete-secret",
+        ])
+        .stderr(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
     std::thread::sleep(Duration::from_millis(250));
     let _ = child.kill();
     let _ = child.wait();
-    home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
-    assert!(existing(&sdk, lab).await.is_empty(), "left behind: {:?}", existing(&sdk, lab).await);
+    home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
+    assert!(
+        existing(&sdk, lab).await.is_empty(),
+        "left behind: {:?}",
+        existing(&sdk, lab).await
+    );
 }
 
 #[tokio::test]
@@ -190,30 +449,61 @@ async fn one_second_ttl_reaches_secrets_manager_in_every_window() {
     home.start_emulator();
     let lab = "ttl";
     home.ok(&["--local", "--name", lab, "up", "--ttl", "1"]);
-    let test = home.ok(&["--local", "--name", lab, "test", "-n", "3", "--interval-ms", "1500"]);
+    let test = home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "test",
+        "-n",
+        "3",
+        "--interval-ms",
+        "1500",
+    ]);
     // First call fetches; each later call finds the 1 s entry expired and asks Secrets
     // Manager again (DescribeSecret shows the version is unchanged, so no new GetSecretValue).
     assert_eq!(test["cache"]["secrets_manager_calls"], 3, "{test}");
     assert_eq!(test["cache"]["ttl_seconds"], 1);
     // Back-to-back calls within one window hit the cache.
     let burst = home.ok(&["--local", "--name", lab, "test", "-n", "3"]);
-    assert!(burst["cache"]["secrets_manager_calls"].as_u64().unwrap() <= 1, "{burst}");
-    home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
+    assert!(
+        burst["cache"]["secrets_manager_calls"].as_u64().unwrap() <= 1,
+        "{burst}"
+    );
+    home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
 }
 
 fn http(port: u16, request: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(("127.0.0.1", port)).expect("connect");
-    stream.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     stream.write_all(request.as_bytes()).unwrap();
     let mut response = String::new();
     let _ = stream.read_to_string(&mut response);
-    let status = response.split_whitespace().nth(1).and_then(|s| s.parse().ok()).unwrap_or(0);
-    let body = response.split_once("\r\n\r\n").map(|(_, b)| b.to_string()).unwrap_or_default();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let body = response
+        .split_once("\r\n\r\n")
+        .map(|(_, b)| b.to_string())
+        .unwrap_or_default();
     (status, body)
 }
 
 fn get(port: u16, path: &str, headers: &str) -> (u16, String) {
-    http(port, &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"))
+    http(
+        port,
+        &format!("GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n{headers}\r\n"),
+    )
 }
 
 #[tokio::test]
@@ -223,8 +513,12 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
     let lab = "standin";
     home.ok(&["--local", "--name", lab, "up"]);
     let local = home.ok(&["local", "status"]);
-    let port = local["extension_ports"][lab].as_u64().expect("extension port") as u16;
-    let emulator: Value = serde_json::from_slice(&std::fs::read(home.path().join("state/emulator.json")).unwrap()).unwrap();
+    let port = local["extension_ports"][lab]
+        .as_u64()
+        .expect("extension port") as u16;
+    let emulator: Value =
+        serde_json::from_slice(&std::fs::read(home.path().join("state/emulator.json")).unwrap())
+            .unwrap();
     let token = emulator["token"].as_str().unwrap();
     let path = format!("/secretsmanager/get?secretId={lab}%2Fcredentials");
     let token_header = format!("X-Aws-Parameters-Secrets-Token: {token}\r\n");
@@ -233,17 +527,31 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
     assert_eq!(status, 200, "{body}");
     let doc: Value = serde_json::from_str(&body).unwrap();
     assert_eq!(doc["Name"], format!("{lab}/credentials"));
-    assert!(doc["SecretString"].is_string() && doc["VersionId"].is_string() && doc["ARN"].is_string());
+    assert!(
+        doc["SecretString"].is_string() && doc["VersionId"].is_string() && doc["ARN"].is_string()
+    );
 
     assert_eq!(get(port, &path, "").0, 403, "missing token");
-    assert_eq!(get(port, &path, "X-Aws-Parameters-Secrets-Token: wrong\r\n").0, 403, "wrong token");
+    assert_eq!(
+        get(port, &path, "X-Aws-Parameters-Secrets-Token: wrong\r\n").0,
+        403,
+        "wrong token"
+    );
     let forwarded = format!("{token_header}X-Forwarded-For: 10.0.0.1\r\n");
     assert_eq!(get(port, &path, &forwarded).0, 400, "forwarded request");
-    let (status, body) = get(port, "/secretsmanager/get?secretId=no-such-secret", &token_header);
+    let (status, body) = get(
+        port,
+        "/secretsmanager/get?secretId=no-such-secret",
+        &token_header,
+    );
     assert_eq!(status, 400, "unknown secret: {body}");
     assert!(body.contains("ResourceNotFoundException"), "{body}");
     assert_eq!(get(port, "/elsewhere", &token_header).0, 404);
-    let (status, _) = get(port, &format!("{path}&versionStage=AWSCURRENT"), &token_header);
+    let (status, _) = get(
+        port,
+        &format!("{path}&versionStage=AWSCURRENT"),
+        &token_header,
+    );
     assert_eq!(status, 200);
 
     // Listening on loopback only: the kernel's socket table shows 127.0.0.1 for the port.
@@ -255,7 +563,14 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
         .filter(|addr| addr.ends_with(&format!(":{port:04X}")))
         .collect();
     assert_eq!(listening, vec![format!("0100007F:{port:04X}")]);
-    home.ok(&["--local", "--name", lab, "teardown", "--force-delete-secret", "--yes"]);
+    home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--force-delete-secret",
+        "--yes",
+    ]);
 }
 
 #[tokio::test]
@@ -276,15 +591,28 @@ async fn two_labs_at_once_and_local_stop_leaves_no_process() {
     assert!(!home.processes().is_empty());
 
     let stopped = home.ok(&["local", "stop"]);
-    let pids: Vec<u64> = stopped["stopped_pids"].as_array().unwrap().iter().map(|p| p.as_u64().unwrap()).collect();
+    let pids: Vec<u64> = stopped["stopped_pids"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p.as_u64().unwrap())
+        .collect();
     assert_eq!(pids.len(), 3, "two stand-ins and the emulator: {stopped}");
     std::thread::sleep(Duration::from_millis(200));
-    assert!(home.processes().is_empty(), "left running: {:?}", home.processes());
+    assert!(
+        home.processes().is_empty(),
+        "left running: {:?}",
+        home.processes()
+    );
     assert_eq!(home.ok(&["local", "status"])["running"], false);
 
     // The next command starts it again (the emulator keeps no state across restarts).
     let status = home.ok(&["--local", "--name", "lab-a", "status"]);
-    assert!(status["resources"].as_array().unwrap().iter().all(|r| r["state"] == "missing"));
+    assert!(status["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|r| r["state"] == "missing"));
     assert_eq!(home.ok(&["local", "status"])["running"], true);
 }
 
@@ -295,6 +623,9 @@ async fn bad_region_gets_a_clear_error() {
     let out = home.run(&["--local", "--region", "xx-nowhere-1", "up"]);
     assert_eq!(out.status.code(), Some(1));
     let err = stderr(&out);
-    assert!(err.contains("xx-nowhere-1") && err.contains("--layer-arn"), "{err}");
+    assert!(
+        err.contains("xx-nowhere-1") && err.contains("--layer-arn"),
+        "{err}"
+    );
     assert!(!err.contains("panicked"));
 }

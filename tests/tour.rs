@@ -26,18 +26,30 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
     for title in TITLES {
         assert!(text.contains(title), "missing step `{title}`");
     }
-    for check in ["the function is Active", "read the secret through the extension", "every lab resource is gone", "tour complete"] {
+    for check in [
+        "the function is Active",
+        "read the secret through the extension",
+        "every lab resource is gone",
+        "tour complete",
+    ] {
         assert!(text.contains(check), "missing `{check}`");
     }
     assert!(text.contains("\"Resource\": \"arn:aws:secretsmanager:us-east-1:000000000000:secret:secrets-lab/credentials-"));
     // NO_COLOR (set by TestHome) means no escape codes at all.
-    assert!(!text.contains('\u{1b}') && !stderr(&out).contains('\u{1b}'), "escape codes despite NO_COLOR");
+    assert!(
+        !text.contains('\u{1b}') && !stderr(&out).contains('\u{1b}'),
+        "escape codes despite NO_COLOR"
+    );
     // Code blocks keep their lines: no code line (other than a full secret ARN) is wider than 80 columns.
     for line in text.lines().filter(|l| !l.contains("arn:aws:")) {
         assert!(line.chars().count() <= 80, "wider than 80 columns: {line}");
     }
     std::thread::sleep(Duration::from_millis(200));
-    assert!(home.processes().is_empty(), "left running: {:?}", home.processes());
+    assert!(
+        home.processes().is_empty(),
+        "left running: {:?}",
+        home.processes()
+    );
     assert!(!home.path().join("state/emulator.json").exists());
 }
 
@@ -57,21 +69,55 @@ impl Tmux {
             common::binary().display()
         );
         let status = Command::new("tmux")
-            .args(["-L", &tmux.socket, "-f", "/dev/null", "new-session", "-d", "-x", "80", "-y", "40", &shell])
+            .args([
+                "-L",
+                &tmux.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-x",
+                "80",
+                "-y",
+                "40",
+                &shell,
+            ])
             .status()
             .expect("tmux");
         assert!(status.success());
-        let _ = Command::new("tmux").args(["-L", &tmux.socket, "set-option", "-g", "history-limit", "100000"]).status();
+        let _ = Command::new("tmux")
+            .args([
+                "-L",
+                &tmux.socket,
+                "set-option",
+                "-g",
+                "history-limit",
+                "100000",
+            ])
+            .status();
         tmux
     }
 
     fn screen(&self) -> String {
-        let out = Command::new("tmux").args(["-L", &self.socket, "capture-pane", "-p", "-J", "-S", "-100000"]).output().expect("capture");
+        let out = Command::new("tmux")
+            .args([
+                "-L",
+                &self.socket,
+                "capture-pane",
+                "-p",
+                "-J",
+                "-S",
+                "-100000",
+            ])
+            .output()
+            .expect("capture");
         String::from_utf8_lossy(&out.stdout).to_string()
     }
 
     fn press(&self, key: &str) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "send-keys", key]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "send-keys", key])
+            .status();
     }
 
     fn wait_for(&self, text: &str, limit: Duration) -> String {
@@ -81,7 +127,10 @@ impl Tmux {
             if screen.contains(text) {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "`{text}` did not appear; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` did not appear; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -93,7 +142,10 @@ impl Tmux {
             if screen.matches(text).count() >= count {
                 return screen;
             }
-            assert!(Instant::now() < deadline, "`{text}` did not appear {count} times; screen:\n{screen}");
+            assert!(
+                Instant::now() < deadline,
+                "`{text}` did not appear {count} times; screen:\n{screen}"
+            );
             std::thread::sleep(Duration::from_millis(200));
         }
     }
@@ -101,7 +153,9 @@ impl Tmux {
 
 impl Drop for Tmux {
     fn drop(&mut self) {
-        let _ = Command::new("tmux").args(["-L", &self.socket, "kill-server"]).status();
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
     }
 }
 
@@ -121,7 +175,10 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         tmux.press("Enter");
         let screen = tmux.wait_for(TITLES[1], limit);
         assert!(screen.contains("\"sts:AssumeRole\""), "trust policy shown");
-        assert!(screen.contains("secretsmanager:GetSecretValue"), "permission policy shown");
+        assert!(
+            screen.contains("secretsmanager:GetSecretValue"),
+            "permission policy shown"
+        );
         tmux.press("Enter");
         tmux.wait_for(TITLES[2], limit);
         tmux.press("q");
@@ -134,13 +191,23 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
     tmux.wait_for(TITLES[3], limit);
     tmux.wait_for("[Enter] deploy", limit);
     tmux.press("Enter");
-    let screen = tmux.wait_for("the function is Active with the extension layer attached", limit);
+    let screen = tmux.wait_for(
+        "the function is Active with the extension layer attached",
+        limit,
+    );
     // After deploy, the policy shown is the applied one, with the real secret ARN.
-    assert!(screen.contains("secret:secrets-lab/credentials-") && !screen.contains("policy applied to the role:\n{}"), "{screen}");
+    assert!(
+        screen.contains("secret:secrets-lab/credentials-")
+            && !screen.contains("policy applied to the role:\n{}"),
+        "{screen}"
+    );
     tmux.wait_for(TITLES[4], limit);
     tmux.press("Enter");
     let screen = tmux.wait_for("the function read the secret through the extension", limit);
-    assert!(screen.contains("1 miss(es)") && screen.contains("4 hit(s)"), "{screen}");
+    assert!(
+        screen.contains("1 miss(es)") && screen.contains("4 hit(s)"),
+        "{screen}"
+    );
     tmux.wait_for(TITLES[5], limit);
     tmux.press("Enter");
     let screen = tmux.wait_for("tour complete", limit);

@@ -38,7 +38,11 @@ const ALREADY_EXISTS: &[&str] = &[
     "ResourceAlreadyExistsException",
     "ResourceConflictException",
 ];
-const ACCESS_DENIED: &[&str] = &["AccessDenied", "AccessDeniedException", "UnauthorizedOperation"];
+const ACCESS_DENIED: &[&str] = &[
+    "AccessDenied",
+    "AccessDeniedException",
+    "UnauthorizedOperation",
+];
 const THROTTLED: &[&str] = &[
     "Throttling",
     "ThrottlingException",
@@ -89,7 +93,8 @@ where
             // Identity resolution failures carry no error code: the SDK only tells
             // us in the error chain's text that no credentials could be loaded.
             let text = DisplayErrorContext(err).to_string().to_lowercase();
-            if text.contains("credential") || text.contains("sso session") || text.contains("token") {
+            if text.contains("credential") || text.contains("sso session") || text.contains("token")
+            {
                 if text.contains("expired") || text.contains("sso") {
                     ErrorKind::BadCredentials
                 } else {
@@ -193,16 +198,28 @@ mod tests {
 
     fn service_error(code: &str) -> SdkError<GetRoleError, Response> {
         let err = GetRoleError::generic(ErrorMetadata::builder().code(code).message("m").build());
-        SdkError::service_error(err, Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()))
+        SdkError::service_error(
+            err,
+            Response::new(StatusCode::try_from(400).unwrap(), SdkBody::empty()),
+        )
     }
 
     #[test]
     fn sorts_service_errors_by_code() {
         assert_eq!(kind(&service_error("NoSuchEntity")), ErrorKind::NotFound);
-        assert_eq!(kind(&service_error("EntityAlreadyExists")), ErrorKind::AlreadyExists);
-        assert_eq!(kind(&service_error("AccessDenied")), ErrorKind::AccessDenied);
+        assert_eq!(
+            kind(&service_error("EntityAlreadyExists")),
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            kind(&service_error("AccessDenied")),
+            ErrorKind::AccessDenied
+        );
         assert_eq!(kind(&service_error("Throttling")), ErrorKind::Throttled);
-        assert_eq!(kind(&service_error("ExpiredToken")), ErrorKind::BadCredentials);
+        assert_eq!(
+            kind(&service_error("ExpiredToken")),
+            ErrorKind::BadCredentials
+        );
         assert_eq!(kind(&service_error("Weird")), ErrorKind::Other);
     }
 
@@ -211,7 +228,12 @@ mod tests {
         let err = GetRoleError::NoSuchEntityException(
             NoSuchEntityException::builder()
                 .message("gone")
-                .meta(ErrorMetadata::builder().code("NoSuchEntity").message("gone").build())
+                .meta(
+                    ErrorMetadata::builder()
+                        .code("NoSuchEntity")
+                        .message("gone")
+                        .build(),
+                )
                 .build(),
         );
         let sdk = SdkError::service_error(

@@ -8,7 +8,9 @@ use tokio::time::Instant;
 
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
-use aws_sdk_lambda::types::{Architecture, Environment, FunctionCode, LogType, Runtime as LambdaRuntime};
+use aws_sdk_lambda::types::{
+    Architecture, Environment, FunctionCode, LogType, Runtime as LambdaRuntime,
+};
 use base64::Engine as _;
 
 use crate::aws::errors::{code, describe, into_error, is_already_exists, is_not_found};
@@ -132,11 +134,24 @@ pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
     }
 }
 
-pub async fn get_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<Observed<FunctionInfo>> {
-    let out = match lambda.get_function().function_name(&names.function).send().await {
+pub async fn get_function(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+) -> Result<Observed<FunctionInfo>> {
+    let out = match lambda
+        .get_function()
+        .function_name(&names.function)
+        .send()
+        .await
+    {
         Ok(out) => out,
         Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
-        Err(e) => return Err(into_error(e, format!("reading function `{}`", names.function))),
+        Err(e) => {
+            return Err(into_error(
+                e,
+                format!("reading function `{}`", names.function),
+            ))
+        }
     };
     let owned = names.is_owned(
         out.tags()
@@ -154,9 +169,16 @@ pub async fn get_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNames
         arn: config.function_arn().unwrap_or_default().to_string(),
         code_sha256: config.code_sha256().unwrap_or_default().to_string(),
         role: config.role().unwrap_or_default().to_string(),
-        runtime: config.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        runtime: config
+            .runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
         handler: config.handler().unwrap_or_default().to_string(),
-        architectures: config.architectures().iter().map(|a| a.as_str().to_string()).collect(),
+        architectures: config
+            .architectures()
+            .iter()
+            .map(|a| a.as_str().to_string())
+            .collect(),
         layers: config
             .layers()
             .iter()
@@ -187,7 +209,11 @@ where
 }
 
 /// Explain errors that mention the layer: the usual cause is a layer from another region.
-fn function_error<E, R>(err: aws_smithy_runtime_api::client::result::SdkError<E, R>, action: String, layer_arn: &str) -> Error
+fn function_error<E, R>(
+    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
+    action: String,
+    layer_arn: &str,
+) -> Error
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
@@ -236,33 +262,55 @@ pub async fn create_function(
             .runtime(runtime_id(desired.runtime))
             .handler(HANDLER_ENTRY)
             .architectures(architecture(desired.arch))
-            .code(FunctionCode::builder().zip_file(Blob::new(desired.package.zip.clone())).build())
+            .code(
+                FunctionCode::builder()
+                    .zip_file(Blob::new(desired.package.zip.clone()))
+                    .build(),
+            )
             .layers(&desired.layer_arn)
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
             .description(format!("secretslab lab `{}`", names.lab))
-            .environment(Environment::builder().set_variables(Some(desired.env.clone().into_iter().collect())).build());
+            .environment(
+                Environment::builder()
+                    .set_variables(Some(desired.env.clone().into_iter().collect()))
+                    .build(),
+            );
         for (key, value) in names.tags() {
             request = request.tags(key, value);
         }
         match request.send().await {
             Ok(out) => {
                 return Ok(CreateOutcome::Created(
-                    out.function_arn().ok_or_else(|| missing_field("CreateFunction", "FunctionArn"))?.to_string(),
+                    out.function_arn()
+                        .ok_or_else(|| missing_field("CreateFunction", "FunctionArn"))?
+                        .to_string(),
                 ))
             }
             Err(e) if is_already_exists(&e) => return Ok(CreateOutcome::AlreadyExists),
-            Err(e) if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT => {
+            Err(e)
+                if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT =>
+            {
                 on_wait(started.elapsed());
                 tokio::time::sleep(delay).await;
                 delay = (delay * 3 / 2).min(Duration::from_secs(1));
             }
-            Err(e) => return Err(function_error(e, format!("creating function `{}`", names.function), &desired.layer_arn)),
+            Err(e) => {
+                return Err(function_error(
+                    e,
+                    format!("creating function `{}`", names.function),
+                    &desired.layer_arn,
+                ))
+            }
         }
     }
 }
 
-pub async fn update_code(lambda: &aws_sdk_lambda::Client, names: &ResourceNames, desired: &DesiredFunction) -> Result<()> {
+pub async fn update_code(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+    desired: &DesiredFunction,
+) -> Result<()> {
     lambda
         .update_function_code()
         .function_name(&names.function)
@@ -292,24 +340,39 @@ pub async fn update_configuration(
             .layers(&desired.layer_arn)
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
-            .environment(Environment::builder().set_variables(Some(desired.env.clone().into_iter().collect())).build())
+            .environment(
+                Environment::builder()
+                    .set_variables(Some(desired.env.clone().into_iter().collect()))
+                    .build(),
+            )
             .send()
             .await;
         match sent {
             Ok(_) => break,
-            Err(e) if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT => {
+            Err(e)
+                if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT =>
+            {
                 on_wait(started.elapsed());
                 tokio::time::sleep(delay).await;
                 delay = (delay * 3 / 2).min(Duration::from_secs(1));
             }
-            Err(e) => return Err(function_error(e, format!("updating the configuration of `{}`", names.function), &desired.layer_arn)),
+            Err(e) => {
+                return Err(function_error(
+                    e,
+                    format!("updating the configuration of `{}`", names.function),
+                    &desired.layer_arn,
+                ))
+            }
         }
     }
     wait_until_updated(lambda, names).await
 }
 
 /// Wait until the function is Active (new functions start Pending).
-pub async fn wait_until_active(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<()> {
+pub async fn wait_until_active(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+) -> Result<()> {
     lambda
         .wait_until_function_active_v2()
         .function_name(&names.function)
@@ -320,7 +383,10 @@ pub async fn wait_until_active(lambda: &aws_sdk_lambda::Client, names: &Resource
 }
 
 /// Wait until the last update finished successfully.
-pub async fn wait_until_updated(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<()> {
+pub async fn wait_until_updated(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+) -> Result<()> {
     lambda
         .wait_until_function_updated_v2()
         .function_name(&names.function)
@@ -349,7 +415,11 @@ pub struct Invocation {
     pub round_trip: Duration,
 }
 
-pub async fn invoke(lambda: &aws_sdk_lambda::Client, names: &ResourceNames, payload: &serde_json::Value) -> Result<Invocation> {
+pub async fn invoke(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+    payload: &serde_json::Value,
+) -> Result<Invocation> {
     let started = Instant::now();
     let out = lambda
         .invoke()
@@ -367,14 +437,20 @@ pub async fn invoke(lambda: &aws_sdk_lambda::Client, names: &ResourceNames, payl
     Ok(Invocation {
         status: out.status_code(),
         function_error: out.function_error().map(str::to_string),
-        payload: out.payload().map(|p| p.as_ref().to_vec()).unwrap_or_default(),
+        payload: out
+            .payload()
+            .map(|p| p.as_ref().to_vec())
+            .unwrap_or_default(),
         log_tail,
         round_trip,
     })
 }
 
 /// Delete the function (ours only). Missing counts as done.
-pub async fn delete_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNames) -> Result<bool> {
+pub async fn delete_function(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+) -> Result<bool> {
     match get_function(lambda, names).await? {
         Observed::Missing => return Ok(false),
         Observed::Foreign => {
@@ -385,10 +461,18 @@ pub async fn delete_function(lambda: &aws_sdk_lambda::Client, names: &ResourceNa
         }
         Observed::Owned(_) => {}
     }
-    match lambda.delete_function().function_name(&names.function).send().await {
+    match lambda
+        .delete_function()
+        .function_name(&names.function)
+        .send()
+        .await
+    {
         Ok(_) => Ok(true),
         Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(e, format!("deleting function `{}`", names.function))),
+        Err(e) => Err(into_error(
+            e,
+            format!("deleting function `{}`", names.function),
+        )),
     }
 }
 
@@ -413,14 +497,20 @@ mod tests {
 
     /// Real answers carry their error code in the metadata (the deserializer sets it).
     fn meta(code: &str, message: &str) -> aws_smithy_types::error::ErrorMetadata {
-        aws_smithy_types::error::ErrorMetadata::builder().code(code).message(message).build()
+        aws_smithy_types::error::ErrorMetadata::builder()
+            .code(code)
+            .message(message)
+            .build()
     }
 
     fn role_not_ready() -> CreateFunctionError {
         CreateFunctionError::InvalidParameterValueException(
             InvalidParameterValueException::builder()
                 .message("The role defined for the function cannot be assumed by Lambda.")
-                .meta(meta("InvalidParameterValueException", "The role defined for the function cannot be assumed by Lambda."))
+                .meta(meta(
+                    "InvalidParameterValueException",
+                    "The role defined for the function cannot be assumed by Lambda.",
+                ))
                 .build(),
         )
     }
@@ -431,7 +521,11 @@ mod tests {
             .sequence()
             .error(role_not_ready)
             .times(2)
-            .output(|| CreateFunctionOutput::builder().function_arn("arn:aws:lambda:us-east-1:1:function:demo").build())
+            .output(|| {
+                CreateFunctionOutput::builder()
+                    .function_arn("arn:aws:lambda:us-east-1:1:function:demo")
+                    .build()
+            })
             .build();
         let lambda = mock_client!(aws_sdk_lambda, [&rule]);
         let waits = std::sync::Mutex::new(0);
@@ -441,7 +535,11 @@ mod tests {
             .unwrap();
         assert!(matches!(outcome, CreateOutcome::Created(arn) if arn.ends_with(":demo")));
         assert_eq!(rule.num_calls(), 3);
-        assert_eq!(*waits.lock().unwrap(), 2, "each wait is shown on the progress line");
+        assert_eq!(
+            *waits.lock().unwrap(),
+            2,
+            "each wait is shown on the progress line"
+        );
     }
 
     #[tokio::test(start_paused = true)]
@@ -475,12 +573,18 @@ mod tests {
                 )
             })
             .times(2)
-            .output(|| CreateFunctionOutput::builder().function_arn("arn:aws:lambda:us-east-1:1:function:demo").build())
+            .output(|| {
+                CreateFunctionOutput::builder()
+                    .function_arn("arn:aws:lambda:us-east-1:1:function:demo")
+                    .build()
+            })
             .build();
         let lambda = mock_client!(aws_sdk_lambda, RuleMode::Sequential, [&rule], |conf| conf
             .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5)));
         let names = LabName::new("demo").unwrap().resources();
-        let outcome = create_function(&lambda, &names, &desired(), |_| {}).await.unwrap();
+        let outcome = create_function(&lambda, &names, &desired(), |_| {})
+            .await
+            .unwrap();
         assert!(matches!(outcome, CreateOutcome::Created(_)));
         assert_eq!(rule.num_calls(), 3);
     }

@@ -21,7 +21,10 @@ pub async fn resolve_identity(sts: &aws_sdk_sts::Client) -> Result<Identity> {
         detail: format!("STS answered without {field}"),
         help: "check `--endpoint-url`: the endpoint does not behave like AWS STS".into(),
     };
-    let account = out.account().ok_or_else(|| missing("an account"))?.to_string();
+    let account = out
+        .account()
+        .ok_or_else(|| missing("an account"))?
+        .to_string();
     let arn = out.arn().ok_or_else(|| missing("an ARN"))?.to_string();
     let partition = partition_of(&arn).ok_or_else(|| missing("a valid ARN"))?;
     Ok(Identity {
@@ -48,7 +51,10 @@ mod tests {
 
     #[test]
     fn partition_from_arn() {
-        assert_eq!(partition_of("arn:aws-cn:iam::1:user/x").as_deref(), Some("aws-cn"));
+        assert_eq!(
+            partition_of("arn:aws-cn:iam::1:user/x").as_deref(),
+            Some("aws-cn")
+        );
         assert_eq!(partition_of("nonsense"), None);
     }
 

@@ -172,13 +172,18 @@ pub async fn resolve_layer(
                         source: LayerSource::SsmParameter,
                     });
                 }
-                tracing::warn!("the SSM parameter holds an unexpected value; using the built-in table");
+                tracing::warn!(
+                    "the SSM parameter holds an unexpected value; using the built-in table"
+                );
             }
         }
         Err(err) => match kind(&err) {
             // Credential problems are not a reason to fall back: they will fail everything else too.
             ErrorKind::NoCredentials | ErrorKind::BadCredentials => {
-                return Err(into_error(err, "reading the extension layer's SSM parameter"))
+                return Err(into_error(
+                    err,
+                    "reading the extension layer's SSM parameter",
+                ))
             }
             _ => tracing::debug!("SSM parameter not readable, using the built-in table"),
         },
@@ -231,7 +236,9 @@ mod tests {
     async fn flag_wins() {
         let ssm = mock_client!(aws_sdk_ssm, []);
         let arn = "arn:aws:lambda:eu-west-1:1:layer:Custom:3";
-        let layer = resolve_layer(&ssm, "eu-west-1", Arch::X86_64, Some(arn)).await.unwrap();
+        let layer = resolve_layer(&ssm, "eu-west-1", Arch::X86_64, Some(arn))
+            .await
+            .unwrap();
         assert_eq!(layer.source, LayerSource::Flag);
     }
 
@@ -249,7 +256,9 @@ mod tests {
                     .build()
             });
         let ssm = mock_client!(aws_sdk_ssm, [&rule]);
-        let layer = resolve_layer(&ssm, "eu-west-1", Arch::Arm64, None).await.unwrap();
+        let layer = resolve_layer(&ssm, "eu-west-1", Arch::Arm64, None)
+            .await
+            .unwrap();
         assert_eq!(layer.source, LayerSource::SsmParameter);
         assert!(layer.arn.ends_with(":30"));
     }
@@ -259,12 +268,18 @@ mod tests {
         let rule = mock!(aws_sdk_ssm::Client::get_parameter).then_error(|| {
             GetParameterError::ParameterNotFound(
                 ParameterNotFound::builder()
-                    .meta(aws_smithy_types::error::ErrorMetadata::builder().code("ParameterNotFound").build())
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("ParameterNotFound")
+                            .build(),
+                    )
                     .build(),
             )
         });
         let ssm = mock_client!(aws_sdk_ssm, RuleMode::MatchAny, [&rule]);
-        let layer = resolve_layer(&ssm, "eu-west-1", Arch::X86_64, None).await.unwrap();
+        let layer = resolve_layer(&ssm, "eu-west-1", Arch::X86_64, None)
+            .await
+            .unwrap();
         assert_eq!(layer.source, LayerSource::BuiltInTable);
         let err = resolve_layer(&ssm, "xx-nowhere-1", Arch::X86_64, None)
             .await

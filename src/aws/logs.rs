@@ -16,7 +16,10 @@ pub struct LogGroupInfo {
 }
 
 /// Find the log group by exact name.
-async fn describe(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) -> Result<Option<LogGroupInfo>> {
+async fn describe(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    names: &ResourceNames,
+) -> Result<Option<LogGroupInfo>> {
     let out = logs
         .describe_log_groups()
         .log_group_name_prefix(&names.log_group)
@@ -37,7 +40,10 @@ async fn describe(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) 
         }))
 }
 
-pub async fn get_log_group(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) -> Result<Observed<LogGroupInfo>> {
+pub async fn get_log_group(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    names: &ResourceNames,
+) -> Result<Observed<LogGroupInfo>> {
     let Some(info) = describe(logs, names).await? else {
         return Ok(Observed::Missing);
     };
@@ -60,7 +66,10 @@ pub async fn get_log_group(logs: &aws_sdk_cloudwatchlogs::Client, names: &Resour
     })
 }
 
-pub async fn create_log_group(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) -> Result<()> {
+pub async fn create_log_group(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    names: &ResourceNames,
+) -> Result<()> {
     let mut request = logs.create_log_group().log_group_name(&names.log_group);
     for (key, value) in names.tags() {
         request = request.tags(key, value);
@@ -72,12 +81,20 @@ pub async fn create_log_group(logs: &aws_sdk_cloudwatchlogs::Client, names: &Res
                 return Err(not_owned(names));
             }
         }
-        Err(e) => return Err(into_error(e, format!("creating log group `{}`", names.log_group))),
+        Err(e) => {
+            return Err(into_error(
+                e,
+                format!("creating log group `{}`", names.log_group),
+            ))
+        }
     }
     set_retention(logs, names).await
 }
 
-pub async fn set_retention(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) -> Result<()> {
+pub async fn set_retention(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    names: &ResourceNames,
+) -> Result<()> {
     logs.put_retention_policy()
         .log_group_name(&names.log_group)
         .retention_in_days(RETENTION_DAYS)
@@ -88,7 +105,10 @@ pub async fn set_retention(logs: &aws_sdk_cloudwatchlogs::Client, names: &Resour
 }
 
 /// Whether a log group of this name exists at all, owned or not.
-pub async fn log_group_exists(logs: &aws_sdk_cloudwatchlogs::Client, names: &ResourceNames) -> Result<bool> {
+pub async fn log_group_exists(
+    logs: &aws_sdk_cloudwatchlogs::Client,
+    names: &ResourceNames,
+) -> Result<bool> {
     Ok(describe(logs, names).await?.is_some())
 }
 
@@ -105,10 +125,18 @@ pub async fn delete_log_group(
         Observed::Foreign if !adopt_untagged => return Err(not_owned(names)),
         _ => {}
     }
-    match logs.delete_log_group().log_group_name(&names.log_group).send().await {
+    match logs
+        .delete_log_group()
+        .log_group_name(&names.log_group)
+        .send()
+        .await
+    {
         Ok(_) => Ok(true),
         Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(e, format!("deleting log group `{}`", names.log_group))),
+        Err(e) => Err(into_error(
+            e,
+            format!("deleting log group `{}`", names.log_group),
+        )),
     }
 }
 

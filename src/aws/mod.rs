@@ -62,7 +62,11 @@ impl CallLog {
 
     pub fn summary(&self) -> CallSummary {
         let operations = self.operations();
-        let writes: Vec<String> = operations.iter().filter(|op| is_write(op)).cloned().collect();
+        let writes: Vec<String> = operations
+            .iter()
+            .filter(|op| is_write(op))
+            .cloned()
+            .collect();
         CallSummary {
             total: operations.len(),
             writes: writes.len(),
@@ -236,10 +240,16 @@ mod call_log_tests {
 
     #[tokio::test]
     async fn counts_operations_by_name() {
-        let rule = mock!(aws_sdk_iam::Client::get_role).then_output(|| aws_sdk_iam::operation::get_role::GetRoleOutput::builder().build());
+        let rule = mock!(aws_sdk_iam::Client::get_role)
+            .then_output(|| aws_sdk_iam::operation::get_role::GetRoleOutput::builder().build());
         let calls = CallLog::default();
         let log = calls.clone();
-        let iam = mock_client!(aws_sdk_iam, aws_smithy_mocks::RuleMode::MatchAny, [&rule], move |c| c.interceptor(log.clone()));
+        let iam = mock_client!(
+            aws_sdk_iam,
+            aws_smithy_mocks::RuleMode::MatchAny,
+            [&rule],
+            move |c| c.interceptor(log.clone())
+        );
         let _ = iam.get_role().role_name("x").send().await;
         assert_eq!(calls.operations(), vec!["IAM.GetRole".to_string()]);
     }

@@ -4,7 +4,7 @@ use serde_json::Value;
 
 use crate::aws::errors::{into_error, is_already_exists, is_not_found};
 use crate::aws::observed::Observed;
-use crate::aws::role::missing_field;
+use crate::aws::role::{self, missing_field};
 use crate::error::{Error, Result};
 use crate::lab::names::ResourceNames;
 use crate::lab::policy::{parse_document, same_policy};
@@ -22,15 +22,11 @@ pub fn policy_arn(partition: &str, account: &str, names: &ResourceNames) -> Stri
     format!("arn:{partition}:iam::{account}:policy/{}", names.policy)
 }
 
-fn iam_tags(names: &ResourceNames) -> Vec<aws_sdk_iam::types::Tag> {
-    names
-        .tags()
-        .into_iter()
-        .filter_map(|(key, value)| aws_sdk_iam::types::Tag::builder().key(key).value(value).build().ok())
-        .collect()
-}
-
-pub async fn get_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &ResourceNames) -> Result<Observed<PolicyInfo>> {
+pub async fn get_policy(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    names: &ResourceNames,
+) -> Result<Observed<PolicyInfo>> {
     let action = || format!("reading IAM policy `{}`", names.policy);
     let policy = match iam.get_policy().policy_arn(arn).send().await {
         Ok(out) => match out.policy {
@@ -79,13 +75,21 @@ pub async fn get_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &ResourceNa
     }))
 }
 
-pub async fn create_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &ResourceNames, document: &Value) -> Result<String> {
+pub async fn create_policy(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    names: &ResourceNames,
+    document: &Value,
+) -> Result<String> {
     let created = iam
         .create_policy()
         .policy_name(&names.policy)
         .policy_document(document.to_string())
-        .description(format!("secretslab lab `{}`: read this lab's secret only", names.lab))
-        .set_tags(Some(iam_tags(names)))
+        .description(format!(
+            "secretslab lab `{}`: read this lab's secret only",
+            names.lab
+        ))
+        .set_tags(Some(role::iam_tags(names)?))
         .send()
         .await;
     match created {
@@ -97,19 +101,31 @@ pub async fn create_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &Resourc
         // A crashed run may have created it already: converge its document instead.
         Err(e) if is_already_exists(&e) => match get_policy(iam, arn, names).await? {
             Observed::Owned(info) => {
-                if !info.document.as_ref().is_some_and(|d| same_policy(d, document)) {
+                if !info
+                    .document
+                    .as_ref()
+                    .is_some_and(|d| same_policy(d, document))
+                {
                     update_policy(iam, arn, names, document).await?;
                 }
                 Ok(info.arn)
             }
             _ => Err(not_owned(names)),
         },
-        Err(e) => Err(into_error(e, format!("creating IAM policy `{}`", names.policy))),
+        Err(e) => Err(into_error(
+            e,
+            format!("creating IAM policy `{}`", names.policy),
+        )),
     }
 }
 
 /// Replace the document with a new default version, pruning the oldest when IAM's limit is reached.
-pub async fn update_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &ResourceNames, document: &Value) -> Result<()> {
+pub async fn update_policy(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    names: &ResourceNames,
+    document: &Value,
+) -> Result<()> {
     let action = || format!("updating IAM policy `{}`", names.policy);
     let versions = iam
         .list_policy_versions()
@@ -144,7 +160,11 @@ pub async fn update_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &Resourc
 }
 
 /// Detach from every role, delete non-default versions, then the policy. Missing counts as done.
-pub async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &ResourceNames) -> Result<bool> {
+pub async fn delete_policy(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    names: &ResourceNames,
+) -> Result<bool> {
     match get_policy(iam, arn, names).await? {
         Observed::Missing => return Ok(false),
         Observed::Foreign => return Err(not_owned(names)),
@@ -159,7 +179,13 @@ pub async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &Resourc
         .map_err(|e| into_error(e, action()))?;
     for role in entities.policy_roles() {
         if let Some(role_name) = role.role_name() {
-            match iam.detach_role_policy().role_name(role_name).policy_arn(arn).send().await {
+            match iam
+                .detach_role_policy()
+                .role_name(role_name)
+                .policy_arn(arn)
+                .send()
+                .await
+            {
                 Ok(_) => {}
                 Err(e) if is_not_found(&e) => {}
                 Err(e) => return Err(into_error(e, action())),
@@ -172,9 +198,19 @@ pub async fn delete_policy(iam: &aws_sdk_iam::Client, arn: &str, names: &Resourc
         .send()
         .await
         .map_err(|e| into_error(e, action()))?;
-    for version in versions.versions().iter().filter(|v| !v.is_default_version()) {
+    for version in versions
+        .versions()
+        .iter()
+        .filter(|v| !v.is_default_version())
+    {
         if let Some(id) = version.version_id() {
-            match iam.delete_policy_version().policy_arn(arn).version_id(id).send().await {
+            match iam
+                .delete_policy_version()
+                .policy_arn(arn)
+                .version_id(id)
+                .send()
+                .await
+            {
                 Ok(_) => {}
                 Err(e) if is_not_found(&e) => {}
                 Err(e) => return Err(into_error(e, action())),

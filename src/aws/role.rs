@@ -15,22 +15,30 @@ pub struct RoleInfo {
     pub attached: Vec<String>,
 }
 
-fn iam_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
+/// The lab's ownership tags in IAM's shape (roles and policies).
+pub(crate) fn iam_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
     names
         .tags()
         .into_iter()
         .map(|(key, value)| {
-            Tag::builder().key(key).value(value).build().map_err(|e| Error::Aws {
-                action: "building IAM tags".into(),
-                detail: e.to_string(),
-                help: "this is a bug in secretslab; please report it".into(),
-            })
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| Error::Aws {
+                    action: "building IAM tags".into(),
+                    detail: e.to_string(),
+                    help: "this is a bug in secretslab; please report it".into(),
+                })
         })
         .collect()
 }
 
 /// Look the role up, with its trust policy and attached policies.
-pub async fn get_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<Observed<RoleInfo>> {
+pub async fn get_role(
+    iam: &aws_sdk_iam::Client,
+    names: &ResourceNames,
+) -> Result<Observed<RoleInfo>> {
     let action = || format!("reading IAM role `{}`", names.role);
     let role = match iam.get_role().role_name(&names.role).send().await {
         Ok(out) => match out.role {
@@ -88,7 +96,10 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
         .create_role()
         .role_name(&names.role)
         .assume_role_policy_document(trust_policy().to_string())
-        .description(format!("secretslab lab `{}`: lets the function read its secret", names.lab))
+        .description(format!(
+            "secretslab lab `{}`: lets the function read its secret",
+            names.lab
+        ))
         .set_tags(Some(iam_tags(names)?))
         .send()
         .await;
@@ -116,7 +127,11 @@ pub async fn update_trust_policy(iam: &aws_sdk_iam::Client, names: &ResourceName
 }
 
 /// Attach `policy_arn` (attaching twice is harmless, but callers skip it when already attached).
-pub async fn attach_policy(iam: &aws_sdk_iam::Client, names: &ResourceNames, policy_arn: &str) -> Result<()> {
+pub async fn attach_policy(
+    iam: &aws_sdk_iam::Client,
+    names: &ResourceNames,
+    policy_arn: &str,
+) -> Result<()> {
     iam.attach_role_policy()
         .role_name(&names.role)
         .policy_arn(policy_arn)
@@ -220,14 +235,22 @@ mod tests {
             CreateRoleError::EntityAlreadyExistsException(
                 EntityAlreadyExistsException::builder()
                     .message("exists")
-                    .meta(aws_smithy_types::error::ErrorMetadata::builder().code("EntityAlreadyExists").build())
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("EntityAlreadyExists")
+                            .build(),
+                    )
                     .build(),
             )
         });
         let get = mock!(aws_sdk_iam::Client::get_role)
             .then_output(|| GetRoleOutput::builder().role(role_without_tags()).build());
-        let tags = mock!(aws_sdk_iam::Client::list_role_tags)
-            .then_output(|| ListRoleTagsOutput::builder().set_tags(Some(vec![])).build().unwrap());
+        let tags = mock!(aws_sdk_iam::Client::list_role_tags).then_output(|| {
+            ListRoleTagsOutput::builder()
+                .set_tags(Some(vec![]))
+                .build()
+                .unwrap()
+        });
         let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&create, &get, &tags]);
         let err = create_role(&iam, &names()).await.unwrap_err();
         assert!(matches!(err, Error::NotOwned { .. }), "{err:?}");
@@ -238,9 +261,15 @@ mod tests {
     async fn delete_refuses_a_foreign_role() {
         let get = mock!(aws_sdk_iam::Client::get_role)
             .then_output(|| GetRoleOutput::builder().role(role_without_tags()).build());
-        let tags = mock!(aws_sdk_iam::Client::list_role_tags)
-            .then_output(|| ListRoleTagsOutput::builder().set_tags(Some(vec![])).build().unwrap());
-        let delete = mock!(aws_sdk_iam::Client::delete_role).then_output(|| aws_sdk_iam::operation::delete_role::DeleteRoleOutput::builder().build());
+        let tags = mock!(aws_sdk_iam::Client::list_role_tags).then_output(|| {
+            ListRoleTagsOutput::builder()
+                .set_tags(Some(vec![]))
+                .build()
+                .unwrap()
+        });
+        let delete = mock!(aws_sdk_iam::Client::delete_role).then_output(|| {
+            aws_sdk_iam::operation::delete_role::DeleteRoleOutput::builder().build()
+        });
         let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&get, &tags, &delete]);
         assert!(delete_role(&iam, &names()).await.is_err());
         assert_eq!(delete.num_calls(), 0);

@@ -81,7 +81,10 @@ fn sm_tags(names: &ResourceNames) -> Vec<Tag> {
         .collect()
 }
 
-pub async fn get_secret(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames) -> Result<Observed<SecretInfo>> {
+pub async fn get_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+) -> Result<Observed<SecretInfo>> {
     let out = match sm.describe_secret().secret_id(&names.secret).send().await {
         Ok(out) => out,
         Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
@@ -96,7 +99,10 @@ pub async fn get_secret(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNam
         return Ok(Observed::Foreign);
     }
     Ok(Observed::Owned(SecretInfo {
-        arn: out.arn().ok_or_else(|| missing_field("DescribeSecret", "ARN"))?.to_string(),
+        arn: out
+            .arn()
+            .ok_or_else(|| missing_field("DescribeSecret", "ARN"))?
+            .to_string(),
         deleted_date: out.deleted_date().copied(),
         kms_key_id: out.kms_key_id().map(str::to_string),
     }))
@@ -134,7 +140,10 @@ pub async fn create_secret(
     let created = sm
         .create_secret()
         .name(&names.secret)
-        .description(format!("secretslab lab `{}`: credentials the function reads", names.lab))
+        .description(format!(
+            "secretslab lab `{}`: credentials the function reads",
+            names.lab
+        ))
         .secret_string(value.expose())
         .set_kms_key_id(kms_key.map(str::to_string))
         .set_tags(Some(sm_tags(names)))
@@ -142,7 +151,9 @@ pub async fn create_secret(
         .await;
     match created {
         Ok(out) => Ok(Created::Arn(
-            out.arn().ok_or_else(|| missing_field("CreateSecret", "ARN"))?.to_string(),
+            out.arn()
+                .ok_or_else(|| missing_field("CreateSecret", "ARN"))?
+                .to_string(),
         )),
         Err(e) => match code(&e).as_deref() {
             Some("ResourceExistsException" | "InvalidRequestException") => Ok(Created::NameTaken),
@@ -152,7 +163,10 @@ pub async fn create_secret(
 }
 
 /// Cancel a scheduled deletion.
-pub async fn restore_secret(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames) -> Result<()> {
+pub async fn restore_secret(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+) -> Result<()> {
     sm.restore_secret()
         .secret_id(&names.secret)
         .send()
@@ -185,7 +199,11 @@ pub async fn put_value_if_changed(
     Ok(true)
 }
 
-pub async fn set_kms_key(sm: &aws_sdk_secretsmanager::Client, names: &ResourceNames, kms_key: &str) -> Result<()> {
+pub async fn set_kms_key(
+    sm: &aws_sdk_secretsmanager::Client,
+    names: &ResourceNames,
+    kms_key: &str,
+) -> Result<()> {
     sm.update_secret()
         .secret_id(&names.secret)
         .kms_key_id(kms_key)
@@ -261,7 +279,10 @@ mod tests {
         assert_eq!(json.expose(), r#"{"api_key":"k"}"#);
         let pw = SecretValue::from_user_input(b"pw\n", "file").unwrap();
         let parsed: serde_json::Value = serde_json::from_str(pw.expose()).unwrap();
-        assert_eq!(parsed, serde_json::json!({"username": "lab-user", "password": "pw"}));
+        assert_eq!(
+            parsed,
+            serde_json::json!({"username": "lab-user", "password": "pw"})
+        );
         assert!(SecretValue::from_user_input(&[0xff, 0xfe], "file").is_err());
         assert!(SecretValue::from_user_input(b"\n", "file").is_err());
         let big = vec![b'a'; MAX_SECRET_BYTES + 1];

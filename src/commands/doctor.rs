@@ -29,7 +29,11 @@ pub struct DoctorReport {
 impl fmt::Display for DoctorReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for c in &self.checks {
-            let mark = if c.ok { style::ok("ok  ") } else { style::failed("fail") };
+            let mark = if c.ok {
+                style::ok("ok  ")
+            } else {
+                style::failed("fail")
+            };
             writeln!(f, "{mark} {:<12} {}", c.name, c.detail)?;
             if let Some(fix) = &c.fix {
                 writeln!(f, "     {:<12} {}", "", style::hint(&format!("fix: {fix}")))?;
@@ -41,7 +45,9 @@ impl fmt::Display for DoctorReport {
 
 pub async fn run(session: &Session) -> Result<u8> {
     let mut checks = Vec::new();
-    let python = Command::new("python3").args(["-c", "import venv, sys; print(sys.version.split()[0])"]).output();
+    let python = Command::new("python3")
+        .args(["-c", "import venv, sys; print(sys.version.split()[0])"])
+        .output();
     checks.push(match python {
         Ok(out) if out.status.success() => Check {
             name: "python",
@@ -72,24 +78,47 @@ pub async fn run(session: &Session) -> Result<u8> {
             Ok(connection) => {
                 let region = connection.aws.region.clone();
                 match resolve_identity(&connection.aws.sts).await {
-                    Ok(identity) => checks.push(Check { name: "credentials", ok: true, detail: format!("account {} as {}", identity.account, identity.arn), fix: None }),
-                    Err(e) => checks.push(Check { name: "credentials", ok: false, detail: e.to_string(), fix: e.help_text() }),
+                    Ok(identity) => checks.push(Check {
+                        name: "credentials",
+                        ok: true,
+                        detail: format!("account {} as {}", identity.account, identity.arn),
+                        fix: None,
+                    }),
+                    Err(e) => checks.push(Check {
+                        name: "credentials",
+                        ok: false,
+                        detail: e.to_string(),
+                        fix: e.help_text(),
+                    }),
                 }
                 let layer = table_arn(&region, Arch::X86_64);
                 checks.push(Check {
                     name: "layer",
                     ok: layer.is_some(),
                     detail: match &layer {
-                        Some(arn) => format!("{region}: {arn} (built-in; `up` also asks SSM for a newer one)"),
+                        Some(arn) => format!(
+                            "{region}: {arn} (built-in; `up` also asks SSM for a newer one)"
+                        ),
                         None => format!("{region} has no known extension layer"),
                     },
-                    fix: layer.is_none().then(|| "pass `--layer-arn` to `up`, or choose another `--region`".to_string()),
+                    fix: layer.is_none().then(|| {
+                        "pass `--layer-arn` to `up`, or choose another `--region`".to_string()
+                    }),
                 });
             }
-            Err(e) => checks.push(Check { name: "endpoint", ok: false, detail: e.to_string(), fix: e.help_text() }),
+            Err(e) => checks.push(Check {
+                name: "endpoint",
+                ok: false,
+                detail: e.to_string(),
+                fix: e.help_text(),
+            }),
         }
     }
     let report = DoctorReport { checks };
     super::print(session, &report)?;
-    Ok(if report.checks.iter().all(|c| c.ok) { 0 } else { 1 })
+    Ok(if report.checks.iter().all(|c| c.ok) {
+        0
+    } else {
+        1
+    })
 }

@@ -27,7 +27,11 @@ pub struct LocalStatus {
 impl fmt::Display for LocalStatus {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if !self.stopped_pids.is_empty() {
-            writeln!(f, "stopped the local emulator and extensions (pids {:?})", self.stopped_pids)?;
+            writeln!(
+                f,
+                "stopped the local emulator and extensions (pids {:?})",
+                self.stopped_pids
+            )?;
         }
         match (&self.endpoint, self.running) {
             (Some(endpoint), true) => writeln!(f, "{} MiniStack {} at {endpoint} (pid {})", style::ok("running:"), self.version, self.pid.unwrap_or_default())?,
@@ -63,7 +67,10 @@ pub fn describe(session: &Session, stopped_pids: Vec<u32>) -> LocalStatus {
     if let Ok(entries) = std::fs::read_dir(session.dirs.extension_dir()) {
         for entry in entries.flatten() {
             let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(lab) = name.strip_suffix(".json").filter(|l| !l.ends_with(".stats")) {
+            if let Some(lab) = name
+                .strip_suffix(".json")
+                .filter(|l| !l.ends_with(".stats"))
+            {
                 if let Some(process) = extension::running(&session.dirs, lab) {
                     extension_ports.insert(lab.to_string(), process.config.port);
                 }

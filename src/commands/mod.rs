@@ -24,12 +24,18 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Tour(args) => tour::run(&session, args).await,
         Command::Local(command) => local::run(&session, command).await,
         Command::Doctor => doctor::run(&session).await,
-        Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone()).await.map(|()| 0),
+        Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone())
+            .await
+            .map(|()| 0),
     }
 }
 
 /// Print a result the way the user asked (human or JSON).
-pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(session: &Session, result: &T) -> Result<()> {
+pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(
+    session: &Session,
+    result: &T,
+) -> Result<()> {
     session.progress.finish();
-    crate::ui::output::emit(session.global.json, result).map_err(|e| crate::error::Error::io("writing the result", e))
+    crate::ui::output::emit(session.global.json, result)
+        .map_err(|e| crate::error::Error::io("writing the result", e))
 }

@@ -75,7 +75,10 @@ impl Session {
 /// Fail early, with the fix, when nothing listens at `--endpoint-url`.
 fn check_endpoint(url: &str) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|e| {
-        Error::invalid(format!("`{url}` is not a valid URL: {e}"), "pass e.g. `--endpoint-url http://127.0.0.1:4566`")
+        Error::invalid(
+            format!("`{url}` is not a valid URL: {e}"),
+            "pass e.g. `--endpoint-url http://127.0.0.1:4566`",
+        )
     })?;
     let host = parsed.host_str().unwrap_or("localhost").to_string();
     let port = parsed.port_or_known_default().unwrap_or(80);
@@ -83,7 +86,9 @@ fn check_endpoint(url: &str) -> Result<()> {
         .ok()
         .into_iter()
         .flatten()
-        .any(|addr| std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok());
+        .any(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok()
+        });
     if reachable {
         Ok(())
     } else {

@@ -11,11 +11,19 @@ use crate::local::extension;
 
 pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     let names = session.names();
-    if !args.yes && std::io::stdin().is_terminal() && std::io::stderr().is_terminal() && !confirm(&names.lab)? {
+    if !args.yes
+        && std::io::stdin().is_terminal()
+        && std::io::stderr().is_terminal()
+        && !confirm(&names.lab)?
+    {
         return Err(Error::Cancelled);
     }
     let connection = session.connect().await?;
-    let recovery = if args.force_delete_secret { Recovery::Immediate } else { Recovery::Days(args.recovery_days) };
+    let recovery = if args.force_delete_secret {
+        Recovery::Immediate
+    } else {
+        Recovery::Days(args.recovery_days)
+    };
     let report = teardown::teardown(&connection.aws, &names, recovery, &session.progress).await?;
     if connection.emulator.is_some() {
         extension::forget(&session.dirs, &names.lab)?;
@@ -40,6 +48,9 @@ fn confirm(lab: &str) -> Result<bool> {
     let _ = write!(err, "delete every resource of lab `{lab}`? [y/N] ");
     let _ = err.flush();
     let mut answer = String::new();
-    std::io::stdin().lock().read_line(&mut answer).map_err(|e| Error::io("reading the answer", e))?;
+    std::io::stdin()
+        .lock()
+        .read_line(&mut answer)
+        .map_err(|e| Error::io("reading the answer", e))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -25,7 +25,13 @@ pub async fn run(session: &Session, args: TestArgs) -> Result<u8> {
         "check that the function has the extension layer (`secretslab status`), then re-run `secretslab test`"
     };
     if !session.global.json {
-        eprintln!("{}", crate::ui::style::failed(&format!("error: {}", report.problem.clone().unwrap_or_default())));
+        eprintln!(
+            "{}",
+            crate::ui::style::failed(&format!(
+                "error: {}",
+                report.problem.clone().unwrap_or_default()
+            ))
+        );
         eprintln!("  help: {help}");
     }
     Ok(1)
@@ -41,20 +47,48 @@ fn options_from(args: &TestArgs) -> TestOptions {
 }
 
 /// Invoke the lab's function and account for the cache (shared with the tour).
-pub(crate) async fn exercise(session: &Session, connection: &Connection, options: &TestOptions) -> Result<TestReport> {
+pub(crate) async fn exercise(
+    session: &Session,
+    connection: &Connection,
+    options: &TestOptions,
+) -> Result<TestReport> {
     let names = session.names();
     let info = match get_function(&connection.aws.lambda, &names).await? {
         Observed::Owned(info) => info,
-        Observed::Missing => return Err(Error::NotDeployed { lab: names.lab.clone(), what: format!("function `{}`", names.function) }),
-        Observed::Foreign => return Err(Error::NotOwned { resource: format!("function `{}`", names.function), lab: names.lab.clone() }),
+        Observed::Missing => {
+            return Err(Error::NotDeployed {
+                lab: names.lab.clone(),
+                what: format!("function `{}`", names.function),
+            })
+        }
+        Observed::Foreign => {
+            return Err(Error::NotOwned {
+                resource: format!("function `{}`", names.function),
+                lab: names.lab.clone(),
+            })
+        }
     };
     super::up::start_local_extension(session, connection).await?;
     let dirs = session.dirs.clone();
     let lab = names.lab.clone();
     let embedded = connection.emulator.is_some();
     // Only the embedded stand-in keeps counters; elsewhere hits are inferred from timing.
-    let counters = move || if embedded { Some(extension::read_stats(&dirs, &lab).unwrap_or_default()) } else { None };
+    let counters = move || {
+        if embedded {
+            Some(extension::read_stats(&dirs, &lab).unwrap_or_default())
+        } else {
+            None
+        }
+    };
     let total = options.invocations;
     let progress = |n: u32| session.progress.step(format!("invocation {n} of {total}"));
-    exercise::run(&connection.aws, &names, &info, options, &counters, &progress).await
+    exercise::run(
+        &connection.aws,
+        &names,
+        &info,
+        options,
+        &counters,
+        &progress,
+    )
+    .await
 }

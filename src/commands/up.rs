@@ -26,7 +26,14 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
         pick_free_port: connection.emulator.is_some(),
     };
     let names = session.names();
-    let report = deploy::up(&connection.aws, &names, &settings, args.dry_run, &session.progress).await?;
+    let report = deploy::up(
+        &connection.aws,
+        &names,
+        &settings,
+        args.dry_run,
+        &session.progress,
+    )
+    .await?;
     if !args.dry_run {
         start_local_extension(session, &connection).await?;
     }
@@ -36,7 +43,10 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
 
 /// With the embedded emulator, run the lab's extension stand-in configured from the
 /// function's own environment (port, TTL, cache size), exactly what the layer would read.
-pub(crate) async fn start_local_extension(session: &Session, connection: &Connection) -> Result<()> {
+pub(crate) async fn start_local_extension(
+    session: &Session,
+    connection: &Connection,
+) -> Result<()> {
     let Some(emulator) = &connection.emulator else {
         return Ok(());
     };
@@ -44,7 +54,13 @@ pub(crate) async fn start_local_extension(session: &Session, connection: &Connec
     let Observed::Owned(function) = get_function(&connection.aws.lambda, &names).await? else {
         return Ok(());
     };
-    let number = |key: &str, default: u64| function.env.get(key).and_then(|v| v.parse().ok()).unwrap_or(default);
+    let number = |key: &str, default: u64| {
+        function
+            .env
+            .get(key)
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(default)
+    };
     let config = ExtensionConfig {
         lab: names.lab.clone(),
         port: function.extension_port(),
@@ -53,7 +69,10 @@ pub(crate) async fn start_local_extension(session: &Session, connection: &Connec
         endpoint: emulator.endpoint(),
         region: connection.aws.region.clone(),
     };
-    session.progress.step(format!("starting the local extension on 127.0.0.1:{}", config.port));
+    session.progress.step(format!(
+        "starting the local extension on 127.0.0.1:{}",
+        config.port
+    ));
     extension::ensure_running(&session.dirs, emulator, config)?;
     Ok(())
 }
@@ -63,15 +82,27 @@ fn read_secret_input(args: &UpArgs) -> Result<Option<SecretValue>> {
     if let Some(path) = &args.secret_file {
         let origin = format!("--secret-file {}", path.display());
         let meta = std::fs::metadata(path).map_err(|e| {
-            Error::invalid(format!("cannot read {origin}: {e}"), "pass the path of an existing file")
+            Error::invalid(
+                format!("cannot read {origin}: {e}"),
+                "pass the path of an existing file",
+            )
         })?;
         if meta.len() > 4 * crate::aws::secret::MAX_SECRET_BYTES as u64 {
             return Err(Error::invalid(
-                format!("{origin} is {} bytes; Secrets Manager accepts at most {}", meta.len(), crate::aws::secret::MAX_SECRET_BYTES),
+                format!(
+                    "{origin} is {} bytes; Secrets Manager accepts at most {}",
+                    meta.len(),
+                    crate::aws::secret::MAX_SECRET_BYTES
+                ),
                 "use a smaller value",
             ));
         }
-        let bytes = std::fs::read(path).map_err(|e| Error::invalid(format!("cannot read {origin}: {e}"), "check the file's permissions"))?;
+        let bytes = std::fs::read(path).map_err(|e| {
+            Error::invalid(
+                format!("cannot read {origin}: {e}"),
+                "check the file's permissions",
+            )
+        })?;
         return SecretValue::from_user_input(&bytes, &origin).map(Some);
     }
     if args.secret_stdin {
@@ -79,7 +110,12 @@ fn read_secret_input(args: &UpArgs) -> Result<Option<SecretValue>> {
         std::io::stdin()
             .take(4 * crate::aws::secret::MAX_SECRET_BYTES as u64)
             .read_to_end(&mut bytes)
-            .map_err(|e| Error::invalid(format!("cannot read the secret from standard input: {e}"), "pipe the value in, e.g. `secretslab up --secret-stdin < file`"))?;
+            .map_err(|e| {
+                Error::invalid(
+                    format!("cannot read the secret from standard input: {e}"),
+                    "pipe the value in, e.g. `secretslab up --secret-stdin < file`",
+                )
+            })?;
         return SecretValue::from_user_input(&bytes, "standard input").map(Some);
     }
     Ok(None)

@@ -94,11 +94,20 @@ pub struct Observation {
 
 /// Read the account, the layer and every lab resource, in parallel. Refuses early if any
 /// same-named resource is not ours.
-pub async fn observe(aws: &AwsContext, names: &ResourceNames, settings: &Settings) -> Result<Observation> {
+pub async fn observe(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    settings: &Settings,
+) -> Result<Observation> {
     let identity = resolve_identity(&aws.sts).await?;
     let policy_arn = policy_arn(&identity.partition, &identity.account, names);
     let (layer, secret, role, policy, log_group, function) = tokio::try_join!(
-        resolve_layer(&aws.ssm, &aws.region, settings.arch, settings.layer_arn.as_deref()),
+        resolve_layer(
+            &aws.ssm,
+            &aws.region,
+            settings.arch,
+            settings.layer_arn.as_deref()
+        ),
         secret::get_secret(&aws.secrets, names),
         role::get_role(&aws.iam, names),
         iam_policy::get_policy(&aws.iam, &policy_arn, names),
@@ -106,11 +115,26 @@ pub async fn observe(aws: &AwsContext, names: &ResourceNames, settings: &Setting
         function::get_function(&aws.lambda, names),
     )?;
     let foreign = [
-        (matches!(secret, Observed::Foreign), format!("secret `{}`", names.secret)),
-        (matches!(role, Observed::Foreign), format!("IAM role `{}`", names.role)),
-        (matches!(policy, Observed::Foreign), format!("IAM policy `{}`", names.policy)),
-        (matches!(log_group, Observed::Foreign), format!("log group `{}`", names.log_group)),
-        (matches!(function, Observed::Foreign), format!("function `{}`", names.function)),
+        (
+            matches!(secret, Observed::Foreign),
+            format!("secret `{}`", names.secret),
+        ),
+        (
+            matches!(role, Observed::Foreign),
+            format!("IAM role `{}`", names.role),
+        ),
+        (
+            matches!(policy, Observed::Foreign),
+            format!("IAM policy `{}`", names.policy),
+        ),
+        (
+            matches!(log_group, Observed::Foreign),
+            format!("log group `{}`", names.log_group),
+        ),
+        (
+            matches!(function, Observed::Foreign),
+            format!("function `{}`", names.function),
+        ),
     ];
     if let Some((_, resource)) = foreign.into_iter().find(|(is_foreign, _)| *is_foreign) {
         return Err(Error::NotOwned {
@@ -130,7 +154,11 @@ pub async fn observe(aws: &AwsContext, names: &ResourceNames, settings: &Setting
 }
 
 /// The function's environment: the secret to read and the extension's own settings.
-pub fn function_env(names: &ResourceNames, settings: &Settings, port: u16) -> BTreeMap<String, String> {
+pub fn function_env(
+    names: &ResourceNames,
+    settings: &Settings,
+    port: u16,
+) -> BTreeMap<String, String> {
     BTreeMap::from([
         (env::SECRET_ID.to_string(), names.secret.clone()),
         (env::HTTP_PORT.to_string(), port.to_string()),
@@ -146,11 +174,15 @@ pub fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Re
     if let Some(port) = settings.extension_port {
         return Ok(port);
     }
-    if let Some(port) = current.and_then(|f| f.env.get(env::HTTP_PORT)).and_then(|p| p.parse().ok()) {
+    if let Some(port) = current
+        .and_then(|f| f.env.get(env::HTTP_PORT))
+        .and_then(|p| p.parse().ok())
+    {
         return Ok(port);
     }
     if settings.pick_free_port {
-        return crate::local::process::free_port().map_err(|e| Error::io("finding a free port for the extension", e));
+        return crate::local::process::free_port()
+            .map_err(|e| Error::io("finding a free port for the extension", e));
     }
     Ok(env::DEFAULT_PORT)
 }
@@ -163,19 +195,42 @@ pub fn planned_secret_arn(identity: &Identity, region: &str, names: &ResourceNam
     )
 }
 
-pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Settings, region: &str, package: &Package) -> Result<Vec<ResourcePlan>> {
+pub fn plan(
+    observation: &Observation,
+    names: &ResourceNames,
+    settings: &Settings,
+    region: &str,
+    package: &Package,
+) -> Result<Vec<ResourcePlan>> {
     let identity = &observation.identity;
     let mut plan = Vec::new();
 
     let (action, detail) = match &observation.secret {
-        Observed::Owned(info) if info.deleted_date.is_some() => (Action::Restore, "scheduled for deletion: restore it".to_string()),
-        Observed::Owned(info) if settings.kms_key.is_some() && info.kms_key_id != settings.kms_key => (Action::Update, "KMS key".to_string()),
-        Observed::Owned(_) if settings.secret_value.is_some() => (Action::Update, "value from your input (if different)".to_string()),
+        Observed::Owned(info) if info.deleted_date.is_some() => (
+            Action::Restore,
+            "scheduled for deletion: restore it".to_string(),
+        ),
+        Observed::Owned(info)
+            if settings.kms_key.is_some() && info.kms_key_id != settings.kms_key =>
+        {
+            (Action::Update, "KMS key".to_string())
+        }
+        Observed::Owned(_) if settings.secret_value.is_some() => (
+            Action::Update,
+            "value from your input (if different)".to_string(),
+        ),
         Observed::Owned(_) => (Action::Unchanged, String::new()),
-        _ if settings.secret_value.is_some() => (Action::Create, "value from your input".to_string()),
+        _ if settings.secret_value.is_some() => {
+            (Action::Create, "value from your input".to_string())
+        }
         _ => (Action::Create, "GetRandomPassword".to_string()),
     };
-    plan.push(ResourcePlan { kind: "secret", name: names.secret.clone(), action, detail });
+    plan.push(ResourcePlan {
+        kind: "secret",
+        name: names.secret.clone(),
+        action,
+        detail,
+    });
 
     let basic = basic_execution_policy_arn(&identity.partition);
     let ours = policy_arn(&identity.partition, &identity.account, names);
@@ -196,7 +251,12 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
         }
         _ => (Action::Create, "trust: lambda.amazonaws.com".to_string()),
     };
-    plan.push(ResourcePlan { kind: "iam_role", name: names.role.clone(), action, detail });
+    plan.push(ResourcePlan {
+        kind: "iam_role",
+        name: names.role.clone(),
+        action,
+        detail,
+    });
 
     let secret_arn = observation
         .secret
@@ -205,19 +265,40 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
         .unwrap_or_else(|| planned_secret_arn(identity, region, names));
     let desired_policy = read_secret_policy(&secret_arn, settings.kms_key.as_deref());
     let (action, detail) = match &observation.policy {
-        Observed::Owned(info) if info.document.as_ref().is_some_and(|d| same_policy(d, &desired_policy)) => (Action::Unchanged, String::new()),
-        Observed::Owned(_) if observation.secret.owned().is_none() => (Action::Update, "the new secret's ARN".to_string()),
+        Observed::Owned(info)
+            if info
+                .document
+                .as_ref()
+                .is_some_and(|d| same_policy(d, &desired_policy)) =>
+        {
+            (Action::Unchanged, String::new())
+        }
+        Observed::Owned(_) if observation.secret.owned().is_none() => {
+            (Action::Update, "the new secret's ARN".to_string())
+        }
         Observed::Owned(_) => (Action::Update, "policy document".to_string()),
         _ => (Action::Create, "read this secret only".to_string()),
     };
-    plan.push(ResourcePlan { kind: "iam_policy", name: names.policy.clone(), action, detail });
+    plan.push(ResourcePlan {
+        kind: "iam_policy",
+        name: names.policy.clone(),
+        action,
+        detail,
+    });
 
     let (action, detail) = match &observation.log_group {
-        Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => (Action::Unchanged, String::new()),
+        Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => {
+            (Action::Unchanged, String::new())
+        }
         Observed::Owned(_) => (Action::Update, format!("retention {RETENTION_DAYS} days")),
         _ => (Action::Create, format!("retention {RETENTION_DAYS} days")),
     };
-    plan.push(ResourcePlan { kind: "log_group", name: names.log_group.clone(), action, detail });
+    plan.push(ResourcePlan {
+        kind: "log_group",
+        name: names.log_group.clone(),
+        action,
+        detail,
+    });
 
     let current = observation.function.owned();
     let port = extension_port(settings, current)?;
@@ -226,7 +307,12 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
             .role
             .owned()
             .map(|r| r.arn.clone())
-            .unwrap_or_else(|| format!("arn:{}:iam::{}:role/{}", identity.partition, identity.account, names.role)),
+            .unwrap_or_else(|| {
+                format!(
+                    "arn:{}:iam::{}:role/{}",
+                    identity.partition, identity.account, names.role
+                )
+            }),
         runtime: settings.runtime,
         arch: settings.arch,
         layer_arn: observation.layer.arn.clone(),
@@ -249,7 +335,12 @@ pub fn plan(observation: &Observation, names: &ResourceNames, settings: &Setting
         }
         None => (Action::Create, "with the extension layer".to_string()),
     };
-    plan.push(ResourcePlan { kind: "function", name: names.function.clone(), action, detail });
+    plan.push(ResourcePlan {
+        kind: "function",
+        name: names.function.clone(),
+        action,
+        detail,
+    });
     Ok(plan)
 }
 
@@ -274,9 +365,20 @@ pub struct UpReport {
 impl fmt::Display for UpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let title = if self.dry_run { "plan for lab" } else { "lab" };
-        writeln!(f, "{} `{}` in account {} ({})", style::heading(title), self.lab, self.account, self.region)?;
+        writeln!(
+            f,
+            "{} `{}` in account {} ({})",
+            style::heading(title),
+            self.lab,
+            self.account,
+            self.region
+        )?;
         writeln!(f, "target: {}", self.target)?;
-        writeln!(f, "extension layer (from {}):\n  {}", self.layer.source, self.layer.arn)?;
+        writeln!(
+            f,
+            "extension layer (from {}):\n  {}",
+            self.layer.source, self.layer.arn
+        )?;
         for r in &self.resources {
             write!(f, "  {}{:<11}{}", r.action, r.kind, r.name)?;
             if !r.detail.is_empty() {
@@ -285,7 +387,11 @@ impl fmt::Display for UpReport {
             writeln!(f)?;
         }
         if self.dry_run {
-            writeln!(f, "{}", style::hint("dry run: nothing was changed; run `secretslab up` to apply"))?;
+            writeln!(
+                f,
+                "{}",
+                style::hint("dry run: nothing was changed; run `secretslab up` to apply")
+            )?;
         } else {
             if let Some(arn) = &self.function_arn {
                 writeln!(f, "function: {arn}")?;
@@ -307,7 +413,13 @@ impl fmt::Display for UpReport {
 }
 
 /// Plan and, unless `dry_run`, converge.
-pub async fn up(aws: &AwsContext, names: &ResourceNames, settings: &Settings, dry_run: bool, progress: &Progress) -> Result<UpReport> {
+pub async fn up(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    settings: &Settings,
+    dry_run: bool,
+    progress: &Progress,
+) -> Result<UpReport> {
     let started = Instant::now();
     progress.step("reading the account and the lab's resources");
     let package = package::build()?;
@@ -341,7 +453,8 @@ pub async fn up(aws: &AwsContext, names: &ResourceNames, settings: &Settings, dr
         elapsed_ms: 0,
     };
     if !dry_run {
-        let (secret_arn, function_arn, document) = apply(aws, names, settings, &observation, &package, port, progress).await?;
+        let (secret_arn, function_arn, document) =
+            apply(aws, names, settings, &observation, &package, port, progress).await?;
         report.secret_arn = Some(secret_arn);
         report.function_arn = Some(function_arn);
         report.policy_document = document;
@@ -379,7 +492,15 @@ async fn apply(
         package: package.clone(),
     };
     let (_, function_arn) = tokio::try_join!(
-        converge_policy(aws, names, identity, &observation.policy, &observation.role, &document, progress),
+        converge_policy(
+            aws,
+            names,
+            identity,
+            &observation.policy,
+            &observation.role,
+            &document,
+            progress
+        ),
         converge_function(aws, names, &desired, &observation.function, progress),
     )?;
     Ok((secret_arn, function_arn, document))
@@ -426,7 +547,10 @@ async fn converge_secret(
     };
     if info.deleted_date.is_some() {
         secret::restore_secret(sm, names).await?;
-        progress.done(format!("restored secret {} (it was scheduled for deletion)", names.secret));
+        progress.done(format!(
+            "restored secret {} (it was scheduled for deletion)",
+            names.secret
+        ));
     }
     if let Some(key) = &settings.kms_key {
         if info.kms_key_id.as_deref() != Some(key.as_str()) {
@@ -441,7 +565,12 @@ async fn converge_secret(
     Ok(info.arn)
 }
 
-async fn converge_role(aws: &AwsContext, names: &ResourceNames, observed: &Observed<RoleInfo>, progress: &Progress) -> Result<String> {
+async fn converge_role(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    observed: &Observed<RoleInfo>,
+    progress: &Progress,
+) -> Result<String> {
     match observed {
         Observed::Owned(info) => {
             if !info.trust_matches {
@@ -457,7 +586,12 @@ async fn converge_role(aws: &AwsContext, names: &ResourceNames, observed: &Obser
     }
 }
 
-async fn converge_log_group(aws: &AwsContext, names: &ResourceNames, observed: &Observed<LogGroupInfo>, progress: &Progress) -> Result<()> {
+async fn converge_log_group(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    observed: &Observed<LogGroupInfo>,
+    progress: &Progress,
+) -> Result<()> {
     match observed {
         Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => Ok(()),
         Observed::Owned(_) => logs::set_retention(&aws.logs, names).await,
@@ -481,7 +615,11 @@ async fn converge_policy(
     let arn = policy_arn(&identity.partition, &identity.account, names);
     match observed {
         Observed::Owned(info) => {
-            if !info.document.as_ref().is_some_and(|d| same_policy(d, document)) {
+            if !info
+                .document
+                .as_ref()
+                .is_some_and(|d| same_policy(d, document))
+            {
                 iam_policy::update_policy(&aws.iam, &arn, names, document).await?;
                 progress.done(format!("updated IAM policy {}", names.policy));
             }
@@ -491,7 +629,10 @@ async fn converge_policy(
             progress.done(format!("created IAM policy {}", names.policy));
         }
     }
-    let attached: &[String] = role_observed.owned().map(|r| r.attached.as_slice()).unwrap_or_default();
+    let attached: &[String] = role_observed
+        .owned()
+        .map(|r| r.attached.as_slice())
+        .unwrap_or_default();
     for policy in [basic_execution_policy_arn(&identity.partition), arn] {
         if !attached.contains(&policy) {
             role::attach_policy(&aws.iam, names, &policy).await?;
@@ -520,9 +661,15 @@ async fn converge_function(
         progress.step(format!("creating function {}", names.function));
         match function::create_function(lambda, names, desired, on_wait).await? {
             CreateOutcome::Created(arn) => {
-                progress.step(format!("waiting for function {} to become Active", names.function));
+                progress.step(format!(
+                    "waiting for function {} to become Active",
+                    names.function
+                ));
                 function::wait_until_active(lambda, names).await?;
-                progress.done(format!("created function {} with the extension layer", names.function));
+                progress.done(format!(
+                    "created function {} with the extension layer",
+                    names.function
+                ));
                 return Ok(arn);
             }
             CreateOutcome::AlreadyExists => {
@@ -546,7 +693,11 @@ async fn converge_function(
     if info.state.as_deref() != Some("Active") {
         function::wait_until_active(lambda, names).await?;
     }
-    if info.last_update_status.as_deref().is_some_and(|s| s != "Successful") {
+    if info
+        .last_update_status
+        .as_deref()
+        .is_some_and(|s| s != "Successful")
+    {
         function::wait_until_updated(lambda, names).await?;
     }
     let d = function::diff(&info, desired);
@@ -558,7 +709,11 @@ async fn converge_function(
     if !d.config.is_empty() {
         progress.step(format!("updating the configuration of {}", names.function));
         function::update_configuration(lambda, names, desired, on_wait).await?;
-        progress.done(format!("updated {} of {}", d.config.join(", "), names.function));
+        progress.done(format!(
+            "updated {} of {}",
+            d.config.join(", "),
+            names.function
+        ));
     }
     Ok(info.arn)
 }

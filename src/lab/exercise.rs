@@ -127,7 +127,11 @@ pub async fn run(
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
     let payload = serde_json::json!({"reveal": options.reveal});
-    let ttl: u64 = info.env.get(env::TTL).and_then(|t| t.parse().ok()).unwrap_or(300);
+    let ttl: u64 = info
+        .env
+        .get(env::TTL)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or(300);
     let start_counters = counters.read();
     let mut reports = Vec::new();
     let mut secret = None;
@@ -142,13 +146,21 @@ pub async fn run(
         let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
         let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
         let (ok, cold_start, fetch_ms, error) = match &answer {
-            Some(a) => (a.ok && invocation.function_error.is_none(), a.cold_start, a.fetch_ms, a.error.clone()),
+            Some(a) => (
+                a.ok && invocation.function_error.is_none(),
+                a.cold_start,
+                a.fetch_ms,
+                a.error.clone(),
+            ),
             None => (
                 false,
                 false,
                 0.0,
                 Some(HandlerError {
-                    code: invocation.function_error.clone().unwrap_or_else(|| "bad_payload".into()),
+                    code: invocation
+                        .function_error
+                        .clone()
+                        .unwrap_or_else(|| "bad_payload".into()),
                     status: None,
                     message: "the function did not return the lab handler's answer".into(),
                 }),
@@ -196,8 +208,14 @@ pub async fn run(
             }
         }
         _ => {
-            let misses = reports.iter().filter(|r| r.source == FetchSource::SecretsManager).count() as u64;
-            let hits = reports.iter().filter(|r| r.source == FetchSource::Cache).count() as u64;
+            let misses = reports
+                .iter()
+                .filter(|r| r.source == FetchSource::SecretsManager)
+                .count() as u64;
+            let hits = reports
+                .iter()
+                .filter(|r| r.source == FetchSource::Cache)
+                .count() as u64;
             CacheReport {
                 method: "inferred",
                 invocations: options.invocations,
@@ -209,7 +227,8 @@ pub async fn run(
             }
         }
     };
-    let ok = !reports.is_empty() && reports.iter().all(|r| r.ok && r.status == 200) && secret.is_some();
+    let ok =
+        !reports.is_empty() && reports.iter().all(|r| r.ok && r.status == 200) && secret.is_some();
     let problem = (!ok).then(|| explain_failure(&reports, info));
     Ok(TestReport {
         lab: names.lab.clone(),
@@ -237,7 +256,11 @@ fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String 
 /// One call per TTL window per warm environment, at most, versus one per invocation.
 pub fn cost(per_month: u64, ttl_seconds: u64) -> CostReport {
     let month_seconds = 30 * 24 * 3600;
-    let per_environment = if ttl_seconds == 0 { per_month } else { month_seconds / ttl_seconds };
+    let per_environment = if ttl_seconds == 0 {
+        per_month
+    } else {
+        month_seconds / ttl_seconds
+    };
     let price = |calls: u64| calls as f64 / 10_000.0 * PRICE_PER_10K_CALLS;
     CostReport {
         invocations_per_month: per_month,
@@ -271,8 +294,17 @@ pub fn parse_report_line(tail: &str) -> Option<ReportLine> {
 
 impl fmt::Display for TestReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} `{}`: {} invocation(s)", style::heading("test of lab"), self.lab, self.invocations.len())?;
-        writeln!(f, "   #  status  start  fetch       from             billed")?;
+        writeln!(
+            f,
+            "{} `{}`: {} invocation(s)",
+            style::heading("test of lab"),
+            self.lab,
+            self.invocations.len()
+        )?;
+        writeln!(
+            f,
+            "   #  status  start  fetch       from             billed"
+        )?;
         for r in &self.invocations {
             let from = match (r.ok, r.source) {
                 (false, _) => style::failed("failed"),
@@ -295,17 +327,31 @@ impl fmt::Display for TestReport {
                 r.fetch_ms,
                 from,
                 " ".repeat(pad),
-                r.billed_ms.map(|b| format!("{b} ms")).unwrap_or_else(|| "-".into())
+                r.billed_ms
+                    .map(|b| format!("{b} ms"))
+                    .unwrap_or_else(|| "-".into())
             )?;
             if let Some(e) = &r.error {
-                writeln!(f, "      {}", style::failed(&format!("{}: {}", e.code, e.message)))?;
+                writeln!(
+                    f,
+                    "      {}",
+                    style::failed(&format!("{}: {}", e.code, e.message))
+                )?;
             }
         }
         if let Some(s) = &self.secret {
             writeln!(f, "secret read: {}", s.name)?;
             writeln!(f, "  version {}", s.version_id)?;
             for key in &s.keys {
-                let value = s.values.get(key).map(|v| v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())).unwrap_or_default();
+                let value = s
+                    .values
+                    .get(key)
+                    .map(|v| {
+                        v.as_str()
+                            .map(str::to_string)
+                            .unwrap_or_else(|| v.to_string())
+                    })
+                    .unwrap_or_default();
                 writeln!(f, "  {key} = {value}")?;
             }
         }
@@ -315,7 +361,11 @@ impl fmt::Display for TestReport {
         } else {
             "inferred from fetch times: the extension logs no hits"
         };
-        writeln!(f, "cache (TTL {} s): {} hit(s), {} miss(es)", c.ttl_seconds, c.hits, c.misses)?;
+        writeln!(
+            f,
+            "cache (TTL {} s): {} hit(s), {} miss(es)",
+            c.ttl_seconds, c.hits, c.misses
+        )?;
         writeln!(
             f,
             "  {} Secrets Manager call(s) for {} invocation(s): {} saved",
@@ -323,8 +373,16 @@ impl fmt::Display for TestReport {
         )?;
         writeln!(f, "  {}", style::dim(&format!("({how})")))?;
         let k = &self.cost;
-        writeln!(f, "cost at {} invocations a month ($0.05 per 10,000 calls):", k.invocations_per_month)?;
-        writeln!(f, "  without a cache: {} calls = ${:.2}", k.without_cache_calls, k.without_cache_usd)?;
+        writeln!(
+            f,
+            "cost at {} invocations a month ($0.05 per 10,000 calls):",
+            k.invocations_per_month
+        )?;
+        writeln!(
+            f,
+            "  without a cache: {} calls = ${:.2}",
+            k.without_cache_calls, k.without_cache_usd
+        )?;
         writeln!(
             f,
             "  with the cache:  at most {} calls = ${:.2} per warm environment",
@@ -332,7 +390,11 @@ impl fmt::Display for TestReport {
         )?;
         match &self.problem {
             Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),
-            None => writeln!(f, "{}", style::ok("the function read the secret through the extension")),
+            None => writeln!(
+                f,
+                "{}",
+                style::ok("the function read the secret through the extension")
+            ),
         }
     }
 }

@@ -49,7 +49,14 @@ impl StatusReport {
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} `{}` in account {} ({})", style::heading("status of lab"), self.lab, self.account, self.region)?;
+        writeln!(
+            f,
+            "{} `{}` in account {} ({})",
+            style::heading("status of lab"),
+            self.lab,
+            self.account,
+            self.region
+        )?;
         for r in &self.resources {
             let (state, width) = match r.state {
                 Health::Present => (style::ok("present"), 7),
@@ -57,7 +64,13 @@ impl fmt::Display for StatusReport {
                 Health::Drifted => (style::pending("drifted"), 7),
                 Health::NotOwned => (style::failed("not owned"), 9),
             };
-            write!(f, "  {state}{}{:<11}{}", " ".repeat(11 - width), r.kind, r.name)?;
+            write!(
+                f,
+                "  {state}{}{:<11}{}",
+                " ".repeat(11 - width),
+                r.kind,
+                r.name
+            )?;
             if let Some(arn) = &r.arn {
                 write!(f, "  {}", style::dim(arn))?;
             }
@@ -70,16 +83,40 @@ impl fmt::Display for StatusReport {
     }
 }
 
-fn line<T>(kind: &'static str, name: &str, observed: &Observed<T>, arn: impl Fn(&T) -> String, drift: impl Fn(&T) -> Vec<String>) -> ResourceStatus {
+fn line<T>(
+    kind: &'static str,
+    name: &str,
+    observed: &Observed<T>,
+    arn: impl Fn(&T) -> String,
+    drift: impl Fn(&T) -> Vec<String>,
+) -> ResourceStatus {
     let (state, arn, drift) = match observed {
         Observed::Missing => (Health::Missing, None, vec![]),
-        Observed::Foreign => (Health::NotOwned, None, vec!["exists without secretslab's tags: choose another --name".into()]),
+        Observed::Foreign => (
+            Health::NotOwned,
+            None,
+            vec!["exists without secretslab's tags: choose another --name".into()],
+        ),
         Observed::Owned(v) => {
             let drift = drift(v);
-            (if drift.is_empty() { Health::Present } else { Health::Drifted }, Some(arn(v)), drift)
+            (
+                if drift.is_empty() {
+                    Health::Present
+                } else {
+                    Health::Drifted
+                },
+                Some(arn(v)),
+                drift,
+            )
         }
     };
-    ResourceStatus { kind, name: name.to_string(), state, arn, drift }
+    ResourceStatus {
+        kind,
+        name: name.to_string(),
+        state,
+        arn,
+        drift,
+    }
 }
 
 pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusReport> {
@@ -96,52 +133,101 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
     let package = package::build()?;
     let secret_arn = sec.owned().map(|s| s.arn.clone());
     let resources = vec![
-        line("secret", &names.secret, &sec, |s| s.arn.clone(), |s| {
-            if s.deleted_date.is_some() {
-                vec!["scheduled for deletion (`secretslab up` restores it)".into()]
-            } else {
-                vec![]
-            }
-        }),
-        line("iam_role", &names.role, &rol, |r| r.arn.clone(), |r| {
-            let mut d = Vec::new();
-            if !r.trust_matches {
-                d.push("trust policy does not allow lambda.amazonaws.com as expected".to_string());
-            }
-            if !r.attached.contains(&basic) {
-                d.push("AWSLambdaBasicExecutionRole not attached".to_string());
-            }
-            if !r.attached.contains(&pol_arn) {
-                d.push(format!("{} not attached", names.policy));
-            }
-            d
-        }),
-        line("iam_policy", &names.policy, &pol, |p| p.arn.clone(), |p| {
-            let scoped = match (&p.document, &secret_arn) {
-                (Some(doc), Some(arn)) => doc.to_string().contains(arn.as_str()),
-                _ => true,
-            };
-            if scoped { vec![] } else { vec!["does not name the lab secret's ARN".into()] }
-        }),
-        line("log_group", &names.log_group, &log, |l| l.arn.clone(), |l| {
-            if l.retention_days.is_none() { vec!["no retention set".into()] } else { vec![] }
-        }),
-        line("function", &names.function, &fun, |f| f.arn.clone(), |f| {
-            let mut d = Vec::new();
-            if f.code_sha256 != package.sha256 {
-                d.push("code differs from function/lambda_function.py".to_string());
-            }
-            if !f.layers.iter().any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension")) {
-                d.push("extension layer missing".to_string());
-            }
-            if f.env.get(env::SECRET_ID) != Some(&names.secret) {
-                d.push("SECRET_ID does not name the lab secret".to_string());
-            }
-            if f.state.as_deref().is_some_and(|s| s != "Active") {
-                d.push(format!("state {}", f.state.clone().unwrap_or_default()));
-            }
-            d
-        }),
+        line(
+            "secret",
+            &names.secret,
+            &sec,
+            |s| s.arn.clone(),
+            |s| {
+                if s.deleted_date.is_some() {
+                    vec!["scheduled for deletion (`secretslab up` restores it)".into()]
+                } else {
+                    vec![]
+                }
+            },
+        ),
+        line(
+            "iam_role",
+            &names.role,
+            &rol,
+            |r| r.arn.clone(),
+            |r| {
+                let mut d = Vec::new();
+                if !r.trust_matches {
+                    d.push(
+                        "trust policy does not allow lambda.amazonaws.com as expected".to_string(),
+                    );
+                }
+                if !r.attached.contains(&basic) {
+                    d.push("AWSLambdaBasicExecutionRole not attached".to_string());
+                }
+                if !r.attached.contains(&pol_arn) {
+                    d.push(format!("{} not attached", names.policy));
+                }
+                d
+            },
+        ),
+        line(
+            "iam_policy",
+            &names.policy,
+            &pol,
+            |p| p.arn.clone(),
+            |p| {
+                let scoped = match (&p.document, &secret_arn) {
+                    (Some(doc), Some(arn)) => doc.to_string().contains(arn.as_str()),
+                    _ => true,
+                };
+                if scoped {
+                    vec![]
+                } else {
+                    vec!["does not name the lab secret's ARN".into()]
+                }
+            },
+        ),
+        line(
+            "log_group",
+            &names.log_group,
+            &log,
+            |l| l.arn.clone(),
+            |l| {
+                if l.retention_days.is_none() {
+                    vec!["no retention set".into()]
+                } else {
+                    vec![]
+                }
+            },
+        ),
+        line(
+            "function",
+            &names.function,
+            &fun,
+            |f| f.arn.clone(),
+            |f| {
+                let mut d = Vec::new();
+                if f.code_sha256 != package.sha256 {
+                    d.push("code differs from function/lambda_function.py".to_string());
+                }
+                if !f
+                    .layers
+                    .iter()
+                    .any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension"))
+                {
+                    d.push("extension layer missing".to_string());
+                }
+                if f.env.get(env::SECRET_ID) != Some(&names.secret) {
+                    d.push("SECRET_ID does not name the lab secret".to_string());
+                }
+                if f.state.as_deref().is_some_and(|s| s != "Active") {
+                    d.push(format!("state {}", f.state.clone().unwrap_or_default()));
+                }
+                d
+            },
+        ),
     ];
-    Ok(StatusReport { lab: names.lab.clone(), account: identity.account, region: aws.region.clone(), resources })
+    Ok(StatusReport {
+        lab: names.lab.clone(),
+        account: identity.account,
+        region: aws.region.clone(),
+        resources,
+    })
 }

@@ -1,4 +1,3 @@
-
 pub mod deploy;
 pub mod exercise;
 pub mod inspect;

@@ -22,9 +22,7 @@ impl LabName {
             .chars()
             .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
         {
-            return Err(format!(
-                "`{bad}` is not allowed; use only a-z, 0-9 and `-`"
-            ));
+            return Err(format!("`{bad}` is not allowed; use only a-z, 0-9 and `-`"));
         }
         if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
             return Err("it must start with a letter".into());
@@ -107,7 +105,16 @@ mod tests {
 
     #[test]
     fn rejects_invalid_names() {
-        for name in ["", "Lab", "lab_1", "1lab", "lab-", &"a".repeat(33), "la b", "lab/x"] {
+        for name in [
+            "",
+            "Lab",
+            "lab_1",
+            "1lab",
+            "lab-",
+            &"a".repeat(33),
+            "la b",
+            "lab/x",
+        ] {
             assert!(LabName::new(name).is_err(), "{name}");
         }
     }

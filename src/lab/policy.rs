@@ -71,7 +71,10 @@ fn normalize(value: &Value) -> Value {
                         ("Action" | "Resource" | "NotAction" | "NotResource", Value::String(s)) => {
                             Value::Array(vec![Value::String(s.clone())])
                         }
-                        ("Action" | "Resource" | "NotAction" | "NotResource", Value::Array(items)) => {
+                        (
+                            "Action" | "Resource" | "NotAction" | "NotResource",
+                            Value::Array(items),
+                        ) => {
                             let mut items = items.clone();
                             items.sort_by_key(|v| v.to_string());
                             Value::Array(items)

@@ -33,7 +33,10 @@ impl Dirs {
                 .ok_or_else(no_home)?
                 .join("secretslab"),
         };
-        let cache = match (std::env::var_os("SECRETSLAB_CACHE").filter(|v| !v.is_empty()), &home) {
+        let cache = match (
+            std::env::var_os("SECRETSLAB_CACHE").filter(|v| !v.is_empty()),
+            &home,
+        ) {
             (Some(cache), _) => PathBuf::from(cache),
             (None, Some(home)) => home.join("cache"),
             (None, None) => dirs::cache_dir().ok_or_else(no_home)?.join("secretslab"),

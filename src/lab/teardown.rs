@@ -43,7 +43,12 @@ pub struct TeardownReport {
 
 impl fmt::Display for TeardownReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(f, "{} `{}` (checked against the API)", style::heading("teardown receipt for lab"), self.lab)?;
+        writeln!(
+            f,
+            "{} `{}` (checked against the API)",
+            style::heading("teardown receipt for lab"),
+            self.lab
+        )?;
         for line in &self.receipt {
             let state = match line.state {
                 FinalState::Gone => style::ok("gone"),
@@ -59,7 +64,11 @@ impl fmt::Display for TeardownReport {
             }
             writeln!(f)?;
         }
-        if self.receipt.iter().any(|l| l.state == FinalState::ScheduledForDeletion) {
+        if self
+            .receipt
+            .iter()
+            .any(|l| l.state == FinalState::ScheduledForDeletion)
+        {
             writeln!(
                 f,
                 "{}",
@@ -70,7 +79,12 @@ impl fmt::Display for TeardownReport {
     }
 }
 
-pub async fn teardown(aws: &AwsContext, names: &ResourceNames, recovery: Recovery, progress: &Progress) -> Result<TeardownReport> {
+pub async fn teardown(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    recovery: Recovery,
+    progress: &Progress,
+) -> Result<TeardownReport> {
     let identity = resolve_identity(&aws.sts).await?;
     let policy_arn = policy_arn(&identity.partition, &identity.account, names);
     let mut failures: Vec<(&'static str, String)> = Vec::new();
@@ -86,31 +100,60 @@ pub async fn teardown(aws: &AwsContext, names: &ResourceNames, recovery: Recover
     note("function", function_deleted.map(|_| ()));
 
     progress.step(format!("deleting log group {}", names.log_group));
-    note("log_group", logs::delete_log_group(&aws.logs, names, false).await.map(|_| ()));
+    note(
+        "log_group",
+        logs::delete_log_group(&aws.logs, names, false)
+            .await
+            .map(|_| ()),
+    );
 
     progress.step(format!("deleting IAM role {}", names.role));
-    note("iam_role", role::delete_role(&aws.iam, names).await.map(|_| ()));
+    note(
+        "iam_role",
+        role::delete_role(&aws.iam, names).await.map(|_| ()),
+    );
 
     progress.step(format!("deleting IAM policy {}", names.policy));
-    note("iam_policy", iam_policy::delete_policy(&aws.iam, &policy_arn, names).await.map(|_| ()));
+    note(
+        "iam_policy",
+        iam_policy::delete_policy(&aws.iam, &policy_arn, names)
+            .await
+            .map(|_| ()),
+    );
 
     progress.step(format!("deleting secret {}", names.secret));
     let secret_result = secret::delete_secret(&aws.secrets, names, recovery).await;
     let scheduled_until = match &secret_result {
-        Ok(SecretDeletion::ScheduledUntil(Some(date))) => date.fmt(aws_smithy_types::date_time::Format::DateTime).ok(),
+        Ok(SecretDeletion::ScheduledUntil(Some(date))) => {
+            date.fmt(aws_smithy_types::date_time::Format::DateTime).ok()
+        }
         _ => None,
     };
     note("secret", secret_result.map(|_| ()));
 
     // A late invocation can make Lambda recreate the log group after we deleted it: look again.
-    if logs::log_group_exists(&aws.logs, names).await.unwrap_or(false) {
-        progress.step(format!("deleting log group {} again (recreated by a late invocation)", names.log_group));
-        note("log_group", logs::delete_log_group(&aws.logs, names, deleted_function_now).await.map(|_| ()));
+    if logs::log_group_exists(&aws.logs, names)
+        .await
+        .unwrap_or(false)
+    {
+        progress.step(format!(
+            "deleting log group {} again (recreated by a late invocation)",
+            names.log_group
+        ));
+        note(
+            "log_group",
+            logs::delete_log_group(&aws.logs, names, deleted_function_now)
+                .await
+                .map(|_| ()),
+        );
     }
 
     progress.step("checking every resource against the API");
     let receipt = receipt(aws, names, &policy_arn, &failures, scheduled_until).await?;
-    let remaining = receipt.iter().filter(|l| l.state == FinalState::StillPresent).count();
+    let remaining = receipt
+        .iter()
+        .filter(|l| l.state == FinalState::StillPresent)
+        .count();
     Ok(TeardownReport {
         lab: names.lab.clone(),
         receipt,
@@ -125,22 +168,61 @@ async fn receipt(
     failures: &[(&'static str, String)],
     scheduled_until: Option<String>,
 ) -> Result<Vec<ReceiptLine>> {
-    let detail = |kind: &str| failures.iter().find(|(k, _)| *k == kind).map(|(_, d)| d.clone());
-    let present = |observed_present: bool| if observed_present { FinalState::StillPresent } else { FinalState::Gone };
-    let function = !function::get_function(&aws.lambda, names).await?.is_missing();
+    let detail = |kind: &str| {
+        failures
+            .iter()
+            .find(|(k, _)| *k == kind)
+            .map(|(_, d)| d.clone())
+    };
+    let present = |observed_present: bool| {
+        if observed_present {
+            FinalState::StillPresent
+        } else {
+            FinalState::Gone
+        }
+    };
+    let function = !function::get_function(&aws.lambda, names)
+        .await?
+        .is_missing();
     let log_group = logs::log_group_exists(&aws.logs, names).await?;
     let role = !role::get_role(&aws.iam, names).await?.is_missing();
-    let policy = !iam_policy::get_policy(&aws.iam, policy_arn, names).await?.is_missing();
+    let policy = !iam_policy::get_policy(&aws.iam, policy_arn, names)
+        .await?
+        .is_missing();
     let secret_state = match secret::get_secret(&aws.secrets, names).await? {
         Observed::Missing => FinalState::Gone,
         Observed::Owned(info) if info.deleted_date.is_some() => FinalState::ScheduledForDeletion,
         _ => FinalState::StillPresent,
     };
     Ok(vec![
-        ReceiptLine { kind: "function", name: names.function.clone(), state: present(function), until: None, detail: detail("function").filter(|_| function) },
-        ReceiptLine { kind: "log_group", name: names.log_group.clone(), state: present(log_group), until: None, detail: detail("log_group").filter(|_| log_group) },
-        ReceiptLine { kind: "iam_role", name: names.role.clone(), state: present(role), until: None, detail: detail("iam_role").filter(|_| role) },
-        ReceiptLine { kind: "iam_policy", name: names.policy.clone(), state: present(policy), until: None, detail: detail("iam_policy").filter(|_| policy) },
+        ReceiptLine {
+            kind: "function",
+            name: names.function.clone(),
+            state: present(function),
+            until: None,
+            detail: detail("function").filter(|_| function),
+        },
+        ReceiptLine {
+            kind: "log_group",
+            name: names.log_group.clone(),
+            state: present(log_group),
+            until: None,
+            detail: detail("log_group").filter(|_| log_group),
+        },
+        ReceiptLine {
+            kind: "iam_role",
+            name: names.role.clone(),
+            state: present(role),
+            until: None,
+            detail: detail("iam_role").filter(|_| role),
+        },
+        ReceiptLine {
+            kind: "iam_policy",
+            name: names.policy.clone(),
+            state: present(policy),
+            until: None,
+            detail: detail("iam_policy").filter(|_| policy),
+        },
         ReceiptLine {
             kind: "secret",
             name: names.secret.clone(),

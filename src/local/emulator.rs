@@ -58,15 +58,19 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
     if ready_marker.exists() {
         return Ok(venv);
     }
-    fs::create_dir_all(&dirs.cache).map_err(|e| Error::io(format!("creating {}", dirs.cache.display()), e))?;
+    fs::create_dir_all(&dirs.cache)
+        .map_err(|e| Error::io(format!("creating {}", dirs.cache.display()), e))?;
     let lock = File::create(dirs.cache.join(".install.lock"))
         .map_err(|e| Error::io("creating the install lock", e))?;
-    lock.lock().map_err(|e| Error::io("waiting for another install to finish", e))?;
+    lock.lock()
+        .map_err(|e| Error::io("waiting for another install to finish", e))?;
     if ready_marker.exists() {
         return Ok(venv);
     }
     let python = find_python()?;
-    let building = dirs.cache.join(format!(".ministack-{MINISTACK_VERSION}.partial"));
+    let building = dirs
+        .cache
+        .join(format!(".ministack-{MINISTACK_VERSION}.partial"));
     let _ = fs::remove_dir_all(&building);
     progress.step(format!(
         "installing MiniStack {MINISTACK_VERSION} into {} (first run only, about 30 s)",
@@ -95,7 +99,8 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
     // on the final path after the move would be costlier than building at the final path.
     fs::rename(&building, &venv).map_err(|e| Error::io("moving the virtualenv into place", e))?;
     fix_script_paths(&venv, &building)?;
-    fs::write(&ready_marker, MINISTACK_VERSION).map_err(|e| Error::io("marking the install complete", e))?;
+    fs::write(&ready_marker, MINISTACK_VERSION)
+        .map_err(|e| Error::io("marking the install complete", e))?;
     Ok(venv)
 }
 
@@ -112,7 +117,8 @@ fn fix_script_paths(venv: &Path, built_at: &Path) -> Result<()> {
         }
         if let Ok(text) = fs::read_to_string(&path) {
             if text.contains(&old) {
-                fs::write(&path, text.replace(&old, &new)).map_err(|e| Error::io("fixing virtualenv scripts", e))?;
+                fs::write(&path, text.replace(&old, &new))
+                    .map_err(|e| Error::io("fixing virtualenv scripts", e))?;
             }
         }
     }
@@ -146,7 +152,11 @@ fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result<()> {
         return Ok(());
     }
     let stderr = String::from_utf8_lossy(&out.stderr);
-    let last = stderr.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no output");
+    let last = stderr
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("no output");
     Err(Error::local(format!("{what} failed: {last}"), help))
 }
 
@@ -177,8 +187,10 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
     }
     ensure_private_dir(&dirs.state)?;
     // One starter at a time per state directory.
-    let lock = File::create(dirs.state.join(".emulator.lock")).map_err(|e| Error::io("creating the emulator lock", e))?;
-    lock.lock().map_err(|e| Error::io("waiting for the emulator lock", e))?;
+    let lock = File::create(dirs.state.join(".emulator.lock"))
+        .map_err(|e| Error::io("creating the emulator lock", e))?;
+    lock.lock()
+        .map_err(|e| Error::io("waiting for the emulator lock", e))?;
     if let Some(state) = running(dirs) {
         return Ok(state);
     }
@@ -196,7 +208,9 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
         .mode(0o600)
         .open(dirs.emulator_log())
         .map_err(|e| Error::io("opening the emulator log", e))?;
-    let log_err = log.try_clone().map_err(|e| Error::io("opening the emulator log", e))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| Error::io("opening the emulator log", e))?;
     progress.step(format!("starting MiniStack on 127.0.0.1:{port}"));
     let mut child = Command::new(ministack_bin(&venv))
         .env("GATEWAY_PORT", port.to_string())
@@ -213,14 +227,22 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
         // clear the function workers it spawns along with it.
         .process_group(0)
         .spawn()
-        .map_err(|e| Error::local(format!("could not start MiniStack: {e}"), "run `secretslab doctor`"))?;
+        .map_err(|e| {
+            Error::local(
+                format!("could not start MiniStack: {e}"),
+                "run `secretslab doctor`",
+            )
+        })?;
     let state = EmulatorState {
         pid: child.id(),
         port,
         token,
         version: MINISTACK_VERSION.to_string(),
         extension,
-        started_at: SystemTime::now().duration_since(UNIX_EPOCH).map(|d| d.as_secs()).unwrap_or(0),
+        started_at: SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
     };
     write_json(&dirs.emulator_file(), &state)?;
     let deadline = Instant::now() + START_LIMIT;

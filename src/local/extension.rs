@@ -87,8 +87,12 @@ impl ExtensionStats {
             hits: self.hits.saturating_sub(earlier.hits),
             misses: self.misses.saturating_sub(earlier.misses),
             revalidations: self.revalidations.saturating_sub(earlier.revalidations),
-            upstream_get_secret_value: self.upstream_get_secret_value.saturating_sub(earlier.upstream_get_secret_value),
-            upstream_describe_secret: self.upstream_describe_secret.saturating_sub(earlier.upstream_describe_secret),
+            upstream_get_secret_value: self
+                .upstream_get_secret_value
+                .saturating_sub(earlier.upstream_get_secret_value),
+            upstream_describe_secret: self
+                .upstream_describe_secret
+                .saturating_sub(earlier.upstream_describe_secret),
         }
     }
 }
@@ -122,9 +126,14 @@ pub fn running(dirs: &Dirs, lab: &str) -> Option<ExtensionProcess> {
 }
 
 /// Make sure the lab's stand-in runs with `config`; restart it when the configuration changed.
-pub fn ensure_running(dirs: &Dirs, emulator: &EmulatorState, config: ExtensionConfig) -> Result<ExtensionProcess> {
+pub fn ensure_running(
+    dirs: &Dirs,
+    emulator: &EmulatorState,
+    config: ExtensionConfig,
+) -> Result<ExtensionProcess> {
     if let Some(process) = running(dirs, &config.lab) {
-        if process.config == config && process.kind == emulator.extension && port_open(config.port) {
+        if process.config == config && process.kind == emulator.extension && port_open(config.port)
+        {
             return Ok(process);
         }
         stop(dirs, &config.lab)?;
@@ -135,10 +144,13 @@ pub fn ensure_running(dirs: &Dirs, emulator: &EmulatorState, config: ExtensionCo
         .append(true)
         .open(log_file(dirs, &config.lab))
         .map_err(|e| Error::io("opening the extension log", e))?;
-    let log_err = log.try_clone().map_err(|e| Error::io("opening the extension log", e))?;
+    let log_err = log
+        .try_clone()
+        .map_err(|e| Error::io("opening the extension log", e))?;
     let mut command = match emulator.extension {
         ExtensionKind::Standin => {
-            let exe = std::env::current_exe().map_err(|e| Error::io("finding the secretslab binary", e))?;
+            let exe = std::env::current_exe()
+                .map_err(|e| Error::io("finding the secretslab binary", e))?;
             let mut command = Command::new(exe);
             command.arg("__extension").env(
                 CONFIG_ENV,
@@ -154,7 +166,12 @@ pub fn ensure_running(dirs: &Dirs, emulator: &EmulatorState, config: ExtensionCo
         .stderr(log_err)
         .process_group(0)
         .spawn()
-        .map_err(|e| Error::local(format!("could not start the local extension: {e}"), "run `secretslab doctor`"))?;
+        .map_err(|e| {
+            Error::local(
+                format!("could not start the local extension: {e}"),
+                "run `secretslab doctor`",
+            )
+        })?;
     let process = ExtensionProcess {
         pid: child.id(),
         kind: emulator.extension,
@@ -173,7 +190,10 @@ pub fn ensure_running(dirs: &Dirs, emulator: &EmulatorState, config: ExtensionCo
         if Instant::now() > deadline {
             stop(dirs, &config.lab)?;
             return Err(Error::local(
-                format!("the local extension did not open port {} within 15 s", config.port),
+                format!(
+                    "the local extension did not open port {} within 15 s",
+                    config.port
+                ),
                 format!("see {}", log_file(dirs, &config.lab).display()),
             ));
         }
@@ -183,7 +203,11 @@ pub fn ensure_running(dirs: &Dirs, emulator: &EmulatorState, config: ExtensionCo
 }
 
 /// AWS's open-source Secrets Manager Agent, configured like the stand-in.
-fn agent_command(dirs: &Dirs, emulator: &EmulatorState, config: &ExtensionConfig) -> Result<Command> {
+fn agent_command(
+    dirs: &Dirs,
+    emulator: &EmulatorState,
+    config: &ExtensionConfig,
+) -> Result<Command> {
     let binary = which("aws_secretsmanager_agent").ok_or_else(|| {
         Error::local(
             "the AWS Secrets Manager Agent (`aws_secretsmanager_agent`) is not installed",
@@ -197,7 +221,9 @@ fn agent_command(dirs: &Dirs, emulator: &EmulatorState, config: &ExtensionConfig
         config.cache_size.max(1),
         config.region
     );
-    let path = dirs.extension_dir().join(format!("{}.agent.toml", config.lab));
+    let path = dirs
+        .extension_dir()
+        .join(format!("{}.agent.toml", config.lab));
     std::fs::write(&path, toml).map_err(|e| Error::io("writing the agent configuration", e))?;
     let mut command = Command::new(binary);
     command
@@ -245,7 +271,10 @@ pub fn stop_all(dirs: &Dirs) -> Result<Vec<u32>> {
     };
     for entry in entries.flatten() {
         let name = entry.file_name().to_string_lossy().to_string();
-        if let Some(lab) = name.strip_suffix(".json").filter(|l| !l.ends_with(".stats")) {
+        if let Some(lab) = name
+            .strip_suffix(".json")
+            .filter(|l| !l.ends_with(".stats"))
+        {
             if let Some(pid) = stop(dirs, lab)? {
                 stopped.push(pid);
             }
@@ -275,10 +304,17 @@ pub async fn serve_from_env(dirs: Dirs) -> Result<()> {
             "run `secretslab up --local`",
         )
     })?;
-    let config: ExtensionConfig = serde_json::from_str(&raw)
-        .map_err(|e| Error::local(format!("bad extension configuration: {e}"), "re-run `secretslab up --local`"))?;
+    let config: ExtensionConfig = serde_json::from_str(&raw).map_err(|e| {
+        Error::local(
+            format!("bad extension configuration: {e}"),
+            "re-run `secretslab up --local`",
+        )
+    })?;
     let emulator: EmulatorState = read_json(&dirs.emulator_file()).ok_or_else(|| {
-        Error::local("the local emulator is not running", "run `secretslab local start`")
+        Error::local(
+            "the local emulator is not running",
+            "run `secretslab local start`",
+        )
     })?;
     serve(dirs, config, emulator).await
 }
@@ -288,7 +324,13 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&config.endpoint)
         .region(aws_config::Region::new(config.region.clone()))
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new("test", "test", None, None, "secretslab-local"))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "secretslab-local",
+        ))
         .load()
         .await;
     let client = aws_sdk_secretsmanager::Client::from_conf(
@@ -297,11 +339,24 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
             .build(),
     );
     let size = NonZeroUsize::new(config.cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
-    let cache = SecretsManagerCachingClient::new(client, size, Duration::from_secs(config.ttl_seconds), true)
-        .map_err(|e| Error::local(format!("could not create the secret cache: {e}"), "re-run `secretslab up --local`"))?;
+    let cache = SecretsManagerCachingClient::new(
+        client,
+        size,
+        Duration::from_secs(config.ttl_seconds),
+        true,
+    )
+    .map_err(|e| {
+        Error::local(
+            format!("could not create the secret cache: {e}"),
+            "re-run `secretslab up --local`",
+        )
+    })?;
     let stats_path = stats_file(&dirs, &config.lab);
     let stats: ExtensionStats = read_json(&stats_path).unwrap_or_default();
-    let upstream_before_start = (stats.upstream_get_secret_value, stats.upstream_describe_secret);
+    let upstream_before_start = (
+        stats.upstream_get_secret_value,
+        stats.upstream_describe_secret,
+    );
     let state = Arc::new(ServerState {
         cache,
         calls,
@@ -318,8 +373,17 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         .with_state(state);
     let listener = tokio::net::TcpListener::bind(listen_address(config.port))
         .await
-        .map_err(|e| Error::local(format!("could not listen on 127.0.0.1:{}: {e}", config.port), "choose another `--extension-port`"))?;
-    tracing::info!("extension stand-in for `{}` on {}", config.lab, listen_address(config.port));
+        .map_err(|e| {
+            Error::local(
+                format!("could not listen on 127.0.0.1:{}: {e}", config.port),
+                "choose another `--extension-port`",
+            )
+        })?;
+    tracing::info!(
+        "extension stand-in for `{}` on {}",
+        config.lab,
+        listen_address(config.port)
+    );
     let emulator_pid = emulator.pid;
     // The stand-in lives as long as the emulator it serves.
     let emulator_gone = async move {
@@ -330,7 +394,12 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
     axum::serve(listener, app)
         .with_graceful_shutdown(emulator_gone)
         .await
-        .map_err(|e| Error::local(format!("the extension server failed: {e}"), "re-run `secretslab up --local`"))
+        .map_err(|e| {
+            Error::local(
+                format!("the extension server failed: {e}"),
+                "re-run `secretslab up --local`",
+            )
+        })
 }
 
 enum Outcome {
@@ -341,29 +410,53 @@ enum Outcome {
     Failed,
 }
 
-async fn get_secret(State(state): State<Arc<ServerState>>, method: Method, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
+async fn get_secret(
+    State(state): State<Arc<ServerState>>,
+    method: Method,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> Response {
     let (outcome, response) = answer(&state, &method, &headers, query.as_deref()).await;
     record(&state, outcome);
     response
 }
 
-async fn answer(state: &ServerState, method: &Method, headers: &HeaderMap, query: Option<&str>) -> (Outcome, Response) {
+async fn answer(
+    state: &ServerState,
+    method: &Method,
+    headers: &HeaderMap,
+    query: Option<&str>,
+) -> (Outcome, Response) {
     if headers.contains_key("x-forwarded-for") {
-        return (Outcome::Refused, (StatusCode::BAD_REQUEST, "Forwarded").into_response());
+        return (
+            Outcome::Refused,
+            (StatusCode::BAD_REQUEST, "Forwarded").into_response(),
+        );
     }
     let token_ok = headers
         .get(TOKEN_HEADER)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v == state.token);
     if !token_ok {
-        return (Outcome::Refused, (StatusCode::FORBIDDEN, "Bad Token").into_response());
+        return (
+            Outcome::Refused,
+            (StatusCode::FORBIDDEN, "Bad Token").into_response(),
+        );
     }
     if method != Method::GET {
-        return (Outcome::Refused, (StatusCode::METHOD_NOT_ALLOWED, "Not allowed").into_response());
+        return (
+            Outcome::Refused,
+            (StatusCode::METHOD_NOT_ALLOWED, "Not allowed").into_response(),
+        );
     }
     let request = match SecretRequest::parse(query.unwrap_or_default()) {
         Ok(request) => request,
-        Err(message) => return (Outcome::Refused, (StatusCode::BAD_REQUEST, message).into_response()),
+        Err(message) => {
+            return (
+                Outcome::Refused,
+                (StatusCode::BAD_REQUEST, message).into_response(),
+            )
+        }
     };
     let before = upstream_counts(&state.calls);
     let result = state
@@ -433,18 +526,30 @@ fn record(state: &ServerState, outcome: Outcome) {
 /// Map an upstream failure to the Agent's answer: the upstream status with `__type`/`message`,
 /// 504 for timeouts, 502 for connection errors, 500 otherwise.
 fn upstream_error(err: &(dyn std::error::Error + 'static)) -> (StatusCode, serde_json::Value) {
-    fn from_sdk<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> (StatusCode, serde_json::Value) {
+    fn from_sdk<E: ProvideErrorMetadata>(
+        err: &SdkError<E, HttpResponse>,
+    ) -> (StatusCode, serde_json::Value) {
         match err {
             SdkError::ServiceError(service) => {
-                let status = StatusCode::from_u16(service.raw().status().as_u16()).unwrap_or(StatusCode::BAD_REQUEST);
+                let status = StatusCode::from_u16(service.raw().status().as_u16())
+                    .unwrap_or(StatusCode::BAD_REQUEST);
                 (
                     status,
                     serde_json::json!({"__type": service.err().code().unwrap_or("UnknownError"), "message": service.err().message().unwrap_or_default()}),
                 )
             }
-            SdkError::TimeoutError(_) => (StatusCode::GATEWAY_TIMEOUT, serde_json::json!({"__type": "TimeoutError"})),
-            SdkError::DispatchFailure(_) => (StatusCode::BAD_GATEWAY, serde_json::json!({"__type": "ConnectionError"})),
-            _ => (StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({"__type": "InternalFailure"})),
+            SdkError::TimeoutError(_) => (
+                StatusCode::GATEWAY_TIMEOUT,
+                serde_json::json!({"__type": "TimeoutError"}),
+            ),
+            SdkError::DispatchFailure(_) => (
+                StatusCode::BAD_GATEWAY,
+                serde_json::json!({"__type": "ConnectionError"}),
+            ),
+            _ => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                serde_json::json!({"__type": "InternalFailure"}),
+            ),
         }
     }
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
@@ -457,7 +562,10 @@ fn upstream_error(err: &(dyn std::error::Error + 'static)) -> (StatusCode, serde
         }
         current = e.source();
     }
-    (StatusCode::INTERNAL_SERVER_ERROR, serde_json::json!({"__type": "InternalFailure"}))
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        serde_json::json!({"__type": "InternalFailure"}),
+    )
 }
 
 /// The query of `GET /secretsmanager/get`.
@@ -512,7 +620,8 @@ mod tests {
 
     #[test]
     fn parses_queries() {
-        let r = SecretRequest::parse("secretId=lab%2Fcredentials&versionStage=AWSPREVIOUS").unwrap();
+        let r =
+            SecretRequest::parse("secretId=lab%2Fcredentials&versionStage=AWSPREVIOUS").unwrap();
         assert_eq!(r.secret_id, "lab/credentials");
         assert_eq!(r.version_stage.as_deref(), Some("AWSPREVIOUS"));
         assert!(SecretRequest::parse("").is_err());
@@ -522,9 +631,24 @@ mod tests {
 
     #[test]
     fn stats_difference() {
-        let a = ExtensionStats { requests: 2, hits: 1, misses: 1, upstream_get_secret_value: 1, ..Default::default() };
-        let b = ExtensionStats { requests: 7, hits: 5, misses: 2, upstream_get_secret_value: 2, ..Default::default() };
+        let a = ExtensionStats {
+            requests: 2,
+            hits: 1,
+            misses: 1,
+            upstream_get_secret_value: 1,
+            ..Default::default()
+        };
+        let b = ExtensionStats {
+            requests: 7,
+            hits: 5,
+            misses: 2,
+            upstream_get_secret_value: 2,
+            ..Default::default()
+        };
         let d = b.since(&a);
-        assert_eq!((d.requests, d.hits, d.misses, d.upstream_calls()), (5, 4, 1, 1));
+        assert_eq!(
+            (d.requests, d.hits, d.misses, d.upstream_calls()),
+            (5, 4, 1, 1)
+        );
     }
 }

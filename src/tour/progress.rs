@@ -22,7 +22,9 @@ pub struct ProgressStore {
 
 impl ProgressStore {
     pub fn new(path: &Path) -> Self {
-        Self { path: path.to_path_buf() }
+        Self {
+            path: path.to_path_buf(),
+        }
     }
 
     pub fn exists(&self) -> bool {
@@ -50,7 +52,9 @@ impl TutorialState {
                 return i;
             }
         }
-        ids.iter().position(|id| !self.done.contains(id)).unwrap_or(0)
+        ids.iter()
+            .position(|id| !self.done.contains(id))
+            .unwrap_or(0)
     }
 }
 
@@ -74,7 +78,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let store = ProgressStore::new(&dir.path().join("p.json"));
         assert!(!store.exists());
-        let state = TutorialState { lab: "x".into(), done: ["a".to_string()].into(), current: Some("b".into()) };
+        let state = TutorialState {
+            lab: "x".into(),
+            done: ["a".to_string()].into(),
+            current: Some("b".into()),
+        };
         store.save(&state).unwrap();
         assert_eq!(store.load().unwrap(), state);
         store.clear().unwrap();

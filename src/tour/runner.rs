@@ -41,7 +41,12 @@ enum StepOutcome {
 }
 
 pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
-    let steps = load_steps().map_err(|e| Error::local(format!("the tour's steps are broken: {e}"), "this is a bug in secretslab; please report it"))?;
+    let steps = load_steps().map_err(|e| {
+        Error::local(
+            format!("the tour's steps are broken: {e}"),
+            "this is a bug in secretslab; please report it",
+        )
+    })?;
     let interactive = !args.yes;
     if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
         return Err(Error::invalid(
@@ -55,11 +60,20 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     }
     let first_time = !store.exists();
     let lab = session.global.name.to_string();
-    let mut state = store.load().filter(|s| s.lab == lab).unwrap_or_else(|| TutorialState { lab: lab.clone(), ..Default::default() });
+    let mut state = store
+        .load()
+        .filter(|s| s.lab == lab)
+        .unwrap_or_else(|| TutorialState {
+            lab: lab.clone(),
+            ..Default::default()
+        });
     let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
     let mut index = match &args.step {
         Some(id) => ids.iter().position(|i| i == id).ok_or_else(|| {
-            Error::invalid(format!("there is no step `{id}`"), format!("choose one of: {}", ids.join(", ")))
+            Error::invalid(
+                format!("there is no step `{id}`"),
+                format!("choose one of: {}", ids.join(", ")),
+            )
         })?,
         None => state.resume_index(&ids),
     };
@@ -67,14 +81,29 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     session.progress.finish();
     if first_time {
         let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
-        let _ = writeln!(out, "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n");
+        let _ = writeln!(
+            out,
+            "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n"
+        );
     } else if index > 0 {
-        let _ = writeln!(out, "{}", style::hint(&format!("resuming at step {} of {}", index + 1, steps.len())));
+        let _ = writeln!(
+            out,
+            "{}",
+            style::hint(&format!(
+                "resuming at step {} of {}",
+                index + 1,
+                steps.len()
+            ))
+        );
     }
     let connection = session.connect().await?;
     let identity = resolve_identity(&connection.aws.sts).await?;
     session.progress.finish();
-    let skin = if style::enabled() { MadSkin::default() } else { MadSkin::no_style() };
+    let skin = if style::enabled() {
+        MadSkin::default()
+    } else {
+        MadSkin::no_style()
+    };
     let width = render_width();
     let mut failed = false;
     while index < steps.len() {
@@ -83,8 +112,22 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         store.save(&state)?;
         let values = placeholders(session, &connection, &identity).await?;
         session.progress.finish();
-        let body = fill(&step.body, &values).map_err(|e| Error::local(format!("{}: {e}", step.file), "this is a bug in secretslab; please report it"))?;
-        let _ = writeln!(out, "\n{}", style::heading(&format!("── Step {} of {}: {} ──", index + 1, steps.len(), step.title)));
+        let body = fill(&step.body, &values).map_err(|e| {
+            Error::local(
+                format!("{}: {e}", step.file),
+                "this is a bug in secretslab; please report it",
+            )
+        })?;
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style::heading(&format!(
+                "── Step {} of {}: {} ──",
+                index + 1,
+                steps.len(),
+                step.title
+            ))
+        );
         let _ = write!(out, "{}", render_markdown(&skin, &body, width));
         let _ = out.flush();
         let skip_action = step.action == StepAction::Teardown && args.keep;
@@ -92,7 +135,11 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         if interactive {
             match wait_for_go(step, skip_action)? {
                 Key::Quit => {
-                    let _ = writeln!(out, "{}", style::hint("progress saved: run `secretslab tour` to continue here"));
+                    let _ = writeln!(
+                        out,
+                        "{}",
+                        style::hint("progress saved: run `secretslab tour` to continue here")
+                    );
                     return Ok(0);
                 }
                 Key::Skip => {
@@ -103,7 +150,13 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
             }
         }
         let outcome = if skip_action {
-            let _ = writeln!(out, "{}", style::hint("--keep: the lab stays up; run `secretslab teardown` when you are done"));
+            let _ = writeln!(
+                out,
+                "{}",
+                style::hint(
+                    "--keep: the lab stays up; run `secretslab teardown` when you are done"
+                )
+            );
             StepOutcome::Passed
         } else {
             run_step(session, &connection, step).await
@@ -138,7 +191,11 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     }
     if !failed {
         store.clear()?;
-        let _ = writeln!(out, "\n{}", style::ok("tour complete: you deployed, tested and removed the lab."));
+        let _ = writeln!(
+            out,
+            "\n{}",
+            style::ok("tour complete: you deployed, tested and removed the lab.")
+        );
     }
     if connection.emulator.is_some() && !args.keep {
         extension::stop_all(&session.dirs)?;
@@ -176,7 +233,12 @@ pub fn render_markdown(skin: &MadSkin, markdown: &str, width: usize) -> String {
     }
     rendered.push_str(&skin.text(&prose, Some(width)).to_string());
     // termimad pads wrapped lines to the full width; trailing blanks only get in the way.
-    rendered.lines().map(str::trim_end).collect::<Vec<_>>().join("\n") + "\n"
+    rendered
+        .lines()
+        .map(str::trim_end)
+        .collect::<Vec<_>>()
+        .join("\n")
+        + "\n"
 }
 
 fn check_name(check: StepCheck) -> &'static str {
@@ -205,7 +267,10 @@ fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
         (StepAction::Teardown, _) => "tear down (`secretslab teardown`)".to_string(),
     };
     loop {
-        eprint!("\n{}", style::hint(&format!("[Enter] {what}   [h] hint   [s] skip   [q] quit ")));
+        eprint!(
+            "\n{}",
+            style::hint(&format!("[Enter] {what}   [h] hint   [s] skip   [q] quit "))
+        );
         let _ = std::io::stderr().flush();
         let key = read_key()?;
         eprintln!();
@@ -220,12 +285,19 @@ fn read_key() -> Result<Key> {
     terminal::enable_raw_mode().map_err(|e| Error::io("reading a key", e))?;
     let key = loop {
         match event::read() {
-            Ok(Event::Key(KeyEvent { code, modifiers, kind: KeyEventKind::Press, .. })) => match code {
+            Ok(Event::Key(KeyEvent {
+                code,
+                modifiers,
+                kind: KeyEventKind::Press,
+                ..
+            })) => match code {
                 KeyCode::Enter | KeyCode::Char('n') | KeyCode::Char(' ') => break Ok(Key::Enter),
                 KeyCode::Char('h') => break Ok(Key::Hint),
                 KeyCode::Char('s') => break Ok(Key::Skip),
                 KeyCode::Char('q') | KeyCode::Esc => break Ok(Key::Quit),
-                KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => break Ok(Key::Quit),
+                KeyCode::Char('c') if modifiers.contains(KeyModifiers::CONTROL) => {
+                    break Ok(Key::Quit)
+                }
                 _ => {}
             },
             Ok(_) => {}
@@ -237,7 +309,11 @@ fn read_key() -> Result<Key> {
 }
 
 /// Values for the steps' `{{placeholders}}`, from the live account and lab.
-async fn placeholders(session: &Session, connection: &Connection, identity: &Identity) -> Result<BTreeMap<&'static str, String>> {
+async fn placeholders(
+    session: &Session,
+    connection: &Connection,
+    identity: &Identity,
+) -> Result<BTreeMap<&'static str, String>> {
     let names = session.names();
     let region = &connection.aws.region;
     let secret_arn = match get_secret(&connection.aws.secrets, &names).await? {
@@ -254,7 +330,10 @@ async fn placeholders(session: &Session, connection: &Connection, identity: &Ide
         ("role_name", names.role.clone()),
         ("policy_name", names.policy.clone()),
         ("trust_policy_json", pretty(&trust_policy())),
-        ("policy_json", pretty(&read_secret_policy(&secret_arn, None))),
+        (
+            "policy_json",
+            pretty(&read_secret_policy(&secret_arn, None)),
+        ),
         ("handler_code", handler_excerpt()),
     ]))
 }
@@ -262,16 +341,35 @@ async fn placeholders(session: &Session, connection: &Connection, identity: &Ide
 /// The part of the handler that talks to the extension, with those lines marked `»`.
 pub fn handler_excerpt() -> String {
     let lines: Vec<&str> = HANDLER_SOURCE.lines().collect();
-    let start = lines.iter().position(|l| l.trim() == "# tour:start").map(|i| i + 1).unwrap_or(0);
-    let end = lines.iter().position(|l| l.trim() == "# tour:end").unwrap_or(lines.len());
+    let start = lines
+        .iter()
+        .position(|l| l.trim() == "# tour:start")
+        .map(|i| i + 1)
+        .unwrap_or(0);
+    let end = lines
+        .iter()
+        .position(|l| l.trim() == "# tour:end")
+        .unwrap_or(lines.len());
     let talks_to_extension = |line: &str| {
-        ["TOKEN_HEADER", "secretsmanager/get", "urlopen", "EXTENSION_HOST", "HTTP_PORT"]
-            .iter()
-            .any(|needle| line.contains(needle))
+        [
+            "TOKEN_HEADER",
+            "secretsmanager/get",
+            "urlopen",
+            "EXTENSION_HOST",
+            "HTTP_PORT",
+        ]
+        .iter()
+        .any(|needle| line.contains(needle))
     };
     lines[start..end.max(start)]
         .iter()
-        .map(|line| if talks_to_extension(line) { format!("» {line}") } else { format!("  {line}") })
+        .map(|line| {
+            if talks_to_extension(line) {
+                format!("» {line}")
+            } else {
+                format!("  {line}")
+            }
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }
@@ -286,7 +384,11 @@ async fn run_step(session: &Session, connection: &Connection, step: &Step) -> St
     }
 }
 
-async fn run_step_inner(session: &Session, connection: &Connection, step: &Step) -> Result<StepOutcome> {
+async fn run_step_inner(
+    session: &Session,
+    connection: &Connection,
+    step: &Step,
+) -> Result<StepOutcome> {
     let names = session.names();
     let aws = &connection.aws;
     let mut out = std::io::stdout();
@@ -310,22 +412,36 @@ async fn run_step_inner(session: &Session, connection: &Connection, step: &Step)
             crate::commands::up::start_local_extension(session, connection).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");
-            let _ = writeln!(out, "policy applied to the role:\n{}", serde_json::to_string_pretty(&report.policy_document).unwrap_or_default());
+            let _ = writeln!(
+                out,
+                "policy applied to the role:\n{}",
+                serde_json::to_string_pretty(&report.policy_document).unwrap_or_default()
+            );
             StepOutcome::Passed
         }
         StepAction::Test => {
-            let options = TestOptions { invocations: 5, reveal: false, interval: Duration::ZERO, per_month: 1_000_000 };
+            let options = TestOptions {
+                invocations: 5,
+                reveal: false,
+                interval: Duration::ZERO,
+                per_month: 1_000_000,
+            };
             let report = crate::commands::test::exercise(session, connection, &options).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");
             if report.ok {
                 StepOutcome::Passed
             } else {
-                StepOutcome::Failed(report.problem.unwrap_or_else(|| "the secret was not read".into()))
+                StepOutcome::Failed(
+                    report
+                        .problem
+                        .unwrap_or_else(|| "the secret was not read".into()),
+                )
             }
         }
         StepAction::Teardown => {
-            let report = teardown::teardown(aws, &names, Recovery::Immediate, &session.progress).await?;
+            let report =
+                teardown::teardown(aws, &names, Recovery::Immediate, &session.progress).await?;
             if connection.emulator.is_some() {
                 extension::forget(&session.dirs, &names.lab)?;
             }
@@ -345,13 +461,26 @@ async fn run_step_inner(session: &Session, connection: &Connection, step: &Step)
 }
 
 /// Check the step's result against the API, not against what the action reported.
-async fn verify(session: &Session, connection: &Connection, check: StepCheck) -> Result<StepOutcome> {
+async fn verify(
+    session: &Session,
+    connection: &Connection,
+    check: StepCheck,
+) -> Result<StepOutcome> {
     let names = session.names();
     Ok(match check {
         StepCheck::None | StepCheck::SecretRead => StepOutcome::Passed,
         StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
-            Observed::Owned(f) if f.state.as_deref().is_none_or(|s| s == "Active") && f.layers.iter().any(|l| l.contains("Parameters-and-Secrets")) => StepOutcome::Passed,
-            Observed::Owned(_) => StepOutcome::Failed("the function is not Active with the extension layer".into()),
+            Observed::Owned(f)
+                if f.state.as_deref().is_none_or(|s| s == "Active")
+                    && f.layers
+                        .iter()
+                        .any(|l| l.contains("Parameters-and-Secrets")) =>
+            {
+                StepOutcome::Passed
+            }
+            Observed::Owned(_) => {
+                StepOutcome::Failed("the function is not Active with the extension layer".into())
+            }
             _ => StepOutcome::Failed("the function does not exist".into()),
         },
         StepCheck::LabRemoved => {
@@ -359,7 +488,10 @@ async fn verify(session: &Session, connection: &Connection, check: StepCheck) ->
             let left: Vec<_> = status
                 .resources
                 .iter()
-                .filter(|r| r.state != crate::lab::inspect::Health::Missing && !(r.kind == "secret" && !r.drift.is_empty()))
+                .filter(|r| {
+                    r.state != crate::lab::inspect::Health::Missing
+                        && !(r.kind == "secret" && !r.drift.is_empty())
+                })
                 .map(|r| r.name.clone())
                 .collect();
             if left.is_empty() {

@@ -5,12 +5,21 @@ use std::collections::BTreeMap;
 
 /// The step files, in order.
 pub const STEP_FILES: &[(&str, &str)] = &[
-    ("01-architecture.md", include_str!("../../lab-steps/01-architecture.md")),
+    (
+        "01-architecture.md",
+        include_str!("../../lab-steps/01-architecture.md"),
+    ),
     ("02-iam.md", include_str!("../../lab-steps/02-iam.md")),
-    ("03-handler.md", include_str!("../../lab-steps/03-handler.md")),
+    (
+        "03-handler.md",
+        include_str!("../../lab-steps/03-handler.md"),
+    ),
     ("04-deploy.md", include_str!("../../lab-steps/04-deploy.md")),
     ("05-test.md", include_str!("../../lab-steps/05-test.md")),
-    ("06-teardown.md", include_str!("../../lab-steps/06-teardown.md")),
+    (
+        "06-teardown.md",
+        include_str!("../../lab-steps/06-teardown.md"),
+    ),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -56,7 +65,10 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         let (key, value) = line
             .split_once(':')
             .ok_or_else(|| format!("{file}: front matter line `{line}` is not `key: value`"))?;
-        if fields.insert(key.trim().to_string(), value.trim().to_string()).is_some() {
+        if fields
+            .insert(key.trim().to_string(), value.trim().to_string())
+            .is_some()
+        {
             return Err(format!("{file}: `{}` is given twice", key.trim()));
         }
     }
@@ -74,7 +86,11 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "up" => StepAction::Up,
         "test" => StepAction::Test,
         "teardown" => StepAction::Teardown,
-        other => return Err(format!("{file}: unknown action `{other}` (none, up, test, teardown)")),
+        other => {
+            return Err(format!(
+                "{file}: unknown action `{other}` (none, up, test, teardown)"
+            ))
+        }
     };
     let check = match take("check")?.as_str() {
         "none" => StepCheck::None,
@@ -90,8 +106,13 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
     if let Some(extra) = fields.keys().next() {
         return Err(format!("{file}: unknown front matter key `{extra}`"));
     }
-    if !id.chars().all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit()) {
-        return Err(format!("{file}: id `{id}` must be lower-case letters, digits and `-`"));
+    if !id
+        .chars()
+        .all(|c| c.is_ascii_lowercase() || c == '-' || c.is_ascii_digit())
+    {
+        return Err(format!(
+            "{file}: id `{id}` must be lower-case letters, digits and `-`"
+        ));
     }
     Ok(Step {
         file: file.to_string(),
@@ -128,7 +149,9 @@ pub fn fill(body: &str, values: &BTreeMap<&str, String>) -> Result<String, Strin
         let after = &rest[start + 2..];
         let end = after.find("}}").ok_or("a `{{` placeholder is not closed")?;
         let key = after[..end].trim();
-        let value = values.get(key).ok_or_else(|| format!("unknown placeholder `{{{{{key}}}}}`"))?;
+        let value = values
+            .get(key)
+            .ok_or_else(|| format!("unknown placeholder `{{{{{key}}}}}`"))?;
         out.push_str(value);
         rest = &after[end + 2..];
     }
@@ -160,7 +183,8 @@ mod tests {
     fn every_step_file_is_valid() {
         let steps = load_steps().unwrap();
         assert_eq!(steps.len(), STEP_FILES.len());
-        let values: BTreeMap<&str, String> = PLACEHOLDERS.iter().map(|k| (*k, "x".to_string())).collect();
+        let values: BTreeMap<&str, String> =
+            PLACEHOLDERS.iter().map(|k| (*k, "x".to_string())).collect();
         for step in &steps {
             assert!(!step.hint.is_empty(), "{}", step.file);
             fill(&step.body, &values).unwrap_or_else(|e| panic!("{}: {e}", step.file));
@@ -190,7 +214,9 @@ mod tests {
         assert!(parse_step("a.md", "no front matter").is_err());
         assert!(parse_step("a.md", "---\nid: a\n---\nbody").is_err());
         let bad_action = "---\nid: a\ntitle: t\naction: dance\nhint: h\ncheck: none\n---\nbody";
-        assert!(parse_step("a.md", bad_action).unwrap_err().contains("dance"));
+        assert!(parse_step("a.md", bad_action)
+            .unwrap_err()
+            .contains("dance"));
         let good = "---\nid: a\ntitle: t\naction: up\nhint: h\ncheck: function_ready\n---\nbody";
         assert_eq!(parse_step("a.md", good).unwrap().action, StepAction::Up);
     }

@@ -32,7 +32,11 @@ pub fn emit_error_json(err: &Error) {
             "help": err.help_text(),
         }
     });
-    let _ = writeln!(std::io::stdout(), "{}", serde_json::to_string_pretty(&doc).unwrap_or_default());
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    );
 }
 
 /// The error for people, on stderr: one line saying what happened, one saying what to do.

@@ -12,7 +12,11 @@ static ENABLED: AtomicBool = AtomicBool::new(false);
 
 /// Decide once, at start-up, whether to colour.
 pub fn init(global: &GlobalArgs) {
-    let choice = if global.no_color { ColorChoice::Never } else { global.color };
+    let choice = if global.no_color {
+        ColorChoice::Never
+    } else {
+        global.color
+    };
     let enabled = match choice {
         ColorChoice::Never => false,
         ColorChoice::Always => !global.json,

@@ -28,7 +28,9 @@ pub fn binary() -> PathBuf {
 
 impl TestHome {
     pub fn new() -> Self {
-        Self { dir: tempfile::tempdir().expect("temp dir") }
+        Self {
+            dir: tempfile::tempdir().expect("temp dir"),
+        }
     }
 
     pub fn path(&self) -> &Path {
@@ -70,7 +72,12 @@ impl TestHome {
     /// Run and require success.
     pub fn ok(&self, args: &[&str]) -> Value {
         let (out, doc) = self.json(args);
-        assert!(out.status.success(), "{args:?} failed:\n{}\n{}", String::from_utf8_lossy(&out.stderr), doc);
+        assert!(
+            out.status.success(),
+            "{args:?} failed:\n{}\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            doc
+        );
         doc
     }
 
@@ -82,8 +89,23 @@ impl TestHome {
 
     /// SDK clients against this home's emulator, to check reality independently of the CLI.
     pub async fn sdk(&self, endpoint: &str) -> AwsContext {
-        let cli = Cli::try_parse_from(["secretslab", "--endpoint-url", endpoint, "--region", "us-east-1", "status"]).expect("args");
-        AwsContext::load(&cli.global, Target::Local { endpoint: endpoint.to_string(), embedded: false }).await
+        let cli = Cli::try_parse_from([
+            "secretslab",
+            "--endpoint-url",
+            endpoint,
+            "--region",
+            "us-east-1",
+            "status",
+        ])
+        .expect("args");
+        AwsContext::load(
+            &cli.global,
+            Target::Local {
+                endpoint: endpoint.to_string(),
+                embedded: false,
+            },
+        )
+        .await
     }
 
     /// Every file under the state directory, as text (for leak checks).
@@ -108,16 +130,25 @@ impl TestHome {
         let needle = format!("SECRETSLAB_HOME={}", self.path().display());
         let mut pids = Vec::new();
         for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else { continue };
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
             if pid == std::process::id() {
                 continue;
             }
             let stat = std::fs::read_to_string(entry.path().join("stat")).unwrap_or_default();
-            if stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().next()) == Some("Z") {
+            if stat
+                .rsplit_once(')')
+                .and_then(|(_, r)| r.split_whitespace().next())
+                == Some("Z")
+            {
                 continue;
             }
             if let Ok(environ) = std::fs::read(entry.path().join("environ")) {
-                if environ.split(|b| *b == 0).any(|var| var == needle.as_bytes()) {
+                if environ
+                    .split(|b| *b == 0)
+                    .any(|var| var == needle.as_bytes())
+                {
                     pids.push(pid);
                 }
             }
