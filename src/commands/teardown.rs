@@ -28,15 +28,12 @@ pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     if connection.emulator.is_some() {
         extension::forget(&session.dirs, &names.lab)?;
     }
-    match report.into_result() {
-        Ok(report) => {
-            super::print(session, &report)?;
-            Ok(0)
-        }
-        Err((report, err)) => {
-            super::print(session, &report)?;
+    super::print(session, &report)?;
+    match report.leftover_error() {
+        None => Ok(0),
+        Some(err) => {
             if !session.global.json {
-                eprintln!("{}", crate::ui::style::failed(&format!("error: {err}")));
+                crate::ui::output::print_error(&err);
             }
             Ok(err.exit_code())
         }

@@ -255,12 +255,8 @@ fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String 
 
 /// One call per TTL window per warm environment, at most, versus one per invocation.
 pub fn cost(per_month: u64, ttl_seconds: u64) -> CostReport {
-    let month_seconds = 30 * 24 * 3600;
-    let per_environment = if ttl_seconds == 0 {
-        per_month
-    } else {
-        month_seconds / ttl_seconds
-    };
+    let month_seconds: u64 = 30 * 24 * 3600;
+    let per_environment = month_seconds.checked_div(ttl_seconds).unwrap_or(per_month);
     let price = |calls: u64| calls as f64 / 10_000.0 * PRICE_PER_10K_CALLS;
     CostReport {
         invocations_per_month: per_month,

@@ -234,12 +234,10 @@ async fn receipt(
 }
 
 impl TeardownReport {
-    pub fn into_result(self) -> std::result::Result<Self, (Self, Error)> {
-        if self.remaining > 0 {
-            let remaining = self.remaining;
-            Err((self, Error::PartialTeardown { remaining }))
-        } else {
-            Ok(self)
-        }
+    /// The error to report when something is still there.
+    pub fn leftover_error(&self) -> Option<Error> {
+        (self.remaining > 0).then_some(Error::PartialTeardown {
+            remaining: self.remaining,
+        })
     }
 }

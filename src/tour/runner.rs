@@ -489,8 +489,9 @@ async fn verify(
                 .resources
                 .iter()
                 .filter(|r| {
+                    // A secret scheduled for deletion shows as drifted: it counts as removed.
                     r.state != crate::lab::inspect::Health::Missing
-                        && !(r.kind == "secret" && !r.drift.is_empty())
+                        && (r.kind != "secret" || r.drift.is_empty())
                 })
                 .map(|r| r.name.clone())
                 .collect();
