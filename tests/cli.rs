@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The command line itself: help, usage errors, and input checks that need no emulator.
 
 mod common;

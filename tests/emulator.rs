@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! Integration tests of the lab through the real binary, against a real MiniStack started by
 //! each test on a random port with its own SECRETSLAB_HOME. Run serially (`--test-threads=1`).
 

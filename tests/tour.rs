@@ -1,3 +1,4 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The tour through the real binary: straight through with `--yes`, and interactively in a
 //! real terminal (tmux) — keys pressed, steps seen, quit and resume.
 
@@ -212,6 +213,6 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
     tmux.press("Enter");
     let screen = tmux.wait_for("tour complete", limit);
     assert!(screen.contains("teardown receipt"), "{screen}");
-    assert_eq!(screen.matches("gone").count() >= 5, true, "{screen}");
+    assert!(screen.matches("gone").count() >= 5, "{screen}");
     let _ = tmux.wait_count("stopped the local emulator", 1, limit);
 }

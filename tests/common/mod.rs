@@ -1,7 +1,7 @@
 //! Test support: an isolated SECRETSLAB_HOME with its own MiniStack on a random port,
 //! the real binary, and SDK clients to check what really exists.
 
-#![allow(dead_code)]
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
