@@ -34,7 +34,9 @@ EXTENSION_HOST = "localhost"
 DEFAULT_EXTENSION_PORT = 2773
 TOKEN_HEADER = "X-Aws-Parameters-Secrets-Token"
 
-REQUEST_TIMEOUT_S = 2.0
+# A miss makes the extension call Secrets Manager first: allow a slow
+# upstream, well inside the function's 15 s timeout.
+REQUEST_TIMEOUT_S = 5.0
 # Pauses between attempts while the extension starts: at most 5 attempts
 # and 0.75 s of sleeping, well inside a short Lambda timeout.
 RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4)

@@ -9,6 +9,10 @@ use crate::lab::state::Dirs;
 use crate::local::emulator::{self, EmulatorState};
 use crate::ui::progress::Progress;
 
+/// With `--local`, send the CLI's own AWS calls to this URL (a proxy in front of the
+/// embedded emulator) instead of to the emulator itself.
+pub const CALLS_VIA_ENV: &str = "SECRETSLAB_LOCAL_CALLS_VIA";
+
 pub struct Session {
     pub global: GlobalArgs,
     pub dirs: Dirs,
@@ -47,9 +51,15 @@ impl Session {
             }
             (None, true) => {
                 let state = emulator::start(&self.dirs, ExtensionKind::Standin, &self.progress)?;
+                // Tests and benchmarks put a fault- or latency-injecting proxy in front of the
+                // embedded emulator; the extension stand-in still talks to the emulator directly.
+                let endpoint = std::env::var(CALLS_VIA_ENV)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| state.endpoint());
                 (
                     Target::Local {
-                        endpoint: state.endpoint(),
+                        endpoint,
                         embedded: true,
                     },
                     Some(state),
