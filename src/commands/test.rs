@@ -71,8 +71,11 @@ pub(crate) async fn exercise(
     super::up::start_local_extension(session, connection).await?;
     let dirs = session.dirs.clone();
     let lab = names.lab.clone();
-    let embedded = connection.emulator.is_some();
-    // Only the embedded stand-in keeps counters; elsewhere hits are inferred from timing.
+    let embedded = connection
+        .emulator
+        .as_ref()
+        .is_some_and(|e| e.extension == crate::cli::ExtensionKind::Standin);
+    // Only the built-in stand-in keeps counters; elsewhere (AWS, the Agent) hits are inferred from timing.
     let counters = move || {
         if embedded {
             Some(extension::read_stats(&dirs, &lab).unwrap_or_default())

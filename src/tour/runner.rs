@@ -503,3 +503,63 @@ async fn verify(
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::tour::steps::PLACEHOLDERS;
+
+    /// Every step as a learner sees it on an 80-column terminal with NO_COLOR: snapshots
+    /// (src/tour/snapshots/) catch rendering changes; the checks catch broken layout.
+    #[test]
+    fn steps_render_within_80_columns_without_escape_codes() {
+        let values: BTreeMap<&str, String> = PLACEHOLDERS
+            .iter()
+            .map(|k| {
+                let value = match *k {
+                    "policy_json" => serde_json::to_string_pretty(&read_secret_policy(
+                        "arn:aws:secretsmanager:us-east-1:123456789012:secret:lab/credentials-AbCdEf",
+                        None,
+                    ))
+                    .unwrap(),
+                    "trust_policy_json" => serde_json::to_string_pretty(&trust_policy()).unwrap(),
+                    "handler_code" => handler_excerpt(),
+                    "account" => "123456789012".into(),
+                    "region" => "us-east-1".into(),
+                    "partition" => "aws".into(),
+                    _ => "lab".into(),
+                };
+                (*k, value)
+            })
+            .collect();
+        let skin = MadSkin::no_style();
+        for step in load_steps().unwrap() {
+            let body = fill(&step.body, &values).unwrap();
+            let text = render_markdown(&skin, &body, 80);
+            assert!(!text.contains('\u{1b}'), "{}: escape codes", step.file);
+            for line in text
+                .lines()
+                .filter(|l| !l.contains("arn:aws:secretsmanager"))
+            {
+                assert!(
+                    line.chars().count() <= 80,
+                    "{}: too wide: {line}",
+                    step.file
+                );
+            }
+            insta::assert_snapshot!(step.id.clone(), text);
+        }
+    }
+
+    #[test]
+    fn handler_excerpt_marks_the_extension_call() {
+        let excerpt = handler_excerpt();
+        assert!(excerpt
+            .lines()
+            .any(|l| l.starts_with("» ") && l.contains("secretsmanager/get")));
+        assert!(excerpt
+            .lines()
+            .any(|l| l.starts_with("» ") && l.contains("TOKEN_HEADER")));
+        assert!(excerpt.lines().count() < 80);
+    }
+}

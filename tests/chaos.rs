@@ -1,0 +1,297 @@
+//! AWS-like conditions on one machine: the chaos proxy between the CLI and the embedded
+//! emulator injects IAM propagation delays, throttling, 503s and dropped connections.
+//! Every command either succeeds or fails with a clear message; a re-run always converges;
+//! nothing is leaked and no secret value appears in any output.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod common;
+
+use std::process::Output;
+use std::time::{Duration, Instant};
+
+use chaos_proxy::{Fault, Proxy, ProxyConfig};
+use common::{stderr, stdout, TestHome};
+use serde_json::Value;
+
+const SETTLE_TRIES: usize = 6;
+
+fn base_config(upstream: &str) -> ProxyConfig {
+    ProxyConfig {
+        upstream: upstream.to_string(),
+        seed: 42,
+        max_lifetime_ms: 10 * 60 * 1000,
+        ..Default::default()
+    }
+}
+
+/// Run a command through the proxy until it succeeds; every failure on the way must be a
+/// clear message (an `error:` line and a `help:` line), never a panic.
+fn converge(home: &TestHome, via: &str, args: &[&str]) -> (Value, Vec<Output>) {
+    let mut outputs = Vec::new();
+    for _ in 0..SETTLE_TRIES {
+        let out = home
+            .command()
+            .env("SECRETSLAB_LOCAL_CALLS_VIA", via)
+            .arg("--json")
+            .args(args)
+            .output()
+            .unwrap();
+        let ok = out.status.success();
+        if !ok {
+            let err = stderr(&out);
+            assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
+            assert!(
+                err.lines().any(|l| l.starts_with("error:")),
+                "{args:?}: no clear error: {err}"
+            );
+            assert!(err.contains("help:"), "{args:?}: no next step: {err}");
+        }
+        let doc: Option<Value> = serde_json::from_slice(&out.stdout).ok();
+        outputs.push(out);
+        if ok {
+            return (doc.expect("one JSON document"), outputs);
+        }
+    }
+    panic!(
+        "{args:?} did not converge in {SETTLE_TRIES} runs: {}",
+        stderr(outputs.last().unwrap())
+    );
+}
+
+async fn lab_is_gone(home: &TestHome, endpoint: &str, lab: &str) {
+    let sdk = home.sdk(endpoint).await;
+    assert!(
+        sdk.lambda
+            .get_function()
+            .function_name(lab)
+            .send()
+            .await
+            .is_err(),
+        "function left"
+    );
+    assert!(
+        sdk.iam
+            .get_role()
+            .role_name(format!("{lab}-role"))
+            .send()
+            .await
+            .is_err(),
+        "role left"
+    );
+    let secrets = sdk
+        .secrets
+        .list_secrets()
+        .include_planned_deletion(true)
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        !secrets
+            .secret_list()
+            .iter()
+            .any(|s| s.name() == Some(&format!("{lab}/credentials"))),
+        "secret left"
+    );
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{lab}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(groups.log_groups().is_empty(), "log group left");
+    let policies = sdk.iam.list_policies().send().await.unwrap();
+    assert!(
+        !policies
+            .policies()
+            .iter()
+            .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret"))),
+        "policy left"
+    );
+}
+
+/// up → test → teardown under `config`, converging through failures; then check for leaks.
+async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_proxy::CallRecord> {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let proxy = Proxy::start(config(&endpoint)).await.unwrap();
+    let via = proxy.endpoint();
+    let mut outputs = Vec::new();
+    let (up, o) = converge(&home, &via, &["--local", "--name", lab, "up"]);
+    outputs.extend(o);
+    assert_eq!(up["resources"].as_array().unwrap().len(), 5);
+    let (test, o) = converge(&home, &via, &["--local", "--name", lab, "test", "-n", "3"]);
+    outputs.extend(o);
+    assert_eq!(test["ok"], true, "{test}");
+    let (status, o) = converge(&home, &via, &["--local", "--name", lab, "status"]);
+    outputs.extend(o);
+    assert!(
+        status["resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["state"] == "present"),
+        "{status}"
+    );
+    // Read the value directly (no proxy) to check it never reached any output.
+    let sdk = home.sdk(&endpoint).await;
+    let secret = sdk
+        .secrets
+        .get_secret_value()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .unwrap();
+    let value: Value = serde_json::from_str(secret.secret_string().unwrap()).unwrap();
+    let password = value["password"].as_str().unwrap().to_string();
+    let (down, o) = converge(
+        &home,
+        &via,
+        &[
+            "--local",
+            "--name",
+            lab,
+            "teardown",
+            "--yes",
+            "--force-delete-secret",
+        ],
+    );
+    outputs.extend(o);
+    assert_eq!(down["remaining"], 0, "{down}");
+    lab_is_gone(&home, &endpoint, lab).await;
+    for out in &outputs {
+        assert!(
+            !stdout(out).contains(&password) && !stderr(out).contains(&password),
+            "secret value leaked"
+        );
+    }
+    assert!(
+        !home.state_files_text().contains(&password),
+        "secret value in a state or log file"
+    );
+    let calls = proxy.calls();
+    proxy.shutdown().await;
+    calls
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn iam_propagation_fails_a_naive_flow_and_up_rides_it_out() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let propagation = Duration::from_secs(3);
+    let proxy = Proxy::start(ProxyConfig {
+        iam_propagation_ms: propagation.as_millis() as u64,
+        ..base_config(&endpoint)
+    })
+    .await
+    .unwrap();
+    let python = common::shared_cache().join("ministack-1.5.33/bin/python");
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/bench/naive_create_function.py"
+    );
+    let out = std::process::Command::new(python)
+        .args([script, &proxy.endpoint(), "naive"])
+        .output()
+        .unwrap();
+    let answer: Value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+    assert_eq!(
+        answer["result"], "error",
+        "the naive flow must fail as on AWS: {answer}"
+    );
+    assert_eq!(answer["code"], "InvalidParameterValueException");
+    assert_eq!(
+        answer["message"],
+        "The role defined for the function cannot be assumed by Lambda."
+    );
+
+    proxy.clear_calls();
+    let started = Instant::now();
+    let out = home
+        .command()
+        .env("SECRETSLAB_LOCAL_CALLS_VIA", proxy.endpoint())
+        .args(["--json", "--local", "--name", "patient", "up"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        started.elapsed() >= propagation,
+        "up cannot finish before the role propagates"
+    );
+    let creates: Vec<_> = proxy
+        .calls()
+        .into_iter()
+        .filter(|c| c.operation == "CreateFunction")
+        .collect();
+    assert!(
+        creates
+            .iter()
+            .any(|c| c.fault == Some(Fault::RoleNotAssumable)),
+        "{creates:?}"
+    );
+    assert_eq!(creates.last().unwrap().status, 201, "{creates:?}");
+    // Retries are bounded and short: no more than a few per second of propagation.
+    assert!(
+        creates.len() <= 4 * propagation.as_secs() as usize + 2,
+        "{} CreateFunction calls",
+        creates.len()
+    );
+    proxy.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn thirty_percent_throttling() {
+    let calls = survive(
+        |up| ProxyConfig {
+            throttle_rate: 0.3,
+            ..base_config(up)
+        },
+        "throttled",
+    )
+    .await;
+    assert!(
+        calls
+            .iter()
+            .filter(|c| c.fault == Some(Fault::Throttled))
+            .count()
+            > 5,
+        "throttling was injected"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_percent_service_unavailable() {
+    let calls = survive(
+        |up| ProxyConfig {
+            server_error_rate: 0.05,
+            ..base_config(up)
+        },
+        "unavailable",
+    )
+    .await;
+    assert!(
+        calls.iter().any(|c| c.fault == Some(Fault::ServerError)),
+        "503s were injected"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dropped_connections_before_and_after_the_change() {
+    let calls = survive(
+        |up| ProxyConfig {
+            reset_rate: 0.05,
+            reset_after_forward_rate: 0.05,
+            ..base_config(up)
+        },
+        "dropped",
+    )
+    .await;
+    assert!(
+        calls
+            .iter()
+            .any(|c| c.fault == Some(Fault::ResetAfterForward)),
+        "answers were dropped after the change"
+    );
+}
