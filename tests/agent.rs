@@ -182,7 +182,7 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
             good.clone(),
         ),
     ];
-    let mut compare = |name: &str, path: &str, headers: &str| {
+    let compare = |name: &str, path: &str, headers: &str| {
         let (s1, b1) = request(standin_port, path, headers);
         let (s2, b2) = request(agent_port, path, headers);
         let (a, b) = (comparable(s1, &b1), comparable(s2, &b2));
