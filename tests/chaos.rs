@@ -61,54 +61,8 @@ fn converge(home: &TestHome, via: &str, args: &[&str]) -> (Value, Vec<Output>) {
 
 async fn lab_is_gone(home: &TestHome, endpoint: &str, lab: &str) {
     let sdk = home.sdk(endpoint).await;
-    assert!(
-        sdk.lambda
-            .get_function()
-            .function_name(lab)
-            .send()
-            .await
-            .is_err(),
-        "function left"
-    );
-    assert!(
-        sdk.iam
-            .get_role()
-            .role_name(format!("{lab}-role"))
-            .send()
-            .await
-            .is_err(),
-        "role left"
-    );
-    let secrets = sdk
-        .secrets
-        .list_secrets()
-        .include_planned_deletion(true)
-        .send()
-        .await
-        .unwrap();
-    assert!(
-        !secrets
-            .secret_list()
-            .iter()
-            .any(|s| s.name() == Some(&format!("{lab}/credentials"))),
-        "secret left"
-    );
-    let groups = sdk
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(format!("/aws/lambda/{lab}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(groups.log_groups().is_empty(), "log group left");
-    let policies = sdk.iam.list_policies().send().await.unwrap();
-    assert!(
-        !policies
-            .policies()
-            .iter()
-            .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret"))),
-        "policy left"
-    );
+    let left = common::existing(&sdk, lab).await;
+    assert!(left.is_empty(), "left behind: {left:?}");
 }
 
 /// up → test → teardown under `config`, converging through failures; then check for leaks.

@@ -8,7 +8,7 @@ use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use common::{stderr, stdout, TestHome};
+use common::{existing, stderr, stdout, TestHome};
 use secretslab::aws::AwsContext;
 use serde_json::Value;
 
@@ -17,74 +17,6 @@ const TAGS: [(&str, &str); 1] = [("managed-by", "secretslab")];
 fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
     tags.iter().any(|(k, v)| k == TAGS[0].0 && v == TAGS[0].1)
         && tags.iter().any(|(k, v)| k == "secretslab:lab" && v == lab)
-}
-
-/// What exists for `lab`, asked directly through the SDK (not through the CLI).
-async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    if sdk
-        .lambda
-        .get_function()
-        .function_name(lab)
-        .send()
-        .await
-        .is_ok()
-    {
-        found.push("function".to_string());
-    }
-    let groups = sdk
-        .logs
-        .describe_log_groups()
-        .log_group_name_prefix(format!("/aws/lambda/{lab}"))
-        .send()
-        .await
-        .expect("log groups");
-    if groups
-        .log_groups()
-        .iter()
-        .any(|g| g.log_group_name() == Some(&format!("/aws/lambda/{lab}")))
-    {
-        found.push("log_group".to_string());
-    }
-    if sdk
-        .iam
-        .get_role()
-        .role_name(format!("{lab}-role"))
-        .send()
-        .await
-        .is_ok()
-    {
-        found.push("role".to_string());
-    }
-    let policies = sdk
-        .iam
-        .list_policies()
-        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
-        .send()
-        .await
-        .expect("policies");
-    if policies
-        .policies()
-        .iter()
-        .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret")))
-    {
-        found.push("policy".to_string());
-    }
-    let secrets = sdk
-        .secrets
-        .list_secrets()
-        .include_planned_deletion(true)
-        .send()
-        .await
-        .expect("secrets");
-    if secrets
-        .secret_list()
-        .iter()
-        .any(|s| s.name() == Some(&format!("{lab}/credentials")))
-    {
-        found.push("secret".to_string());
-    }
-    found
 }
 
 async fn secret_value(sdk: &AwsContext, lab: &str) -> String {
@@ -352,16 +284,10 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
     let lab = "crash";
     let mut arns = None;
     for delay_ms in [150u64, 400, 700, 1000] {
-        let mut child = home
-            .command()
-            .args(["--local", "--name", lab, "up"])
-            .stderr(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn up");
-        std::thread::sleep(Duration::from_millis(delay_ms));
-        let _ = child.kill(); // SIGKILL
-        let _ = child.wait();
+        home.kill_after(
+            &["--local", "--name", lab, "up"],
+            Duration::from_millis(delay_ms),
+        );
         let up = home.ok(&["--local", "--name", lab, "up"]);
         let now = (up["secret_arn"].clone(), up["function_arn"].clone());
         assert_eq!(
@@ -390,45 +316,33 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         assert_eq!(test["ok"], true);
         if delay_ms == 400 {
             // Also crash a teardown part-way, then converge the lab back.
-            let mut child = home
-                .command()
-                .args([
+            home.kill_after(
+                &[
                     "--local",
                     "--name",
                     lab,
                     "teardown",
                     "--yes",
                     "--force-delete-secret",
-                ])
-                .stderr(std::process::Stdio::null())
-                .stdout(std::process::Stdio::null())
-                .spawn()
-                .unwrap();
-            std::thread::sleep(Duration::from_millis(300));
-            let _ = child.kill();
-            let _ = child.wait();
+                ],
+                Duration::from_millis(300),
+            );
             home.ok(&["--local", "--name", lab, "up"]);
             assert_eq!(existing(&sdk, lab).await.len(), 5);
             arns = None;
         }
     }
-    let mut child = home
-        .command()
-        .args([
+    home.kill_after(
+        &[
             "--local",
             "--name",
             lab,
             "teardown",
             "--yes",
             "--force-delete-secret",
-        ])
-        .stderr(std::process::Stdio::null())
-        .stdout(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    std::thread::sleep(Duration::from_millis(250));
-    let _ = child.kill();
-    let _ = child.wait();
+        ],
+        Duration::from_millis(250),
+    );
     home.ok(&[
         "--local",
         "--name",

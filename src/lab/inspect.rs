@@ -71,10 +71,10 @@ impl fmt::Display for StatusReport {
                 r.kind,
                 r.name
             )?;
-            if let Some(arn) = &r.arn {
-                write!(f, "  {}", style::dim(arn))?;
-            }
             writeln!(f)?;
+            if let Some(arn) = &r.arn {
+                writeln!(f, "             {}", style::dim(arn))?;
+            }
             for d in &r.drift {
                 writeln!(f, "             {}", style::pending(&format!("- {d}")))?;
             }

@@ -157,6 +157,22 @@ impl TestHome {
     }
 }
 
+impl TestHome {
+    /// Start the binary with `args` and SIGKILL it after `delay` (a crash part-way).
+    pub fn kill_after(&self, args: &[&str], delay: std::time::Duration) {
+        let mut child = self
+            .command()
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn secretslab");
+        std::thread::sleep(delay);
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+}
+
 impl Drop for TestHome {
     /// Whoever starts an emulator stops it, also when a test fails.
     fn drop(&mut self) {
@@ -170,4 +186,72 @@ pub fn stderr(out: &Output) -> String {
 
 pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// What exists for `lab`, asked directly through the SDK (not through the CLI).
+pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    if sdk
+        .lambda
+        .get_function()
+        .function_name(lab)
+        .send()
+        .await
+        .is_ok()
+    {
+        found.push("function".to_string());
+    }
+    let groups = sdk
+        .logs
+        .describe_log_groups()
+        .log_group_name_prefix(format!("/aws/lambda/{lab}"))
+        .send()
+        .await
+        .expect("log groups");
+    if groups
+        .log_groups()
+        .iter()
+        .any(|g| g.log_group_name() == Some(&format!("/aws/lambda/{lab}")))
+    {
+        found.push("log_group".to_string());
+    }
+    if sdk
+        .iam
+        .get_role()
+        .role_name(format!("{lab}-role"))
+        .send()
+        .await
+        .is_ok()
+    {
+        found.push("role".to_string());
+    }
+    let policies = sdk
+        .iam
+        .list_policies()
+        .scope(aws_sdk_iam::types::PolicyScopeType::Local)
+        .send()
+        .await
+        .expect("policies");
+    if policies
+        .policies()
+        .iter()
+        .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret")))
+    {
+        found.push("policy".to_string());
+    }
+    let secrets = sdk
+        .secrets
+        .list_secrets()
+        .include_planned_deletion(true)
+        .send()
+        .await
+        .expect("secrets");
+    if secrets
+        .secret_list()
+        .iter()
+        .any(|s| s.name() == Some(&format!("{lab}/credentials")))
+    {
+        found.push("secret".to_string());
+    }
+    found
 }
