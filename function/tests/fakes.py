@@ -42,12 +42,22 @@ class FakeServer:
     repeats. `reply_delay_s` makes every reply slow (for timeout tests).
     """
 
-    def __init__(self, replies, port=0, reply_delay_s=0.0):
+    def __init__(self, replies, port=0, reply_delay_s=0.0, keep_alive=False):
         self.replies = list(replies)
         self.requests = []
+        self.connections = 0
+        self.sockets = []
         server = self
 
         class Handler(BaseHTTPRequestHandler):
+            # HTTP/1.1 keeps connections open, as the real extension does.
+            protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+
+            def setup(self):
+                server.connections += 1
+                server.sockets.append(self.request)
+                super().setup()
+
             def _answer(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 server.requests.append(Recorded(self, self.rfile.read(length)))
@@ -77,6 +87,14 @@ class FakeServer:
             target=self.httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
         )
         self.thread.start()
+
+    def drop_connections(self):
+        """Close every open connection from the server side (an idle timeout)."""
+        for sock in self.sockets:
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     def close(self):
         self.httpd.shutdown()

@@ -57,6 +57,31 @@ def test_success_response_shape_and_masking(fn, extension, capsys):
     assert_no_secret_in(capsys.readouterr().out)
 
 
+def test_warm_invocations_reuse_one_connection(fn, extension):
+    server = extension([(200, secret_body())], keep_alive=True)
+
+    first = fn.lambda_handler({}, None)
+    second = fn.lambda_handler({}, None)
+
+    assert first["ok"] and second["ok"]
+    assert len(server.requests) == 2
+    assert server.connections == 1
+
+
+def test_a_connection_closed_between_invocations_is_replaced(fn, extension):
+    server = extension([(200, secret_body())], keep_alive=True)
+    assert fn.lambda_handler({}, None)["ok"]
+    server.drop_connections()  # the kept connection is now dead
+    time.sleep(0.05)
+
+    result = fn.lambda_handler({}, None)
+
+    assert result["ok"] is True
+    assert result["attempts"] == 1
+    assert len(server.requests) == 2
+    assert server.connections == 2
+
+
 def test_masks_non_string_values_with_the_same_fixed_mask(fn, extension):
     secret = {"port": 5432, "tls": True, "hosts": ["a", "b"], "pin": ""}
     extension([(200, secret_body(json.dumps(secret)))])

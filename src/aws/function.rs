@@ -26,6 +26,9 @@ pub const IAM_PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
 /// How long to wait for the function to become Active / finish an update.
 pub const READY_LIMIT: Duration = Duration::from_secs(300);
 
+/// Longest pause between CreateFunction probes while IAM propagates.
+const PROBE_CAP: Duration = Duration::from_millis(500);
+
 pub const TIMEOUT_SECONDS: i32 = 15;
 pub const MEMORY_MB: i32 = 128;
 
@@ -253,7 +256,9 @@ pub async fn create_function(
     on_wait: impl Fn(Duration),
 ) -> Result<CreateOutcome> {
     let started = Instant::now();
-    let mut delay = Duration::from_millis(250);
+    // Short probes: each one costs a CreateFunction round trip, and every moment after the
+    // role becomes assumable is wasted wall time.
+    let mut delay = Duration::from_millis(200);
     loop {
         let mut request = lambda
             .create_function()
@@ -293,7 +298,7 @@ pub async fn create_function(
             {
                 on_wait(started.elapsed());
                 tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(Duration::from_secs(1));
+                delay = (delay * 3 / 2).min(PROBE_CAP);
             }
             Err(e) => {
                 return Err(function_error(
@@ -354,7 +359,7 @@ pub async fn update_configuration(
             {
                 on_wait(started.elapsed());
                 tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(Duration::from_secs(1));
+                delay = (delay * 3 / 2).min(PROBE_CAP);
             }
             Err(e) => {
                 return Err(function_error(

@@ -34,8 +34,21 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
         &session.progress,
     )
     .await?;
-    if !args.dry_run {
-        start_local_extension(session, &connection).await?;
+    if let (false, Some(emulator)) = (args.dry_run, &connection.emulator) {
+        // The function's extension settings are the ones just applied: no need to read them back.
+        let config = ExtensionConfig {
+            lab: names.lab.clone(),
+            port: report.extension_port,
+            ttl_seconds: u64::from(settings.ttl),
+            cache_size: usize::from(settings.cache_size),
+            endpoint: emulator.endpoint(),
+            region: connection.aws.region.clone(),
+        };
+        session.progress.step(format!(
+            "starting the local extension on 127.0.0.1:{}",
+            config.port
+        ));
+        extension::ensure_running(&session.dirs, emulator, config)?;
     }
     super::print(session, &report)?;
     Ok(0)
