@@ -326,9 +326,54 @@ async fn main() {
         }
     }
     let window_s = started.elapsed().as_secs_f64();
+    // The same direct fetch with Secrets Manager at the profile's distance: the function's own
+    // AWS_ENDPOINT_URL (which MiniStack honours) points at the proxy.
+    let current = aws
+        .lambda
+        .get_function_configuration()
+        .function_name(lab)
+        .send()
+        .await
+        .unwrap();
+    let mut variables = current
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default();
+    variables.insert("AWS_ENDPOINT_URL".into(), via.clone());
+    aws.lambda
+        .update_function_configuration()
+        .function_name(lab)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .set_variables(Some(variables))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    secretslab::aws::function::wait_until_updated(&aws.lambda, &names)
+        .await
+        .unwrap();
+    for _ in 0..CACHE_INVOCATIONS {
+        let invocation = secretslab::aws::function::invoke(
+            &aws.lambda,
+            &names,
+            &serde_json::json!({"mode": "direct"}),
+        )
+        .await
+        .expect("invoke");
+        let answer: Value = serde_json::from_slice(&invocation.payload).unwrap();
+        assert_eq!(answer["ok"], true, "direct via profile: {answer}");
+        fetch
+            .entry("direct_profile")
+            .or_default()
+            .push(answer["fetch_ms"].as_f64().unwrap());
+    }
     let upstream_calls = upstream(&read_stats()) - before;
     let ext = &fetch["extension"];
     let dir = &fetch["direct"];
+    let far = &fetch["direct_profile"];
     rows.push((
         format!("secret fetch in the function, {CACHE_INVOCATIONS} invocations each"),
         format!(
@@ -339,9 +384,14 @@ async fn main() {
             percentile(dir, 99.0)
         ),
         format!(
-            "cache p50 is {:.1}× faster than a direct GetSecretValue",
+            "cache p50 is {:.1}× faster than a direct GetSecretValue to the local emulator",
             percentile(dir, 50.0) / percentile(ext, 50.0)
         ),
+    ));
+    rows.push((
+        format!("direct fetch with Secrets Manager at the profile's latency, {CACHE_INVOCATIONS} invocations"),
+        format!("p50 {:.2} ms, p99 {:.2} ms", percentile(far, 50.0), percentile(far, 99.0)),
+        format!("cache p50 is {:.1}× faster", percentile(far, 50.0) / percentile(ext, 50.0)),
     ));
     rows.push((
         format!("upstream Secrets Manager calls, {CACHE_INVOCATIONS} cached invocations"),
@@ -420,9 +470,10 @@ async fn main() {
         steady_ms,
         ext,
         dir,
+        far,
         upstream_calls,
     );
-    std::fs::write(root.join("docs/cache-latency.svg"), cdf_svg(ext, dir)).unwrap();
+    std::fs::write(root.join("docs/cache-latency.svg"), cdf_svg(ext, dir, far)).unwrap();
     println!(
         "{}",
         std::fs::read_to_string(root.join("docs/benchmarks.md")).unwrap()
@@ -464,6 +515,7 @@ fn write_report(
     steady: f64,
     ext: &[f64],
     dir: &[f64],
+    far: &[f64],
     upstream: u64,
 ) {
     let mut doc = String::new();
@@ -505,9 +557,15 @@ fn write_report(
     );
     let _ = writeln!(
         doc,
-        "- cache hit p50 at least 10× faster than a direct fetch: {} ({:.1}×)",
+        "- cache hit p50 at least 10× faster than a direct fetch: {} against Secrets Manager at the profile's latency ({:.1}×); {} against the local emulator on loopback ({:.1}×)",
+        verdict(percentile(far, 50.0) >= 10.0 * percentile(ext, 50.0)),
+        percentile(far, 50.0) / percentile(ext, 50.0),
         verdict(percentile(dir, 50.0) >= 10.0 * percentile(ext, 50.0)),
         percentile(dir, 50.0) / percentile(ext, 50.0)
+    );
+    let _ = writeln!(
+        doc,
+        "  (the emulator answers a direct `GetSecretValue` over loopback in a few ms, so locally the gap is mostly the cost of signing and a new connection; on AWS the direct call crosses the network)"
     );
     let _ = writeln!(
         doc,
@@ -522,11 +580,12 @@ fn write_report(
 }
 
 /// Cumulative distribution of fetch latency, log-scaled x axis, as a standalone SVG.
-fn cdf_svg(ext: &[f64], dir: &[f64]) -> String {
+fn cdf_svg(ext: &[f64], dir: &[f64], far: &[f64]) -> String {
     let (w, h, left, bottom, top, right) = (720.0, 360.0, 60.0, 40.0, 30.0, 20.0);
     let all: Vec<f64> = ext
         .iter()
         .chain(dir)
+        .chain(far)
         .copied()
         .filter(|v| *v > 0.0)
         .collect();
@@ -557,7 +616,13 @@ fn cdf_svg(ext: &[f64], dir: &[f64]) -> String {
     }
     for (values, colour, label, row) in [
         (ext, "#1b7f3b", "through the extension cache", 0.0),
-        (dir, "#c0392b", "direct GetSecretValue", 1.0),
+        (dir, "#e67e22", "direct GetSecretValue, local emulator", 1.0),
+        (
+            far,
+            "#c0392b",
+            "direct GetSecretValue, realistic profile",
+            2.0,
+        ),
     ] {
         let mut sorted = values.to_vec();
         sorted.sort_by(|a, b| a.total_cmp(b));

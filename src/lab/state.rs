@@ -78,6 +78,16 @@ pub fn ensure_private_dir(dir: &Path) -> Result<()> {
 /// Write `value` as JSON to `path` with mode 0600, via a temporary file and a rename,
 /// so a crash never leaves a half-written file.
 pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_json_with(path, value, true)
+}
+
+/// Like [`write_json`] but without waiting for the disk: for counters rewritten on every
+/// request, where losing the last update to a power cut does not matter.
+pub fn write_json_quick<T: Serialize>(path: &Path, value: &T) -> Result<()> {
+    write_json_with(path, value, false)
+}
+
+fn write_json_with<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     ensure_private_dir(dir)?;
     let body = serde_json::to_vec_pretty(value).map_err(|e| {
@@ -99,7 +109,10 @@ pub fn write_json<T: Serialize>(path: &Path, value: &T) -> Result<()> {
         .open(&tmp)
         .and_then(|mut file| {
             file.write_all(&body)?;
-            file.sync_all()
+            if durable {
+                file.sync_all()?;
+            }
+            Ok(())
         })
         .and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {

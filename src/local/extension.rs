@@ -27,7 +27,7 @@ use serde::{Deserialize, Serialize};
 use crate::aws::CallLog;
 use crate::cli::ExtensionKind;
 use crate::error::{Error, Result};
-use crate::lab::state::{read_json, remove_file, write_json, Dirs};
+use crate::lab::state::{read_json, remove_file, write_json, write_json_quick, Dirs};
 use crate::local::emulator::EmulatorState;
 use crate::local::process::{is_alive, port_open, stop_group};
 
@@ -518,7 +518,7 @@ fn record(state: &ServerState, outcome: Outcome) {
     stats.upstream_describe_secret = state.upstream_before_start.1 + describe;
     let snapshot = stats.clone();
     drop(stats);
-    if let Err(e) = write_json(&state.stats_path, &snapshot) {
+    if let Err(e) = write_json_quick(&state.stats_path, &snapshot) {
         tracing::warn!("could not write extension counters: {e}");
     }
 }
