@@ -33,13 +33,6 @@ pub enum Error {
     )]
     BadCredentials { detail: String },
 
-    #[error("no AWS region is configured")]
-    #[diagnostic(
-        code(secretslab::no_region),
-        help("pass `--region us-east-1` (or set AWS_REGION), or use `--local`")
-    )]
-    NoRegion,
-
     #[error("the extension layer for region `{region}` is not known")]
     #[diagnostic(
         code(secretslab::unknown_layer_region),
@@ -87,10 +80,6 @@ pub enum Error {
     #[error("{message}")]
     #[diagnostic(code(secretslab::io), help("{help}"))]
     Io { message: String, help: String },
-
-    #[error("{message}")]
-    #[diagnostic(code(secretslab::test_failed), help("{help}"))]
-    TestFailed { message: String, help: String },
 
     #[error("teardown left {remaining} resource(s) in place")]
     #[diagnostic(

@@ -133,8 +133,6 @@ impl AwsContext {
     /// Build the SDK configuration: `--region`, then the default chain, then `us-east-1`.
     pub async fn load(global: &GlobalArgs, target: Target) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
-            // Shows up in the User-Agent, so CloudTrail attributes calls to secretslab.
-            .app_name(AppName::new("secretslab").expect("static app name is valid"))
             .retry_config(RetryConfig::standard().with_max_attempts(8))
             .timeout_config(
                 TimeoutConfig::builder()
@@ -142,6 +140,10 @@ impl AwsContext {
                     .operation_attempt_timeout(Duration::from_secs(60))
                     .build(),
             );
+        // Shows up in the User-Agent, so CloudTrail attributes calls to secretslab.
+        if let Ok(name) = AppName::new("secretslab") {
+            loader = loader.app_name(name);
+        }
         if let Some(profile) = &global.profile {
             loader = loader.profile_name(profile);
         }

@@ -24,15 +24,6 @@ impl Progress {
         }
     }
 
-    /// No output at all (for library callers and tests).
-    pub fn hidden() -> Self {
-        Self {
-            animated: false,
-            quiet: true,
-            spinner: Mutex::new(None),
-        }
-    }
-
     fn with_spinner(&self, f: impl FnOnce(&ProgressBar)) -> bool {
         if !self.animated {
             return false;
