@@ -73,7 +73,7 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
         .join(format!(".ministack-{MINISTACK_VERSION}.partial"));
     let _ = fs::remove_dir_all(&building);
     progress.step(format!(
-        "installing MiniStack {MINISTACK_VERSION} into {} (first run only, about 30 s)",
+        "installing MiniStack {MINISTACK_VERSION} into {} (first run only)",
         venv.display()
     ));
     run_quiet(
