@@ -197,14 +197,7 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         !after.contains(&version_id) && after.contains("changed"),
         "new version after the TTL"
     );
-    home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--yes",
-        "--force-delete-secret",
-    ]);
+    home.force_teardown(lab);
 }
 
 fn portpicker() -> u16 {

@@ -80,14 +80,7 @@ async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_p
     assert_eq!(test["ok"], true, "{test}");
     let (status, o) = converge(&home, &via, &["--local", "--name", lab, "status"]);
     outputs.extend(o);
-    assert!(
-        status["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["state"] == "present"),
-        "{status}"
-    );
+    assert!(common::all_resources(&status, "present"), "{status}");
     // Read the value directly (no proxy) to check it never reached any output.
     let sdk = home.sdk(&endpoint).await;
     let secret = sdk

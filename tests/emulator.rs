@@ -10,11 +10,12 @@ use common::{existing, stderr, stdout, TestHome};
 use secretslab::aws::AwsContext;
 use serde_json::Value;
 
-const TAGS: [(&str, &str); 1] = [("managed-by", "secretslab")];
-
+/// Both ownership tags, judged by the same rule the CLI uses before touching anything.
 fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
-    tags.iter().any(|(k, v)| k == TAGS[0].0 && v == TAGS[0].1)
-        && tags.iter().any(|(k, v)| k == "secretslab:lab" && v == lab)
+    secretslab::lab::names::LabName::new(lab)
+        .expect("lab name")
+        .resources()
+        .is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
 async fn secret_value(sdk: &AwsContext, lab: &str) -> String {
@@ -159,14 +160,7 @@ async fn lab_lifecycle_up_test_status_teardown() {
     assert_eq!(test["secret"]["values"]["password"], "********");
 
     let status = home.ok(&["--local", "--name", lab, "status"]);
-    assert!(
-        status["resources"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .all(|r| r["state"] == "present"),
-        "{status}"
-    );
+    assert!(common::all_resources(&status, "present"), "{status}");
 
     // The secret value never shows up: not in output, logs or state files.
     let password = secret_value(&sdk, lab).await;
@@ -188,28 +182,14 @@ async fn lab_lifecycle_up_test_status_teardown() {
     );
 
     // Teardown leaves nothing, checked through the SDK; a second teardown succeeds.
-    let down = home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    let down = home.force_teardown(lab);
     assert_eq!(down["remaining"], 0, "{down}");
     assert!(
         existing(&sdk, lab).await.is_empty(),
         "left behind: {:?}",
         existing(&sdk, lab).await
     );
-    let twice = home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    let twice = home.force_teardown(lab);
     assert!(
         twice["receipt"]
             .as_array()
@@ -263,14 +243,7 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
     );
     let test = home.ok(&["--local", "--name", lab, "test", "-n", "2"]);
     assert_eq!(test["ok"], true);
-    home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    home.force_teardown(lab);
     assert!(existing(&sdk, lab).await.is_empty());
 }
 
@@ -295,11 +268,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         );
         let status = home.ok(&["--local", "--name", lab, "status"]);
         assert!(
-            status["resources"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|r| r["state"] == "present"),
+            common::all_resources(&status, "present"),
             "kill at {delay_ms} ms: {status}"
         );
         // Later rounds start from a complete lab: it must stay the same lab.
@@ -341,14 +310,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         ],
         Duration::from_millis(250),
     );
-    home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    home.force_teardown(lab);
     assert!(
         existing(&sdk, lab).await.is_empty(),
         "left behind: {:?}",
@@ -382,14 +344,7 @@ async fn one_second_ttl_reaches_secrets_manager_in_every_window() {
         burst["cache"]["secrets_manager_calls"].as_u64().unwrap() <= 1,
         "{burst}"
     );
-    home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    home.force_teardown(lab);
 }
 
 fn get(port: u16, path: &str, headers: &str) -> (u16, String) {
@@ -453,14 +408,7 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
         .filter(|addr| addr.ends_with(&format!(":{port:04X}")))
         .collect();
     assert_eq!(listening, vec![format!("0100007F:{port:04X}")]);
-    home.ok(&[
-        "--local",
-        "--name",
-        lab,
-        "teardown",
-        "--force-delete-secret",
-        "--yes",
-    ]);
+    home.force_teardown(lab);
 }
 
 #[tokio::test]

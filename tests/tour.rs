@@ -135,21 +135,6 @@ impl Tmux {
             std::thread::sleep(Duration::from_millis(200));
         }
     }
-
-    fn wait_count(&self, text: &str, count: usize, limit: Duration) -> String {
-        let deadline = Instant::now() + limit;
-        loop {
-            let screen = self.screen();
-            if screen.matches(text).count() >= count {
-                return screen;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "`{text}` did not appear {count} times; screen:\n{screen}"
-            );
-            std::thread::sleep(Duration::from_millis(200));
-        }
-    }
 }
 
 impl Drop for Tmux {
@@ -214,5 +199,5 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
     let screen = tmux.wait_for("tour complete", limit);
     assert!(screen.contains("teardown receipt"), "{screen}");
     assert!(screen.matches("gone").count() >= 5, "{screen}");
-    let _ = tmux.wait_count("stopped the local emulator", 1, limit);
+    tmux.wait_for("stopped the local emulator", limit);
 }

@@ -25,14 +25,7 @@ pub async fn run(session: &Session, args: TestArgs) -> Result<u8> {
         "check that the function has the extension layer (`secretslab status`), then re-run `secretslab test`"
     };
     if !session.global.json {
-        eprintln!(
-            "{}",
-            crate::ui::style::failed(&format!(
-                "error: {}",
-                report.problem.clone().unwrap_or_default()
-            ))
-        );
-        eprintln!("  help: {help}");
+        crate::ui::output::print_problem(report.problem.as_deref().unwrap_or_default(), Some(help));
     }
     Ok(1)
 }

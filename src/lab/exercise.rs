@@ -100,17 +100,6 @@ pub struct TestReport {
     pub problem: Option<String>,
 }
 
-/// Counters before/after an invocation, when a local extension keeps them.
-pub trait CacheCounters {
-    fn read(&self) -> Option<ExtensionStats>;
-}
-
-impl<F: Fn() -> Option<ExtensionStats>> CacheCounters for F {
-    fn read(&self) -> Option<ExtensionStats> {
-        self()
-    }
-}
-
 pub struct TestOptions {
     pub invocations: u32,
     pub reveal: bool,
@@ -123,7 +112,8 @@ pub async fn run(
     names: &ResourceNames,
     info: &FunctionInfo,
     options: &TestOptions,
-    counters: &dyn CacheCounters,
+    // The local extension's counters, read around each invocation; `None` where no counters exist.
+    counters: &dyn Fn() -> Option<ExtensionStats>,
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
     let payload = serde_json::json!({"reveal": options.reveal});
@@ -132,7 +122,7 @@ pub async fn run(
         .get(env::TTL)
         .and_then(|t| t.parse().ok())
         .unwrap_or(300);
-    let start_counters = counters.read();
+    let start_counters = counters();
     let mut reports = Vec::new();
     let mut secret = None;
     for number in 1..=options.invocations {
@@ -140,9 +130,9 @@ pub async fn run(
             tokio::time::sleep(options.interval).await;
         }
         on_progress(number);
-        let before = counters.read();
+        let before = counters();
         let invocation = function::invoke(&aws.lambda, names, &payload).await?;
-        let after = counters.read();
+        let after = counters();
         let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
         let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
         let (ok, cold_start, fetch_ms, error) = match &answer {
@@ -193,7 +183,7 @@ pub async fn run(
             error,
         });
     }
-    let end_counters = counters.read();
+    let end_counters = counters();
     let cache = match (start_counters, end_counters) {
         (Some(start), Some(end)) => {
             let d = end.since(&start);

@@ -41,8 +41,13 @@ pub fn emit_error_json(err: &Error) {
 
 /// The error for people, on stderr: one line saying what happened, one saying what to do.
 pub fn print_error(err: &Error) {
-    eprintln!("{} {err}", crate::ui::style::failed("error:"));
-    if let Some(help) = err.help_text() {
+    print_problem(&err.to_string(), err.help_text().as_deref());
+}
+
+/// A failure that is not an `Error` (a test run that completed but did not read the secret).
+pub fn print_problem(message: &str, help: Option<&str>) {
+    eprintln!("{} {message}", crate::ui::style::failed("error:"));
+    if let Some(help) = help {
         eprintln!("  {} {help}", crate::ui::style::hint("help:"));
     }
 }

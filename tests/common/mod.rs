@@ -158,6 +158,18 @@ impl TestHome {
 }
 
 impl TestHome {
+    /// `teardown --yes --force-delete-secret` for `lab`, required to succeed.
+    pub fn force_teardown(&self, lab: &str) -> Value {
+        self.ok(&[
+            "--local",
+            "--name",
+            lab,
+            "teardown",
+            "--yes",
+            "--force-delete-secret",
+        ])
+    }
+
     /// Start the binary with `args` and SIGKILL it after `delay` (a crash part-way).
     pub fn kill_after(&self, args: &[&str], delay: std::time::Duration) {
         let mut child = self
@@ -280,4 +292,11 @@ pub fn http_get(port: u16, path: &str, headers: &str) -> (u16, String) {
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// Whether every resource of a `status --json` document is in `state`.
+pub fn all_resources(status: &Value, state: &str) -> bool {
+    status["resources"]
+        .as_array()
+        .is_some_and(|resources| resources.iter().all(|r| r["state"] == state))
 }
