@@ -5,6 +5,7 @@
 mod common;
 
 use std::process::Command;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use common::{stderr, stdout, TestHome};
@@ -59,9 +60,17 @@ struct Tmux {
     socket: String,
 }
 
+/// Each server gets a fresh socket: `kill-server` returns before the old server has
+/// exited, so reusing its socket races with its shutdown ("server exited unexpectedly").
+static SERVERS_STARTED: AtomicUsize = AtomicUsize::new(0);
+
 impl Tmux {
     fn start(home: &TestHome, command: &str) -> Self {
-        let socket = format!("secretslab-test-{}", std::process::id());
+        let socket = format!(
+            "secretslab-test-{}-{}",
+            std::process::id(),
+            SERVERS_STARTED.fetch_add(1, Ordering::Relaxed)
+        );
         let tmux = Self { socket };
         let shell = format!(
             "env SECRETSLAB_HOME={} SECRETSLAB_CACHE={} NO_COLOR=1 {} {command}; sleep 30",
@@ -85,7 +94,7 @@ impl Tmux {
             ])
             .status()
             .expect("tmux");
-        assert!(status.success());
+        assert!(status.success(), "tmux could not start a session");
         let _ = Command::new("tmux")
             .args([
                 "-L",
