@@ -231,13 +231,22 @@ pub enum ExtensionKind {
     Agent,
 }
 
+impl std::fmt::Display for ExtensionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Standin => "standin",
+            Self::Agent => "agent",
+        })
+    }
+}
+
 #[derive(Debug, Subcommand)]
 pub enum LocalCommand {
     /// Install (first time) and start the emulator
     Start {
-        /// Which local extension serves the functions
-        #[arg(long, value_enum, default_value_t = ExtensionKind::Standin)]
-        extension: ExtensionKind,
+        /// Which local extension serves the functions [default: standin]
+        #[arg(long, value_enum)]
+        extension: Option<ExtensionKind>,
     },
     /// Stop the emulator and every local extension
     Stop,

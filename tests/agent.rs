@@ -18,13 +18,23 @@ use std::time::Duration;
 use common::TestHome;
 use serde_json::Value;
 
+/// The Agent binary, or `None` (test skipped) when it is not installed. With
+/// `SECRETSLAB_REQUIRE_AGENT=1` (set by CI, which installs it) a missing Agent fails instead.
 fn agent_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os("SECRETSLAB_AGENT_BIN") {
-        return Some(PathBuf::from(path));
+    let found = match std::env::var_os("SECRETSLAB_AGENT_BIN") {
+        Some(path) => Some(PathBuf::from(path)).filter(|p| p.is_file()),
+        None => std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+            .map(|dir| dir.join("aws_secretsmanager_agent"))
+            .find(|p| p.is_file()),
+    };
+    if found.is_none() {
+        assert!(
+            std::env::var_os("SECRETSLAB_REQUIRE_AGENT").is_none(),
+            "SECRETSLAB_REQUIRE_AGENT is set but no Agent was found (SECRETSLAB_AGENT_BIN or PATH)"
+        );
+        eprintln!("skipped: aws_secretsmanager_agent is not installed (cargo install aws_secretsmanager_agent)");
     }
-    std::env::split_paths(&std::env::var_os("PATH")?)
-        .map(|dir| dir.join("aws_secretsmanager_agent"))
-        .find(|p| p.is_file())
+    found
 }
 
 fn request(port: u16, path: &str, headers: &str) -> (u16, String) {
@@ -67,7 +77,6 @@ impl Drop for Agent {
 #[tokio::test(flavor = "multi_thread")]
 async fn stand_in_answers_like_the_secrets_manager_agent() {
     let Some(binary) = agent_binary() else {
-        eprintln!("skipped: aws_secretsmanager_agent is not installed (cargo install aws_secretsmanager_agent)");
         return;
     };
     let home = TestHome::new();
@@ -198,6 +207,82 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         "new version after the TTL"
     );
     home.force_teardown(lab);
+}
+
+/// `local start --extension agent`: the whole local lab served by the real Agent.
+#[test]
+fn local_lab_runs_on_the_real_agent() {
+    let Some(binary) = agent_binary() else {
+        return;
+    };
+    let home = TestHome::new();
+    let with_agent = |args: &[&str]| {
+        let mut all = vec!["--json"];
+        all.extend_from_slice(args);
+        let out = home
+            .command()
+            .env("SECRETSLAB_AGENT_BIN", &binary)
+            .args(&all)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+        (out, doc)
+    };
+
+    // The stand-in is running: asking for the Agent is refused, not silently ignored.
+    home.start_emulator();
+    let (out, doc) = with_agent(&["local", "start", "--extension", "agent"]);
+    assert_eq!(out.status.code(), Some(1), "{doc}");
+    assert!(
+        doc["error"]["help"]
+            .as_str()
+            .unwrap()
+            .contains("local stop"),
+        "{doc}"
+    );
+    home.ok(&["local", "stop"]);
+
+    let (out, started) = with_agent(&["local", "start", "--extension", "agent"]);
+    assert!(out.status.success(), "{}\n{started}", common::stderr(&out));
+    assert_eq!(started["extension"], "agent");
+    let lab = "agentlab";
+    let (out, up) = with_agent(&["--local", "--name", lab, "up"]);
+    assert!(out.status.success(), "{}\n{up}", common::stderr(&out));
+
+    // The function reads the secret through the Agent on every invocation.
+    let (out, test) = with_agent(&["--local", "--name", lab, "test", "-n", "3"]);
+    assert!(out.status.success(), "{}\n{test}", common::stderr(&out));
+    let invocations = test["invocations"].as_array().unwrap();
+    assert_eq!(invocations.len(), 3);
+    assert!(
+        invocations
+            .iter()
+            .all(|i| i["status"] == 200 && i["ok"] == true),
+        "{test}"
+    );
+    assert_eq!(
+        test["secret"]["keys"],
+        serde_json::json!(["password", "username"])
+    );
+
+    // The Agent is one of this home's processes, and `local stop` ends it with the rest.
+    let agent_pids: Vec<u32> = home
+        .processes()
+        .into_iter()
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/exe"))
+                .is_ok_and(|exe| exe.ends_with("aws_secretsmanager_agent"))
+        })
+        .collect();
+    assert_eq!(agent_pids.len(), 1, "one Agent for the lab");
+    home.force_teardown(lab);
+    home.ok(&["local", "stop"]);
+    std::thread::sleep(Duration::from_millis(200));
+    assert!(
+        home.processes().is_empty(),
+        "left running: {:?}",
+        home.processes()
+    );
 }
 
 fn portpicker() -> u16 {

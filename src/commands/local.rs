@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::{ExtensionKind, LocalCommand};
 use crate::commands::session::Session;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::local::{emulator, extension};
 use crate::ui::style;
 
@@ -48,6 +48,18 @@ pub async fn run(session: &Session, command: LocalCommand) -> Result<u8> {
     let mut stopped = Vec::new();
     match command {
         LocalCommand::Start { extension } => {
+            if let (Some(asked), Some(running)) = (extension, emulator::running(&session.dirs)) {
+                if asked != running.extension {
+                    return Err(Error::local(
+                        format!(
+                            "the local emulator already runs with the {} extension",
+                            running.extension
+                        ),
+                        format!("run `secretslab local stop`, then `secretslab local start --extension {asked}`"),
+                    ));
+                }
+            }
+            let extension = extension.unwrap_or(ExtensionKind::Standin);
             emulator::start(&session.dirs, extension, &session.progress)?;
         }
         LocalCommand::Stop => {

@@ -35,6 +35,8 @@ use crate::local::process::{is_alive, port_open, stop_group};
 pub const TOKEN_HEADER: &str = "x-aws-parameters-secrets-token";
 /// Environment variable the stand-in process reads its configuration from.
 const CONFIG_ENV: &str = "SECRETSLAB_EXTENSION_CONFIG";
+/// Where `local start --extension agent` finds the Agent when it is not on PATH.
+const AGENT_BIN_ENV: &str = "SECRETSLAB_AGENT_BIN";
 
 /// How one lab's stand-in is configured: from the same values `up` sets on the function.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -208,10 +210,10 @@ fn agent_command(
     emulator: &EmulatorState,
     config: &ExtensionConfig,
 ) -> Result<Command> {
-    let binary = which("aws_secretsmanager_agent").ok_or_else(|| {
+    let binary = agent_binary().ok_or_else(|| {
         Error::local(
             "the AWS Secrets Manager Agent (`aws_secretsmanager_agent`) is not installed",
-            "install it with `cargo install aws_secretsmanager_agent`, or use `secretslab local start` (the built-in stand-in)",
+            "install it with `cargo install aws_secretsmanager_agent` (or name it in SECRETSLAB_AGENT_BIN), or use `secretslab local start` (the built-in stand-in)",
         )
     })?;
     let toml = format!(
@@ -237,10 +239,14 @@ fn agent_command(
     Ok(command)
 }
 
-fn which(program: &str) -> Option<PathBuf> {
+/// The Agent named by `SECRETSLAB_AGENT_BIN`, else the first `aws_secretsmanager_agent` on PATH.
+fn agent_binary() -> Option<PathBuf> {
+    if let Some(path) = std::env::var_os(AGENT_BIN_ENV) {
+        return Some(PathBuf::from(path)).filter(|path| path.is_file());
+    }
     std::env::var_os("PATH").and_then(|paths| {
         std::env::split_paths(&paths)
-            .map(|dir| dir.join(program))
+            .map(|dir| dir.join("aws_secretsmanager_agent"))
             .find(|path| path.is_file())
     })
 }
