@@ -252,14 +252,7 @@ fn local_lab_runs_on_the_real_agent() {
     // The function reads the secret through the Agent on every invocation.
     let (out, test) = with_agent(&["--local", "--name", lab, "test", "-n", "3"]);
     assert!(out.status.success(), "{}\n{test}", common::stderr(&out));
-    let invocations = test["invocations"].as_array().unwrap();
-    assert_eq!(invocations.len(), 3);
-    assert!(
-        invocations
-            .iter()
-            .all(|i| i["status"] == 200 && i["ok"] == true),
-        "{test}"
-    );
+    assert!(common::every_invocation_read(&test, 3), "{test}");
     assert_eq!(
         test["secret"]["keys"],
         serde_json::json!(["password", "username"])

@@ -300,3 +300,14 @@ pub fn all_resources(status: &Value, state: &str) -> bool {
         .as_array()
         .is_some_and(|resources| resources.iter().all(|r| r["state"] == state))
 }
+
+/// Whether a `test --json` document reports exactly `count` invocations, each a 200 that
+/// read the secret.
+pub fn every_invocation_read(test: &Value, count: usize) -> bool {
+    test["invocations"].as_array().is_some_and(|invocations| {
+        invocations.len() == count
+            && invocations
+                .iter()
+                .all(|i| i["status"] == 200 && i["ok"] == true)
+    })
+}
