@@ -29,7 +29,9 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Flags every command takes; listed under their own heading in each command's help.
 #[derive(Debug, Clone, Args)]
+#[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Run against the embedded local emulator (no AWS account needed)
     #[arg(long, global = true)]
@@ -40,7 +42,8 @@ pub struct GlobalArgs {
         long,
         global = true,
         value_name = "URL",
-        env = "SECRETSLAB_ENDPOINT_URL"
+        env = "SECRETSLAB_ENDPOINT_URL",
+        hide_env_values = true
     )]
     pub endpoint_url: Option<String>,
 

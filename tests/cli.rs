@@ -118,6 +118,43 @@ fn help_documents_exit_codes() {
     }
 }
 
+/// Every command's help, as a user reads it in an 80-column terminal: a change to a flag,
+/// default or wording shows up as a snapshot diff to review.
+#[test]
+fn help_texts_are_stable_and_fit_80_columns() {
+    let home = TestHome::new();
+    for command in [
+        "",
+        "up",
+        "test",
+        "teardown",
+        "status",
+        "tour",
+        "local",
+        "local start",
+        "doctor",
+    ] {
+        let mut args: Vec<&str> = command.split_whitespace().collect();
+        args.push("--help");
+        let out = home
+            .command()
+            .env("COLUMNS", "80")
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", stderr(&out));
+        let text = String::from_utf8(out.stdout).unwrap();
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{args:?}: wider than 80: {line}"
+            );
+        }
+        let name = if command.is_empty() { "top" } else { command };
+        insta::assert_snapshot!(format!("help_{}", name.replace(' ', "_")), text);
+    }
+}
+
 #[test]
 fn tour_without_a_terminal_says_so_instead_of_blocking() {
     let home = TestHome::new();

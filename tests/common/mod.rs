@@ -46,6 +46,7 @@ impl TestHome {
             .env("NO_COLOR", "1")
             .env_remove("AWS_PROFILE")
             .env_remove("AWS_ENDPOINT_URL")
+            .env_remove("SECRETSLAB_ENDPOINT_URL")
             .env_remove("RUST_LOG");
         command
     }
