@@ -8,9 +8,11 @@ use secretslab::{commands, ui};
 use tracing_subscriber::EnvFilter;
 
 fn init_logging(verbose: u8, quiet: bool) {
+    // By default only secretslab's own messages: the SDK's warnings (IMDS probes, credential
+    // chain attempts) are raw debug dumps, and every failure already gets its own error line.
     let default = match (quiet, verbose) {
-        (true, _) => "error",
-        (false, 0) => "warn,secretslab=info",
+        (true, _) => "off,secretslab=error",
+        (false, 0) => "off,secretslab=info",
         (false, 1) => "warn,secretslab=debug",
         (false, _) => "trace",
     };

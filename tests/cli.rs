@@ -90,6 +90,17 @@ fn missing_credentials_point_to_local() {
     assert_eq!(out.status.code(), Some(1), "{err}");
     assert!(err.contains("no AWS credentials"), "{err}");
     assert!(err.contains("--local"), "{err}");
+    // One error line and one help line: none of the SDK's own warnings (here: the missing
+    // config files it was pointed at) reach the user without -v.
+    let lines: Vec<&str> = err
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect();
+    assert!(
+        lines.len() == 2 && lines[0].starts_with("error:") && lines[1].starts_with("help:"),
+        "{err}"
+    );
 }
 
 #[test]
