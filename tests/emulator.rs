@@ -401,7 +401,29 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
         .filter(|addr| addr.ends_with(&format!(":{port:04X}")))
         .collect();
     assert_eq!(listening, vec![format!("0100007F:{port:04X}")]);
-    home.force_teardown(lab);
+
+    // Its counters: token checked like the extension's API, served live, not counted
+    // themselves, and on disk once the stand-in stops.
+    let stats = "/secretslab/stats";
+    assert_eq!(get(port, stats, "").0, 403, "counters without the token");
+    assert_eq!(get(port, stats, &forwarded).0, 400, "counters, forwarded");
+    let (status, body) = get(port, stats, &token_header);
+    assert_eq!(status, 200, "{body}");
+    let live: Value = serde_json::from_str(&body).unwrap();
+    // Two served (both misses: the versionStage request is its own cache entry), three
+    // refused, one unknown secret; three upstream calls (the two misses and the unknown one).
+    let expected = serde_json::json!({"requests": 6, "served": 2, "hits": 0, "misses": 2,
+        "refused": 3, "errors": 1, "upstream_get_secret_value": 3});
+    for (key, value) in expected.as_object().unwrap() {
+        assert_eq!(&live[key], value, "{key}: {live}");
+    }
+    home.ok(&["local", "stop"]);
+    let kept = std::fs::read(
+        home.path()
+            .join(format!("state/extensions/{lab}.stats.json")),
+    )
+    .expect("counters kept on disk");
+    assert_eq!(serde_json::from_slice::<Value>(&kept).unwrap(), live);
 }
 
 #[tokio::test]

@@ -3,7 +3,9 @@
 //! MiniStack accepts the extension layer but runs nothing on its port, so for each lab the CLI
 //! runs this server: the extension's HTTP API on 127.0.0.1 only, token checked, caching through
 //! AWS's own `aws_secretsmanager_caching` crate pointed at the emulator. It counts the upstream
-//! Secrets Manager calls so `test --local` can report exact hits and misses.
+//! Secrets Manager calls so `test --local` can report exact hits and misses: the CLI reads the
+//! counters from the running stand-in (`GET /secretslab/stats`, token checked), and a file
+//! keeps them across restarts, written off the request path so a cache hit pays no disk I/O.
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroUsize;
@@ -29,7 +31,7 @@ use crate::cli::ExtensionKind;
 use crate::error::{Error, Result};
 use crate::lab::state::{read_json, remove_file, write_json, write_json_quick, Dirs};
 use crate::local::emulator::EmulatorState;
-use crate::local::process::{is_alive, port_open, stop_group};
+use crate::local::process::{http_get, is_alive, port_open, stop_group};
 
 /// Header carrying the caller's session token, as the real extension requires.
 pub const TOKEN_HEADER: &str = "x-aws-parameters-secrets-token";
@@ -37,6 +39,8 @@ pub const TOKEN_HEADER: &str = "x-aws-parameters-secrets-token";
 const CONFIG_ENV: &str = "SECRETSLAB_EXTENSION_CONFIG";
 /// Where `local start --extension agent` finds the Agent when it is not on PATH.
 const AGENT_BIN_ENV: &str = "SECRETSLAB_AGENT_BIN";
+/// The stand-in's own path (not part of the extension's API) that serves its counters.
+const STATS_PATH: &str = "/secretslab/stats";
 
 /// How one lab's stand-in is configured: from the same values `up` sets on the function.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
@@ -57,7 +61,7 @@ pub struct ExtensionProcess {
     pub config: ExtensionConfig,
 }
 
-/// Counters the stand-in keeps, written after every request.
+/// Counters the stand-in keeps: served live to the CLI, and kept in a file across restarts.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct ExtensionStats {
     pub requests: u64,
@@ -111,8 +115,23 @@ pub fn log_file(dirs: &Dirs, lab: &str) -> PathBuf {
     dirs.extension_dir().join(format!("{lab}.log"))
 }
 
+/// A lab's counters: asked of its running stand-in (exact at this moment), else from the file
+/// the stand-in keeps (after a restart or once the emulator has stopped).
 pub fn read_stats(dirs: &Dirs, lab: &str) -> Option<ExtensionStats> {
-    read_json(&stats_file(dirs, lab))
+    live_stats(dirs, lab).or_else(|| read_json(&stats_file(dirs, lab)))
+}
+
+fn live_stats(dirs: &Dirs, lab: &str) -> Option<ExtensionStats> {
+    let process = running(dirs, lab).filter(|p| p.kind == ExtensionKind::Standin)?;
+    let emulator: EmulatorState = read_json(&dirs.emulator_file())?;
+    let (status, body) = http_get(
+        process.config.port,
+        STATS_PATH,
+        &[(TOKEN_HEADER, emulator.token.as_str())],
+    )?;
+    (status == 200)
+        .then(|| serde_json::from_slice(&body).ok())
+        .flatten()
 }
 
 /// The address the stand-in listens on. Only a port can be chosen: the host is always
@@ -300,6 +319,8 @@ struct ServerState {
     /// Upstream calls counted by earlier runs of the stand-in (from the stats file).
     upstream_before_start: (u64, u64),
     stats_path: PathBuf,
+    /// Wakes the task that writes the counters to `stats_path`.
+    stats_changed: tokio::sync::Notify,
 }
 
 /// Entry point of the hidden `__extension` command.
@@ -372,11 +393,14 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         stats: Mutex::new(stats),
         upstream_before_start,
         stats_path,
+        stats_changed: tokio::sync::Notify::new(),
     });
+    let writer = tokio::spawn(keep_stats_file(state.clone()));
     let app = axum::Router::new()
         .route("/secretsmanager/get", axum::routing::any(get_secret))
+        .route(STATS_PATH, axum::routing::get(get_stats))
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") })
-        .with_state(state);
+        .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind(listen_address(config.port))
         .await
         .map_err(|e| {
@@ -391,21 +415,49 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         listen_address(config.port)
     );
     let emulator_pid = emulator.pid;
-    // The stand-in lives as long as the emulator it serves.
-    let emulator_gone = async move {
-        while is_alive(emulator_pid) {
-            tokio::time::sleep(Duration::from_secs(1)).await;
+    // The stand-in lives as long as the emulator it serves, or until `local stop` asks it to end.
+    let shutdown = async move {
+        let mut terminate =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+        let emulator_gone = async {
+            while is_alive(emulator_pid) {
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        };
+        tokio::select! {
+            () = emulator_gone => {}
+            Some(()) = async { terminate.as_mut()?.recv().await } => {}
         }
     };
-    axum::serve(listener, app)
-        .with_graceful_shutdown(emulator_gone)
-        .await
-        .map_err(|e| {
-            Error::local(
-                format!("the extension server failed: {e}"),
-                "re-run `secretslab up --local`",
-            )
-        })
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await;
+    writer.abort();
+    write_stats_file(&state);
+    served.map_err(|e| {
+        Error::local(
+            format!("the extension server failed: {e}"),
+            "re-run `secretslab up --local`",
+        )
+    })
+}
+
+/// Writes the counters to their file whenever they change, off the request path.
+async fn keep_stats_file(state: Arc<ServerState>) {
+    loop {
+        state.stats_changed.notified().await;
+        let state = state.clone();
+        let _ = tokio::task::spawn_blocking(move || write_stats_file(&state)).await;
+    }
+}
+
+fn write_stats_file(state: &ServerState) {
+    let Ok(snapshot) = state.stats.lock().map(|stats| stats.clone()) else {
+        return;
+    };
+    if let Err(e) = write_json_quick(&state.stats_path, &snapshot) {
+        tracing::warn!("could not write extension counters: {e}");
+    }
 }
 
 enum Outcome {
@@ -414,6 +466,29 @@ enum Outcome {
     Revalidated,
     Refused,
     Failed,
+}
+
+/// The counters, for the CLI: token checked like every other request, never counted.
+async fn get_stats(State(state): State<Arc<ServerState>>, headers: HeaderMap) -> Response {
+    if let Some(refused) = refuse(&state, &headers) {
+        return refused;
+    }
+    match state.stats.lock() {
+        Ok(stats) => axum::Json(stats.clone()).into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The extension's answer to a forwarded request or a missing or wrong token.
+fn refuse(state: &ServerState, headers: &HeaderMap) -> Option<Response> {
+    if headers.contains_key("x-forwarded-for") {
+        return Some((StatusCode::BAD_REQUEST, "Forwarded").into_response());
+    }
+    let token_ok = headers
+        .get(TOKEN_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v == state.token);
+    (!token_ok).then(|| (StatusCode::FORBIDDEN, "Bad Token").into_response())
 }
 
 async fn get_secret(
@@ -433,21 +508,8 @@ async fn answer(
     headers: &HeaderMap,
     query: Option<&str>,
 ) -> (Outcome, Response) {
-    if headers.contains_key("x-forwarded-for") {
-        return (
-            Outcome::Refused,
-            (StatusCode::BAD_REQUEST, "Forwarded").into_response(),
-        );
-    }
-    let token_ok = headers
-        .get(TOKEN_HEADER)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v == state.token);
-    if !token_ok {
-        return (
-            Outcome::Refused,
-            (StatusCode::FORBIDDEN, "Bad Token").into_response(),
-        );
+    if let Some(refused) = refuse(state, headers) {
+        return (Outcome::Refused, refused);
     }
     if method != Method::GET {
         return (
@@ -522,11 +584,8 @@ fn record(state: &ServerState, outcome: Outcome) {
     // Counters persist across restarts of the stand-in: add this process's calls to what the file had.
     stats.upstream_get_secret_value = state.upstream_before_start.0 + gsv;
     stats.upstream_describe_secret = state.upstream_before_start.1 + describe;
-    let snapshot = stats.clone();
     drop(stats);
-    if let Err(e) = write_json_quick(&state.stats_path, &snapshot) {
-        tracing::warn!("could not write extension counters: {e}");
-    }
+    state.stats_changed.notify_one();
 }
 
 /// Map an upstream failure to the Agent's answer: the upstream status with `__type`/`message`,

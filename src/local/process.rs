@@ -62,21 +62,40 @@ pub fn port_open(port: u16) -> bool {
     .is_ok()
 }
 
-/// A plain HTTP/1.0 GET on loopback; returns the status code.
+/// A plain HTTP/1.0 GET on loopback; returns the status code from the first bytes of the
+/// answer (some servers keep the connection open, so this does not wait for the end).
 pub fn http_get_status(port: u16, path: &str) -> Option<u16> {
+    let mut stream = send_get(port, path, &[])?;
+    let mut head = [0u8; 32];
+    let read = stream.read(&mut head).ok()?;
+    let text = std::str::from_utf8(&head[..read]).ok()?;
+    text.split_whitespace().nth(1)?.parse().ok()
+}
+
+/// A plain HTTP/1.0 GET on loopback to a server that closes the connection after its answer
+/// (the extension stand-in); returns the status code and body.
+pub fn http_get(port: u16, path: &str, headers: &[(&str, &str)]) -> Option<(u16, Vec<u8>)> {
+    let mut stream = send_get(port, path, headers)?;
+    let mut answer = Vec::new();
+    stream.read_to_end(&mut answer).ok()?;
+    let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
+    let head = std::str::from_utf8(&answer[..split]).ok()?;
+    let status = head.split_whitespace().nth(1)?.parse().ok()?;
+    Some((status, answer[split + 4..].to_vec()))
+}
+
+fn send_get(port: u16, path: &str, headers: &[(&str, &str)]) -> Option<TcpStream> {
     let mut stream = TcpStream::connect_timeout(
         &SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
         Duration::from_millis(500),
     )
     .ok()?;
     stream.set_read_timeout(Some(Duration::from_secs(2))).ok()?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n\r\n"
-    )
-    .ok()?;
-    let mut head = [0u8; 32];
-    let read = stream.read(&mut head).ok()?;
-    let text = std::str::from_utf8(&head[..read]).ok()?;
-    text.split_whitespace().nth(1)?.parse().ok()
+    let mut request = format!("GET {path} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    stream.write_all(request.as_bytes()).ok()?;
+    Some(stream)
 }
