@@ -184,6 +184,22 @@ async fn main() {
         let (took, _) = bench.run(Some(&via), &["--local", "--name", &lab, "up"]);
         ours.push(took.as_secs_f64() * 1000.0);
         cold_calls = proxy.calls().len();
+        // SECRETSLAB_BENCH_TIMELINE=1 prints each cold run's calls, to see where time goes.
+        if std::env::var_os("SECRETSLAB_BENCH_TIMELINE").is_some() {
+            let calls = proxy.calls();
+            let start = calls.first().map_or(0.0, |c| c.started_ms);
+            eprintln!("cold run {run}: {:.0} ms", took.as_secs_f64() * 1000.0);
+            for c in &calls {
+                eprintln!(
+                    "  {:>7.0} +{:>5.0} ms  {} {}.{}",
+                    c.started_ms - start,
+                    c.elapsed_ms,
+                    c.status,
+                    c.service,
+                    c.operation
+                );
+            }
+        }
         bench.run(
             None,
             &[
