@@ -129,9 +129,10 @@ fn live_stats(dirs: &Dirs, lab: &str) -> Option<ExtensionStats> {
         STATS_PATH,
         &[(TOKEN_HEADER, emulator.token.as_str())],
     )?;
-    (status == 200)
-        .then(|| serde_json::from_slice(&body).ok())
-        .flatten()
+    if status != 200 {
+        return None;
+    }
+    serde_json::from_slice(&body).ok()
 }
 
 /// The address the stand-in listens on. Only a port can be chosen: the host is always
