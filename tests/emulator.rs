@@ -158,6 +158,15 @@ async fn lab_lifecycle_up_test_status_teardown() {
     // The secret value never shows up: not in output, logs or state files.
     let password = secret_value(&sdk, lab).await;
     let human = home.run(&["--local", "--name", lab, "test"]);
+    // Without a terminal, progress is plain lines on stderr: no log levels, no control codes.
+    let progress = stderr(&human);
+    assert!(
+        progress.lines().count() >= 1
+            && progress
+                .lines()
+                .all(|l| l.starts_with("· ") || l.starts_with("✓ ")),
+        "{progress}"
+    );
     for text in [
         stdout(&human),
         stderr(&human),

@@ -1,4 +1,5 @@
-//! Progress on stderr: an indicatif spinner on a terminal, `info` log lines otherwise.
+//! Progress on stderr: an indicatif spinner on a terminal, plain lines otherwise (a pipe, a
+//! CI log, `--json`), so a log file shows each phase without terminal control codes.
 
 use std::io::IsTerminal;
 use std::sync::Mutex;
@@ -15,7 +16,7 @@ pub struct Progress {
 }
 
 impl Progress {
-    /// A spinner when stderr is a terminal and output is for humans; log lines otherwise.
+    /// A spinner when stderr is a terminal and output is for humans; plain lines otherwise.
     pub fn new(json: bool, quiet: bool) -> Self {
         Self {
             animated: !json && !quiet && std::io::stderr().is_terminal(),
@@ -48,7 +49,7 @@ impl Progress {
     pub fn step(&self, message: impl Into<String>) {
         let message = message.into();
         if !self.with_spinner(|bar| bar.set_message(message.clone())) && !self.quiet {
-            tracing::info!("{message}");
+            eprintln!("{} {message}", crate::ui::style::dim("·"));
         }
     }
 
@@ -56,7 +57,7 @@ impl Progress {
     pub fn done(&self, message: impl AsRef<str>) {
         let line = format!("{} {}", crate::ui::style::ok("✓"), message.as_ref());
         if !self.with_spinner(|bar| bar.println(&line)) && !self.quiet {
-            tracing::info!("{}", message.as_ref());
+            eprintln!("{line}");
         }
     }
 
