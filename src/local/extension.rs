@@ -322,6 +322,9 @@ struct ServerState {
     stats_path: PathBuf,
     /// Wakes the task that writes the counters to `stats_path`.
     stats_changed: tokio::sync::Notify,
+    /// One writer of `stats_path` at a time (the background task and the final write share
+    /// a temporary file name).
+    stats_writing: Mutex<()>,
 }
 
 /// Entry point of the hidden `__extension` command.
@@ -395,6 +398,7 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         upstream_before_start,
         stats_path,
         stats_changed: tokio::sync::Notify::new(),
+        stats_writing: Mutex::new(()),
     });
     let writer = tokio::spawn(keep_stats_file(state.clone()));
     let app = axum::Router::new()
@@ -453,6 +457,9 @@ async fn keep_stats_file(state: Arc<ServerState>) {
 }
 
 fn write_stats_file(state: &ServerState) {
+    let Ok(_writing) = state.stats_writing.lock() else {
+        return;
+    };
     let Ok(snapshot) = state.stats.lock().map(|stats| stats.clone()) else {
         return;
     };
