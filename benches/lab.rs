@@ -109,6 +109,21 @@ impl Bench {
         command
     }
 
+    /// `teardown --yes --force-delete-secret` of `lab`.
+    fn teardown(&self, via: Option<&str>, lab: &str) -> (Duration, Value) {
+        self.run(
+            via,
+            &[
+                "--local",
+                "--name",
+                lab,
+                "teardown",
+                "--yes",
+                "--force-delete-secret",
+            ],
+        )
+    }
+
     fn run(&self, via: Option<&str>, args: &[&str]) -> (Duration, Value) {
         let started = Instant::now();
         let out: Output = self
@@ -200,17 +215,7 @@ async fn main() {
                 );
             }
         }
-        bench.run(
-            None,
-            &[
-                "--local",
-                "--name",
-                &lab,
-                "teardown",
-                "--yes",
-                "--force-delete-secret",
-            ],
-        );
+        bench.teardown(None, &lab);
 
         let lab = format!("naive-{run}");
         let started = Instant::now();
@@ -225,17 +230,7 @@ async fn main() {
             String::from_utf8_lossy(&out.stderr)
         );
         script.push(started.elapsed().as_secs_f64() * 1000.0);
-        bench.run(
-            None,
-            &[
-                "--local",
-                "--name",
-                &lab,
-                "teardown",
-                "--yes",
-                "--force-delete-secret",
-            ],
-        );
+        bench.teardown(None, &lab);
     }
     let ours_ms = median(&mut ours);
     let script_ms = median(&mut script);
@@ -426,17 +421,7 @@ async fn main() {
 
     // 4. Teardown under the profile.
     proxy.clear_calls();
-    let (down, _) = bench.run(
-        Some(&via),
-        &[
-            "--local",
-            "--name",
-            lab,
-            "teardown",
-            "--yes",
-            "--force-delete-secret",
-        ],
-    );
+    let (down, _) = bench.teardown(Some(&via), lab);
     let down_calls = proxy.calls();
     rows.push((
         "`teardown`, realistic profile".into(),

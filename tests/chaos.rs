@@ -83,15 +83,7 @@ async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_p
     assert!(common::all_resources(&status, "present"), "{status}");
     // Read the value directly (no proxy) to check it never reached any output.
     let sdk = home.sdk(&endpoint).await;
-    let secret = sdk
-        .secrets
-        .get_secret_value()
-        .secret_id(format!("{lab}/credentials"))
-        .send()
-        .await
-        .unwrap();
-    let value: Value = serde_json::from_str(secret.secret_string().unwrap()).unwrap();
-    let password = value["password"].as_str().unwrap().to_string();
+    let password = common::lab_password(&sdk, lab).await;
     let (down, o) = converge(
         &home,
         &via,

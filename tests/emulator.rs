@@ -7,7 +7,6 @@ mod common;
 use std::time::Duration;
 
 use common::{existing, stderr, stdout, TestHome};
-use secretslab::aws::AwsContext;
 use serde_json::Value;
 
 /// Both ownership tags, judged by the same rule the CLI uses before touching anything.
@@ -16,18 +15,6 @@ fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
         .expect("lab name")
         .resources()
         .is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-}
-
-async fn secret_value(sdk: &AwsContext, lab: &str) -> String {
-    let out = sdk
-        .secrets
-        .get_secret_value()
-        .secret_id(format!("{lab}/credentials"))
-        .send()
-        .await
-        .expect("secret");
-    let json: Value = serde_json::from_str(out.secret_string().expect("string")).expect("json");
-    json["password"].as_str().expect("password").to_string()
 }
 
 #[tokio::test]
@@ -156,7 +143,7 @@ async fn lab_lifecycle_up_test_status_teardown() {
     assert!(common::all_resources(&status, "present"), "{status}");
 
     // The secret value never shows up: not in output, logs or state files.
-    let password = secret_value(&sdk, lab).await;
+    let password = common::lab_password(&sdk, lab).await;
     let human = home.run(&["--local", "--name", lab, "test"]);
     // Without a terminal, progress is plain lines on stderr: no log levels, no control codes.
     let progress = stderr(&human);

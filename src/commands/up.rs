@@ -9,6 +9,7 @@ use crate::cli::UpArgs;
 use crate::commands::session::{Connection, Session};
 use crate::error::{Error, Result};
 use crate::lab::deploy::{self, Settings};
+use crate::local::emulator::EmulatorState;
 use crate::local::extension::{self, ExtensionConfig};
 
 pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
@@ -36,19 +37,14 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
     .await?;
     if let (false, Some(emulator)) = (args.dry_run, &connection.emulator) {
         // The function's extension settings are the ones just applied: no need to read them back.
-        let config = ExtensionConfig {
-            lab: names.lab.clone(),
-            port: report.extension_port,
-            ttl_seconds: u64::from(settings.ttl),
-            cache_size: usize::from(settings.cache_size),
-            endpoint: emulator.endpoint(),
-            region: connection.aws.region.clone(),
-        };
-        session.progress.step(format!(
-            "starting the local extension on 127.0.0.1:{}",
-            config.port
-        ));
-        extension::ensure_running(&session.dirs, emulator, config)?;
+        run_local_extension(
+            session,
+            &connection,
+            emulator,
+            report.extension_port,
+            u64::from(settings.ttl),
+            usize::from(settings.cache_size),
+        )?;
     }
     super::print(session, &report)?;
     Ok(0)
@@ -74,18 +70,36 @@ pub(crate) async fn start_local_extension(
             .and_then(|v| v.parse().ok())
             .unwrap_or(default)
     };
+    run_local_extension(
+        session,
+        connection,
+        emulator,
+        function.extension_port(),
+        number(env::TTL, 300),
+        number(env::CACHE_SIZE, 1000) as usize,
+    )
+}
+
+/// Start (or keep) the lab's stand-in with these extension settings.
+fn run_local_extension(
+    session: &Session,
+    connection: &Connection,
+    emulator: &EmulatorState,
+    port: u16,
+    ttl_seconds: u64,
+    cache_size: usize,
+) -> Result<()> {
     let config = ExtensionConfig {
-        lab: names.lab.clone(),
-        port: function.extension_port(),
-        ttl_seconds: number(env::TTL, 300),
-        cache_size: number(env::CACHE_SIZE, 1000) as usize,
+        lab: session.names().lab.clone(),
+        port,
+        ttl_seconds,
+        cache_size,
         endpoint: emulator.endpoint(),
         region: connection.aws.region.clone(),
     };
-    session.progress.step(format!(
-        "starting the local extension on 127.0.0.1:{}",
-        config.port
-    ));
+    session
+        .progress
+        .step(format!("starting the local extension on 127.0.0.1:{port}"));
     extension::ensure_running(&session.dirs, emulator, config)?;
     Ok(())
 }

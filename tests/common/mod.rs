@@ -312,3 +312,16 @@ pub fn every_invocation_read(test: &Value, count: usize) -> bool {
                 .all(|i| i["status"] == 200 && i["ok"] == true)
     })
 }
+
+/// The lab secret's real password, read through the SDK, to prove it reaches no output.
+pub async fn lab_password(sdk: &AwsContext, lab: &str) -> String {
+    let out = sdk
+        .secrets
+        .get_secret_value()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .expect("secret");
+    let json: Value = serde_json::from_str(out.secret_string().expect("string")).expect("json");
+    json["password"].as_str().expect("password").to_string()
+}
