@@ -84,18 +84,7 @@ async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_p
     // Read the value directly (no proxy) to check it never reached any output.
     let sdk = home.sdk(&endpoint).await;
     let password = common::lab_password(&sdk, lab).await;
-    let (down, o) = converge(
-        &home,
-        &via,
-        &[
-            "--local",
-            "--name",
-            lab,
-            "teardown",
-            "--yes",
-            "--force-delete-secret",
-        ],
-    );
+    let (down, o) = converge(&home, &via, &common::force_teardown_args(lab));
     outputs.extend(o);
     assert_eq!(down["remaining"], 0, "{down}");
     lab_is_gone(&home, &endpoint, lab).await;

@@ -273,14 +273,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         if delay_ms == 400 {
             // Also crash a teardown part-way, then converge the lab back.
             home.kill_after(
-                &[
-                    "--local",
-                    "--name",
-                    lab,
-                    "teardown",
-                    "--yes",
-                    "--force-delete-secret",
-                ],
+                &common::force_teardown_args(lab),
                 Duration::from_millis(300),
             );
             home.ok(&["--local", "--name", lab, "up"]);

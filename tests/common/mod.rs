@@ -161,14 +161,7 @@ impl TestHome {
 impl TestHome {
     /// `teardown --yes --force-delete-secret` for `lab`, required to succeed.
     pub fn force_teardown(&self, lab: &str) -> Value {
-        self.ok(&[
-            "--local",
-            "--name",
-            lab,
-            "teardown",
-            "--yes",
-            "--force-delete-secret",
-        ])
+        self.ok(&force_teardown_args(lab))
     }
 
     /// Start the binary with `args` and SIGKILL it after `delay` (a crash part-way).
@@ -324,4 +317,16 @@ pub async fn lab_password(sdk: &AwsContext, lab: &str) -> String {
         .expect("secret");
     let json: Value = serde_json::from_str(out.secret_string().expect("string")).expect("json");
     json["password"].as_str().expect("password").to_string()
+}
+
+/// The arguments of `teardown --yes --force-delete-secret` for `lab` on the local emulator.
+pub fn force_teardown_args(lab: &str) -> [&str; 6] {
+    [
+        "--local",
+        "--name",
+        lab,
+        "teardown",
+        "--yes",
+        "--force-delete-secret",
+    ]
 }
