@@ -291,22 +291,14 @@ async fn main() {
     ));
 
     // 3. The cache, locally: fetch latency inside the function, extension vs direct.
-    let sdk_cli = <secretslab::cli::Cli as clap::Parser>::try_parse_from([
-        "secretslab",
-        "--endpoint-url",
-        &emulator,
-        "status",
-    ])
-    .unwrap();
     let aws = secretslab::aws::AwsContext::load(
-        &sdk_cli.global,
+        &secretslab::aws::AwsOptions::default(),
         secretslab::aws::Target::Local {
             endpoint: emulator.clone(),
-            embedded: false,
         },
     )
     .await;
-    let names = secretslab::lab::names::LabName::new(lab)
+    let names = secretslab::domain::names::LabName::new(lab)
         .unwrap()
         .resources();
     let stats_path = bench

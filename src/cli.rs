@@ -2,9 +2,12 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand};
 
-use crate::lab::names::LabName;
+use crate::domain::defaults;
+use crate::domain::kinds::{Arch, ExtensionKind, Runtime};
+use crate::domain::names::LabName;
+use crate::ui::style::ColorChoice;
 
 const EXIT_CODES: &str = "\
 Exit codes:
@@ -34,7 +37,7 @@ pub struct Cli {
 #[command(next_help_heading = "Global options")]
 pub struct GlobalArgs {
     /// Run against the embedded local emulator (no AWS account needed)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "endpoint_url")]
     pub local: bool,
 
     /// Send every AWS call to this endpoint (any AWS-compatible emulator)
@@ -76,15 +79,8 @@ pub struct GlobalArgs {
     pub color: ColorChoice,
 
     /// Never use colours (same as --color never; NO_COLOR is honoured too)
-    #[arg(long, global = true)]
+    #[arg(long, global = true, conflicts_with = "color")]
     pub no_color: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ColorChoice {
-    Auto,
-    Always,
-    Never,
 }
 
 #[derive(Debug, Subcommand)]
@@ -109,26 +105,6 @@ pub enum Command {
     ServeExtension,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-pub enum Arch {
-    #[value(name = "x86_64")]
-    #[serde(rename = "x86_64")]
-    X86_64,
-    #[value(name = "arm64")]
-    #[serde(rename = "arm64")]
-    Arm64,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize)]
-pub enum Runtime {
-    #[value(name = "python3.12")]
-    Python312,
-    #[value(name = "python3.13")]
-    Python313,
-    #[value(name = "python3.14")]
-    Python314,
-}
-
 #[derive(Debug, Clone, Args)]
 pub struct UpArgs {
     /// Print the plan (create / update / unchanged per resource) and change nothing
@@ -136,11 +112,11 @@ pub struct UpArgs {
     pub dry_run: bool,
 
     /// Function architecture; the extension layer follows it
-    #[arg(long, value_enum, default_value_t = Arch::X86_64)]
+    #[arg(long, value_enum, default_value_t = defaults::ARCH)]
     pub arch: Arch,
 
     /// Python runtime of the function
-    #[arg(long, value_enum, default_value_t = Runtime::Python313)]
+    #[arg(long, value_enum, default_value_t = defaults::RUNTIME)]
     pub runtime: Runtime,
 
     /// Use this extension layer ARN instead of resolving it
@@ -160,11 +136,11 @@ pub struct UpArgs {
     pub kms_key: Option<String>,
 
     /// Extension cache TTL in seconds (SECRETS_MANAGER_TTL, 0 bypasses the cache)
-    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u16).range(0..=300))]
+    #[arg(long, default_value_t = defaults::TTL_SECONDS, value_parser = clap::value_parser!(u16).range(0..=300))]
     pub ttl: u16,
 
     /// Extension cache size in secrets (PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE)
-    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u16).range(0..=1000))]
+    #[arg(long, default_value_t = defaults::CACHE_SIZE, value_parser = clap::value_parser!(u16).range(0..=1000))]
     pub cache_size: u16,
 
     /// Port the extension listens on inside the function (default 2773; a free port with --local)
@@ -175,7 +151,7 @@ pub struct UpArgs {
 #[derive(Debug, Clone, Args)]
 pub struct TestArgs {
     /// Number of invocations
-    #[arg(short = 'n', long = "invocations", default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    #[arg(short = 'n', long = "invocations", default_value_t = defaults::INVOCATIONS, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub invocations: u32,
 
     /// Show the secret's values instead of masking them
@@ -183,22 +159,22 @@ pub struct TestArgs {
     pub reveal: bool,
 
     /// Pause between invocations, in milliseconds
-    #[arg(long, default_value_t = 0, value_name = "MS")]
+    #[arg(long, default_value_t = defaults::INTERVAL_MS, value_name = "MS")]
     pub interval_ms: u64,
 
     /// Invocations per month for the cost estimate
-    #[arg(long, default_value_t = 1_000_000, value_name = "N")]
+    #[arg(long, default_value_t = defaults::INVOCATIONS_PER_MONTH, value_name = "N")]
     pub per_month: u64,
 }
 
 #[derive(Debug, Clone, Args)]
 pub struct TeardownArgs {
     /// Days Secrets Manager keeps the secret restorable (7-30)
-    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u16).range(7..=30))]
+    #[arg(long, default_value_t = defaults::RECOVERY_DAYS, value_parser = clap::value_parser!(u16).range(7..=30))]
     pub recovery_days: u16,
 
     /// Delete the secret at once, without a recovery window
-    #[arg(long)]
+    #[arg(long, conflicts_with = "recovery_days")]
     pub force_delete_secret: bool,
 
     /// Do not ask for confirmation
@@ -223,24 +199,6 @@ pub struct TourArgs {
     /// Leave the lab up at the end (skip the teardown action)
     #[arg(long)]
     pub keep: bool,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ExtensionKind {
-    /// The built-in stand-in on aws_secretsmanager_caching
-    Standin,
-    /// AWS's open-source Secrets Manager Agent, when installed
-    Agent,
-}
-
-impl std::fmt::Display for ExtensionKind {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Self::Standin => "standin",
-            Self::Agent => "agent",
-        })
-    }
 }
 
 #[derive(Debug, Subcommand)]

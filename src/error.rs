@@ -3,6 +3,8 @@
 use miette::Diagnostic;
 use thiserror::Error;
 
+use crate::domain::names::{ResourceKind, ResourceNames};
+
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -118,6 +120,23 @@ impl Error {
         Error::InvalidInput {
             message: message.into(),
             help: help.into(),
+        }
+    }
+
+    /// A same-named resource exists without this lab's tags: never touched.
+    pub fn not_owned(names: &ResourceNames, kind: ResourceKind) -> Self {
+        Error::NotOwned {
+            resource: names.describe(kind),
+            lab: names.lab.clone(),
+        }
+    }
+
+    /// An answer lacks a field AWS always sends: the endpoint does not behave like AWS.
+    pub fn missing_field(operation: &str, field: &str) -> Self {
+        Error::Aws {
+            action: format!("reading the {operation} answer"),
+            detail: format!("the answer has no {field}"),
+            help: "check `--endpoint-url`: the endpoint does not behave like AWS".into(),
         }
     }
 

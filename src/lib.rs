@@ -1,9 +1,13 @@
 //! secretslab: keep Lambda secrets in Secrets Manager and read them through the AWS Parameters
 //! and Secrets Lambda Extension — the whole lab as one guided command line.
+//!
+//! Floors, from the ground up (checked by `tests/layering.rs`): `domain` and `error`; `aws` and
+//! `ui`; `local`; the workflows in `lab`; then `cli`, `tour` and `commands`.
 
 pub mod aws;
 pub mod cli;
 pub mod commands;
+pub mod domain;
 pub mod error;
 pub mod lab;
 pub mod local;

@@ -32,7 +32,12 @@ fn init_logging(verbose: u8, quiet: bool) {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    ui::style::init(&cli.global);
+    let color = if cli.global.no_color {
+        ui::style::ColorChoice::Never
+    } else {
+        cli.global.color
+    };
+    ui::style::init(color, cli.global.json);
     init_logging(cli.global.verbose, cli.global.quiet);
     let json = cli.global.json;
     let runtime = match tokio::runtime::Runtime::new() {

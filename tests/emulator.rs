@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Both ownership tags, judged by the same rule the CLI uses before touching anything.
 fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
-    secretslab::lab::names::LabName::new(lab)
+    secretslab::domain::names::LabName::new(lab)
         .expect("lab name")
         .resources()
         .is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))

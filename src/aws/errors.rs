@@ -124,6 +124,23 @@ where
     kind(err) == ErrorKind::AlreadyExists
 }
 
+/// "Not found counts as done": `Ok(None)` when the resource is not there, the CLI's error
+/// (naming `action`) for anything else.
+pub fn unless_missing<T, E, R>(
+    result: std::result::Result<T, SdkError<E, R>>,
+    action: impl FnOnce() -> String,
+) -> Result<Option<T>, Error>
+where
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug,
+{
+    match result {
+        Ok(value) => Ok(Some(value)),
+        Err(e) if is_not_found(&e) => Ok(None),
+        Err(e) => Err(into_error(e, action())),
+    }
+}
+
 /// The error's code, when AWS sent one.
 pub fn code<E, R>(err: &SdkError<E, R>) -> Option<String>
 where

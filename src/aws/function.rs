@@ -13,34 +13,28 @@ use aws_sdk_lambda::types::{
 };
 use base64::Engine as _;
 
-use crate::aws::errors::{code, describe, into_error, is_already_exists, is_not_found};
+use aws_smithy_runtime_api::client::result::SdkError;
+use aws_smithy_types::error::metadata::ProvideErrorMetadata;
+
+use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
-use crate::aws::role::missing_field;
-use crate::cli::{Arch, Runtime};
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::{Arch, Runtime};
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::package::{Package, HANDLER_ENTRY};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
-use crate::lab::package::{Package, HANDLER_ENTRY};
 
 /// How long `up` keeps retrying while a new role is not yet assumable by Lambda.
 pub const IAM_PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
 /// How long to wait for the function to become Active / finish an update.
 pub const READY_LIMIT: Duration = Duration::from_secs(300);
 
-/// Longest pause between CreateFunction probes while IAM propagates.
+/// First and longest pause between probes while IAM propagates.
+const FIRST_PROBE: Duration = Duration::from_millis(200);
 const PROBE_CAP: Duration = Duration::from_millis(500);
 
 pub const TIMEOUT_SECONDS: i32 = 15;
 pub const MEMORY_MB: i32 = 128;
-
-/// Environment variable names the function and the extension read.
-pub mod env {
-    pub const SECRET_ID: &str = "SECRET_ID";
-    pub const HTTP_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
-    pub const TTL: &str = "SECRETS_MANAGER_TTL";
-    pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
-    pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
-    pub const DEFAULT_PORT: u16 = 2773;
-}
 
 pub fn runtime_id(runtime: Runtime) -> LambdaRuntime {
     match runtime {
@@ -86,12 +80,9 @@ pub struct FunctionInfo {
 }
 
 impl FunctionInfo {
-    /// The extension port the function is configured with.
-    pub fn extension_port(&self) -> u16 {
-        self.env
-            .get(env::HTTP_PORT)
-            .and_then(|p| p.parse().ok())
-            .unwrap_or(env::DEFAULT_PORT)
+    /// The extension settings the function's environment carries.
+    pub fn extension(&self) -> ExtensionSettings {
+        ExtensionSettings::from_env(&self.env)
     }
 }
 
@@ -141,20 +132,14 @@ pub async fn get_function(
     lambda: &aws_sdk_lambda::Client,
     names: &ResourceNames,
 ) -> Result<Observed<FunctionInfo>> {
-    let out = match lambda
+    let found = lambda
         .get_function()
         .function_name(&names.function)
         .send()
-        .await
-    {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
-        Err(e) => {
-            return Err(into_error(
-                e,
-                format!("reading function `{}`", names.function),
-            ))
-        }
+        .await;
+    let Some(out) = unless_missing(found, || format!("reading function `{}`", names.function))?
+    else {
+        return Ok(Observed::Missing);
     };
     let owned = names.is_owned(
         out.tags()
@@ -167,7 +152,7 @@ pub async fn get_function(
     }
     let config = out
         .configuration()
-        .ok_or_else(|| missing_field("GetFunction", "Configuration"))?;
+        .ok_or_else(|| Error::missing_field("GetFunction", "Configuration"))?;
     Ok(Observed::Owned(FunctionInfo {
         arn: config.function_arn().unwrap_or_default().to_string(),
         code_sha256: config.code_sha256().unwrap_or_default().to_string(),
@@ -202,23 +187,48 @@ pub async fn get_function(
 /// Lambda answers `InvalidParameterValueException` "The role defined for the function cannot be
 /// assumed by Lambda." while a new role propagates through IAM. The code alone is shared with
 /// real misconfigurations, so the message has to be read too.
-pub fn is_role_not_ready<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+pub fn is_role_not_ready<E, R>(err: &SdkError<E, R>) -> bool
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     code(err).as_deref() == Some("InvalidParameterValueException")
         && describe(err).contains("cannot be assumed")
 }
 
-/// Explain errors that mention the layer: the usual cause is a layer from another region.
-fn function_error<E, R>(
-    err: aws_smithy_runtime_api::client::result::SdkError<E, R>,
-    action: String,
-    layer_arn: &str,
-) -> Error
+/// Send a request that names the role (create, update configuration) until Lambda stops
+/// answering that the role cannot be assumed yet, for at most [`IAM_PROPAGATION_LIMIT`].
+/// Short probes: each costs one round trip, and every moment after the role becomes
+/// assumable is wasted wall time. `on_wait` hears how long we have waited so far.
+async fn while_role_propagates<T, E, R, Fut>(
+    on_wait: &impl Fn(Duration),
+    mut send: impl FnMut() -> Fut,
+) -> std::result::Result<T, SdkError<E, R>>
 where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    Fut: std::future::Future<Output = std::result::Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let started = Instant::now();
+    let mut delay = FIRST_PROBE;
+    loop {
+        match send().await {
+            Err(e)
+                if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT =>
+            {
+                on_wait(started.elapsed());
+                tokio::time::sleep(delay).await;
+                delay = (delay * 3 / 2).min(PROBE_CAP);
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Explain errors that mention the layer: the usual cause is a layer from another region.
+fn function_error<E, R>(err: SdkError<E, R>, action: String, layer_arn: &str) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     let detail = describe(&err);
@@ -247,19 +257,14 @@ pub enum CreateOutcome {
     AlreadyExists,
 }
 
-/// Create the function, retrying with a short back-off while the role propagates.
-/// `on_wait` is told how long we have waited so far, for the progress line.
+/// Create the function, riding out IAM propagation of a new role.
 pub async fn create_function(
     lambda: &aws_sdk_lambda::Client,
     names: &ResourceNames,
     desired: &DesiredFunction,
     on_wait: impl Fn(Duration),
 ) -> Result<CreateOutcome> {
-    let started = Instant::now();
-    // Short probes: each one costs a CreateFunction round trip, and every moment after the
-    // role becomes assumable is wasted wall time.
-    let mut delay = Duration::from_millis(200);
-    loop {
+    let created = while_role_propagates(&on_wait, || {
         let mut request = lambda
             .create_function()
             .function_name(&names.function)
@@ -276,39 +281,32 @@ pub async fn create_function(
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
             .description(format!("secretslab lab `{}`", names.lab))
-            .environment(
-                Environment::builder()
-                    .set_variables(Some(desired.env.clone().into_iter().collect()))
-                    .build(),
-            );
+            .environment(environment(desired));
         for (key, value) in names.tags() {
             request = request.tags(key, value);
         }
-        match request.send().await {
-            Ok(out) => {
-                return Ok(CreateOutcome::Created(
-                    out.function_arn()
-                        .ok_or_else(|| missing_field("CreateFunction", "FunctionArn"))?
-                        .to_string(),
-                ))
-            }
-            Err(e) if is_already_exists(&e) => return Ok(CreateOutcome::AlreadyExists),
-            Err(e)
-                if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT =>
-            {
-                on_wait(started.elapsed());
-                tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(PROBE_CAP);
-            }
-            Err(e) => {
-                return Err(function_error(
-                    e,
-                    format!("creating function `{}`", names.function),
-                    &desired.layer_arn,
-                ))
-            }
-        }
+        request.send()
+    })
+    .await;
+    match created {
+        Ok(out) => Ok(CreateOutcome::Created(
+            out.function_arn()
+                .ok_or_else(|| Error::missing_field("CreateFunction", "FunctionArn"))?
+                .to_string(),
+        )),
+        Err(e) if is_already_exists(&e) => Ok(CreateOutcome::AlreadyExists),
+        Err(e) => Err(function_error(
+            e,
+            format!("creating function `{}`", names.function),
+            &desired.layer_arn,
+        )),
     }
+}
+
+fn environment(desired: &DesiredFunction) -> Environment {
+    Environment::builder()
+        .set_variables(Some(desired.env.clone().into_iter().collect()))
+        .build()
 }
 
 pub async fn update_code(
@@ -333,10 +331,8 @@ pub async fn update_configuration(
     desired: &DesiredFunction,
     on_wait: impl Fn(Duration),
 ) -> Result<()> {
-    let started = Instant::now();
-    let mut delay = Duration::from_millis(250);
-    loop {
-        let sent = lambda
+    let updated = while_role_propagates(&on_wait, || {
+        lambda
             .update_function_configuration()
             .function_name(&names.function)
             .role(&desired.role_arn)
@@ -345,30 +341,16 @@ pub async fn update_configuration(
             .layers(&desired.layer_arn)
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
-            .environment(
-                Environment::builder()
-                    .set_variables(Some(desired.env.clone().into_iter().collect()))
-                    .build(),
-            )
+            .environment(environment(desired))
             .send()
-            .await;
-        match sent {
-            Ok(_) => break,
-            Err(e)
-                if is_role_not_ready(&e) && started.elapsed() + delay < IAM_PROPAGATION_LIMIT =>
-            {
-                on_wait(started.elapsed());
-                tokio::time::sleep(delay).await;
-                delay = (delay * 3 / 2).min(PROBE_CAP);
-            }
-            Err(e) => {
-                return Err(function_error(
-                    e,
-                    format!("updating the configuration of `{}`", names.function),
-                    &desired.layer_arn,
-                ))
-            }
-        }
+    })
+    .await;
+    if let Err(e) = updated {
+        return Err(function_error(
+            e,
+            format!("updating the configuration of `{}`", names.function),
+            &desired.layer_arn,
+        ));
     }
     wait_until_updated(lambda, names).await
 }
@@ -458,33 +440,22 @@ pub async fn delete_function(
 ) -> Result<bool> {
     match get_function(lambda, names).await? {
         Observed::Missing => return Ok(false),
-        Observed::Foreign => {
-            return Err(Error::NotOwned {
-                resource: format!("function `{}`", names.function),
-                lab: names.lab.clone(),
-            })
-        }
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Function)),
         Observed::Owned(_) => {}
     }
-    match lambda
+    let deleted = lambda
         .delete_function()
         .function_name(&names.function)
         .send()
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(
-            e,
-            format!("deleting function `{}`", names.function),
-        )),
-    }
+        .await;
+    let action = || format!("deleting function `{}`", names.function);
+    Ok(unless_missing(deleted, action)?.is_some())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::names::LabName;
+    use crate::domain::names::LabName;
     use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
     use aws_sdk_lambda::types::error::{InvalidParameterValueException, TooManyRequestsException};
     use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -496,7 +467,7 @@ mod tests {
             arch: Arch::X86_64,
             layer_arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24".into(),
             env: BTreeMap::new(),
-            package: crate::lab::package::build().unwrap(),
+            package: crate::domain::package::build().unwrap(),
         }
     }
 

@@ -4,7 +4,7 @@
 //! Manager user guide, 2026-01-09) when SSM cannot be read.
 
 use crate::aws::errors::{into_error, kind, ErrorKind};
-use crate::cli::Arch;
+use crate::domain::kinds::Arch;
 use crate::error::{Error, Result};
 
 /// (region, publishing account, x86_64 version, arm64 version)

@@ -1,10 +1,10 @@
 //! The function's CloudWatch log group: created by `up` with a short retention so the lab owns
 //! it (and teardown removes it) instead of Lambda creating an untracked one on first invoke.
 
-use crate::aws::errors::{into_error, is_already_exists, is_not_found};
+use crate::aws::errors::{into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
+use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
 
 /// Days CloudWatch keeps the lab's logs.
 pub const RETENTION_DAYS: i32 = 3;
@@ -78,7 +78,7 @@ pub async fn create_log_group(
         Ok(_) => {}
         Err(e) if is_already_exists(&e) => {
             if let Observed::Foreign = get_log_group(logs, names).await? {
-                return Err(not_owned(names));
+                return Err(Error::not_owned(names, ResourceKind::LogGroup));
             }
         }
         Err(e) => {
@@ -122,27 +122,16 @@ pub async fn delete_log_group(
 ) -> Result<bool> {
     match get_log_group(logs, names).await? {
         Observed::Missing => return Ok(false),
-        Observed::Foreign if !adopt_untagged => return Err(not_owned(names)),
+        Observed::Foreign if !adopt_untagged => {
+            return Err(Error::not_owned(names, ResourceKind::LogGroup))
+        }
         _ => {}
     }
-    match logs
+    let deleted = logs
         .delete_log_group()
         .log_group_name(&names.log_group)
         .send()
-        .await
-    {
-        Ok(_) => Ok(true),
-        Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(
-            e,
-            format!("deleting log group `{}`", names.log_group),
-        )),
-    }
-}
-
-fn not_owned(names: &ResourceNames) -> Error {
-    Error::NotOwned {
-        resource: format!("log group `{}`", names.log_group),
-        lab: names.lab.clone(),
-    }
+        .await;
+    let action = || format!("deleting log group `{}`", names.log_group);
+    Ok(unless_missing(deleted, action)?.is_some())
 }

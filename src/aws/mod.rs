@@ -23,7 +23,7 @@ use aws_smithy_runtime_api::client::orchestrator::Metadata;
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_types::config_bag::ConfigBag;
 
-use crate::cli::GlobalArgs;
+use crate::domain::defaults;
 
 /// Where the lab lives.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -31,24 +31,34 @@ pub enum Target {
     /// A real AWS account, through the default credential chain.
     Aws,
     /// An AWS-compatible emulator at `endpoint` (the embedded one, or `--endpoint-url`).
-    Local { endpoint: String, embedded: bool },
+    Local { endpoint: String },
 }
 
 impl Target {
     pub fn endpoint(&self) -> Option<&str> {
         match self {
             Target::Aws => None,
-            Target::Local { endpoint, .. } => Some(endpoint),
+            Target::Local { endpoint } => Some(endpoint),
         }
-    }
-
-    pub fn is_embedded(&self) -> bool {
-        matches!(self, Target::Local { embedded: true, .. })
     }
 }
 
-/// Region used when nothing else names one (and always for the embedded emulator).
-pub const DEFAULT_REGION: &str = "us-east-1";
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Aws => f.write_str("aws"),
+            Target::Local { endpoint } => write!(f, "local emulator at {endpoint}"),
+        }
+    }
+}
+
+/// What the user said about credentials and region (`--profile`, `--region`).
+#[derive(Debug, Clone, Default)]
+pub struct AwsOptions {
+    pub profile: Option<String>,
+    /// Wins over the profile's and the environment's region.
+    pub region: Option<String>,
+}
 
 /// Counts every API operation the CLI makes (once per operation, not per retry), so
 /// commands can report reads and writes and tests can check that a no-change `up` writes nothing.
@@ -131,7 +141,7 @@ pub struct AwsContext {
 
 impl AwsContext {
     /// Build the SDK configuration: `--region`, then the default chain, then `us-east-1`.
-    pub async fn load(global: &GlobalArgs, target: Target) -> Self {
+    pub async fn load(options: &AwsOptions, target: Target) -> Self {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(8))
             .timeout_config(
@@ -144,12 +154,12 @@ impl AwsContext {
         if let Ok(name) = AppName::new("secretslab") {
             loader = loader.app_name(name);
         }
-        if let Some(profile) = &global.profile {
+        if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
-        if let Target::Local { endpoint, .. } = &target {
+        if let Target::Local { endpoint } = &target {
             loader = loader.endpoint_url(endpoint.clone());
-            if global.profile.is_none() {
+            if options.profile.is_none() {
                 // Emulators accept any key; fixed test keys keep real credentials out of them.
                 loader = loader.credentials_provider(aws_sdk_sts::config::Credentials::new(
                     "test",
@@ -160,16 +170,14 @@ impl AwsContext {
                 ));
             }
         }
-        if let Some(region) = &global.region {
+        if let Some(region) = &options.region {
             loader = loader.region(Region::new(region.clone()));
-        } else if target.is_embedded() {
-            loader = loader.region(Region::from_static(DEFAULT_REGION));
         }
         let mut config = loader.load().await;
         if config.region().is_none() {
             config = config
                 .into_builder()
-                .region(Region::from_static(DEFAULT_REGION))
+                .region(Region::from_static(defaults::REGION))
                 .build();
         }
         Self::from_sdk_config(&config, target)
@@ -180,7 +188,7 @@ impl AwsContext {
         let region = config
             .region()
             .map(|r| r.to_string())
-            .unwrap_or_else(|| DEFAULT_REGION.to_string());
+            .unwrap_or_else(|| defaults::REGION.to_string());
         Self {
             target,
             region,

@@ -2,12 +2,12 @@
 
 use serde_json::Value;
 
-use crate::aws::errors::{into_error, is_already_exists, is_not_found};
+use crate::aws::errors::{into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
-use crate::aws::role::{self, missing_field};
+use crate::aws::role::{self, is_owned_iam};
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::policy::{parse_document, same_policy};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
-use crate::lab::policy::{parse_document, same_policy};
 
 /// IAM keeps at most five versions of a managed policy.
 const MAX_POLICY_VERSIONS: usize = 5;
@@ -28,32 +28,16 @@ pub async fn get_policy(
     names: &ResourceNames,
 ) -> Result<Observed<PolicyInfo>> {
     let action = || format!("reading IAM policy `{}`", names.policy);
-    let policy = match iam.get_policy().policy_arn(arn).send().await {
-        Ok(out) => match out.policy {
-            Some(policy) => policy,
-            None => return Ok(Observed::Missing),
-        },
-        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
-        Err(e) => return Err(into_error(e, action())),
+    let found = unless_missing(iam.get_policy().policy_arn(arn).send().await, action)?;
+    let Some(policy) = found.and_then(|out| out.policy) else {
+        return Ok(Observed::Missing);
     };
-    let mut tags: Vec<(String, String)> = policy
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    if tags.is_empty() {
-        tags = iam
-            .list_policy_tags()
-            .policy_arn(arn)
-            .send()
-            .await
-            .map_err(|e| into_error(e, action()))?
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-    }
-    if !names.is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+    let owned = is_owned_iam(names, policy.tags(), || async {
+        let listed = iam.list_policy_tags().policy_arn(arn).send().await;
+        Ok(listed.map_err(|e| into_error(e, action()))?.tags)
+    })
+    .await?;
+    if !owned {
         return Ok(Observed::Foreign);
     }
     let document = match policy.default_version_id() {
@@ -97,7 +81,7 @@ pub async fn create_policy(
             .policy()
             .and_then(|p| p.arn())
             .map(str::to_string)
-            .ok_or_else(|| missing_field("CreatePolicy", "Policy.Arn")),
+            .ok_or_else(|| Error::missing_field("CreatePolicy", "Policy.Arn")),
         // A crashed run may have created it already: converge its document instead.
         Err(e) if is_already_exists(&e) => match get_policy(iam, arn, names).await? {
             Observed::Owned(info) => {
@@ -110,7 +94,7 @@ pub async fn create_policy(
                 }
                 Ok(info.arn)
             }
-            _ => Err(not_owned(names)),
+            _ => Err(Error::not_owned(names, ResourceKind::Policy)),
         },
         Err(e) => Err(into_error(
             e,
@@ -167,7 +151,7 @@ pub async fn delete_policy(
 ) -> Result<bool> {
     match get_policy(iam, arn, names).await? {
         Observed::Missing => return Ok(false),
-        Observed::Foreign => return Err(not_owned(names)),
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Policy)),
         Observed::Owned(_) => {}
     }
     let action = || format!("deleting IAM policy `{}`", names.policy);
@@ -177,20 +161,14 @@ pub async fn delete_policy(
         .send()
         .await
         .map_err(|e| into_error(e, action()))?;
-    for role in entities.policy_roles() {
-        if let Some(role_name) = role.role_name() {
-            match iam
-                .detach_role_policy()
-                .role_name(role_name)
-                .policy_arn(arn)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => return Err(into_error(e, action())),
-            }
-        }
+    for role_name in entities.policy_roles().iter().filter_map(|r| r.role_name()) {
+        let detached = iam
+            .detach_role_policy()
+            .role_name(role_name)
+            .policy_arn(arn)
+            .send()
+            .await;
+        unless_missing(detached, action)?;
     }
     let versions = iam
         .list_policy_versions()
@@ -198,35 +176,20 @@ pub async fn delete_policy(
         .send()
         .await
         .map_err(|e| into_error(e, action()))?;
-    for version in versions
+    let old_versions = versions
         .versions()
         .iter()
         .filter(|v| !v.is_default_version())
-    {
-        if let Some(id) = version.version_id() {
-            match iam
-                .delete_policy_version()
-                .policy_arn(arn)
-                .version_id(id)
-                .send()
-                .await
-            {
-                Ok(_) => {}
-                Err(e) if is_not_found(&e) => {}
-                Err(e) => return Err(into_error(e, action())),
-            }
-        }
+        .filter_map(|v| v.version_id());
+    for id in old_versions {
+        let deleted = iam
+            .delete_policy_version()
+            .policy_arn(arn)
+            .version_id(id)
+            .send()
+            .await;
+        unless_missing(deleted, action)?;
     }
-    match iam.delete_policy().policy_arn(arn).send().await {
-        Ok(_) => Ok(true),
-        Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(e, action())),
-    }
-}
-
-fn not_owned(names: &ResourceNames) -> Error {
-    Error::NotOwned {
-        resource: format!("IAM policy `{}`", names.policy),
-        lab: names.lab.clone(),
-    }
+    let deleted = iam.delete_policy().policy_arn(arn).send().await;
+    Ok(unless_missing(deleted, action)?.is_some())
 }

@@ -2,11 +2,11 @@
 
 use aws_sdk_iam::types::Tag;
 
-use crate::aws::errors::{into_error, is_already_exists, is_not_found};
+use crate::aws::errors::{into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::policy::{parse_document, same_policy, trust_policy};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
-use crate::lab::policy::{parse_document, same_policy, trust_policy};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RoleInfo {
@@ -34,39 +34,43 @@ pub(crate) fn iam_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
         .collect()
 }
 
+/// Whether an IAM resource carries the lab's tags. IAM's `Get*` answers may omit tags;
+/// `list` (the `List*Tags` call) is authoritative then.
+pub(crate) async fn is_owned_iam<F, Fut>(
+    names: &ResourceNames,
+    tags: &[Tag],
+    list: F,
+) -> Result<bool>
+where
+    F: FnOnce() -> Fut,
+    Fut: std::future::Future<Output = Result<Vec<Tag>>>,
+{
+    let listed;
+    let tags = if tags.is_empty() {
+        listed = list().await?;
+        listed.as_slice()
+    } else {
+        tags
+    };
+    Ok(names.is_owned(tags.iter().map(|t| (t.key(), t.value()))))
+}
+
 /// Look the role up, with its trust policy and attached policies.
 pub async fn get_role(
     iam: &aws_sdk_iam::Client,
     names: &ResourceNames,
 ) -> Result<Observed<RoleInfo>> {
     let action = || format!("reading IAM role `{}`", names.role);
-    let role = match iam.get_role().role_name(&names.role).send().await {
-        Ok(out) => match out.role {
-            Some(role) => role,
-            None => return Ok(Observed::Missing),
-        },
-        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
-        Err(e) => return Err(into_error(e, action())),
+    let found = unless_missing(iam.get_role().role_name(&names.role).send().await, action)?;
+    let Some(role) = found.and_then(|out| out.role) else {
+        return Ok(Observed::Missing);
     };
-    let mut tags: Vec<(String, String)> = role
-        .tags()
-        .iter()
-        .map(|t| (t.key().to_string(), t.value().to_string()))
-        .collect();
-    if tags.is_empty() {
-        // GetRole may omit tags; ListRoleTags is authoritative.
-        tags = iam
-            .list_role_tags()
-            .role_name(&names.role)
-            .send()
-            .await
-            .map_err(|e| into_error(e, action()))?
-            .tags()
-            .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect();
-    }
-    if !names.is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str()))) {
+    let owned = is_owned_iam(names, role.tags(), || async {
+        let listed = iam.list_role_tags().role_name(&names.role).send().await;
+        Ok(listed.map_err(|e| into_error(e, action()))?.tags)
+    })
+    .await?;
+    if !owned {
         return Ok(Observed::Foreign);
     }
     let trust_matches = role
@@ -107,10 +111,10 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
         Ok(out) => out
             .role()
             .map(|r| r.arn().to_string())
-            .ok_or_else(|| missing_field("CreateRole", "Role")),
+            .ok_or_else(|| Error::missing_field("CreateRole", "Role")),
         Err(e) if is_already_exists(&e) => match get_role(iam, names).await? {
             Observed::Owned(info) => Ok(info.arn),
-            _ => Err(not_owned(names)),
+            _ => Err(Error::not_owned(names, ResourceKind::Role)),
         },
         Err(e) => Err(into_error(e, format!("creating IAM role `{}`", names.role))),
     }
@@ -145,22 +149,18 @@ pub async fn attach_policy(
 pub async fn delete_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<bool> {
     let info = match get_role(iam, names).await? {
         Observed::Missing => return Ok(false),
-        Observed::Foreign => return Err(not_owned(names)),
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Role)),
         Observed::Owned(info) => info,
     };
     let action = || format!("deleting IAM role `{}`", names.role);
     for policy_arn in &info.attached {
-        match iam
+        let detached = iam
             .detach_role_policy()
             .role_name(&names.role)
             .policy_arn(policy_arn)
             .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(into_error(e, action())),
-        }
+            .await;
+        unless_missing(detached, action)?;
     }
     let inline = iam
         .list_role_policies()
@@ -169,44 +169,22 @@ pub async fn delete_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
         .await
         .map_err(|e| into_error(e, action()))?;
     for policy_name in inline.policy_names() {
-        match iam
+        let deleted = iam
             .delete_role_policy()
             .role_name(&names.role)
             .policy_name(policy_name)
             .send()
-            .await
-        {
-            Ok(_) => {}
-            Err(e) if is_not_found(&e) => {}
-            Err(e) => return Err(into_error(e, action())),
-        }
+            .await;
+        unless_missing(deleted, action)?;
     }
-    match iam.delete_role().role_name(&names.role).send().await {
-        Ok(_) => Ok(true),
-        Err(e) if is_not_found(&e) => Ok(false),
-        Err(e) => Err(into_error(e, action())),
-    }
-}
-
-fn not_owned(names: &ResourceNames) -> Error {
-    Error::NotOwned {
-        resource: format!("IAM role `{}`", names.role),
-        lab: names.lab.clone(),
-    }
-}
-
-pub(crate) fn missing_field(operation: &str, field: &str) -> Error {
-    Error::Aws {
-        action: format!("reading the {operation} answer"),
-        detail: format!("the answer has no {field}"),
-        help: "check `--endpoint-url`: the endpoint does not behave like AWS".into(),
-    }
+    let deleted = iam.delete_role().role_name(&names.role).send().await;
+    Ok(unless_missing(deleted, action)?.is_some())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::names::LabName;
+    use crate::domain::names::LabName;
     use aws_sdk_iam::operation::create_role::CreateRoleError;
     use aws_sdk_iam::operation::get_role::GetRoleOutput;
     use aws_sdk_iam::operation::list_role_tags::ListRoleTagsOutput;

@@ -4,11 +4,10 @@
 use aws_sdk_secretsmanager::types::Tag;
 use aws_smithy_types::DateTime;
 
-use crate::aws::errors::{code, into_error, is_not_found};
+use crate::aws::errors::{code, into_error, unless_missing};
 use crate::aws::observed::Observed;
-use crate::aws::role::missing_field;
+use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
 
 /// Secrets Manager's limit for a SecretString.
 pub const MAX_SECRET_BYTES: usize = 65_536;
@@ -85,10 +84,10 @@ pub async fn get_secret(
     sm: &aws_sdk_secretsmanager::Client,
     names: &ResourceNames,
 ) -> Result<Observed<SecretInfo>> {
-    let out = match sm.describe_secret().secret_id(&names.secret).send().await {
-        Ok(out) => out,
-        Err(e) if is_not_found(&e) => return Ok(Observed::Missing),
-        Err(e) => return Err(into_error(e, format!("reading secret `{}`", names.secret))),
+    let described = sm.describe_secret().secret_id(&names.secret).send().await;
+    let Some(out) = unless_missing(described, || format!("reading secret `{}`", names.secret))?
+    else {
+        return Ok(Observed::Missing);
     };
     let owned = names.is_owned(
         out.tags()
@@ -101,7 +100,7 @@ pub async fn get_secret(
     Ok(Observed::Owned(SecretInfo {
         arn: out
             .arn()
-            .ok_or_else(|| missing_field("DescribeSecret", "ARN"))?
+            .ok_or_else(|| Error::missing_field("DescribeSecret", "ARN"))?
             .to_string(),
         deleted_date: out.deleted_date().copied(),
         kms_key_id: out.kms_key_id().map(str::to_string),
@@ -120,7 +119,7 @@ pub async fn random_secret(sm: &aws_sdk_secretsmanager::Client) -> Result<Secret
         .map_err(|e| into_error(e, "generating a random password (GetRandomPassword)"))?;
     let password = out
         .random_password()
-        .ok_or_else(|| missing_field("GetRandomPassword", "RandomPassword"))?;
+        .ok_or_else(|| Error::missing_field("GetRandomPassword", "RandomPassword"))?;
     Ok(SecretValue::from_password(password))
 }
 
@@ -152,7 +151,7 @@ pub async fn create_secret(
     match created {
         Ok(out) => Ok(Created::Arn(
             out.arn()
-                .ok_or_else(|| missing_field("CreateSecret", "ARN"))?
+                .ok_or_else(|| Error::missing_field("CreateSecret", "ARN"))?
                 .to_string(),
         )),
         Err(e) => match code(&e).as_deref() {
@@ -233,12 +232,7 @@ pub async fn delete_secret(
 ) -> Result<SecretDeletion> {
     let info = match get_secret(sm, names).await? {
         Observed::Missing => return Ok(SecretDeletion::AlreadyGone),
-        Observed::Foreign => {
-            return Err(Error::NotOwned {
-                resource: format!("secret `{}`", names.secret),
-                lab: names.lab.clone(),
-            })
-        }
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Secret)),
         Observed::Owned(info) => info,
     };
     if info.deleted_date.is_some() && recovery != Recovery::Immediate {
@@ -249,20 +243,22 @@ pub async fn delete_secret(
         Recovery::Days(days) => request.recovery_window_in_days(i64::from(days)),
         Recovery::Immediate => request.force_delete_without_recovery(true),
     };
-    match request.send().await {
-        Ok(out) => Ok(match recovery {
-            Recovery::Immediate => SecretDeletion::Deleted,
-            Recovery::Days(_) => SecretDeletion::ScheduledUntil(out.deletion_date().copied()),
-        }),
-        Err(e) if is_not_found(&e) => Ok(SecretDeletion::AlreadyGone),
-        Err(e) => Err(into_error(e, format!("deleting secret `{}`", names.secret))),
-    }
+    let deleted = unless_missing(request.send().await, || {
+        format!("deleting secret `{}`", names.secret)
+    })?;
+    Ok(match (deleted, recovery) {
+        (None, _) => SecretDeletion::AlreadyGone,
+        (Some(_), Recovery::Immediate) => SecretDeletion::Deleted,
+        (Some(out), Recovery::Days(_)) => {
+            SecretDeletion::ScheduledUntil(out.deletion_date().copied())
+        }
+    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::lab::names::LabName;
+    use crate::domain::names::LabName;
     use aws_sdk_secretsmanager::operation::create_secret::CreateSecretError;
     use aws_sdk_secretsmanager::types::error::InvalidRequestException;
     use aws_smithy_mocks::{mock, mock_client};

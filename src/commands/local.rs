@@ -4,9 +4,10 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::cli::{ExtensionKind, LocalCommand};
-use crate::commands::session::Session;
+use crate::cli::LocalCommand;
+use crate::domain::kinds::ExtensionKind;
 use crate::error::{Error, Result};
+use crate::lab::session::Session;
 use crate::local::{emulator, extension};
 use crate::ui::style;
 
@@ -75,20 +76,7 @@ pub async fn run(session: &Session, command: LocalCommand) -> Result<u8> {
 
 pub fn describe(session: &Session, stopped_pids: Vec<u32>) -> LocalStatus {
     let running = emulator::running(&session.dirs);
-    let mut extension_ports = std::collections::BTreeMap::new();
-    if let Ok(entries) = std::fs::read_dir(session.dirs.extension_dir()) {
-        for entry in entries.flatten() {
-            let name = entry.file_name().to_string_lossy().to_string();
-            if let Some(lab) = name
-                .strip_suffix(".json")
-                .filter(|l| !l.ends_with(".stats"))
-            {
-                if let Some(process) = extension::running(&session.dirs, lab) {
-                    extension_ports.insert(lab.to_string(), process.config.port);
-                }
-            }
-        }
-    }
+    let extension_ports = extension::running_ports(&session.dirs);
     LocalStatus {
         running: running.is_some(),
         endpoint: running.as_ref().map(|s| s.endpoint()),

@@ -2,20 +2,20 @@
 
 pub mod doctor;
 pub mod local;
-pub mod session;
 pub mod status;
 pub mod teardown;
 pub mod test;
 pub mod tour;
 pub mod up;
 
-use crate::cli::{Cli, Command};
+use crate::aws::AwsOptions;
+use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Result;
-use session::Session;
+use crate::lab::session::{Endpoint, Session, SessionOptions};
 
 /// Run the parsed command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {
-    let session = Session::new(cli.global)?;
+    let session = Session::new(session_options(&cli.global))?;
     match cli.command {
         Command::Up(args) => up::run(&session, args).await,
         Command::Test(args) => test::run(&session, args).await,
@@ -30,12 +30,31 @@ pub async fn run(cli: Cli) -> Result<u8> {
     }
 }
 
+/// The workflows' view of the global flags.
+fn session_options(global: &GlobalArgs) -> SessionOptions {
+    let endpoint = match (&global.endpoint_url, global.local) {
+        (_, true) => Endpoint::Embedded,
+        (Some(url), false) => Endpoint::Url(url.clone()),
+        (None, false) => Endpoint::Aws,
+    };
+    SessionOptions {
+        lab: global.name.clone(),
+        endpoint,
+        aws: AwsOptions {
+            profile: global.profile.clone(),
+            region: global.region.clone(),
+        },
+        json: global.json,
+        quiet: global.quiet,
+    }
+}
+
 /// Print a result the way the user asked (human or JSON).
 pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(
     session: &Session,
     result: &T,
 ) -> Result<()> {
     session.progress.finish();
-    crate::ui::output::emit(session.global.json, result)
+    crate::ui::output::emit(session.json(), result)
         .map_err(|e| crate::error::Error::io("writing the result", e))
 }

@@ -1,8 +1,8 @@
 //! `secretslab status`
 
-use crate::commands::session::Session;
 use crate::error::Result;
 use crate::lab::inspect;
+use crate::lab::session::Session;
 
 pub async fn run(session: &Session) -> Result<u8> {
     let connection = session.connect().await?;

@@ -4,10 +4,9 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::aws::secret::Recovery;
 use crate::cli::TeardownArgs;
-use crate::commands::session::Session;
 use crate::error::{Error, Result};
+use crate::lab::session::Session;
 use crate::lab::teardown;
-use crate::local::extension;
 
 pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     let names = session.names();
@@ -24,15 +23,12 @@ pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     } else {
         Recovery::Days(args.recovery_days)
     };
-    let report = teardown::teardown(&connection.aws, &names, recovery, &session.progress).await?;
-    if connection.emulator.is_some() {
-        extension::forget(&session.dirs, &names.lab)?;
-    }
+    let report = teardown::remove_lab(session, &connection, recovery).await?;
     super::print(session, &report)?;
     match report.leftover_error() {
         None => Ok(0),
         Some(err) => {
-            if !session.global.json {
+            if !session.json() {
                 crate::ui::output::print_error(&err);
             }
             Ok(err.exit_code())

@@ -5,10 +5,13 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use crate::aws::function::{self, env, FunctionInfo};
+use crate::aws::function::{self, FunctionInfo};
+use crate::aws::observed::Observed;
 use crate::aws::AwsContext;
-use crate::error::Result;
-use crate::lab::names::ResourceNames;
+use crate::domain::defaults;
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::error::{Error, Result};
+use crate::lab::session::{Connection, Session};
 use crate::local::extension::ExtensionStats;
 use crate::ui::style;
 
@@ -107,6 +110,50 @@ pub struct TestOptions {
     pub per_month: u64,
 }
 
+impl Default for TestOptions {
+    fn default() -> Self {
+        Self {
+            invocations: defaults::INVOCATIONS,
+            reveal: false,
+            interval: Duration::from_millis(defaults::INTERVAL_MS),
+            per_month: defaults::INVOCATIONS_PER_MONTH,
+        }
+    }
+}
+
+/// Invoke the lab's function and account for the cache: what `test` and the tour run. The
+/// function is read once; locally its own extension settings start the lab's extension.
+pub async fn test_lab(
+    session: &Session,
+    connection: &Connection,
+    options: &TestOptions,
+) -> Result<TestReport> {
+    let names = session.names();
+    let info = match function::get_function(&connection.aws.lambda, &names).await? {
+        Observed::Owned(info) => info,
+        Observed::Missing => {
+            return Err(Error::NotDeployed {
+                lab: names.lab.clone(),
+                what: names.describe(ResourceKind::Function),
+            })
+        }
+        Observed::Foreign => return Err(Error::not_owned(&names, ResourceKind::Function)),
+    };
+    connection.ensure_local_extension(session, &info.extension())?;
+    let counters = || connection.extension_counters(session);
+    let total = options.invocations;
+    let progress = |n: u32| session.progress.step(format!("invocation {n} of {total}"));
+    run(
+        &connection.aws,
+        &names,
+        &info,
+        options,
+        &counters,
+        &progress,
+    )
+    .await
+}
+
 pub async fn run(
     aws: &AwsContext,
     names: &ResourceNames,
@@ -117,11 +164,7 @@ pub async fn run(
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
     let payload = serde_json::json!({"reveal": options.reveal});
-    let ttl: u64 = info
-        .env
-        .get(env::TTL)
-        .and_then(|t| t.parse().ok())
-        .unwrap_or(300);
+    let ttl = u64::from(info.extension().ttl_seconds);
     let start_counters = counters();
     let mut reports = Vec::new();
     let mut secret = None;
@@ -236,7 +279,7 @@ fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String 
     match first.map(|e| e.code.as_str()) {
         Some("extension_unreachable") => format!(
             "the extension did not answer on port {}: the function could not read the secret through it",
-            info.extension_port()
+            info.extension().port
         ),
         Some(_) => first.map(|e| e.message.clone()).unwrap_or_default(),
         None => "the secret was not read".into(),

@@ -4,15 +4,16 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::aws::function::{self, env};
+use crate::aws::function;
 use crate::aws::identity::resolve_identity;
 use crate::aws::observed::Observed;
 use crate::aws::policy::{self as iam_policy, policy_arn};
 use crate::aws::{logs, role, secret, AwsContext};
+use crate::domain::extension::env;
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::package;
+use crate::domain::policy::basic_execution_policy_arn;
 use crate::error::Result;
-use crate::lab::names::ResourceNames;
-use crate::lab::package;
-use crate::lab::policy::basic_execution_policy_arn;
 use crate::ui::style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -26,7 +27,7 @@ pub enum Health {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ResourceStatus {
-    pub kind: &'static str,
+    pub kind: ResourceKind,
     pub name: String,
     pub state: Health,
     pub arn: Option<String>,
@@ -68,7 +69,7 @@ impl fmt::Display for StatusReport {
                 f,
                 "  {state}{}{:<11}{}",
                 " ".repeat(11 - width),
-                r.kind,
+                r.kind.key(),
                 r.name
             )?;
             writeln!(f)?;
@@ -84,8 +85,8 @@ impl fmt::Display for StatusReport {
 }
 
 fn line<T>(
-    kind: &'static str,
-    name: &str,
+    kind: ResourceKind,
+    names: &ResourceNames,
     observed: &Observed<T>,
     arn: impl Fn(&T) -> String,
     drift: impl Fn(&T) -> Vec<String>,
@@ -112,7 +113,7 @@ fn line<T>(
     };
     ResourceStatus {
         kind,
-        name: name.to_string(),
+        name: names.name_of(kind).to_string(),
         state,
         arn,
         drift,
@@ -134,8 +135,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
     let secret_arn = sec.owned().map(|s| s.arn.clone());
     let resources = vec![
         line(
-            "secret",
-            &names.secret,
+            ResourceKind::Secret,
+            names,
             &sec,
             |s| s.arn.clone(),
             |s| {
@@ -147,8 +148,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             },
         ),
         line(
-            "iam_role",
-            &names.role,
+            ResourceKind::Role,
+            names,
             &rol,
             |r| r.arn.clone(),
             |r| {
@@ -168,8 +169,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             },
         ),
         line(
-            "iam_policy",
-            &names.policy,
+            ResourceKind::Policy,
+            names,
             &pol,
             |p| p.arn.clone(),
             |p| {
@@ -185,8 +186,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             },
         ),
         line(
-            "log_group",
-            &names.log_group,
+            ResourceKind::LogGroup,
+            names,
             &log,
             |l| l.arn.clone(),
             |l| {
@@ -198,8 +199,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             },
         ),
         line(
-            "function",
-            &names.function,
+            ResourceKind::Function,
+            names,
             &fun,
             |f| f.arn.clone(),
             |f| {

@@ -10,8 +10,9 @@ use crate::aws::observed::Observed;
 use crate::aws::policy::{self as iam_policy, policy_arn};
 use crate::aws::secret::{self, Recovery, SecretDeletion};
 use crate::aws::{function, logs, role, AwsContext};
+use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::lab::names::ResourceNames;
+use crate::lab::session::{Connection, Session};
 use crate::ui::progress::Progress;
 use crate::ui::style;
 
@@ -25,7 +26,7 @@ pub enum FinalState {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct ReceiptLine {
-    pub kind: &'static str,
+    pub kind: ResourceKind,
     pub name: String,
     pub state: FinalState,
     /// When a scheduled secret will be deleted (RFC 3339), if known.
@@ -79,6 +80,23 @@ impl fmt::Display for TeardownReport {
     }
 }
 
+/// Remove the lab (and, locally, its extension): what `teardown` and the tour run.
+pub async fn remove_lab(
+    session: &Session,
+    connection: &Connection,
+    recovery: Recovery,
+) -> Result<TeardownReport> {
+    let report = teardown(
+        &connection.aws,
+        &session.names(),
+        recovery,
+        &session.progress,
+    )
+    .await?;
+    connection.forget_local_extension(session)?;
+    Ok(report)
+}
+
 pub async fn teardown(
     aws: &AwsContext,
     names: &ResourceNames,
@@ -87,8 +105,8 @@ pub async fn teardown(
 ) -> Result<TeardownReport> {
     let identity = resolve_identity(&aws.sts).await?;
     let policy_arn = policy_arn(&identity.partition, &identity.account, names);
-    let mut failures: Vec<(&'static str, String)> = Vec::new();
-    let mut note = |kind: &'static str, result: Result<()>| {
+    let mut failures: Vec<(ResourceKind, String)> = Vec::new();
+    let mut note = |kind: ResourceKind, result: Result<()>| {
         if let Err(e) = result {
             failures.push((kind, e.to_string()));
         }
@@ -97,11 +115,11 @@ pub async fn teardown(
     progress.step(format!("deleting function {}", names.function));
     let function_deleted = function::delete_function(&aws.lambda, names).await;
     let deleted_function_now = matches!(function_deleted, Ok(true));
-    note("function", function_deleted.map(|_| ()));
+    note(ResourceKind::Function, function_deleted.map(|_| ()));
 
     progress.step(format!("deleting log group {}", names.log_group));
     note(
-        "log_group",
+        ResourceKind::LogGroup,
         logs::delete_log_group(&aws.logs, names, false)
             .await
             .map(|_| ()),
@@ -109,13 +127,13 @@ pub async fn teardown(
 
     progress.step(format!("deleting IAM role {}", names.role));
     note(
-        "iam_role",
+        ResourceKind::Role,
         role::delete_role(&aws.iam, names).await.map(|_| ()),
     );
 
     progress.step(format!("deleting IAM policy {}", names.policy));
     note(
-        "iam_policy",
+        ResourceKind::Policy,
         iam_policy::delete_policy(&aws.iam, &policy_arn, names)
             .await
             .map(|_| ()),
@@ -129,7 +147,7 @@ pub async fn teardown(
         }
         _ => None,
     };
-    note("secret", secret_result.map(|_| ()));
+    note(ResourceKind::Secret, secret_result.map(|_| ()));
 
     // A late invocation can make Lambda recreate the log group after we deleted it: look again.
     if logs::log_group_exists(&aws.logs, names)
@@ -141,7 +159,7 @@ pub async fn teardown(
             names.log_group
         ));
         note(
-            "log_group",
+            ResourceKind::LogGroup,
             logs::delete_log_group(&aws.logs, names, deleted_function_now)
                 .await
                 .map(|_| ()),
@@ -165,72 +183,65 @@ async fn receipt(
     aws: &AwsContext,
     names: &ResourceNames,
     policy_arn: &str,
-    failures: &[(&'static str, String)],
+    failures: &[(ResourceKind, String)],
     scheduled_until: Option<String>,
 ) -> Result<Vec<ReceiptLine>> {
-    let detail = |kind: &str| {
-        failures
-            .iter()
-            .find(|(k, _)| *k == kind)
-            .map(|(_, d)| d.clone())
-    };
-    let present = |observed_present: bool| {
-        if observed_present {
+    let present = |still_there: bool| {
+        if still_there {
             FinalState::StillPresent
         } else {
             FinalState::Gone
         }
     };
-    let function = !function::get_function(&aws.lambda, names)
-        .await?
-        .is_missing();
-    let log_group = logs::log_group_exists(&aws.logs, names).await?;
-    let role = !role::get_role(&aws.iam, names).await?.is_missing();
-    let policy = !iam_policy::get_policy(&aws.iam, policy_arn, names)
-        .await?
-        .is_missing();
-    let secret_state = match secret::get_secret(&aws.secrets, names).await? {
+    let secret = match secret::get_secret(&aws.secrets, names).await? {
         Observed::Missing => FinalState::Gone,
         Observed::Owned(info) if info.deleted_date.is_some() => FinalState::ScheduledForDeletion,
         _ => FinalState::StillPresent,
     };
-    Ok(vec![
-        ReceiptLine {
-            kind: "function",
-            name: names.function.clone(),
-            state: present(function),
-            until: None,
-            detail: detail("function").filter(|_| function),
-        },
-        ReceiptLine {
-            kind: "log_group",
-            name: names.log_group.clone(),
-            state: present(log_group),
-            until: None,
-            detail: detail("log_group").filter(|_| log_group),
-        },
-        ReceiptLine {
-            kind: "iam_role",
-            name: names.role.clone(),
-            state: present(role),
-            until: None,
-            detail: detail("iam_role").filter(|_| role),
-        },
-        ReceiptLine {
-            kind: "iam_policy",
-            name: names.policy.clone(),
-            state: present(policy),
-            until: None,
-            detail: detail("iam_policy").filter(|_| policy),
-        },
-        ReceiptLine {
-            kind: "secret",
-            name: names.secret.clone(),
-            state: secret_state,
-            until: scheduled_until.filter(|_| secret_state == FinalState::ScheduledForDeletion),
-            detail: detail("secret").filter(|_| secret_state == FinalState::StillPresent),
-        },
-    ])
+    let states = [
+        (
+            ResourceKind::Function,
+            present(
+                !function::get_function(&aws.lambda, names)
+                    .await?
+                    .is_missing(),
+            ),
+        ),
+        (
+            ResourceKind::LogGroup,
+            present(logs::log_group_exists(&aws.logs, names).await?),
+        ),
+        (
+            ResourceKind::Role,
+            present(!role::get_role(&aws.iam, names).await?.is_missing()),
+        ),
+        (
+            ResourceKind::Policy,
+            present(
+                !iam_policy::get_policy(&aws.iam, policy_arn, names)
+                    .await?
+                    .is_missing(),
+            ),
+        ),
+        (ResourceKind::Secret, secret),
+    ];
+    Ok(states
+        .into_iter()
+        .map(|(kind, state)| ReceiptLine {
+            kind,
+            name: names.name_of(kind).to_string(),
+            state,
+            until: scheduled_until
+                .clone()
+                .filter(|_| state == FinalState::ScheduledForDeletion),
+            // Why it is still there: the error its delete met.
+            detail: failures
+                .iter()
+                .find(|(k, _)| *k == kind)
+                .map(|(_, d)| d.clone())
+                .filter(|_| state == FinalState::StillPresent),
+        })
+        .collect())
 }
 
 impl TeardownReport {

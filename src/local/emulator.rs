@@ -1,20 +1,20 @@
 //! The local AWS emulator: install a pinned MiniStack into secretslab's own virtualenv on
 //! first use, start it detached on a free loopback port, find it again, stop it.
 
-use std::fs::{self, File, OpenOptions};
-use std::os::unix::fs::OpenOptionsExt;
-use std::os::unix::process::CommandExt;
+use std::fs::{self, File};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 
-use crate::cli::ExtensionKind;
+use crate::domain::kinds::ExtensionKind;
+use crate::domain::state::{ensure_private_dir, read_json, remove_file, write_json, Dirs};
 use crate::error::{Error, Result};
-use crate::lab::state::{ensure_private_dir, read_json, remove_file, write_json, Dirs};
-use crate::local::process::{free_port, http_get_status, is_alive, stop_group};
+use crate::local::process::{
+    free_port, http_get_status, is_alive, spawn_until_ready, stop_group, Background,
+};
 use crate::ui::progress::Progress;
 
 /// The MiniStack release the lab is tested against.
@@ -202,39 +202,18 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
     let venv = ensure_installed(dirs, progress)?;
     let port = free_port().map_err(|e| Error::io("finding a free port", e))?;
     let token = random_token();
-    let log = OpenOptions::new()
-        .create(true)
-        .append(true)
-        .mode(0o600)
-        .open(dirs.emulator_log())
-        .map_err(|e| Error::io("opening the emulator log", e))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|e| Error::io("opening the emulator log", e))?;
     progress.step(format!("starting MiniStack on 127.0.0.1:{port}"));
-    let mut child = Command::new(ministack_bin(&venv))
+    let mut command = Command::new(ministack_bin(&venv));
+    command
         .env("GATEWAY_PORT", port.to_string())
         .env("BIND_HOST", "127.0.0.1")
         .env("AWS_SESSION_TOKEN", &token)
         .env("LOG_LEVEL", "WARNING")
-        .env("MINISTACK_REGION", crate::aws::DEFAULT_REGION)
+        .env("MINISTACK_REGION", crate::domain::defaults::REGION)
         .env_remove("AWS_ENDPOINT_URL")
-        .env_remove("AWS_PROFILE")
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
-        // Its own process group: Ctrl-C in the terminal does not reach it, and stop can
-        // clear the function workers it spawns along with it.
-        .process_group(0)
-        .spawn()
-        .map_err(|e| {
-            Error::local(
-                format!("could not start MiniStack: {e}"),
-                "run `secretslab doctor`",
-            )
-        })?;
-    let state = EmulatorState {
-        pid: child.id(),
+        .env_remove("AWS_PROFILE");
+    let mut state = EmulatorState {
+        pid: 0,
         port,
         token,
         version: MINISTACK_VERSION.to_string(),
@@ -244,29 +223,25 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
             .map(|d| d.as_secs())
             .unwrap_or(0),
     };
-    write_json(&dirs.emulator_file(), &state)?;
-    let deadline = Instant::now() + START_LIMIT;
-    loop {
-        if http_get_status(port, HEALTH_PATH) == Some(200) {
-            return Ok(state);
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            remove_file(&dirs.emulator_file())?;
-            return Err(Error::local(
-                format!("MiniStack exited during start-up ({status})"),
-                format!("see its log at {}", dirs.emulator_log().display()),
-            ));
-        }
-        if Instant::now() > deadline {
-            stop_group(state.pid, Duration::from_secs(2));
-            remove_file(&dirs.emulator_file())?;
-            return Err(Error::local(
-                "MiniStack did not answer its health check within 60 s",
-                format!("see its log at {}", dirs.emulator_log().display()),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
+    let log = dirs.emulator_log();
+    state.pid = spawn_until_ready(
+        command,
+        Background {
+            what: "MiniStack",
+            log: &log,
+            limit: START_LIMIT,
+        },
+        |pid| {
+            let recorded = EmulatorState {
+                pid,
+                ..state.clone()
+            };
+            write_json(&dirs.emulator_file(), &recorded)?;
+            Ok(dirs.emulator_file())
+        },
+        || http_get_status(port, HEALTH_PATH) == Some(200),
+    )?;
+    Ok(state)
 }
 
 /// Stop the emulator (and its function workers). Returns the pid that was stopped.

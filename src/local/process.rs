@@ -1,11 +1,92 @@
 //! Small process helpers shared by the emulator and the extension stand-in.
 
+use std::fs::OpenOptions;
 use std::io::{Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
-use std::time::Duration;
+use std::os::unix::fs::OpenOptionsExt;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
 
 use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
+
+use crate::domain::state::remove_file;
+use crate::error::{Error, Result};
+
+/// A background program to start: what it is (for messages), where it logs, how long it may
+/// take to become ready.
+pub struct Background<'a> {
+    pub what: &'a str,
+    pub log: &'a Path,
+    pub limit: Duration,
+}
+
+/// Start `command` detached, in its own process group (Ctrl-C in the terminal does not reach
+/// it, and stopping it clears its children too), output appended to a 0600 log. `record` runs
+/// right after the spawn with the pid and returns the state file it wrote, so a concurrent
+/// `local stop` can find the process while it starts; then wait until `ready()`. On an early
+/// exit or a time-out the process is stopped, the state file removed, and the log named.
+pub fn spawn_until_ready(
+    mut command: Command,
+    background: Background<'_>,
+    record: impl FnOnce(u32) -> Result<PathBuf>,
+    ready: impl Fn() -> bool,
+) -> Result<u32> {
+    let Background { what, log, limit } = background;
+    let open_log = || {
+        OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(log)
+            .map_err(|e| Error::io(format!("opening {}", log.display()), e))
+    };
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(open_log()?)
+        .stderr(open_log()?)
+        .process_group(0)
+        .spawn()
+        .map_err(|e| {
+            Error::local(
+                format!("could not start {what}: {e}"),
+                "run `secretslab doctor`",
+            )
+        })?;
+    let pid = child.id();
+    let state_file = match record(pid) {
+        Ok(path) => path,
+        Err(e) => {
+            stop_group(pid, Duration::from_secs(2));
+            return Err(e);
+        }
+    };
+    let see_log = format!("see its log at {}", log.display());
+    let deadline = Instant::now() + limit;
+    loop {
+        if ready() {
+            return Ok(pid);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            remove_file(&state_file)?;
+            return Err(Error::local(
+                format!("{what} exited during start-up ({status})"),
+                see_log,
+            ));
+        }
+        if Instant::now() > deadline {
+            stop_group(pid, Duration::from_secs(2));
+            remove_file(&state_file)?;
+            return Err(Error::local(
+                format!("{what} did not become ready within {} s", limit.as_secs()),
+                see_log,
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
 
 /// Whether `pid` is a live process (a zombie awaiting its parent counts as gone).
 pub fn is_alive(pid: u32) -> bool {

@@ -5,8 +5,8 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::state::{read_json, remove_file, write_json};
 use crate::error::Result;
-use crate::lab::state::{read_json, remove_file, write_json};
 
 #[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
 pub struct TutorialState {

@@ -2,7 +2,6 @@
 
 use std::collections::BTreeMap;
 use std::io::{IsTerminal, Write};
-use std::time::Duration;
 
 use termimad::crossterm::event::{self, Event, KeyCode, KeyEvent, KeyEventKind, KeyModifiers};
 use termimad::crossterm::terminal;
@@ -12,13 +11,15 @@ use crate::aws::function::get_function;
 use crate::aws::identity::{resolve_identity, Identity};
 use crate::aws::observed::Observed;
 use crate::aws::secret::{get_secret, Recovery};
-use crate::cli::{Arch, Runtime, TourArgs};
-use crate::commands::session::{Connection, Session};
+use crate::cli::TourArgs;
+use crate::domain::names::ResourceKind;
+use crate::domain::package::HANDLER_SOURCE;
+use crate::domain::policy::{read_secret_policy, trust_policy};
 use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
-use crate::lab::exercise::TestOptions;
-use crate::lab::package::HANDLER_SOURCE;
-use crate::lab::policy::{read_secret_policy, trust_policy};
+use crate::lab::exercise::{self, TestOptions};
+use crate::lab::inspect::{self, Health};
+use crate::lab::session::{Connection, Session};
 use crate::lab::teardown;
 use crate::local::{emulator, extension};
 use crate::tour::progress::{ProgressStore, TutorialState};
@@ -41,6 +42,13 @@ enum StepOutcome {
 }
 
 pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
+    if session.json() {
+        // The tour is prose for a person; its JSON twins are `up`, `test` and `teardown --json`.
+        return Err(Error::invalid(
+            "the tour is an interactive tutorial and prints no JSON",
+            "drop `--json`, or script the lab with `secretslab up --json`, `test --json` and `teardown --json`",
+        ));
+    }
     let steps = load_steps().map_err(|e| {
         Error::local(
             format!("the tour's steps are broken: {e}"),
@@ -59,7 +67,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         store.clear()?;
     }
     let first_time = !store.exists();
-    let lab = session.global.name.to_string();
+    let lab = session.names().lab;
     let mut state = store
         .load()
         .filter(|s| s.lab == lab)
@@ -110,7 +118,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let step = &steps[index];
         state.current = Some(step.id.clone());
         store.save(&state)?;
-        let values = placeholders(session, &connection, &identity).await?;
+        let values = placeholders(session, &connection, &identity, &step.body).await?;
         session.progress.finish();
         let body = fill(&step.body, &values).map_err(|e| {
             Error::local(
@@ -313,13 +321,17 @@ async fn placeholders(
     session: &Session,
     connection: &Connection,
     identity: &Identity,
+    body: &str,
 ) -> Result<BTreeMap<&'static str, String>> {
     let names = session.names();
     let region = &connection.aws.region;
-    let secret_arn = match get_secret(&connection.aws.secrets, &names).await? {
-        Observed::Owned(info) => info.arn,
-        _ => planned_secret_arn(identity, region, &names),
-    };
+    // Only a step that shows the permission policy needs the secret's real ARN.
+    let mut secret_arn = planned_secret_arn(identity, region, &names);
+    if body.contains("{{policy_json}}") {
+        if let Observed::Owned(info) = get_secret(&connection.aws.secrets, &names).await? {
+            secret_arn = info.arn;
+        }
+    }
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
     Ok(BTreeMap::from([
         ("account", identity.account.clone()),
@@ -389,27 +401,20 @@ async fn run_step_inner(
     connection: &Connection,
     step: &Step,
 ) -> Result<StepOutcome> {
-    let names = session.names();
-    let aws = &connection.aws;
     let mut out = std::io::stdout();
     let outcome = match step.action {
         StepAction::None => StepOutcome::Passed,
         StepAction::Up => {
-            let settings = Settings {
-                arch: Arch::X86_64,
-                runtime: Runtime::Python313,
-                layer_arn: None,
-                kms_key: None,
-                ttl: 300,
-                cache_size: 1000,
-                extension_port: None,
-                secret_value: None,
-                pick_free_port: connection.emulator.is_some(),
-            };
-            let plan = deploy::up(aws, &names, &settings, true, &session.progress).await?;
-            let _ = write!(out, "{plan}");
-            let report = deploy::up(aws, &names, &settings, false, &session.progress).await?;
-            crate::commands::up::start_local_extension(session, connection).await?;
+            // One observation: the plan is shown, then applied as planned.
+            let settings = Settings::defaults(connection.emulator.is_some());
+            let planned = deploy::plan_lab(session, connection, &settings).await?;
+            session.progress.finish();
+            let _ = write!(
+                out,
+                "{}",
+                deploy::plan_report(session, connection, &planned)
+            );
+            let report = deploy::apply_plan(session, connection, planned).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");
             let _ = writeln!(
@@ -420,13 +425,7 @@ async fn run_step_inner(
             StepOutcome::Passed
         }
         StepAction::Test => {
-            let options = TestOptions {
-                invocations: 5,
-                reveal: false,
-                interval: Duration::ZERO,
-                per_month: 1_000_000,
-            };
-            let report = crate::commands::test::exercise(session, connection, &options).await?;
+            let report = exercise::test_lab(session, connection, &TestOptions::default()).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");
             if report.ok {
@@ -440,11 +439,7 @@ async fn run_step_inner(
             }
         }
         StepAction::Teardown => {
-            let report =
-                teardown::teardown(aws, &names, Recovery::Immediate, &session.progress).await?;
-            if connection.emulator.is_some() {
-                extension::forget(&session.dirs, &names.lab)?;
-            }
+            let report = teardown::remove_lab(session, connection, Recovery::Immediate).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");
             if report.remaining == 0 {
@@ -484,14 +479,14 @@ async fn verify(
             _ => StepOutcome::Failed("the function does not exist".into()),
         },
         StepCheck::LabRemoved => {
-            let status = crate::lab::inspect::status(&connection.aws, &names).await?;
+            let status = inspect::status(&connection.aws, &names).await?;
             let left: Vec<_> = status
                 .resources
                 .iter()
                 .filter(|r| {
                     // A secret scheduled for deletion shows as drifted: it counts as removed.
-                    r.state != crate::lab::inspect::Health::Missing
-                        && (r.kind != "secret" || r.drift.is_empty())
+                    r.state != Health::Missing
+                        && (r.kind != ResourceKind::Secret || r.drift.is_empty())
                 })
                 .map(|r| r.name.clone())
                 .collect();

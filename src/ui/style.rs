@@ -6,22 +6,23 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use termimad::crossterm::style::Stylize;
 
-use crate::cli::{ColorChoice, GlobalArgs};
+/// When to use colours (`--color`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
 
 static ENABLED: AtomicBool = AtomicBool::new(false);
 
-/// Decide once, at start-up, whether to colour.
-pub fn init(global: &GlobalArgs) {
-    let choice = if global.no_color {
-        ColorChoice::Never
-    } else {
-        global.color
-    };
+/// Decide once, at start-up, whether to colour; `--json` never does.
+pub fn init(choice: ColorChoice, json: bool) {
     let enabled = match choice {
         ColorChoice::Never => false,
-        ColorChoice::Always => !global.json,
+        ColorChoice::Always => !json,
         ColorChoice::Auto => {
-            !global.json
+            !json
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
                 && std::env::var("TERM").map_or(true, |t| t != "dumb")
                 && std::io::stdout().is_terminal()

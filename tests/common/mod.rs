@@ -6,9 +6,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use clap::Parser;
-use secretslab::aws::{AwsContext, Target};
-use secretslab::cli::Cli;
+use secretslab::aws::{AwsContext, AwsOptions, Target};
 use serde_json::Value;
 
 pub struct TestHome {
@@ -90,20 +88,14 @@ impl TestHome {
 
     /// SDK clients against this home's emulator, to check reality independently of the CLI.
     pub async fn sdk(&self, endpoint: &str) -> AwsContext {
-        let cli = Cli::try_parse_from([
-            "secretslab",
-            "--endpoint-url",
-            endpoint,
-            "--region",
-            "us-east-1",
-            "status",
-        ])
-        .expect("args");
+        let options = AwsOptions {
+            profile: None,
+            region: Some("us-east-1".into()),
+        };
         AwsContext::load(
-            &cli.global,
+            &options,
             Target::Local {
                 endpoint: endpoint.to_string(),
-                embedded: false,
             },
         )
         .await

@@ -1,19 +1,10 @@
-//! The local stand-in for the AWS Parameters and Secrets Lambda Extension.
-//!
-//! MiniStack accepts the extension layer but runs nothing on its port, so for each lab the CLI
-//! runs this server: the extension's HTTP API on 127.0.0.1 only, token checked, caching through
-//! AWS's own `aws_secretsmanager_caching` crate pointed at the emulator. It counts the upstream
-//! Secrets Manager calls so `test --local` can report exact hits and misses: the CLI reads the
-//! counters from the running stand-in (`GET /secretslab/stats`, token checked), and a file
-//! keeps them across restarts, written off the request path so a cache hit pays no disk I/O.
+//! The stand-in's HTTP server: the extension's API on loopback, token checked, answers from
+//! `aws_secretsmanager_caching`, counters kept live and written off the request path.
 
-use std::net::{Ipv4Addr, SocketAddr};
 use std::num::NonZeroUsize;
-use std::os::unix::process::CommandExt;
 use std::path::PathBuf;
-use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use aws_sdk_secretsmanager::operation::describe_secret::DescribeSecretError;
 use aws_sdk_secretsmanager::operation::get_secret_value::GetSecretValueError;
@@ -24,292 +15,17 @@ use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use serde::{Deserialize, Serialize};
 
 use crate::aws::CallLog;
-use crate::cli::ExtensionKind;
+use crate::domain::state::{read_json, write_json_quick, Dirs};
 use crate::error::{Error, Result};
-use crate::lab::state::{read_json, remove_file, write_json, write_json_quick, Dirs};
 use crate::local::emulator::EmulatorState;
-use crate::local::process::{http_get, is_alive, port_open, stop_group};
+use crate::local::process::is_alive;
 
-/// Header carrying the caller's session token, as the real extension requires.
-pub const TOKEN_HEADER: &str = "x-aws-parameters-secrets-token";
-/// Environment variable the stand-in process reads its configuration from.
-const CONFIG_ENV: &str = "SECRETSLAB_EXTENSION_CONFIG";
-/// Where `local start --extension agent` finds the Agent when it is not on PATH.
-const AGENT_BIN_ENV: &str = "SECRETSLAB_AGENT_BIN";
-/// The stand-in's own path (not part of the extension's API) that serves its counters.
-const STATS_PATH: &str = "/secretslab/stats";
-
-/// How one lab's stand-in is configured: from the same values `up` sets on the function.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ExtensionConfig {
-    pub lab: String,
-    pub port: u16,
-    pub ttl_seconds: u64,
-    pub cache_size: usize,
-    pub endpoint: String,
-    pub region: String,
-}
-
-/// A running stand-in, recorded in the state directory.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ExtensionProcess {
-    pub pid: u32,
-    pub kind: ExtensionKind,
-    pub config: ExtensionConfig,
-}
-
-/// Counters the stand-in keeps: served live to the CLI, and kept in a file across restarts.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
-pub struct ExtensionStats {
-    pub requests: u64,
-    pub served: u64,
-    pub refused: u64,
-    pub errors: u64,
-    /// Served from the cache without any upstream call.
-    pub hits: u64,
-    /// Served after a GetSecretValue call.
-    pub misses: u64,
-    /// Served from the cache after a DescribeSecret showed the cached version is still current.
-    pub revalidations: u64,
-    pub upstream_get_secret_value: u64,
-    pub upstream_describe_secret: u64,
-}
-
-impl ExtensionStats {
-    pub fn upstream_calls(&self) -> u64 {
-        self.upstream_get_secret_value + self.upstream_describe_secret
-    }
-
-    /// Counters accumulated since `earlier`.
-    pub fn since(&self, earlier: &ExtensionStats) -> ExtensionStats {
-        ExtensionStats {
-            requests: self.requests.saturating_sub(earlier.requests),
-            served: self.served.saturating_sub(earlier.served),
-            refused: self.refused.saturating_sub(earlier.refused),
-            errors: self.errors.saturating_sub(earlier.errors),
-            hits: self.hits.saturating_sub(earlier.hits),
-            misses: self.misses.saturating_sub(earlier.misses),
-            revalidations: self.revalidations.saturating_sub(earlier.revalidations),
-            upstream_get_secret_value: self
-                .upstream_get_secret_value
-                .saturating_sub(earlier.upstream_get_secret_value),
-            upstream_describe_secret: self
-                .upstream_describe_secret
-                .saturating_sub(earlier.upstream_describe_secret),
-        }
-    }
-}
-
-fn process_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.json"))
-}
-
-fn stats_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.stats.json"))
-}
-
-pub fn log_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.log"))
-}
-
-/// A lab's counters: asked of its running stand-in (exact at this moment), else from the file
-/// the stand-in keeps (after a restart or once the emulator has stopped).
-pub fn read_stats(dirs: &Dirs, lab: &str) -> Option<ExtensionStats> {
-    live_stats(dirs, lab).or_else(|| read_json(&stats_file(dirs, lab)))
-}
-
-fn live_stats(dirs: &Dirs, lab: &str) -> Option<ExtensionStats> {
-    let process = running(dirs, lab).filter(|p| p.kind == ExtensionKind::Standin)?;
-    let emulator: EmulatorState = read_json(&dirs.emulator_file())?;
-    let (status, body) = http_get(
-        process.config.port,
-        STATS_PATH,
-        &[(TOKEN_HEADER, emulator.token.as_str())],
-    )?;
-    if status != 200 {
-        return None;
-    }
-    serde_json::from_slice(&body).ok()
-}
-
-/// The address the stand-in listens on. Only a port can be chosen: the host is always
-/// loopback, so no configuration can expose the secret cache to the network.
-pub fn listen_address(port: u16) -> SocketAddr {
-    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
-}
-
-/// The running stand-in of a lab, if any.
-pub fn running(dirs: &Dirs, lab: &str) -> Option<ExtensionProcess> {
-    let process: ExtensionProcess = read_json(&process_file(dirs, lab))?;
-    is_alive(process.pid).then_some(process)
-}
-
-/// Make sure the lab's stand-in runs with `config`; restart it when the configuration changed.
-pub fn ensure_running(
-    dirs: &Dirs,
-    emulator: &EmulatorState,
-    config: ExtensionConfig,
-) -> Result<ExtensionProcess> {
-    if let Some(process) = running(dirs, &config.lab) {
-        if process.config == config && process.kind == emulator.extension && port_open(config.port)
-        {
-            return Ok(process);
-        }
-        stop(dirs, &config.lab)?;
-    }
-    crate::lab::state::ensure_private_dir(&dirs.extension_dir())?;
-    let log = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .open(log_file(dirs, &config.lab))
-        .map_err(|e| Error::io("opening the extension log", e))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|e| Error::io("opening the extension log", e))?;
-    let mut command = match emulator.extension {
-        ExtensionKind::Standin => {
-            let exe = std::env::current_exe()
-                .map_err(|e| Error::io("finding the secretslab binary", e))?;
-            let mut command = Command::new(exe);
-            command.arg("__extension").env(
-                CONFIG_ENV,
-                serde_json::to_string(&config).unwrap_or_default(),
-            );
-            command
-        }
-        ExtensionKind::Agent => agent_command(dirs, emulator, &config)?,
-    };
-    let mut child = command
-        .stdin(Stdio::null())
-        .stdout(log)
-        .stderr(log_err)
-        .process_group(0)
-        .spawn()
-        .map_err(|e| {
-            Error::local(
-                format!("could not start the local extension: {e}"),
-                "run `secretslab doctor`",
-            )
-        })?;
-    let process = ExtensionProcess {
-        pid: child.id(),
-        kind: emulator.extension,
-        config: config.clone(),
-    };
-    write_json(&process_file(dirs, &config.lab), &process)?;
-    let deadline = Instant::now() + Duration::from_secs(15);
-    while !port_open(config.port) {
-        if let Ok(Some(status)) = child.try_wait() {
-            remove_file(&process_file(dirs, &config.lab))?;
-            return Err(Error::local(
-                format!("the local extension exited during start-up ({status})"),
-                format!("see {}", log_file(dirs, &config.lab).display()),
-            ));
-        }
-        if Instant::now() > deadline {
-            stop(dirs, &config.lab)?;
-            return Err(Error::local(
-                format!(
-                    "the local extension did not open port {} within 15 s",
-                    config.port
-                ),
-                format!("see {}", log_file(dirs, &config.lab).display()),
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(process)
-}
-
-/// AWS's open-source Secrets Manager Agent, configured like the stand-in.
-fn agent_command(
-    dirs: &Dirs,
-    emulator: &EmulatorState,
-    config: &ExtensionConfig,
-) -> Result<Command> {
-    let binary = agent_binary().ok_or_else(|| {
-        Error::local(
-            "the AWS Secrets Manager Agent (`aws_secretsmanager_agent`) is not installed",
-            "install it with `cargo install aws_secretsmanager_agent` (or name it in SECRETSLAB_AGENT_BIN), or use `secretslab local start` (the built-in stand-in)",
-        )
-    })?;
-    let toml = format!(
-        "http_port = \"{}\"\nttl_seconds = \"{}\"\ncache_size = \"{}\"\nregion = \"{}\"\nlog_level = \"INFO\"\nlog_to_file = false\nvalidate_credentials = false\n",
-        config.port,
-        config.ttl_seconds.max(1),
-        config.cache_size.max(1),
-        config.region
-    );
-    let path = dirs
-        .extension_dir()
-        .join(format!("{}.agent.toml", config.lab));
-    std::fs::write(&path, toml).map_err(|e| Error::io("writing the agent configuration", e))?;
-    let mut command = Command::new(binary);
-    command
-        .arg("--config")
-        .arg(path)
-        .env("AWS_TOKEN", &emulator.token)
-        .env("AWS_ENDPOINT_URL", &config.endpoint)
-        .env("AWS_ACCESS_KEY_ID", "test")
-        .env("AWS_SECRET_ACCESS_KEY", "test")
-        .env("AWS_REGION", &config.region);
-    Ok(command)
-}
-
-/// The Agent named by `SECRETSLAB_AGENT_BIN`, else the first `aws_secretsmanager_agent` on PATH.
-fn agent_binary() -> Option<PathBuf> {
-    if let Some(path) = std::env::var_os(AGENT_BIN_ENV) {
-        return Some(PathBuf::from(path)).filter(|path| path.is_file());
-    }
-    std::env::var_os("PATH").and_then(|paths| {
-        std::env::split_paths(&paths)
-            .map(|dir| dir.join("aws_secretsmanager_agent"))
-            .find(|path| path.is_file())
-    })
-}
-
-/// Stop one lab's stand-in.
-pub fn stop(dirs: &Dirs, lab: &str) -> Result<Option<u32>> {
-    let path = process_file(dirs, lab);
-    let Some(process) = read_json::<ExtensionProcess>(&path) else {
-        return Ok(None);
-    };
-    stop_group(process.pid, Duration::from_secs(3));
-    remove_file(&path)?;
-    Ok(Some(process.pid))
-}
-
-/// Stop a lab's stand-in and drop its counters and log (the lab is gone).
-pub fn forget(dirs: &Dirs, lab: &str) -> Result<()> {
-    stop(dirs, lab)?;
-    remove_file(&stats_file(dirs, lab))?;
-    remove_file(&log_file(dirs, lab))
-}
-
-/// Stop every lab's stand-in (with the emulator).
-pub fn stop_all(dirs: &Dirs) -> Result<Vec<u32>> {
-    let mut stopped = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dirs.extension_dir()) else {
-        return Ok(stopped);
-    };
-    for entry in entries.flatten() {
-        let name = entry.file_name().to_string_lossy().to_string();
-        if let Some(lab) = name
-            .strip_suffix(".json")
-            .filter(|l| !l.ends_with(".stats"))
-        {
-            if let Some(pid) = stop(dirs, lab)? {
-                stopped.push(pid);
-            }
-        }
-    }
-    Ok(stopped)
-}
-
-// ---- the server ------------------------------------------------------------------------
+use super::{
+    listen_address, stats_file, ExtensionConfig, ExtensionStats, CONFIG_ENV, STATS_PATH,
+    TOKEN_HEADER,
+};
 
 struct ServerState {
     cache: SecretsManagerCachingClient,
@@ -685,13 +401,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn listens_on_loopback_only() {
-        for port in [1024, 2773, 65535] {
-            assert!(listen_address(port).ip().is_loopback());
-        }
-    }
-
-    #[test]
     fn parses_queries() {
         let r =
             SecretRequest::parse("secretId=lab%2Fcredentials&versionStage=AWSPREVIOUS").unwrap();
@@ -700,28 +409,5 @@ mod tests {
         assert!(SecretRequest::parse("").is_err());
         assert!(SecretRequest::parse("secretId=a&color=red").is_err());
         assert!(SecretRequest::parse("secretId=a&refreshNow=maybe").is_err());
-    }
-
-    #[test]
-    fn stats_difference() {
-        let a = ExtensionStats {
-            requests: 2,
-            hits: 1,
-            misses: 1,
-            upstream_get_secret_value: 1,
-            ..Default::default()
-        };
-        let b = ExtensionStats {
-            requests: 7,
-            hits: 5,
-            misses: 2,
-            upstream_get_secret_value: 2,
-            ..Default::default()
-        };
-        let d = b.since(&a);
-        assert_eq!(
-            (d.requests, d.hits, d.misses, d.upstream_calls()),
-            (5, 4, 1, 1)
-        );
     }
 }

@@ -60,6 +60,49 @@ impl fmt::Display for LabName {
     }
 }
 
+/// The kinds of resource a lab is made of.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ResourceKind {
+    Secret,
+    #[serde(rename = "iam_role")]
+    Role,
+    #[serde(rename = "iam_policy")]
+    Policy,
+    LogGroup,
+    Function,
+}
+
+impl ResourceKind {
+    /// The kind's key in reports and JSON (`iam_role`, `log_group`, …).
+    pub fn key(self) -> &'static str {
+        match self {
+            ResourceKind::Secret => "secret",
+            ResourceKind::Role => "iam_role",
+            ResourceKind::Policy => "iam_policy",
+            ResourceKind::LogGroup => "log_group",
+            ResourceKind::Function => "function",
+        }
+    }
+
+    /// The kind as a person says it.
+    pub fn label(self) -> &'static str {
+        match self {
+            ResourceKind::Secret => "secret",
+            ResourceKind::Role => "IAM role",
+            ResourceKind::Policy => "IAM policy",
+            ResourceKind::LogGroup => "log group",
+            ResourceKind::Function => "function",
+        }
+    }
+}
+
+impl fmt::Display for ResourceKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.pad(self.key())
+    }
+}
+
 /// Every resource name of one lab.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ResourceNames {
@@ -72,6 +115,22 @@ pub struct ResourceNames {
 }
 
 impl ResourceNames {
+    /// The name of this lab's resource of `kind`.
+    pub fn name_of(&self, kind: ResourceKind) -> &str {
+        match kind {
+            ResourceKind::Secret => &self.secret,
+            ResourceKind::Role => &self.role,
+            ResourceKind::Policy => &self.policy,
+            ResourceKind::LogGroup => &self.log_group,
+            ResourceKind::Function => &self.function,
+        }
+    }
+
+    /// "IAM role `demo-role`": the resource as messages name it.
+    pub fn describe(&self, kind: ResourceKind) -> String {
+        format!("{} `{}`", kind.label(), self.name_of(kind))
+    }
+
     /// The ownership tags every lab resource carries.
     pub fn tags(&self) -> Vec<(String, String)> {
         vec![

@@ -1,0 +1,81 @@
+//! The Parameters and Secrets extension's settings, as the function's environment carries them.
+
+use std::collections::BTreeMap;
+
+use crate::domain::defaults;
+
+/// Environment variable names the function's handler and the extension read.
+pub mod env {
+    pub const SECRET_ID: &str = "SECRET_ID";
+    pub const HTTP_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
+    pub const TTL: &str = "SECRETS_MANAGER_TTL";
+    pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
+    pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
+}
+
+/// How the extension serves one function: its port, how long it caches, how much.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExtensionSettings {
+    pub port: u16,
+    pub ttl_seconds: u16,
+    pub cache_size: u16,
+}
+
+impl Default for ExtensionSettings {
+    fn default() -> Self {
+        Self {
+            port: defaults::EXTENSION_PORT,
+            ttl_seconds: defaults::TTL_SECONDS,
+            cache_size: defaults::CACHE_SIZE,
+        }
+    }
+}
+
+impl ExtensionSettings {
+    /// What the extension reads from a function's environment (its defaults where unset).
+    pub fn from_env(vars: &BTreeMap<String, String>) -> Self {
+        let fallback = Self::default();
+        let number = |key: &str, default: u16| {
+            vars.get(key)
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(default)
+        };
+        Self {
+            port: number(env::HTTP_PORT, fallback.port),
+            ttl_seconds: number(env::TTL, fallback.ttl_seconds),
+            cache_size: number(env::CACHE_SIZE, fallback.cache_size),
+        }
+    }
+
+    /// The lab function's environment: the secret to read and these settings.
+    pub fn function_env(&self, secret_id: &str) -> BTreeMap<String, String> {
+        BTreeMap::from([
+            (env::SECRET_ID.to_string(), secret_id.to_string()),
+            (env::HTTP_PORT.to_string(), self.port.to_string()),
+            (env::TTL.to_string(), self.ttl_seconds.to_string()),
+            (env::CACHE_SIZE.to_string(), self.cache_size.to_string()),
+            (env::LOG_LEVEL.to_string(), "INFO".to_string()),
+        ])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn environment_round_trip() {
+        let settings = ExtensionSettings {
+            port: 40123,
+            ttl_seconds: 1,
+            cache_size: 0,
+        };
+        let vars = settings.function_env("lab/credentials");
+        assert_eq!(vars[env::SECRET_ID], "lab/credentials");
+        assert_eq!(ExtensionSettings::from_env(&vars), settings);
+        assert_eq!(
+            ExtensionSettings::from_env(&BTreeMap::new()),
+            ExtensionSettings::default()
+        );
+    }
+}

@@ -1,0 +1,43 @@
+//! Small closed sets of choices the lab is made of: the function's architecture and runtime,
+//! and which local program plays the extension.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Arch {
+    #[value(name = "x86_64")]
+    #[serde(rename = "x86_64")]
+    X86_64,
+    #[value(name = "arm64")]
+    #[serde(rename = "arm64")]
+    Arm64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
+pub enum Runtime {
+    #[value(name = "python3.12")]
+    Python312,
+    #[value(name = "python3.13")]
+    Python313,
+    #[value(name = "python3.14")]
+    Python314,
+}
+
+/// Which program answers the extension's HTTP API locally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExtensionKind {
+    /// The built-in stand-in on aws_secretsmanager_caching
+    Standin,
+    /// AWS's open-source Secrets Manager Agent, when installed
+    Agent,
+}
+
+impl std::fmt::Display for ExtensionKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Standin => "standin",
+            Self::Agent => "agent",
+        })
+    }
+}

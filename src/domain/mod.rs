@@ -1,0 +1,11 @@
+//! The ground floor: domain types every other part shares — lab and resource names, the
+//! function's architecture and runtime, the defaults, policy documents, the function package,
+//! and the state files. Nothing here imports from the floors above (aws, local, workflows, UI).
+
+pub mod defaults;
+pub mod extension;
+pub mod kinds;
+pub mod names;
+pub mod package;
+pub mod policy;
+pub mod state;

@@ -1,0 +1,308 @@
+//! From what exists and what the user asked for, the plan: one row per resource for people,
+//! and the desired lab that `apply` converges to. Pure: no AWS call, so it is unit-tested.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::aws::function::{self, DesiredFunction, FunctionInfo};
+use crate::aws::identity::Identity;
+use crate::aws::logs::RETENTION_DAYS;
+use crate::aws::observed::Observed;
+use crate::aws::policy::policy_arn;
+use crate::aws::secret::SecretValue;
+use crate::domain::defaults;
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::{Arch, Runtime};
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::package::Package;
+use crate::domain::policy::{basic_execution_policy_arn, read_secret_policy, same_policy};
+use crate::error::{Error, Result};
+use crate::ui::style;
+
+use super::observe::Observation;
+
+/// What the user asked for.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub arch: Arch,
+    pub runtime: Runtime,
+    pub layer_arn: Option<String>,
+    pub kms_key: Option<String>,
+    pub ttl_seconds: u16,
+    pub cache_size: u16,
+    pub extension_port: Option<u16>,
+    pub secret_value: Option<SecretValue>,
+    /// Choose a free local port when nothing else fixes it (the embedded emulator).
+    pub pick_free_port: bool,
+}
+
+impl Settings {
+    /// The lab's defaults, as the tour deploys it.
+    pub fn defaults(pick_free_port: bool) -> Self {
+        Self {
+            arch: defaults::ARCH,
+            runtime: defaults::RUNTIME,
+            layer_arn: None,
+            kms_key: None,
+            ttl_seconds: defaults::TTL_SECONDS,
+            cache_size: defaults::CACHE_SIZE,
+            extension_port: None,
+            secret_value: None,
+            pick_free_port,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Action {
+    Create,
+    Update,
+    Restore,
+    Unchanged,
+}
+
+impl fmt::Display for Action {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (text, plain) = match self {
+            Action::Create => (style::ok("create"), 6),
+            Action::Update => (style::pending("update"), 6),
+            Action::Restore => (style::pending("restore"), 7),
+            Action::Unchanged => (style::dim("unchanged"), 9),
+        };
+        // Pad by the plain width so colours do not break alignment.
+        write!(f, "{text}{}", " ".repeat(10usize.saturating_sub(plain)))
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ResourcePlan {
+    pub kind: ResourceKind,
+    pub name: String,
+    pub action: Action,
+    /// What will change, or why it is unchanged.
+    pub detail: String,
+}
+
+/// The lab as it should be once applied.
+#[derive(Debug, Clone)]
+pub struct DesiredLab {
+    pub secret_value: Option<SecretValue>,
+    pub kms_key: Option<String>,
+    /// The secret's ARN when it exists; its `-??????` pattern before creation (the
+    /// six-character suffix comes with it).
+    pub secret_arn: String,
+    pub policy_arn: String,
+    /// Managed policies the role must have attached.
+    pub role_policies: [String; 2],
+    pub function: DesiredFunction,
+    pub extension: ExtensionSettings,
+}
+
+impl DesiredLab {
+    /// The read-secret policy for the secret's real ARN (known once the secret exists).
+    pub fn policy_document(&self, secret_arn: &str) -> Value {
+        read_secret_policy(secret_arn, self.kms_key.as_deref())
+    }
+}
+
+/// The plan: rows for people, the desired lab for `apply`, and what it converges from.
+#[derive(Debug, Clone)]
+pub struct Plan {
+    pub rows: Vec<ResourcePlan>,
+    pub desired: DesiredLab,
+    pub observation: Observation,
+}
+
+/// A secret ARN for display before the secret exists (the 6-character suffix comes at creation).
+pub fn planned_secret_arn(identity: &Identity, region: &str, names: &ResourceNames) -> String {
+    format!(
+        "arn:{}:secretsmanager:{region}:{}:secret:{}-??????",
+        identity.partition, identity.account, names.secret
+    )
+}
+
+/// Which port the extension should listen on: the flag, else what the function has, else
+/// the extension's default (or a free local port for the embedded emulator).
+fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result<u16> {
+    if let Some(port) = settings.extension_port {
+        return Ok(port);
+    }
+    if let Some(function) =
+        current.filter(|f| f.env.contains_key(crate::domain::extension::env::HTTP_PORT))
+    {
+        return Ok(function.extension().port);
+    }
+    if settings.pick_free_port {
+        return crate::local::process::free_port()
+            .map_err(|e| Error::io("finding a free port for the extension", e));
+    }
+    Ok(defaults::EXTENSION_PORT)
+}
+
+pub fn plan(
+    observation: Observation,
+    names: &ResourceNames,
+    settings: &Settings,
+    region: &str,
+    package: &Package,
+) -> Result<Plan> {
+    observation.refuse_foreign(names)?;
+    let identity = &observation.identity;
+    let current_function = observation.function.owned();
+    let extension = ExtensionSettings {
+        port: extension_port(settings, current_function)?,
+        ttl_seconds: settings.ttl_seconds,
+        cache_size: settings.cache_size,
+    };
+    let desired = DesiredLab {
+        secret_value: settings.secret_value.clone(),
+        kms_key: settings.kms_key.clone(),
+        secret_arn: observation
+            .secret
+            .owned()
+            .map(|s| s.arn.clone())
+            .unwrap_or_else(|| planned_secret_arn(identity, region, names)),
+        policy_arn: policy_arn(&identity.partition, &identity.account, names),
+        role_policies: [
+            basic_execution_policy_arn(&identity.partition),
+            policy_arn(&identity.partition, &identity.account, names),
+        ],
+        function: DesiredFunction {
+            role_arn: observation
+                .role
+                .owned()
+                .map(|r| r.arn.clone())
+                .unwrap_or_else(|| {
+                    format!(
+                        "arn:{}:iam::{}:role/{}",
+                        identity.partition, identity.account, names.role
+                    )
+                }),
+            runtime: settings.runtime,
+            arch: settings.arch,
+            layer_arn: observation.layer.arn.clone(),
+            env: extension.function_env(&names.secret),
+            package: package.clone(),
+        },
+        extension,
+    };
+    let row = |kind: ResourceKind, (action, detail): (Action, String)| ResourcePlan {
+        kind,
+        name: names.name_of(kind).to_string(),
+        action,
+        detail,
+    };
+    let rows = vec![
+        row(ResourceKind::Secret, secret_change(&observation, &desired)),
+        row(ResourceKind::Role, role_change(&observation, &desired)),
+        row(ResourceKind::Policy, policy_change(&observation, &desired)),
+        row(ResourceKind::LogGroup, log_group_change(&observation)),
+        row(
+            ResourceKind::Function,
+            function_change(&observation, &desired),
+        ),
+    ];
+    Ok(Plan {
+        rows,
+        desired,
+        observation,
+    })
+}
+
+fn unchanged() -> (Action, String) {
+    (Action::Unchanged, String::new())
+}
+
+fn secret_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
+    match &observation.secret {
+        Observed::Owned(info) if info.deleted_date.is_some() => (
+            Action::Restore,
+            "scheduled for deletion: restore it".to_string(),
+        ),
+        Observed::Owned(info)
+            if desired.kms_key.is_some() && info.kms_key_id != desired.kms_key =>
+        {
+            (Action::Update, "KMS key".to_string())
+        }
+        Observed::Owned(_) if desired.secret_value.is_some() => (
+            Action::Update,
+            "value from your input (if different)".to_string(),
+        ),
+        Observed::Owned(_) => unchanged(),
+        _ if desired.secret_value.is_some() => {
+            (Action::Create, "value from your input".to_string())
+        }
+        _ => (Action::Create, "GetRandomPassword".to_string()),
+    }
+}
+
+fn role_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
+    let Observed::Owned(info) = &observation.role else {
+        return (Action::Create, "trust: lambda.amazonaws.com".to_string());
+    };
+    let mut changes = Vec::new();
+    if !info.trust_matches {
+        changes.push("trust policy");
+    }
+    if desired
+        .role_policies
+        .iter()
+        .any(|p| !info.attached.contains(p))
+    {
+        changes.push("attached policies");
+    }
+    if changes.is_empty() {
+        unchanged()
+    } else {
+        (Action::Update, changes.join(", "))
+    }
+}
+
+fn policy_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
+    let document = desired.policy_document(&desired.secret_arn);
+    match &observation.policy {
+        Observed::Owned(info)
+            if info
+                .document
+                .as_ref()
+                .is_some_and(|d| same_policy(d, &document)) =>
+        {
+            unchanged()
+        }
+        Observed::Owned(_) if observation.secret.owned().is_none() => {
+            (Action::Update, "the new secret's ARN".to_string())
+        }
+        Observed::Owned(_) => (Action::Update, "policy document".to_string()),
+        _ => (Action::Create, "read this secret only".to_string()),
+    }
+}
+
+fn log_group_change(observation: &Observation) -> (Action, String) {
+    match &observation.log_group {
+        Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => unchanged(),
+        Observed::Owned(_) => (Action::Update, format!("retention {RETENTION_DAYS} days")),
+        _ => (Action::Create, format!("retention {RETENTION_DAYS} days")),
+    }
+}
+
+fn function_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
+    let Some(current) = observation.function.owned() else {
+        return (Action::Create, "with the extension layer".to_string());
+    };
+    let diff = function::diff(current, &desired.function);
+    if diff.is_empty() {
+        return unchanged();
+    }
+    let mut what: Vec<&str> = Vec::new();
+    if diff.code {
+        what.push("code");
+    }
+    what.extend(diff.config.iter().copied());
+    (Action::Update, what.join(", "))
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,190 @@
+//! Planning without an emulator: create, update, unchanged, restore, and a foreign resource.
+
+use super::*;
+use crate::aws::function::{FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS};
+use crate::aws::layer::{LayerSource, ResolvedLayer};
+use crate::aws::logs::LogGroupInfo;
+use crate::aws::policy::PolicyInfo;
+use crate::aws::role::RoleInfo;
+use crate::aws::secret::SecretInfo;
+use crate::domain::names::LabName;
+use crate::domain::package::{self, HANDLER_ENTRY};
+
+const SECRET_ARN: &str =
+    "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/credentials-AbCdEf";
+
+fn names() -> ResourceNames {
+    LabName::new("demo").unwrap().resources()
+}
+
+fn nothing_yet() -> Observation {
+    Observation {
+        identity: Identity {
+            account: "123456789012".into(),
+            partition: "aws".into(),
+            arn: "arn:aws:iam::123456789012:user/learner".into(),
+        },
+        layer: ResolvedLayer {
+            arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24".into(),
+            source: LayerSource::BuiltInTable,
+        },
+        secret: Observed::Missing,
+        role: Observed::Missing,
+        policy: Observed::Missing,
+        log_group: Observed::Missing,
+        function: Observed::Missing,
+    }
+}
+
+fn settings() -> Settings {
+    Settings::defaults(false)
+}
+
+/// A lab exactly as `settings()` wants it.
+fn converged() -> Observation {
+    let first = plan(
+        nothing_yet(),
+        &names(),
+        &settings(),
+        "us-east-1",
+        &package::build().unwrap(),
+    )
+    .unwrap();
+    let want = &first.desired;
+    let mut observation = nothing_yet();
+    observation.secret = Observed::Owned(SecretInfo {
+        arn: SECRET_ARN.into(),
+        deleted_date: None,
+        kms_key_id: None,
+    });
+    observation.role = Observed::Owned(RoleInfo {
+        arn: want.function.role_arn.clone(),
+        trust_matches: true,
+        attached: want.role_policies.to_vec(),
+    });
+    observation.policy = Observed::Owned(PolicyInfo {
+        arn: want.policy_arn.clone(),
+        document: Some(want.policy_document(SECRET_ARN)),
+    });
+    observation.log_group = Observed::Owned(LogGroupInfo {
+        arn: "arn:aws:logs:us-east-1:123456789012:log-group:/aws/lambda/demo".into(),
+        retention_days: Some(RETENTION_DAYS),
+    });
+    observation.function = Observed::Owned(FunctionInfo {
+        arn: "arn:aws:lambda:us-east-1:123456789012:function:demo".into(),
+        code_sha256: want.function.package.sha256.clone(),
+        role: want.function.role_arn.clone(),
+        runtime: "python3.13".into(),
+        handler: HANDLER_ENTRY.into(),
+        architectures: vec!["x86_64".into()],
+        layers: vec![want.function.layer_arn.clone()],
+        env: want.function.env.clone(),
+        timeout: Some(TIMEOUT_SECONDS),
+        memory: Some(MEMORY_MB),
+        state: Some("Active".into()),
+        last_update_status: Some("Successful".into()),
+    });
+    observation
+}
+
+fn actions(plan: &Plan) -> Vec<(ResourceKind, Action)> {
+    plan.rows.iter().map(|r| (r.kind, r.action)).collect()
+}
+
+fn run(observation: Observation, settings: &Settings) -> Result<Plan> {
+    plan(
+        observation,
+        &names(),
+        settings,
+        "us-east-1",
+        &package::build().unwrap(),
+    )
+}
+
+#[test]
+fn an_empty_account_plans_every_resource_and_the_desired_lab() {
+    let plan = run(nothing_yet(), &settings()).unwrap();
+    assert!(
+        plan.rows.iter().all(|r| r.action == Action::Create),
+        "{:?}",
+        actions(&plan)
+    );
+    let desired = &plan.desired;
+    assert_eq!(
+        desired.secret_arn,
+        "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/credentials-??????"
+    );
+    assert_eq!(
+        desired.function.role_arn,
+        "arn:aws:iam::123456789012:role/demo-role"
+    );
+    assert_eq!(desired.extension, ExtensionSettings::default());
+    assert_eq!(desired.function.env["SECRET_ID"], "demo/credentials");
+    assert_eq!(desired.function.env["SECRETS_MANAGER_TTL"], "300");
+    assert_eq!(
+        desired.role_policies[1],
+        "arn:aws:iam::123456789012:policy/demo-read-secret"
+    );
+}
+
+#[test]
+fn a_converged_lab_is_unchanged_and_keeps_its_port() {
+    let plan = run(converged(), &settings()).unwrap();
+    assert!(
+        plan.rows.iter().all(|r| r.action == Action::Unchanged),
+        "{:?}",
+        actions(&plan)
+    );
+    assert_eq!(plan.desired.secret_arn, SECRET_ARN);
+}
+
+#[test]
+fn changed_settings_update_only_the_function() {
+    let mut wanted = settings();
+    wanted.ttl_seconds = 1;
+    let plan = run(converged(), &wanted).unwrap();
+    let function = plan
+        .rows
+        .iter()
+        .find(|r| r.kind == ResourceKind::Function)
+        .unwrap();
+    assert_eq!(
+        (function.action, function.detail.as_str()),
+        (Action::Update, "environment")
+    );
+    assert_eq!(
+        plan.rows
+            .iter()
+            .filter(|r| r.action == Action::Unchanged)
+            .count(),
+        4
+    );
+    assert_eq!(plan.desired.function.env["SECRETS_MANAGER_TTL"], "1");
+}
+
+#[test]
+fn a_secret_scheduled_for_deletion_is_restored() {
+    let mut observation = converged();
+    observation.secret = Observed::Owned(SecretInfo {
+        arn: SECRET_ARN.into(),
+        deleted_date: Some(aws_smithy_types::DateTime::from_secs(1_900_000_000)),
+        kms_key_id: None,
+    });
+    let plan = run(observation, &settings()).unwrap();
+    assert_eq!(plan.rows[0].action, Action::Restore);
+    assert_eq!(
+        plan.desired.secret_arn, SECRET_ARN,
+        "a restore keeps the ARN"
+    );
+}
+
+#[test]
+fn a_foreign_same_named_resource_stops_the_plan() {
+    let mut observation = converged();
+    observation.role = Observed::Foreign;
+    let err = run(observation, &settings()).unwrap_err();
+    assert!(
+        matches!(err, Error::NotOwned { ref resource, .. } if resource == "IAM role `demo-role`"),
+        "{err:?}"
+    );
+}

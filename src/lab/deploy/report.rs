@@ -1,0 +1,119 @@
+//! The result of `up`: the plan's rows, and after applying, the ARNs and the applied policy.
+
+use std::fmt;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::aws::layer::ResolvedLayer;
+use crate::aws::{AwsContext, CallSummary};
+use crate::ui::style;
+
+use super::apply::Applied;
+use super::plan::{Plan, ResourcePlan};
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UpReport {
+    pub lab: String,
+    pub dry_run: bool,
+    pub target: String,
+    pub region: String,
+    pub account: String,
+    pub layer: ResolvedLayer,
+    pub resources: Vec<ResourcePlan>,
+    pub secret_arn: Option<String>,
+    pub function_arn: Option<String>,
+    pub policy_document: Value,
+    pub extension_port: u16,
+    pub api_calls: CallSummary,
+    pub elapsed_ms: u128,
+}
+
+impl UpReport {
+    /// The report of a plan, applied (`Some`) or only planned (`None`, a dry run).
+    pub fn new(
+        aws: &AwsContext,
+        lab: &str,
+        plan: &Plan,
+        applied: Option<Applied>,
+        elapsed_ms: u128,
+    ) -> Self {
+        let observed = &plan.observation;
+        let dry_run = applied.is_none();
+        let (secret_arn, function_arn, policy_document) = match applied {
+            Some(applied) => (
+                Some(applied.secret_arn),
+                Some(applied.function_arn),
+                applied.policy_document,
+            ),
+            None => (
+                observed.secret.owned().map(|s| s.arn.clone()),
+                observed.function.owned().map(|f| f.arn.clone()),
+                plan.desired.policy_document(&plan.desired.secret_arn),
+            ),
+        };
+        Self {
+            lab: lab.to_string(),
+            dry_run,
+            target: aws.target.to_string(),
+            region: aws.region.clone(),
+            account: observed.identity.account.clone(),
+            layer: observed.layer.clone(),
+            resources: plan.rows.clone(),
+            secret_arn,
+            function_arn,
+            policy_document,
+            extension_port: plan.desired.extension.port,
+            api_calls: aws.calls.summary(),
+            elapsed_ms,
+        }
+    }
+}
+
+impl fmt::Display for UpReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let title = if self.dry_run { "plan for lab" } else { "lab" };
+        writeln!(
+            f,
+            "{} `{}` in account {} ({})",
+            style::heading(title),
+            self.lab,
+            self.account,
+            self.region
+        )?;
+        writeln!(f, "target: {}", self.target)?;
+        writeln!(
+            f,
+            "extension layer (from {}):\n  {}",
+            self.layer.source, self.layer.arn
+        )?;
+        for r in &self.resources {
+            write!(f, "  {}{:<11}{}", r.action, r.kind.key(), r.name)?;
+            if !r.detail.is_empty() {
+                write!(f, "  {}", style::dim(&format!("({})", r.detail)))?;
+            }
+            writeln!(f)?;
+        }
+        if self.dry_run {
+            return writeln!(
+                f,
+                "{}",
+                style::hint("dry run: nothing was changed; run `secretslab up` to apply")
+            );
+        }
+        if let Some(arn) = &self.function_arn {
+            writeln!(f, "function: {arn}")?;
+        }
+        if let Some(arn) = &self.secret_arn {
+            writeln!(f, "secret:   {arn}")?;
+        }
+        writeln!(
+            f,
+            "{} in {:.1} s ({} API calls, {} writes); next: `secretslab test`",
+            style::ok("ready"),
+            self.elapsed_ms as f64 / 1000.0,
+            self.api_calls.total,
+            self.api_calls.writes
+        )
+    }
+}

@@ -1,0 +1,177 @@
+//! What every workflow starts from: the lab, the state directories, the progress line, and the
+//! connection to AWS or to the local emulator (with the lab's local extension).
+
+use crate::aws::{AwsContext, AwsOptions, Target};
+use crate::domain::defaults;
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::ExtensionKind;
+use crate::domain::names::{LabName, ResourceNames};
+use crate::domain::state::Dirs;
+use crate::error::{Error, Result};
+use crate::local::emulator::{self, EmulatorState};
+use crate::local::extension::{self, ExtensionConfig, ExtensionStats};
+use crate::ui::progress::Progress;
+
+/// With `--local`, send the CLI's own AWS calls to this URL (a proxy in front of the
+/// embedded emulator) instead of to the emulator itself.
+pub const CALLS_VIA_ENV: &str = "SECRETSLAB_LOCAL_CALLS_VIA";
+
+/// Which AWS the session talks to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Endpoint {
+    /// Real AWS, through the default credential chain.
+    Aws,
+    /// The embedded emulator, started on demand (`--local`).
+    Embedded,
+    /// An emulator the user runs (`--endpoint-url`).
+    Url(String),
+}
+
+/// Everything a workflow needs to know about the invocation, independent of the CLI parser.
+#[derive(Debug, Clone)]
+pub struct SessionOptions {
+    pub lab: LabName,
+    pub endpoint: Endpoint,
+    pub aws: AwsOptions,
+    pub json: bool,
+    pub quiet: bool,
+}
+
+pub struct Session {
+    pub options: SessionOptions,
+    pub dirs: Dirs,
+    pub progress: Progress,
+}
+
+/// A connected session: the SDK clients, and the emulator when it is the embedded one.
+pub struct Connection {
+    pub aws: AwsContext,
+    pub emulator: Option<EmulatorState>,
+}
+
+impl Session {
+    pub fn new(options: SessionOptions) -> Result<Self> {
+        let dirs = Dirs::from_env()?;
+        let progress = Progress::new(options.json, options.quiet);
+        Ok(Self {
+            options,
+            dirs,
+            progress,
+        })
+    }
+
+    pub fn names(&self) -> ResourceNames {
+        self.options.lab.resources()
+    }
+
+    pub fn json(&self) -> bool {
+        self.options.json
+    }
+
+    /// Resolve the target and build the clients; `--local` starts the emulator on demand.
+    pub async fn connect(&self) -> Result<Connection> {
+        let mut aws_options = self.options.aws.clone();
+        let (target, emulator) = match &self.options.endpoint {
+            Endpoint::Embedded => {
+                let state = emulator::start(&self.dirs, ExtensionKind::Standin, &self.progress)?;
+                // Tests and benchmarks put a fault- or latency-injecting proxy in front of the
+                // embedded emulator; the extension stand-in still talks to the emulator directly.
+                let endpoint = std::env::var(CALLS_VIA_ENV)
+                    .ok()
+                    .filter(|v| !v.is_empty())
+                    .unwrap_or_else(|| state.endpoint());
+                // The embedded emulator lives in one region unless the user names another.
+                aws_options
+                    .region
+                    .get_or_insert_with(|| defaults::REGION.to_string());
+                (Target::Local { endpoint }, Some(state))
+            }
+            Endpoint::Url(url) => {
+                check_endpoint(url)?;
+                (
+                    Target::Local {
+                        endpoint: url.clone(),
+                    },
+                    None,
+                )
+            }
+            Endpoint::Aws => (Target::Aws, None),
+        };
+        let aws = AwsContext::load(&aws_options, target).await;
+        Ok(Connection { aws, emulator })
+    }
+}
+
+impl Connection {
+    /// With the embedded emulator, make sure the lab's local extension runs with `settings`
+    /// (exactly what the layer would read from the function's environment). Elsewhere the
+    /// layer itself runs inside the function: nothing to do.
+    pub fn ensure_local_extension(
+        &self,
+        session: &Session,
+        settings: &ExtensionSettings,
+    ) -> Result<()> {
+        let Some(emulator) = &self.emulator else {
+            return Ok(());
+        };
+        let config = ExtensionConfig {
+            lab: session.names().lab,
+            port: settings.port,
+            ttl_seconds: u64::from(settings.ttl_seconds),
+            cache_size: usize::from(settings.cache_size),
+            endpoint: emulator.endpoint(),
+            region: self.aws.region.clone(),
+        };
+        session.progress.step(format!(
+            "starting the local extension on 127.0.0.1:{}",
+            settings.port
+        ));
+        extension::ensure_running(&session.dirs, emulator, config)?;
+        Ok(())
+    }
+
+    /// The lab's extension counters, when the built-in stand-in serves it (exact numbers);
+    /// `None` on AWS and with the Agent, where hits are inferred from timing.
+    pub fn extension_counters(&self, session: &Session) -> Option<ExtensionStats> {
+        let emulator = self.emulator.as_ref()?;
+        (emulator.extension == ExtensionKind::Standin).then(|| {
+            extension::read_stats(&session.dirs, &session.names().lab, &emulator.token)
+                .unwrap_or_default()
+        })
+    }
+
+    /// After a teardown: stop the lab's local extension and drop its files.
+    pub fn forget_local_extension(&self, session: &Session) -> Result<()> {
+        if self.emulator.is_some() {
+            extension::forget(&session.dirs, &session.names().lab)?;
+        }
+        Ok(())
+    }
+}
+
+/// Fail early, with the fix, when nothing listens at `--endpoint-url`.
+fn check_endpoint(url: &str) -> Result<()> {
+    let parsed = url::Url::parse(url).map_err(|e| {
+        Error::invalid(
+            format!("`{url}` is not a valid URL: {e}"),
+            "pass e.g. `--endpoint-url http://127.0.0.1:4566`",
+        )
+    })?;
+    let host = parsed.host_str().unwrap_or("localhost").to_string();
+    let port = parsed.port_or_known_default().unwrap_or(80);
+    let reachable = std::net::ToSocketAddrs::to_socket_addrs(&(host.as_str(), port))
+        .ok()
+        .into_iter()
+        .flatten()
+        .any(|addr| {
+            std::net::TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok()
+        });
+    if reachable {
+        Ok(())
+    } else {
+        Err(Error::Unreachable {
+            action: format!("connecting to {url}"),
+            detail: "nothing answers there".into(),
+        })
+    }
+}

@@ -1,0 +1,144 @@
+//! The local stand-in for the AWS Parameters and Secrets Lambda Extension.
+//!
+//! MiniStack accepts the extension layer but runs nothing on its port, so for each lab the CLI
+//! runs a server with the extension's HTTP API on 127.0.0.1 only, token checked, caching through
+//! AWS's own `aws_secretsmanager_caching` crate pointed at the emulator (`server`), started,
+//! found and stopped by the `supervisor`. It counts the upstream Secrets Manager calls so
+//! `test --local` can report exact hits and misses: the CLI reads the counters from the running
+//! stand-in (`GET /secretslab/stats`, token checked), and a file keeps them across restarts,
+//! written off the request path so a cache hit pays no disk I/O.
+
+mod server;
+mod supervisor;
+
+use std::net::{Ipv4Addr, SocketAddr};
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::kinds::ExtensionKind;
+use crate::domain::state::Dirs;
+
+pub use server::serve_from_env;
+pub use supervisor::{ensure_running, forget, read_stats, running, running_ports, stop, stop_all};
+
+/// Header carrying the caller's session token, as the real extension requires.
+pub const TOKEN_HEADER: &str = "x-aws-parameters-secrets-token";
+/// Environment variable the stand-in process reads its configuration from.
+pub(crate) const CONFIG_ENV: &str = "SECRETSLAB_EXTENSION_CONFIG";
+/// The stand-in's own path (not part of the extension's API) that serves its counters.
+pub(crate) const STATS_PATH: &str = "/secretslab/stats";
+
+/// How one lab's stand-in is configured: from the same values `up` sets on the function.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExtensionConfig {
+    pub lab: String,
+    pub port: u16,
+    pub ttl_seconds: u64,
+    pub cache_size: usize,
+    pub endpoint: String,
+    pub region: String,
+}
+
+/// A running stand-in, recorded in the state directory.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExtensionProcess {
+    pub pid: u32,
+    pub kind: ExtensionKind,
+    pub config: ExtensionConfig,
+}
+
+/// Counters the stand-in keeps: served live to the CLI, and kept in a file across restarts.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq, Eq)]
+pub struct ExtensionStats {
+    pub requests: u64,
+    pub served: u64,
+    pub refused: u64,
+    pub errors: u64,
+    /// Served from the cache without any upstream call.
+    pub hits: u64,
+    /// Served after a GetSecretValue call.
+    pub misses: u64,
+    /// Served from the cache after a DescribeSecret showed the cached version is still current.
+    pub revalidations: u64,
+    pub upstream_get_secret_value: u64,
+    pub upstream_describe_secret: u64,
+}
+
+impl ExtensionStats {
+    pub fn upstream_calls(&self) -> u64 {
+        self.upstream_get_secret_value + self.upstream_describe_secret
+    }
+
+    /// Counters accumulated since `earlier`.
+    pub fn since(&self, earlier: &ExtensionStats) -> ExtensionStats {
+        ExtensionStats {
+            requests: self.requests.saturating_sub(earlier.requests),
+            served: self.served.saturating_sub(earlier.served),
+            refused: self.refused.saturating_sub(earlier.refused),
+            errors: self.errors.saturating_sub(earlier.errors),
+            hits: self.hits.saturating_sub(earlier.hits),
+            misses: self.misses.saturating_sub(earlier.misses),
+            revalidations: self.revalidations.saturating_sub(earlier.revalidations),
+            upstream_get_secret_value: self
+                .upstream_get_secret_value
+                .saturating_sub(earlier.upstream_get_secret_value),
+            upstream_describe_secret: self
+                .upstream_describe_secret
+                .saturating_sub(earlier.upstream_describe_secret),
+        }
+    }
+}
+
+fn process_file(dirs: &Dirs, lab: &str) -> PathBuf {
+    dirs.extension_dir().join(format!("{lab}.json"))
+}
+
+fn stats_file(dirs: &Dirs, lab: &str) -> PathBuf {
+    dirs.extension_dir().join(format!("{lab}.stats.json"))
+}
+
+pub fn log_file(dirs: &Dirs, lab: &str) -> PathBuf {
+    dirs.extension_dir().join(format!("{lab}.log"))
+}
+
+/// The address the stand-in listens on. Only a port can be chosen: the host is always
+/// loopback, so no configuration can expose the secret cache to the network.
+pub fn listen_address(port: u16) -> SocketAddr {
+    SocketAddr::from((Ipv4Addr::LOCALHOST, port))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listens_on_loopback_only() {
+        for port in [1024, 2773, 65535] {
+            assert!(listen_address(port).ip().is_loopback());
+        }
+    }
+
+    #[test]
+    fn stats_difference() {
+        let a = ExtensionStats {
+            requests: 2,
+            hits: 1,
+            misses: 1,
+            upstream_get_secret_value: 1,
+            ..Default::default()
+        };
+        let b = ExtensionStats {
+            requests: 7,
+            hits: 5,
+            misses: 2,
+            upstream_get_secret_value: 2,
+            ..Default::default()
+        };
+        let d = b.since(&a);
+        assert_eq!(
+            (d.requests, d.hits, d.misses, d.upstream_calls()),
+            (5, 4, 1, 1)
+        );
+    }
+}

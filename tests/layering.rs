@@ -1,0 +1,165 @@
+//! The house's floors (DESIGN §11), checked on the source: a module may import only from its
+//! own floor or the floors below it. Ground: `domain` and `error`. Then `aws/` and `ui/`
+//! (beside each other, neither importing the other); `local/`; the workflows (`lab/`,
+//! `audit/`, `migrate/`); on top the CLI (`cli`, `tour/`, `commands/`), where only `main.rs`
+//! imports `commands/`.
+//!
+//! `SECRETSLAB_LAYERING_SRC=DIR` checks another source tree (e.g. an older checkout).
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+/// Top-level modules each top-level module may import (besides itself).
+fn allowed(module: &str) -> Option<&'static [&'static str]> {
+    const GROUND: &[&str] = &["domain", "error"];
+    const AWS: &[&str] = &["domain", "error"];
+    const UI: &[&str] = &["domain", "error"];
+    const LOCAL: &[&str] = &["domain", "error", "aws", "ui"];
+    const WORKFLOWS: &[&str] = &[
+        "domain", "error", "aws", "ui", "local", "lab", "audit", "migrate",
+    ];
+    const CLI: &[&str] = &[
+        "domain", "error", "aws", "ui", "local", "lab", "audit", "migrate", "cli", "tour",
+    ];
+    const COMMANDS: &[&str] = &[
+        "domain", "error", "aws", "ui", "local", "lab", "audit", "migrate", "cli", "tour",
+    ];
+    Some(match module {
+        "domain" | "error" => GROUND,
+        "aws" => AWS,
+        "ui" => UI,
+        "local" => LOCAL,
+        "lab" | "audit" | "migrate" => WORKFLOWS,
+        "cli" | "tour" => CLI,
+        "commands" => COMMANDS,
+        // The entry points: `lib.rs` declares the modules, `main.rs` runs the commands.
+        "lib" | "main" => return None,
+        _ => return Some(&[]),
+    })
+}
+
+/// The top-level module a source file belongs to: `src/aws/role.rs` → `aws`.
+fn module_of(src: &Path, file: &Path) -> String {
+    let relative = file.strip_prefix(src).unwrap_or(file);
+    let first = relative
+        .components()
+        .next()
+        .map(|c| c.as_os_str().to_string_lossy().to_string())
+        .unwrap_or_default();
+    first.trim_end_matches(".rs").to_string()
+}
+
+/// Every top-level module `text` names through `crate::…` (code only, not comments).
+fn imports(text: &str) -> BTreeSet<String> {
+    let mut found = BTreeSet::new();
+    for line in text.lines() {
+        let code = line.split("//").next().unwrap_or_default();
+        let mut rest = code;
+        while let Some(at) = rest.find("crate::") {
+            let after = &rest[at + "crate::".len()..];
+            // `use crate::{a, b}` names several at once.
+            let names: Vec<&str> = if let Some(group) = after.strip_prefix('{') {
+                group
+                    .split(['}', ','])
+                    .map(|s| s.trim().split("::").next().unwrap_or_default())
+                    .collect()
+            } else {
+                vec![after
+                    .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+                    .next()
+                    .unwrap_or_default()]
+            };
+            found.extend(
+                names
+                    .into_iter()
+                    .filter(|n| !n.is_empty())
+                    .map(str::to_string),
+            );
+            rest = after;
+        }
+    }
+    found
+}
+
+fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for entry in std::fs::read_dir(dir).expect("read src").flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            rust_files(&path, out);
+        } else if path.extension().is_some_and(|e| e == "rs") {
+            out.push(path);
+        }
+    }
+}
+
+/// Every import from a floor above, as `file: module -> imported`.
+fn violations(src: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    rust_files(src, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in &files {
+        let module = module_of(src, file);
+        let Some(allowed) = allowed(&module) else {
+            continue;
+        };
+        let text = std::fs::read_to_string(file).expect("read file");
+        for imported in imports(&text) {
+            if imported != module && !allowed.contains(&imported.as_str()) {
+                found.push(format!(
+                    "{}: `{module}` imports `{imported}`",
+                    file.strip_prefix(src).unwrap_or(file).display()
+                ));
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn no_module_imports_from_a_floor_above_it() {
+    let src = std::env::var_os("SECRETSLAB_LAYERING_SRC")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("src"));
+    let found = violations(&src);
+    assert!(
+        found.is_empty(),
+        "imports from a floor above ({}):\n{}",
+        found.len(),
+        found.join("\n")
+    );
+}
+
+#[test]
+fn the_check_sees_upward_imports() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    for (file, text) in [
+        (
+            "aws/role.rs",
+            "use crate::lab::deploy::Plan;\nuse crate::domain::names::LabName;\n",
+        ),
+        (
+            "domain/names.rs",
+            "// crate::aws::x in a comment does not count\nuse crate::error::Error;\n",
+        ),
+        (
+            "tour/runner.rs",
+            "use crate::{commands::session::Session, lab::deploy};\n",
+        ),
+        ("local/emulator.rs", "let x = crate::cli::Arch::X86_64;\n"),
+        ("main.rs", "use crate::commands::run;\n"),
+    ] {
+        let path = src.join(file);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    assert_eq!(
+        violations(src),
+        vec![
+            "aws/role.rs: `aws` imports `lab`",
+            "local/emulator.rs: `local` imports `cli`",
+            "tour/runner.rs: `tour` imports `commands`",
+        ]
+    );
+}
