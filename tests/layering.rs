@@ -72,7 +72,7 @@ fn imports(text: &str) -> BTreeSet<String> {
             found.extend(
                 names
                     .into_iter()
-                    .filter(|n| !n.is_empty())
+                    .filter(|n| !n.is_empty() && n.chars().all(|c| c.is_alphanumeric() || c == '_'))
                     .map(str::to_string),
             );
             rest = after;
