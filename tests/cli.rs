@@ -182,3 +182,50 @@ fn tour_without_a_terminal_says_so_instead_of_blocking() {
         "{err}"
     );
 }
+
+/// Issue 8: flags that contradict each other are refused by the parser, before anything runs.
+#[test]
+fn conflicting_flags_are_refused_by_the_parser() {
+    assert_refused(
+        &["teardown", "--recovery-days", "7", "--force-delete-secret"],
+        2,
+        "cannot be used with",
+    );
+    assert_refused(
+        &["--local", "--endpoint-url", "http://127.0.0.1:1", "status"],
+        2,
+        "cannot be used with",
+    );
+    assert_refused(
+        &["--no-color", "--color", "always", "status"],
+        2,
+        "cannot be used with",
+    );
+    for args in [
+        &["teardown", "--recovery-days", "7", "--force-delete-secret"][..],
+        &["--local", "--endpoint-url", "http://127.0.0.1:1", "status"][..],
+    ] {
+        let out = TestHome::new().run(args);
+        let errors = stderr(&out)
+            .lines()
+            .filter(|l| l.starts_with("error:"))
+            .count();
+        assert_eq!(errors, 1, "{args:?}: {}", stderr(&out));
+    }
+}
+
+/// Issue 8: `tour --json` is refused (the tour is prose for a person), as exactly one JSON
+/// error document on stdout and exit 2, before any emulator starts.
+#[test]
+fn tour_json_is_refused_with_one_json_document() {
+    let home = TestHome::new();
+    let out = home.run(&["--json", "tour", "--local", "--yes"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
+    assert_eq!(doc["error"]["code"], "secretslab::invalid_input");
+    assert!(doc["error"]["help"].as_str().unwrap().contains("up --json"));
+    assert!(
+        !home.path().join("state").join("emulator.json").exists(),
+        "no emulator may start"
+    );
+}

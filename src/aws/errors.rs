@@ -141,6 +141,24 @@ where
     }
 }
 
+/// Send one delete per item, in order; an item already gone counts as done.
+pub async fn delete_each<I, T, E, R, Fut>(
+    items: I,
+    action: impl Fn() -> String,
+    delete: impl Fn(I::Item) -> Fut,
+) -> Result<(), Error>
+where
+    I: IntoIterator,
+    Fut: std::future::Future<Output = std::result::Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + StdError + 'static,
+    R: std::fmt::Debug,
+{
+    for item in items {
+        unless_missing(delete(item).await, &action)?;
+    }
+    Ok(())
+}
+
 /// The error's code, when AWS sent one.
 pub fn code<E, R>(err: &SdkError<E, R>) -> Option<String>
 where

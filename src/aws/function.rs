@@ -360,13 +360,7 @@ pub async fn wait_until_active(
     lambda: &aws_sdk_lambda::Client,
     names: &ResourceNames,
 ) -> Result<()> {
-    lambda
-        .wait_until_function_active_v2()
-        .function_name(&names.function)
-        .wait(READY_LIMIT)
-        .await
-        .map_err(|e| not_ready(names, &e))?;
-    Ok(())
+    wait_until(lambda, names, Ready::Active).await
 }
 
 /// Wait until the last update finished successfully.
@@ -374,13 +368,38 @@ pub async fn wait_until_updated(
     lambda: &aws_sdk_lambda::Client,
     names: &ResourceNames,
 ) -> Result<()> {
-    lambda
-        .wait_until_function_updated_v2()
-        .function_name(&names.function)
-        .wait(READY_LIMIT)
-        .await
-        .map_err(|e| not_ready(names, &e))?;
-    Ok(())
+    wait_until(lambda, names, Ready::Updated).await
+}
+
+enum Ready {
+    Active,
+    Updated,
+}
+
+/// The SDK's waiters (both poll GetFunction), bounded by [`READY_LIMIT`].
+async fn wait_until(
+    lambda: &aws_sdk_lambda::Client,
+    names: &ResourceNames,
+    ready: Ready,
+) -> Result<()> {
+    let name = &names.function;
+    let waited = match ready {
+        Ready::Active => {
+            lambda
+                .wait_until_function_active_v2()
+                .function_name(name)
+                .wait(READY_LIMIT)
+                .await
+        }
+        Ready::Updated => {
+            lambda
+                .wait_until_function_updated_v2()
+                .function_name(name)
+                .wait(READY_LIMIT)
+                .await
+        }
+    };
+    waited.map(drop).map_err(|e| not_ready(names, &e))
 }
 
 fn not_ready(names: &ResourceNames, err: &dyn std::error::Error) -> Error {

@@ -189,39 +189,25 @@ impl AwsContext {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| defaults::REGION.to_string());
+        // Every client records its operations in the same call log.
+        macro_rules! client {
+            ($sdk:ident) => {
+                $sdk::Client::from_conf(
+                    $sdk::config::Builder::from(config)
+                        .interceptor(calls.clone())
+                        .build(),
+                )
+            };
+        }
         Self {
             target,
             region,
-            iam: aws_sdk_iam::Client::from_conf(
-                aws_sdk_iam::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            lambda: aws_sdk_lambda::Client::from_conf(
-                aws_sdk_lambda::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            secrets: aws_sdk_secretsmanager::Client::from_conf(
-                aws_sdk_secretsmanager::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            sts: aws_sdk_sts::Client::from_conf(
-                aws_sdk_sts::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            logs: aws_sdk_cloudwatchlogs::Client::from_conf(
-                aws_sdk_cloudwatchlogs::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
-            ssm: aws_sdk_ssm::Client::from_conf(
-                aws_sdk_ssm::config::Builder::from(config)
-                    .interceptor(calls.clone())
-                    .build(),
-            ),
+            iam: client!(aws_sdk_iam),
+            lambda: client!(aws_sdk_lambda),
+            secrets: client!(aws_sdk_secretsmanager),
+            sts: client!(aws_sdk_sts),
+            logs: client!(aws_sdk_cloudwatchlogs),
+            ssm: client!(aws_sdk_ssm),
             calls,
         }
     }

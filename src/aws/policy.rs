@@ -1,8 +1,9 @@
 //! The lab's customer-managed IAM policy `{name}-read-secret`: create, update by new version, delete.
 
+use aws_sdk_iam::types::PolicyVersion;
 use serde_json::Value;
 
-use crate::aws::errors::{into_error, is_already_exists, unless_missing};
+use crate::aws::errors::{delete_each, into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
 use crate::aws::role::{self, is_owned_iam};
 use crate::domain::names::{ResourceKind, ResourceNames};
@@ -111,18 +112,9 @@ pub async fn update_policy(
     document: &Value,
 ) -> Result<()> {
     let action = || format!("updating IAM policy `{}`", names.policy);
-    let versions = iam
-        .list_policy_versions()
-        .policy_arn(arn)
-        .send()
-        .await
-        .map_err(|e| into_error(e, action()))?;
-    let mut old: Vec<_> = versions
-        .versions()
-        .iter()
-        .filter(|v| !v.is_default_version())
-        .collect();
-    if versions.versions().len() >= MAX_POLICY_VERSIONS {
+    let mut old = old_versions(iam, arn, action).await?;
+    // IAM keeps at most five versions: the new one needs room.
+    if old.len() + 1 >= MAX_POLICY_VERSIONS {
         old.sort_by_key(|v| v.create_date().map(|d| d.secs()).unwrap_or_default());
         if let Some(oldest) = old.first().and_then(|v| v.version_id()) {
             iam.delete_policy_version()
@@ -143,6 +135,21 @@ pub async fn update_policy(
     Ok(())
 }
 
+/// The policy's versions other than the default one.
+async fn old_versions(
+    iam: &aws_sdk_iam::Client,
+    arn: &str,
+    action: impl FnOnce() -> String,
+) -> Result<Vec<PolicyVersion>> {
+    let listed = iam.list_policy_versions().policy_arn(arn).send().await;
+    let versions = listed.map_err(|e| into_error(e, action()))?.versions;
+    Ok(versions
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|v| !v.is_default_version())
+        .collect())
+}
+
 /// Detach from every role, delete non-default versions, then the policy. Missing counts as done.
 pub async fn delete_policy(
     iam: &aws_sdk_iam::Client,
@@ -155,41 +162,25 @@ pub async fn delete_policy(
         Observed::Owned(_) => {}
     }
     let action = || format!("deleting IAM policy `{}`", names.policy);
-    let entities = iam
-        .list_entities_for_policy()
-        .policy_arn(arn)
-        .send()
-        .await
-        .map_err(|e| into_error(e, action()))?;
-    for role_name in entities.policy_roles().iter().filter_map(|r| r.role_name()) {
-        let detached = iam
-            .detach_role_policy()
-            .role_name(role_name)
+    let entities = iam.list_entities_for_policy().policy_arn(arn).send().await;
+    let entities = entities.map_err(|e| into_error(e, action()))?;
+    let roles = entities.policy_roles().iter().filter_map(|r| r.role_name());
+    let detach = |role| {
+        iam.detach_role_policy()
+            .role_name(role)
             .policy_arn(arn)
             .send()
-            .await;
-        unless_missing(detached, action)?;
-    }
-    let versions = iam
-        .list_policy_versions()
-        .policy_arn(arn)
-        .send()
-        .await
-        .map_err(|e| into_error(e, action()))?;
-    let old_versions = versions
-        .versions()
-        .iter()
-        .filter(|v| !v.is_default_version())
-        .filter_map(|v| v.version_id());
-    for id in old_versions {
-        let deleted = iam
-            .delete_policy_version()
+    };
+    delete_each(roles, action, detach).await?;
+    let old = old_versions(iam, arn, action).await?;
+    let versions = old.iter().filter_map(|v| v.version_id());
+    let delete_version = |id| {
+        iam.delete_policy_version()
             .policy_arn(arn)
             .version_id(id)
             .send()
-            .await;
-        unless_missing(deleted, action)?;
-    }
+    };
+    delete_each(versions, action, delete_version).await?;
     let deleted = iam.delete_policy().policy_arn(arn).send().await;
     Ok(unless_missing(deleted, action)?.is_some())
 }

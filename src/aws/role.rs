@@ -2,7 +2,7 @@
 
 use aws_sdk_iam::types::Tag;
 
-use crate::aws::errors::{into_error, is_already_exists, unless_missing};
+use crate::aws::errors::{delete_each, into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::policy::{parse_document, same_policy, trust_policy};
@@ -153,30 +153,17 @@ pub async fn delete_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
         Observed::Owned(info) => info,
     };
     let action = || format!("deleting IAM role `{}`", names.role);
-    for policy_arn in &info.attached {
-        let detached = iam
-            .detach_role_policy()
+    let role = || iam.detach_role_policy().role_name(&names.role);
+    delete_each(&info.attached, action, |arn| role().policy_arn(arn).send()).await?;
+    let inline = iam.list_role_policies().role_name(&names.role).send().await;
+    let inline = inline.map_err(|e| into_error(e, action()))?.policy_names;
+    let delete_inline = |name| {
+        iam.delete_role_policy()
             .role_name(&names.role)
-            .policy_arn(policy_arn)
+            .policy_name(name)
             .send()
-            .await;
-        unless_missing(detached, action)?;
-    }
-    let inline = iam
-        .list_role_policies()
-        .role_name(&names.role)
-        .send()
-        .await
-        .map_err(|e| into_error(e, action()))?;
-    for policy_name in inline.policy_names() {
-        let deleted = iam
-            .delete_role_policy()
-            .role_name(&names.role)
-            .policy_name(policy_name)
-            .send()
-            .await;
-        unless_missing(deleted, action)?;
-    }
+    };
+    delete_each(inline, action, delete_inline).await?;
     let deleted = iam.delete_role().role_name(&names.role).send().await;
     Ok(unless_missing(deleted, action)?.is_some())
 }

@@ -26,6 +26,17 @@ impl SecretValue {
     /// Build the secret from user input: a JSON object is used as is; anything else is
     /// the password of `{"username": "lab-user", "password": …}`.
     pub fn from_user_input(raw: &[u8], origin: &str) -> Result<Self> {
+        let too_big = |bytes: usize| {
+            Error::invalid(
+                format!(
+                    "{origin} makes a secret of {bytes} bytes or more; Secrets Manager accepts at most {MAX_SECRET_BYTES}"
+                ),
+                "use a smaller value",
+            )
+        };
+        if raw.len() > MAX_SECRET_BYTES {
+            return Err(too_big(raw.len()));
+        }
         let text = std::str::from_utf8(raw).map_err(|_| {
             Error::invalid(
                 format!("{origin} is not UTF-8 text"),
@@ -44,13 +55,7 @@ impl SecretValue {
             _ => serde_json::json!({"username": "lab-user", "password": text}).to_string(),
         };
         if secret.len() > MAX_SECRET_BYTES {
-            return Err(Error::invalid(
-                format!(
-                    "{origin} makes a secret of {} bytes; Secrets Manager accepts at most {MAX_SECRET_BYTES}",
-                    secret.len()
-                ),
-                "use a smaller value",
-            ));
+            return Err(too_big(secret.len()));
         }
         Ok(Self(secret))
     }

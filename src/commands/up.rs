@@ -29,45 +29,30 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
 
 /// The user's secret value, from a file or stdin (never from an argument: it would show in `ps`).
 fn read_secret_input(args: &UpArgs) -> Result<Option<SecretValue>> {
-    // Read a little past the limit, so an oversized value is reported with its size.
-    let read_limit = 4 * MAX_SECRET_BYTES as u64;
-    if let Some(path) = &args.secret_file {
-        let origin = format!("--secret-file {}", path.display());
-        let meta = std::fs::metadata(path).map_err(|e| {
-            Error::invalid(
-                format!("cannot read {origin}: {e}"),
-                "pass the path of an existing file",
-            )
-        })?;
-        if meta.len() > read_limit {
-            return Err(Error::invalid(
-                format!(
-                    "{origin} is {} bytes; Secrets Manager accepts at most {MAX_SECRET_BYTES}",
-                    meta.len()
-                ),
-                "use a smaller value",
-            ));
-        }
-        let bytes = std::fs::read(path).map_err(|e| {
-            Error::invalid(
-                format!("cannot read {origin}: {e}"),
-                "check the file's permissions",
-            )
-        })?;
-        return SecretValue::from_user_input(&bytes, &origin).map(Some);
-    }
-    if args.secret_stdin {
-        let mut bytes = Vec::new();
-        std::io::stdin()
-            .take(read_limit)
-            .read_to_end(&mut bytes)
-            .map_err(|e| {
+    let (origin, input): (String, Box<dyn Read>) = match &args.secret_file {
+        Some(path) => {
+            let origin = format!("--secret-file {}", path.display());
+            let file = std::fs::File::open(path).map_err(|e| {
                 Error::invalid(
-                    format!("cannot read the secret from standard input: {e}"),
-                    "pipe the value in, e.g. `secretslab up --secret-stdin < file`",
+                    format!("cannot read {origin}: {e}"),
+                    "pass the path of an existing, readable file",
                 )
             })?;
-        return SecretValue::from_user_input(&bytes, "standard input").map(Some);
-    }
-    Ok(None)
+            (origin, Box::new(file))
+        }
+        None if args.secret_stdin => ("standard input".into(), Box::new(std::io::stdin())),
+        None => return Ok(None),
+    };
+    // Read a little past the limit, so an oversized value is refused with its size.
+    let mut bytes = Vec::new();
+    input
+        .take(2 * MAX_SECRET_BYTES as u64)
+        .read_to_end(&mut bytes)
+        .map_err(|e| {
+            Error::invalid(
+                format!("cannot read the secret from {origin}: {e}"),
+                "pass a readable file, or pipe the value in: `secretslab up --secret-stdin < file`",
+            )
+        })?;
+    SecretValue::from_user_input(&bytes, &origin).map(Some)
 }

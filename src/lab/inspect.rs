@@ -4,16 +4,16 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::aws::function;
 use crate::aws::identity::resolve_identity;
 use crate::aws::observed::Observed;
-use crate::aws::policy::{self as iam_policy, policy_arn};
-use crate::aws::{logs, role, secret, AwsContext};
+use crate::aws::policy::policy_arn;
+use crate::aws::AwsContext;
 use crate::domain::extension::env;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package;
 use crate::domain::policy::basic_execution_policy_arn;
 use crate::error::Result;
+use crate::lab::deploy::observe::observe_resources;
 use crate::ui::style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -50,14 +50,8 @@ impl StatusReport {
 
 impl fmt::Display for StatusReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        writeln!(
-            f,
-            "{} `{}` in account {} ({})",
-            style::heading("status of lab"),
-            self.lab,
-            self.account,
-            self.region
-        )?;
+        let heading = style::lab_heading("status of lab", &self.lab, &self.account, &self.region);
+        writeln!(f, "{heading}")?;
         for r in &self.resources {
             let (state, width) = match r.state {
                 Health::Present => (style::ok("present"), 7),
@@ -82,6 +76,11 @@ impl fmt::Display for StatusReport {
         }
         Ok(())
     }
+}
+
+/// One drift note when `drifted`.
+fn drift_if(drifted: bool, note: &str) -> Vec<String> {
+    drifted.then(|| note.to_string()).into_iter().collect()
 }
 
 fn line<T>(
@@ -124,13 +123,7 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
     let identity = resolve_identity(&aws.sts).await?;
     let pol_arn = policy_arn(&identity.partition, &identity.account, names);
     let basic = basic_execution_policy_arn(&identity.partition);
-    let (sec, rol, pol, log, fun) = tokio::try_join!(
-        secret::get_secret(&aws.secrets, names),
-        role::get_role(&aws.iam, names),
-        iam_policy::get_policy(&aws.iam, &pol_arn, names),
-        logs::get_log_group(&aws.logs, names),
-        function::get_function(&aws.lambda, names),
-    )?;
+    let (sec, rol, pol, log, fun) = observe_resources(aws, names, &identity).await?;
     let package = package::build()?;
     let secret_arn = sec.owned().map(|s| s.arn.clone());
     let resources = vec![
@@ -140,11 +133,11 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             &sec,
             |s| s.arn.clone(),
             |s| {
-                if s.deleted_date.is_some() {
-                    vec!["scheduled for deletion (`secretslab up` restores it)".into()]
-                } else {
-                    vec![]
-                }
+                let scheduled = s.deleted_date.is_some();
+                drift_if(
+                    scheduled,
+                    "scheduled for deletion (`secretslab up` restores it)",
+                )
             },
         ),
         line(
@@ -178,11 +171,7 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
                     (Some(doc), Some(arn)) => doc.to_string().contains(arn.as_str()),
                     _ => true,
                 };
-                if scoped {
-                    vec![]
-                } else {
-                    vec!["does not name the lab secret's ARN".into()]
-                }
+                drift_if(!scoped, "does not name the lab secret's ARN")
             },
         ),
         line(
@@ -190,13 +179,7 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             names,
             &log,
             |l| l.arn.clone(),
-            |l| {
-                if l.retention_days.is_none() {
-                    vec!["no retention set".into()]
-                } else {
-                    vec![]
-                }
-            },
+            |l| drift_if(l.retention_days.is_none(), "no retention set"),
         ),
         line(
             ResourceKind::Function,

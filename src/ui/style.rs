@@ -67,3 +67,8 @@ pub fn heading(text: &str) -> String {
 pub fn dim(text: &str) -> String {
     paint(text, |t| t.dim().to_string())
 }
+
+/// "status of lab `demo` in account 123456789012 (us-east-1)": the first line of a report.
+pub fn lab_heading(title: &str, lab: &str, account: &str, region: &str) -> String {
+    format!("{} `{lab}` in account {account} ({region})", heading(title))
+}

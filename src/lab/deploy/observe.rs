@@ -54,6 +54,32 @@ impl Observation {
     }
 }
 
+/// The lab's five resources as they are now.
+pub type Resources = (
+    Observed<SecretInfo>,
+    Observed<RoleInfo>,
+    Observed<PolicyInfo>,
+    Observed<LogGroupInfo>,
+    Observed<FunctionInfo>,
+);
+
+/// Read the lab's five resources at once (`up` and `status` both start here).
+pub async fn observe_resources(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    identity: &Identity,
+) -> Result<Resources> {
+    let policy_arn = policy_arn(&identity.partition, &identity.account, names);
+    tokio::try_join!(
+        secret::get_secret(&aws.secrets, names),
+        role::get_role(&aws.iam, names),
+        iam_policy::get_policy(&aws.iam, &policy_arn, names),
+        logs::get_log_group(&aws.logs, names),
+        function::get_function(&aws.lambda, names),
+    )
+}
+
+/// The account, the extension layer for `arch` and the lab's resources.
 pub async fn observe(
     aws: &AwsContext,
     names: &ResourceNames,
@@ -61,14 +87,9 @@ pub async fn observe(
     layer_arn: Option<&str>,
 ) -> Result<Observation> {
     let identity = resolve_identity(&aws.sts).await?;
-    let policy_arn = policy_arn(&identity.partition, &identity.account, names);
-    let (layer, secret, role, policy, log_group, function) = tokio::try_join!(
+    let (layer, (secret, role, policy, log_group, function)) = tokio::try_join!(
         resolve_layer(&aws.ssm, &aws.region, arch, layer_arn),
-        secret::get_secret(&aws.secrets, names),
-        role::get_role(&aws.iam, names),
-        iam_policy::get_policy(&aws.iam, &policy_arn, names),
-        logs::get_log_group(&aws.logs, names),
-        function::get_function(&aws.lambda, names),
+        observe_resources(aws, names, &identity),
     )?;
     Ok(Observation {
         identity,

@@ -73,14 +73,8 @@ impl UpReport {
 impl fmt::Display for UpReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let title = if self.dry_run { "plan for lab" } else { "lab" };
-        writeln!(
-            f,
-            "{} `{}` in account {} ({})",
-            style::heading(title),
-            self.lab,
-            self.account,
-            self.region
-        )?;
+        let heading = style::lab_heading(title, &self.lab, &self.account, &self.region);
+        writeln!(f, "{heading}")?;
         writeln!(f, "target: {}", self.target)?;
         writeln!(
             f,

@@ -90,16 +90,23 @@ impl ExtensionStats {
     }
 }
 
-fn process_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.json"))
+/// The files a lab's local extension keeps in the state directory.
+#[derive(Debug, Clone, Copy)]
+pub enum LabFile {
+    /// The running process's record.
+    Process,
+    /// The counters, kept across restarts.
+    Stats,
+    Log,
 }
 
-fn stats_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.stats.json"))
-}
-
-pub fn log_file(dirs: &Dirs, lab: &str) -> PathBuf {
-    dirs.extension_dir().join(format!("{lab}.log"))
+pub fn lab_file(dirs: &Dirs, lab: &str, file: LabFile) -> PathBuf {
+    let suffix = match file {
+        LabFile::Process => ".json",
+        LabFile::Stats => ".stats.json",
+        LabFile::Log => ".log",
+    };
+    dirs.extension_dir().join(format!("{lab}{suffix}"))
 }
 
 /// The address the stand-in listens on. Only a port can be chosen: the host is always

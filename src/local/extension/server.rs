@@ -23,7 +23,7 @@ use crate::local::emulator::EmulatorState;
 use crate::local::process::is_alive;
 
 use super::{
-    listen_address, stats_file, ExtensionConfig, ExtensionStats, CONFIG_ENV, STATS_PATH,
+    lab_file, listen_address, ExtensionConfig, ExtensionStats, LabFile, CONFIG_ENV, STATS_PATH,
     TOKEN_HEADER,
 };
 
@@ -98,7 +98,7 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
             "re-run `secretslab up --local`",
         )
     })?;
-    let stats_path = stats_file(&dirs, &config.lab);
+    let stats_path = lab_file(&dirs, &config.lab, LabFile::Stats);
     let stats: ExtensionStats = read_json(&stats_path).unwrap_or_default();
     let upstream_before_start = (
         stats.upstream_get_secret_value,

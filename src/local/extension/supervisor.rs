@@ -15,8 +15,8 @@ use crate::local::process::{
 };
 
 use super::{
-    log_file, process_file, stats_file, ExtensionConfig, ExtensionProcess, ExtensionStats,
-    CONFIG_ENV, STATS_PATH, TOKEN_HEADER,
+    lab_file, ExtensionConfig, ExtensionProcess, ExtensionStats, LabFile, CONFIG_ENV, STATS_PATH,
+    TOKEN_HEADER,
 };
 
 /// Where `local start --extension agent` finds the Agent when it is not on PATH.
@@ -26,7 +26,7 @@ const AGENT_BIN_ENV: &str = "SECRETSLAB_AGENT_BIN";
 /// the stand-in keeps (after a restart or once the emulator has stopped).
 /// `token` is the emulator's session token, which the stand-in checks like any caller's.
 pub fn read_stats(dirs: &Dirs, lab: &str, token: &str) -> Option<ExtensionStats> {
-    live_stats(dirs, lab, token).or_else(|| read_json(&stats_file(dirs, lab)))
+    live_stats(dirs, lab, token).or_else(|| read_json(&lab_file(dirs, lab, LabFile::Stats)))
 }
 
 fn live_stats(dirs: &Dirs, lab: &str, token: &str) -> Option<ExtensionStats> {
@@ -40,7 +40,7 @@ fn live_stats(dirs: &Dirs, lab: &str, token: &str) -> Option<ExtensionStats> {
 
 /// The running stand-in of a lab, if any.
 pub fn running(dirs: &Dirs, lab: &str) -> Option<ExtensionProcess> {
-    let process: ExtensionProcess = read_json(&process_file(dirs, lab))?;
+    let process: ExtensionProcess = read_json(&lab_file(dirs, lab, LabFile::Process))?;
     is_alive(process.pid).then_some(process)
 }
 
@@ -71,7 +71,7 @@ pub fn ensure_running(
         }
         ExtensionKind::Agent => agent_command(dirs, emulator, &config)?,
     };
-    let log = log_file(dirs, &config.lab);
+    let log = lab_file(dirs, &config.lab, LabFile::Log);
     let pid = spawn_until_ready(
         command,
         Background {
@@ -85,8 +85,8 @@ pub fn ensure_running(
                 kind: emulator.extension,
                 config: config.clone(),
             };
-            write_json(&process_file(dirs, &config.lab), &process)?;
-            Ok(process_file(dirs, &config.lab))
+            write_json(&lab_file(dirs, &config.lab, LabFile::Process), &process)?;
+            Ok(lab_file(dirs, &config.lab, LabFile::Process))
         },
         || port_open(config.port),
     )?;
@@ -146,7 +146,7 @@ fn agent_binary() -> Option<PathBuf> {
 
 /// Stop one lab's stand-in.
 pub fn stop(dirs: &Dirs, lab: &str) -> Result<Option<u32>> {
-    let path = process_file(dirs, lab);
+    let path = lab_file(dirs, lab, LabFile::Process);
     let Some(process) = read_json::<ExtensionProcess>(&path) else {
         return Ok(None);
     };
@@ -158,8 +158,8 @@ pub fn stop(dirs: &Dirs, lab: &str) -> Result<Option<u32>> {
 /// Stop a lab's stand-in and drop its counters and log (the lab is gone).
 pub fn forget(dirs: &Dirs, lab: &str) -> Result<()> {
     stop(dirs, lab)?;
-    remove_file(&stats_file(dirs, lab))?;
-    remove_file(&log_file(dirs, lab))
+    remove_file(&lab_file(dirs, lab, LabFile::Stats))?;
+    remove_file(&lab_file(dirs, lab, LabFile::Log))
 }
 
 /// The labs that have a local extension recorded (running or not).
