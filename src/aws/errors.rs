@@ -2,12 +2,17 @@
 //! modules can say "not found counts as done" or "already exists counts as success".
 
 use std::error::Error as StdError;
+use std::fmt::Debug;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
 use crate::error::Error;
+
+/// What every SDK operation error offers: an error code and message, and a cause chain.
+pub trait AwsError: ProvideErrorMetadata + StdError + 'static {}
+impl<E: ProvideErrorMetadata + StdError + 'static> AwsError for E {}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorKind {
@@ -64,11 +69,7 @@ const BAD_CREDENTIALS: &[&str] = &[
 ];
 
 /// Sort an SDK error into the kinds the lab cares about.
-pub fn kind<E, R>(err: &SdkError<E, R>) -> ErrorKind
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+pub fn kind<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> ErrorKind {
     match err {
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
@@ -108,32 +109,20 @@ where
     }
 }
 
-pub fn is_not_found<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+pub fn is_not_found<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> bool {
     kind(err) == ErrorKind::NotFound
 }
 
-pub fn is_already_exists<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+pub fn is_already_exists<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> bool {
     kind(err) == ErrorKind::AlreadyExists
 }
 
 /// "Not found counts as done": `Ok(None)` when the resource is not there, the CLI's error
 /// (naming `action`) for anything else.
-pub fn unless_missing<T, E, R>(
+pub fn unless_missing<T, E: AwsError, R: Debug>(
     result: std::result::Result<T, SdkError<E, R>>,
     action: impl FnOnce() -> String,
-) -> Result<Option<T>, Error>
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+) -> Result<Option<T>, Error> {
     match result {
         Ok(value) => Ok(Some(value)),
         Err(e) if is_not_found(&e) => Ok(None),
@@ -150,8 +139,8 @@ pub async fn delete_each<I, T, E, R, Fut>(
 where
     I: IntoIterator,
     Fut: std::future::Future<Output = std::result::Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
+    E: AwsError,
+    R: Debug,
 {
     for item in items {
         unless_missing(delete(item).await, &action)?;
@@ -160,10 +149,7 @@ where
 }
 
 /// The error's code, when AWS sent one.
-pub fn code<E, R>(err: &SdkError<E, R>) -> Option<String>
-where
-    E: ProvideErrorMetadata,
-{
+pub fn code<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> Option<String> {
     match err {
         SdkError::ServiceError(service) => service.err().code().map(str::to_string),
         _ => None,
@@ -171,11 +157,7 @@ where
 }
 
 /// One readable line: `Code: message` for service errors, the cause chain otherwise.
-pub fn describe<E, R>(err: &SdkError<E, R>) -> String
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+pub fn describe<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> String {
     match err {
         SdkError::ServiceError(service) => {
             let e = service.err();
@@ -195,11 +177,7 @@ where
 }
 
 /// Turn an SDK error into the CLI's error, naming what was being done.
-pub fn into_error<E, R>(err: SdkError<E, R>, action: impl Into<String>) -> Error
-where
-    E: ProvideErrorMetadata + StdError + 'static,
-    R: std::fmt::Debug,
-{
+pub fn into_error<E: AwsError, R: Debug>(err: SdkError<E, R>, action: impl Into<String>) -> Error {
     let action = action.into();
     let detail = describe(&err);
     match kind(&err) {

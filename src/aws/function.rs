@@ -2,6 +2,7 @@
 //! zip's hash differs, update configuration only when it differs, wait until ready, invoke, delete.
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -14,9 +15,8 @@ use aws_sdk_lambda::types::{
 use base64::Engine as _;
 
 use aws_smithy_runtime_api::client::result::SdkError;
-use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing};
+use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing, AwsError};
 use crate::aws::observed::Observed;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::{Arch, Runtime};
@@ -141,13 +141,7 @@ pub async fn get_function(
     else {
         return Ok(Observed::Missing);
     };
-    let owned = names.is_owned(
-        out.tags()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
-    if !owned {
+    if !names.owns_tag_map(out.tags()) {
         return Ok(Observed::Foreign);
     }
     let config = out
@@ -187,11 +181,7 @@ pub async fn get_function(
 /// Lambda answers `InvalidParameterValueException` "The role defined for the function cannot be
 /// assumed by Lambda." while a new role propagates through IAM. The code alone is shared with
 /// real misconfigurations, so the message has to be read too.
-pub fn is_role_not_ready<E, R>(err: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
+pub fn is_role_not_ready<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> bool {
     code(err).as_deref() == Some("InvalidParameterValueException")
         && describe(err).contains("cannot be assumed")
 }
@@ -206,8 +196,8 @@ async fn while_role_propagates<T, E, R, Fut>(
 ) -> std::result::Result<T, SdkError<E, R>>
 where
     Fut: std::future::Future<Output = std::result::Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
+    E: AwsError,
+    R: Debug,
 {
     let started = Instant::now();
     let mut delay = FIRST_PROBE;
@@ -226,11 +216,11 @@ where
 }
 
 /// Explain errors that mention the layer: the usual cause is a layer from another region.
-fn function_error<E, R>(err: SdkError<E, R>, action: String, layer_arn: &str) -> Error
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
+fn function_error<E: AwsError, R: Debug>(
+    err: SdkError<E, R>,
+    action: String,
+    layer_arn: &str,
+) -> Error {
     let detail = describe(&err);
     if detail.contains("GetLayerVersion") || detail.to_lowercase().contains("layer") {
         return Error::Aws {

@@ -53,12 +53,7 @@ pub async fn get_log_group(
         .send()
         .await
         .map_err(|e| into_error(e, format!("reading the tags of `{}`", names.log_group)))?;
-    let owned = names.is_owned(
-        tags.tags()
-            .into_iter()
-            .flatten()
-            .map(|(k, v)| (k.as_str(), v.as_str())),
-    );
+    let owned = names.owns_tag_map(tags.tags());
     Ok(if owned {
         Observed::Owned(info)
     } else {
@@ -95,13 +90,10 @@ pub async fn set_retention(
     logs: &aws_sdk_cloudwatchlogs::Client,
     names: &ResourceNames,
 ) -> Result<()> {
-    logs.put_retention_policy()
-        .log_group_name(&names.log_group)
-        .retention_in_days(RETENTION_DAYS)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("setting the retention of `{}`", names.log_group)))?;
-    Ok(())
+    let request = logs.put_retention_policy().log_group_name(&names.log_group);
+    let sent = request.retention_in_days(RETENTION_DAYS).send().await;
+    let action = || format!("setting the retention of `{}`", names.log_group);
+    sent.map(drop).map_err(|e| into_error(e, action()))
 }
 
 /// Whether a log group of this name exists at all, owned or not.

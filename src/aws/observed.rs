@@ -22,13 +22,3 @@ impl<T> Observed<T> {
         matches!(self, Observed::Missing)
     }
 }
-
-/// Tags as (key, value) pairs, whatever shape the SDK gave them in.
-pub fn tag_pairs<'a, I, K, V>(tags: I) -> impl Iterator<Item = (&'a str, &'a str)>
-where
-    I: IntoIterator<Item = (&'a K, &'a V)>,
-    K: AsRef<str> + 'a + ?Sized,
-    V: AsRef<str> + 'a + ?Sized,
-{
-    tags.into_iter().map(|(k, v)| (k.as_ref(), v.as_ref()))
-}

@@ -121,13 +121,13 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
 }
 
 pub async fn update_trust_policy(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<()> {
-    iam.update_assume_role_policy()
-        .role_name(&names.role)
+    let request = iam.update_assume_role_policy().role_name(&names.role);
+    let sent = request
         .policy_document(trust_policy().to_string())
         .send()
-        .await
-        .map_err(|e| into_error(e, format!("updating the trust policy of `{}`", names.role)))?;
-    Ok(())
+        .await;
+    let action = || format!("updating the trust policy of `{}`", names.role);
+    sent.map(drop).map_err(|e| into_error(e, action()))
 }
 
 /// Attach `policy_arn` (attaching twice is harmless, but callers skip it when already attached).
@@ -136,13 +136,10 @@ pub async fn attach_policy(
     names: &ResourceNames,
     policy_arn: &str,
 ) -> Result<()> {
-    iam.attach_role_policy()
-        .role_name(&names.role)
-        .policy_arn(policy_arn)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("attaching `{policy_arn}` to `{}`", names.role)))?;
-    Ok(())
+    let request = iam.attach_role_policy().role_name(&names.role);
+    let sent = request.policy_arn(policy_arn).send().await;
+    let action = || format!("attaching `{policy_arn}` to `{}`", names.role);
+    sent.map(drop).map_err(|e| into_error(e, action()))
 }
 
 /// Detach every policy, delete inline ones, then the role. Missing counts as done.
@@ -194,6 +191,17 @@ mod tests {
             .unwrap()
     }
 
+    /// GetRole finds the role without tags, and ListRoleTags confirms it has none.
+    fn foreign_role_rules() -> (aws_smithy_mocks::Rule, aws_smithy_mocks::Rule) {
+        let get = mock!(aws_sdk_iam::Client::get_role)
+            .then_output(|| GetRoleOutput::builder().role(role_without_tags()).build());
+        let tags = mock!(aws_sdk_iam::Client::list_role_tags).then_output(|| {
+            let none = ListRoleTagsOutput::builder().set_tags(Some(vec![]));
+            none.build().unwrap()
+        });
+        (get, tags)
+    }
+
     #[tokio::test]
     async fn same_named_role_without_our_tags_is_refused() {
         let create = mock!(aws_sdk_iam::Client::create_role).then_error(|| {
@@ -208,14 +216,7 @@ mod tests {
                     .build(),
             )
         });
-        let get = mock!(aws_sdk_iam::Client::get_role)
-            .then_output(|| GetRoleOutput::builder().role(role_without_tags()).build());
-        let tags = mock!(aws_sdk_iam::Client::list_role_tags).then_output(|| {
-            ListRoleTagsOutput::builder()
-                .set_tags(Some(vec![]))
-                .build()
-                .unwrap()
-        });
+        let (get, tags) = foreign_role_rules();
         let iam = mock_client!(aws_sdk_iam, RuleMode::Sequential, [&create, &get, &tags]);
         let err = create_role(&iam, &names()).await.unwrap_err();
         assert!(matches!(err, Error::NotOwned { .. }), "{err:?}");
@@ -224,14 +225,7 @@ mod tests {
 
     #[tokio::test]
     async fn delete_refuses_a_foreign_role() {
-        let get = mock!(aws_sdk_iam::Client::get_role)
-            .then_output(|| GetRoleOutput::builder().role(role_without_tags()).build());
-        let tags = mock!(aws_sdk_iam::Client::list_role_tags).then_output(|| {
-            ListRoleTagsOutput::builder()
-                .set_tags(Some(vec![]))
-                .build()
-                .unwrap()
-        });
+        let (get, tags) = foreign_role_rules();
         let delete = mock!(aws_sdk_iam::Client::delete_role).then_output(|| {
             aws_sdk_iam::operation::delete_role::DeleteRoleOutput::builder().build()
         });

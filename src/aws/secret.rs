@@ -171,12 +171,9 @@ pub async fn restore_secret(
     sm: &aws_sdk_secretsmanager::Client,
     names: &ResourceNames,
 ) -> Result<()> {
-    sm.restore_secret()
-        .secret_id(&names.secret)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("restoring secret `{}`", names.secret)))?;
-    Ok(())
+    let sent = sm.restore_secret().secret_id(&names.secret).send().await;
+    let action = || format!("restoring secret `{}`", names.secret);
+    sent.map(drop).map_err(|e| into_error(e, action()))
 }
 
 /// Store `value` as the current version unless it already is.
@@ -208,13 +205,10 @@ pub async fn set_kms_key(
     names: &ResourceNames,
     kms_key: &str,
 ) -> Result<()> {
-    sm.update_secret()
-        .secret_id(&names.secret)
-        .kms_key_id(kms_key)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("changing the KMS key of `{}`", names.secret)))?;
-    Ok(())
+    let request = sm.update_secret().secret_id(&names.secret);
+    let sent = request.kms_key_id(kms_key).send().await;
+    let action = || format!("changing the KMS key of `{}`", names.secret);
+    sent.map(drop).map_err(|e| into_error(e, action()))
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

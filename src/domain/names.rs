@@ -139,6 +139,15 @@ impl ResourceNames {
         ]
     }
 
+    /// [`Self::is_owned`] for tags the SDK gives as an optional map (Lambda, CloudWatch Logs).
+    pub fn owns_tag_map(&self, tags: Option<&std::collections::HashMap<String, String>>) -> bool {
+        self.is_owned(
+            tags.into_iter()
+                .flatten()
+                .map(|(k, v)| (k.as_str(), v.as_str())),
+        )
+    }
+
     /// Whether a resource's tags say it belongs to this lab.
     pub fn is_owned<'a>(&self, tags: impl IntoIterator<Item = (&'a str, &'a str)>) -> bool {
         let mut managed = false;

@@ -37,17 +37,20 @@ fn role_not_ready() -> CreateFunctionError {
     )
 }
 
+fn created() -> CreateFunctionOutput {
+    let output = CreateFunctionOutput::builder();
+    output
+        .function_arn("arn:aws:lambda:us-east-1:1:function:demo")
+        .build()
+}
+
 #[tokio::test(start_paused = true)]
 async fn create_rides_out_iam_propagation() {
     let rule = mock!(aws_sdk_lambda::Client::create_function)
         .sequence()
         .error(role_not_ready)
         .times(2)
-        .output(|| {
-            CreateFunctionOutput::builder()
-                .function_arn("arn:aws:lambda:us-east-1:1:function:demo")
-                .build()
-        })
+        .output(created)
         .build();
     let lambda = mock_client!(aws_sdk_lambda, [&rule]);
     let waits = std::sync::Mutex::new(0);
@@ -95,11 +98,7 @@ async fn throttled_calls_are_retried_by_the_sdk() {
             )
         })
         .times(2)
-        .output(|| {
-            CreateFunctionOutput::builder()
-                .function_arn("arn:aws:lambda:us-east-1:1:function:demo")
-                .build()
-        })
+        .output(created)
         .build();
     let lambda = mock_client!(aws_sdk_lambda, RuleMode::Sequential, [&rule], |conf| conf
         .retry_config(aws_config::retry::RetryConfig::standard().with_max_attempts(5)));

@@ -128,21 +128,14 @@ mod tests {
 
     #[test]
     fn stats_difference() {
-        let a = ExtensionStats {
-            requests: 2,
-            hits: 1,
-            misses: 1,
-            upstream_get_secret_value: 1,
+        let stats = |requests, hits, misses, upstream_get_secret_value| ExtensionStats {
+            requests,
+            hits,
+            misses,
+            upstream_get_secret_value,
             ..Default::default()
         };
-        let b = ExtensionStats {
-            requests: 7,
-            hits: 5,
-            misses: 2,
-            upstream_get_secret_value: 2,
-            ..Default::default()
-        };
-        let d = b.since(&a);
+        let d = stats(7, 5, 2, 2).since(&stats(2, 1, 1, 1));
         assert_eq!(
             (d.requests, d.hits, d.misses, d.upstream_calls()),
             (5, 4, 1, 1)

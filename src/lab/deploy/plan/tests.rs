@@ -87,8 +87,9 @@ fn converged() -> Observation {
     observation
 }
 
-fn actions(plan: &Plan) -> Vec<(ResourceKind, Action)> {
-    plan.rows.iter().map(|r| (r.kind, r.action)).collect()
+fn assert_all(plan: &Plan, action: Action) {
+    let actions: Vec<_> = plan.rows.iter().map(|r| (r.kind, r.action)).collect();
+    assert!(actions.iter().all(|(_, a)| *a == action), "{actions:?}");
 }
 
 fn run(observation: Observation, settings: &Settings) -> Result<Plan> {
@@ -104,11 +105,7 @@ fn run(observation: Observation, settings: &Settings) -> Result<Plan> {
 #[test]
 fn an_empty_account_plans_every_resource_and_the_desired_lab() {
     let plan = run(nothing_yet(), &settings()).unwrap();
-    assert!(
-        plan.rows.iter().all(|r| r.action == Action::Create),
-        "{:?}",
-        actions(&plan)
-    );
+    assert_all(&plan, Action::Create);
     let desired = &plan.desired;
     assert_eq!(
         desired.secret_arn,
@@ -129,12 +126,18 @@ fn an_empty_account_plans_every_resource_and_the_desired_lab() {
 
 #[test]
 fn a_converged_lab_is_unchanged_and_keeps_its_port() {
-    let plan = run(converged(), &settings()).unwrap();
-    assert!(
-        plan.rows.iter().all(|r| r.action == Action::Unchanged),
-        "{:?}",
-        actions(&plan)
+    let mut observation = converged();
+    let Observed::Owned(function) = &mut observation.function else {
+        unreachable!()
+    };
+    function.env.insert(
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT".into(),
+        "40111".into(),
     );
+    // Locally a new lab gets a free port; one already deployed keeps the port it has.
+    let plan = run(observation, &Settings::defaults(true)).unwrap();
+    assert_all(&plan, Action::Unchanged);
+    assert_eq!(plan.desired.extension.port, 40111);
     assert_eq!(plan.desired.secret_arn, SECRET_ARN);
 }
 
