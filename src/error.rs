@@ -140,6 +140,13 @@ impl Error {
         }
     }
 
+    /// A field AWS always sends, or [`Error::missing_field`].
+    pub fn required(value: Option<&str>, operation: &str, field: &str) -> Result<String> {
+        value
+            .map(str::to_string)
+            .ok_or_else(|| Error::missing_field(operation, field))
+    }
+
     pub fn local(message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::Local {
             message: message.into(),

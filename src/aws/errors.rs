@@ -130,6 +130,14 @@ pub fn unless_missing<T, E: AwsError, R: Debug>(
     }
 }
 
+/// The outcome of a request whose answer we do not need, naming `action` if it failed.
+pub fn sent<T, E: AwsError, R: Debug>(
+    result: std::result::Result<T, SdkError<E, R>>,
+    action: impl FnOnce() -> String,
+) -> Result<(), Error> {
+    result.map(drop).map_err(|e| into_error(e, action()))
+}
+
 /// Send one delete per item, in order; an item already gone counts as done.
 pub async fn delete_each<I, T, E, R, Fut>(
     items: I,

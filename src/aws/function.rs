@@ -279,11 +279,11 @@ pub async fn create_function(
     })
     .await;
     match created {
-        Ok(out) => Ok(CreateOutcome::Created(
-            out.function_arn()
-                .ok_or_else(|| Error::missing_field("CreateFunction", "FunctionArn"))?
-                .to_string(),
-        )),
+        Ok(out) => Ok(CreateOutcome::Created(Error::required(
+            out.function_arn(),
+            "CreateFunction",
+            "FunctionArn",
+        )?)),
         Err(e) if is_already_exists(&e) => Ok(CreateOutcome::AlreadyExists),
         Err(e) => Err(function_error(
             e,

@@ -1,7 +1,7 @@
 //! The function's CloudWatch log group: created by `up` with a short retention so the lab owns
 //! it (and teardown removes it) instead of Lambda creating an untracked one on first invoke.
 
-use crate::aws::errors::{into_error, is_already_exists, unless_missing};
+use crate::aws::errors::{into_error, is_already_exists, sent, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
@@ -91,9 +91,10 @@ pub async fn set_retention(
     names: &ResourceNames,
 ) -> Result<()> {
     let request = logs.put_retention_policy().log_group_name(&names.log_group);
-    let sent = request.retention_in_days(RETENTION_DAYS).send().await;
-    let action = || format!("setting the retention of `{}`", names.log_group);
-    sent.map(drop).map_err(|e| into_error(e, action()))
+    let result = request.retention_in_days(RETENTION_DAYS).send().await;
+    sent(result, || {
+        format!("setting the retention of `{}`", names.log_group)
+    })
 }
 
 /// Whether a log group of this name exists at all, owned or not.

@@ -2,7 +2,7 @@
 
 use aws_sdk_iam::types::Tag;
 
-use crate::aws::errors::{delete_each, into_error, is_already_exists, unless_missing};
+use crate::aws::errors::{delete_each, into_error, is_already_exists, sent, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::policy::{parse_document, same_policy, trust_policy};
@@ -122,12 +122,13 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
 
 pub async fn update_trust_policy(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<()> {
     let request = iam.update_assume_role_policy().role_name(&names.role);
-    let sent = request
+    let result = request
         .policy_document(trust_policy().to_string())
         .send()
         .await;
-    let action = || format!("updating the trust policy of `{}`", names.role);
-    sent.map(drop).map_err(|e| into_error(e, action()))
+    sent(result, || {
+        format!("updating the trust policy of `{}`", names.role)
+    })
 }
 
 /// Attach `policy_arn` (attaching twice is harmless, but callers skip it when already attached).
@@ -137,9 +138,10 @@ pub async fn attach_policy(
     policy_arn: &str,
 ) -> Result<()> {
     let request = iam.attach_role_policy().role_name(&names.role);
-    let sent = request.policy_arn(policy_arn).send().await;
-    let action = || format!("attaching `{policy_arn}` to `{}`", names.role);
-    sent.map(drop).map_err(|e| into_error(e, action()))
+    let result = request.policy_arn(policy_arn).send().await;
+    sent(result, || {
+        format!("attaching `{policy_arn}` to `{}`", names.role)
+    })
 }
 
 /// Detach every policy, delete inline ones, then the role. Missing counts as done.

@@ -4,7 +4,7 @@
 use aws_sdk_secretsmanager::types::Tag;
 use aws_smithy_types::DateTime;
 
-use crate::aws::errors::{code, into_error, unless_missing};
+use crate::aws::errors::{code, into_error, sent, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
@@ -154,11 +154,11 @@ pub async fn create_secret(
         .send()
         .await;
     match created {
-        Ok(out) => Ok(Created::Arn(
-            out.arn()
-                .ok_or_else(|| Error::missing_field("CreateSecret", "ARN"))?
-                .to_string(),
-        )),
+        Ok(out) => Ok(Created::Arn(Error::required(
+            out.arn(),
+            "CreateSecret",
+            "ARN",
+        )?)),
         Err(e) => match code(&e).as_deref() {
             Some("ResourceExistsException" | "InvalidRequestException") => Ok(Created::NameTaken),
             _ => Err(into_error(e, format!("creating secret `{}`", names.secret))),
@@ -171,9 +171,8 @@ pub async fn restore_secret(
     sm: &aws_sdk_secretsmanager::Client,
     names: &ResourceNames,
 ) -> Result<()> {
-    let sent = sm.restore_secret().secret_id(&names.secret).send().await;
-    let action = || format!("restoring secret `{}`", names.secret);
-    sent.map(drop).map_err(|e| into_error(e, action()))
+    let result = sm.restore_secret().secret_id(&names.secret).send().await;
+    sent(result, || format!("restoring secret `{}`", names.secret))
 }
 
 /// Store `value` as the current version unless it already is.
@@ -206,9 +205,10 @@ pub async fn set_kms_key(
     kms_key: &str,
 ) -> Result<()> {
     let request = sm.update_secret().secret_id(&names.secret);
-    let sent = request.kms_key_id(kms_key).send().await;
-    let action = || format!("changing the KMS key of `{}`", names.secret);
-    sent.map(drop).map_err(|e| into_error(e, action()))
+    let result = request.kms_key_id(kms_key).send().await;
+    sent(result, || {
+        format!("changing the KMS key of `{}`", names.secret)
+    })
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -80,7 +80,15 @@ impl fmt::Display for StatusReport {
 
 /// One drift note when `drifted`.
 fn drift_if(drifted: bool, note: &str) -> Vec<String> {
-    drifted.then(|| note.to_string()).into_iter().collect()
+    drift_notes([(drifted, note.to_string())])
+}
+
+/// The notes whose condition holds.
+fn drift_notes<const N: usize>(checks: [(bool, String); N]) -> Vec<String> {
+    checks
+        .into_iter()
+        .filter_map(|(drifted, note)| drifted.then_some(note))
+        .collect()
 }
 
 fn line<T>(
@@ -146,19 +154,20 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             &rol,
             |r| r.arn.clone(),
             |r| {
-                let mut d = Vec::new();
-                if !r.trust_matches {
-                    d.push(
-                        "trust policy does not allow lambda.amazonaws.com as expected".to_string(),
-                    );
-                }
-                if !r.attached.contains(&basic) {
-                    d.push("AWSLambdaBasicExecutionRole not attached".to_string());
-                }
-                if !r.attached.contains(&pol_arn) {
-                    d.push(format!("{} not attached", names.policy));
-                }
-                d
+                drift_notes([
+                    (
+                        !r.trust_matches,
+                        "trust policy does not allow lambda.amazonaws.com as expected".into(),
+                    ),
+                    (
+                        !r.attached.contains(&basic),
+                        "AWSLambdaBasicExecutionRole not attached".into(),
+                    ),
+                    (
+                        !r.attached.contains(&pol_arn),
+                        format!("{} not attached", names.policy),
+                    ),
+                ])
             },
         ),
         line(
@@ -187,24 +196,26 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             &fun,
             |f| f.arn.clone(),
             |f| {
-                let mut d = Vec::new();
-                if f.code_sha256 != package.sha256 {
-                    d.push("code differs from function/lambda_function.py".to_string());
-                }
-                if !f
+                let layer = f
                     .layers
                     .iter()
-                    .any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension"))
-                {
-                    d.push("extension layer missing".to_string());
-                }
-                if f.env.get(env::SECRET_ID) != Some(&names.secret) {
-                    d.push("SECRET_ID does not name the lab secret".to_string());
-                }
-                if f.state.as_deref().is_some_and(|s| s != "Active") {
-                    d.push(format!("state {}", f.state.clone().unwrap_or_default()));
-                }
-                d
+                    .any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension"));
+                let state = f.state.as_deref().filter(|s| *s != "Active");
+                drift_notes([
+                    (
+                        f.code_sha256 != package.sha256,
+                        "code differs from function/lambda_function.py".into(),
+                    ),
+                    (!layer, "extension layer missing".into()),
+                    (
+                        f.env.get(env::SECRET_ID) != Some(&names.secret),
+                        "SECRET_ID does not name the lab secret".into(),
+                    ),
+                    (
+                        state.is_some(),
+                        format!("state {}", state.unwrap_or_default()),
+                    ),
+                ])
             },
         ),
     ];
