@@ -1,6 +1,7 @@
 //! The lab's Lambda function: create (riding out IAM propagation), update code only when the
 //! zip's hash differs, update configuration only when it differs, wait until ready, invoke, delete.
 
+use aws_sdk_lambda::Client;
 use std::collections::BTreeMap;
 use std::fmt::Debug;
 use std::time::Duration;
@@ -129,7 +130,7 @@ pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
 }
 
 pub async fn get_function(
-    lambda: &aws_sdk_lambda::Client,
+    lambda: &Client,
     names: &ResourceNames,
 ) -> Result<Observed<FunctionInfo>> {
     let found = lambda
@@ -249,7 +250,7 @@ pub enum CreateOutcome {
 
 /// Create the function, riding out IAM propagation of a new role.
 pub async fn create_function(
-    lambda: &aws_sdk_lambda::Client,
+    lambda: &Client,
     names: &ResourceNames,
     desired: &DesiredFunction,
     on_wait: impl Fn(Duration),
@@ -300,7 +301,7 @@ fn environment(desired: &DesiredFunction) -> Environment {
 }
 
 pub async fn update_code(
-    lambda: &aws_sdk_lambda::Client,
+    lambda: &Client,
     names: &ResourceNames,
     desired: &DesiredFunction,
 ) -> Result<()> {
@@ -316,7 +317,7 @@ pub async fn update_code(
 }
 
 pub async fn update_configuration(
-    lambda: &aws_sdk_lambda::Client,
+    lambda: &Client,
     names: &ResourceNames,
     desired: &DesiredFunction,
     on_wait: impl Fn(Duration),
@@ -346,18 +347,12 @@ pub async fn update_configuration(
 }
 
 /// Wait until the function is Active (new functions start Pending).
-pub async fn wait_until_active(
-    lambda: &aws_sdk_lambda::Client,
-    names: &ResourceNames,
-) -> Result<()> {
+pub async fn wait_until_active(lambda: &Client, names: &ResourceNames) -> Result<()> {
     wait_until(lambda, names, Ready::Active).await
 }
 
 /// Wait until the last update finished successfully.
-pub async fn wait_until_updated(
-    lambda: &aws_sdk_lambda::Client,
-    names: &ResourceNames,
-) -> Result<()> {
+pub async fn wait_until_updated(lambda: &Client, names: &ResourceNames) -> Result<()> {
     wait_until(lambda, names, Ready::Updated).await
 }
 
@@ -367,11 +362,7 @@ enum Ready {
 }
 
 /// The SDK's waiters (both poll GetFunction), bounded by [`READY_LIMIT`].
-async fn wait_until(
-    lambda: &aws_sdk_lambda::Client,
-    names: &ResourceNames,
-    ready: Ready,
-) -> Result<()> {
+async fn wait_until(lambda: &Client, names: &ResourceNames, ready: Ready) -> Result<()> {
     let name = &names.function;
     let waited = match ready {
         Ready::Active => {
@@ -412,7 +403,7 @@ pub struct Invocation {
 }
 
 pub async fn invoke(
-    lambda: &aws_sdk_lambda::Client,
+    lambda: &Client,
     names: &ResourceNames,
     payload: &serde_json::Value,
 ) -> Result<Invocation> {
@@ -443,10 +434,7 @@ pub async fn invoke(
 }
 
 /// Delete the function (ours only). Missing counts as done.
-pub async fn delete_function(
-    lambda: &aws_sdk_lambda::Client,
-    names: &ResourceNames,
-) -> Result<bool> {
+pub async fn delete_function(lambda: &Client, names: &ResourceNames) -> Result<bool> {
     match get_function(lambda, names).await? {
         Observed::Missing => return Ok(false),
         Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Function)),

@@ -5,6 +5,7 @@ use crate::aws::errors::{into_error, is_already_exists, sent, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
+use aws_sdk_cloudwatchlogs::Client;
 
 /// Days CloudWatch keeps the lab's logs.
 pub const RETENTION_DAYS: i32 = 3;
@@ -16,10 +17,7 @@ pub struct LogGroupInfo {
 }
 
 /// Find the log group by exact name.
-async fn describe(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    names: &ResourceNames,
-) -> Result<Option<LogGroupInfo>> {
+async fn describe(logs: &Client, names: &ResourceNames) -> Result<Option<LogGroupInfo>> {
     let out = logs
         .describe_log_groups()
         .log_group_name_prefix(&names.log_group)
@@ -40,10 +38,7 @@ async fn describe(
         }))
 }
 
-pub async fn get_log_group(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    names: &ResourceNames,
-) -> Result<Observed<LogGroupInfo>> {
+pub async fn get_log_group(logs: &Client, names: &ResourceNames) -> Result<Observed<LogGroupInfo>> {
     let Some(info) = describe(logs, names).await? else {
         return Ok(Observed::Missing);
     };
@@ -61,10 +56,7 @@ pub async fn get_log_group(
     })
 }
 
-pub async fn create_log_group(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    names: &ResourceNames,
-) -> Result<()> {
+pub async fn create_log_group(logs: &Client, names: &ResourceNames) -> Result<()> {
     let mut request = logs.create_log_group().log_group_name(&names.log_group);
     for (key, value) in names.tags() {
         request = request.tags(key, value);
@@ -86,10 +78,7 @@ pub async fn create_log_group(
     set_retention(logs, names).await
 }
 
-pub async fn set_retention(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    names: &ResourceNames,
-) -> Result<()> {
+pub async fn set_retention(logs: &Client, names: &ResourceNames) -> Result<()> {
     let request = logs.put_retention_policy().log_group_name(&names.log_group);
     let result = request.retention_in_days(RETENTION_DAYS).send().await;
     sent(result, || {
@@ -98,10 +87,7 @@ pub async fn set_retention(
 }
 
 /// Whether a log group of this name exists at all, owned or not.
-pub async fn log_group_exists(
-    logs: &aws_sdk_cloudwatchlogs::Client,
-    names: &ResourceNames,
-) -> Result<bool> {
+pub async fn log_group_exists(logs: &Client, names: &ResourceNames) -> Result<bool> {
     Ok(describe(logs, names).await?.is_some())
 }
 
@@ -109,7 +95,7 @@ pub async fn log_group_exists(
 /// after this run deleted our function, when Lambda itself may have recreated the group
 /// for a late invocation.
 pub async fn delete_log_group(
-    logs: &aws_sdk_cloudwatchlogs::Client,
+    logs: &Client,
     names: &ResourceNames,
     adopt_untagged: bool,
 ) -> Result<bool> {

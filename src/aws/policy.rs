@@ -1,6 +1,7 @@
 //! The lab's customer-managed IAM policy `{name}-read-secret`: create, update by new version, delete.
 
 use aws_sdk_iam::types::PolicyVersion;
+use aws_sdk_iam::Client;
 use serde_json::Value;
 
 use crate::aws::errors::{delete_each, into_error, is_already_exists, unless_missing};
@@ -24,7 +25,7 @@ pub fn policy_arn(partition: &str, account: &str, names: &ResourceNames) -> Stri
 }
 
 pub async fn get_policy(
-    iam: &aws_sdk_iam::Client,
+    iam: &Client,
     arn: &str,
     names: &ResourceNames,
 ) -> Result<Observed<PolicyInfo>> {
@@ -61,7 +62,7 @@ pub async fn get_policy(
 }
 
 pub async fn create_policy(
-    iam: &aws_sdk_iam::Client,
+    iam: &Client,
     arn: &str,
     names: &ResourceNames,
     document: &Value,
@@ -106,7 +107,7 @@ pub async fn create_policy(
 
 /// Replace the document with a new default version, pruning the oldest when IAM's limit is reached.
 pub async fn update_policy(
-    iam: &aws_sdk_iam::Client,
+    iam: &Client,
     arn: &str,
     names: &ResourceNames,
     document: &Value,
@@ -137,7 +138,7 @@ pub async fn update_policy(
 
 /// The policy's versions other than the default one.
 async fn old_versions(
-    iam: &aws_sdk_iam::Client,
+    iam: &Client,
     arn: &str,
     action: impl FnOnce() -> String,
 ) -> Result<Vec<PolicyVersion>> {
@@ -151,11 +152,7 @@ async fn old_versions(
 }
 
 /// Detach from every role, delete non-default versions, then the policy. Missing counts as done.
-pub async fn delete_policy(
-    iam: &aws_sdk_iam::Client,
-    arn: &str,
-    names: &ResourceNames,
-) -> Result<bool> {
+pub async fn delete_policy(iam: &Client, arn: &str, names: &ResourceNames) -> Result<bool> {
     match get_policy(iam, arn, names).await? {
         Observed::Missing => return Ok(false),
         Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Policy)),

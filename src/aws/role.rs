@@ -1,6 +1,7 @@
 //! The lab's IAM role: trust for Lambda, the two attached policies, and its removal.
 
 use aws_sdk_iam::types::Tag;
+use aws_sdk_iam::Client;
 
 use crate::aws::errors::{delete_each, into_error, is_already_exists, sent, unless_missing};
 use crate::aws::observed::Observed;
@@ -56,10 +57,7 @@ where
 }
 
 /// Look the role up, with its trust policy and attached policies.
-pub async fn get_role(
-    iam: &aws_sdk_iam::Client,
-    names: &ResourceNames,
-) -> Result<Observed<RoleInfo>> {
+pub async fn get_role(iam: &Client, names: &ResourceNames) -> Result<Observed<RoleInfo>> {
     let action = || format!("reading IAM role `{}`", names.role);
     let found = unless_missing(iam.get_role().role_name(&names.role).send().await, action)?;
     let Some(role) = found.and_then(|out| out.role) else {
@@ -95,7 +93,7 @@ pub async fn get_role(
 }
 
 /// Create the role; if a crashed run already created it, adopt it when it is ours.
-pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<String> {
+pub async fn create_role(iam: &Client, names: &ResourceNames) -> Result<String> {
     let created = iam
         .create_role()
         .role_name(&names.role)
@@ -120,7 +118,7 @@ pub async fn create_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Re
     }
 }
 
-pub async fn update_trust_policy(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<()> {
+pub async fn update_trust_policy(iam: &Client, names: &ResourceNames) -> Result<()> {
     let request = iam.update_assume_role_policy().role_name(&names.role);
     let result = request
         .policy_document(trust_policy().to_string())
@@ -132,11 +130,7 @@ pub async fn update_trust_policy(iam: &aws_sdk_iam::Client, names: &ResourceName
 }
 
 /// Attach `policy_arn` (attaching twice is harmless, but callers skip it when already attached).
-pub async fn attach_policy(
-    iam: &aws_sdk_iam::Client,
-    names: &ResourceNames,
-    policy_arn: &str,
-) -> Result<()> {
+pub async fn attach_policy(iam: &Client, names: &ResourceNames, policy_arn: &str) -> Result<()> {
     let request = iam.attach_role_policy().role_name(&names.role);
     let result = request.policy_arn(policy_arn).send().await;
     sent(result, || {
@@ -145,7 +139,7 @@ pub async fn attach_policy(
 }
 
 /// Detach every policy, delete inline ones, then the role. Missing counts as done.
-pub async fn delete_role(iam: &aws_sdk_iam::Client, names: &ResourceNames) -> Result<bool> {
+pub async fn delete_role(iam: &Client, names: &ResourceNames) -> Result<bool> {
     let info = match get_role(iam, names).await? {
         Observed::Missing => return Ok(false),
         Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Role)),

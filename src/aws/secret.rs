@@ -2,6 +2,7 @@
 //! scheduled deletion, update a user-supplied value, delete with or without recovery window.
 
 use aws_sdk_secretsmanager::types::Tag;
+use aws_sdk_secretsmanager::Client;
 use aws_smithy_types::DateTime;
 
 use crate::aws::errors::{code, into_error, sent, unless_missing};
@@ -85,10 +86,7 @@ fn sm_tags(names: &ResourceNames) -> Vec<Tag> {
         .collect()
 }
 
-pub async fn get_secret(
-    sm: &aws_sdk_secretsmanager::Client,
-    names: &ResourceNames,
-) -> Result<Observed<SecretInfo>> {
+pub async fn get_secret(sm: &Client, names: &ResourceNames) -> Result<Observed<SecretInfo>> {
     let described = sm.describe_secret().secret_id(&names.secret).send().await;
     let Some(out) = unless_missing(described, || format!("reading secret `{}`", names.secret))?
     else {
@@ -113,7 +111,7 @@ pub async fn get_secret(
 }
 
 /// A random password from Secrets Manager itself, as the lab teaches.
-pub async fn random_secret(sm: &aws_sdk_secretsmanager::Client) -> Result<SecretValue> {
+pub async fn random_secret(sm: &Client) -> Result<SecretValue> {
     let out = sm
         .get_random_password()
         .password_length(32)
@@ -136,7 +134,7 @@ pub enum Created {
 }
 
 pub async fn create_secret(
-    sm: &aws_sdk_secretsmanager::Client,
+    sm: &Client,
     names: &ResourceNames,
     value: &SecretValue,
     kms_key: Option<&str>,
@@ -167,17 +165,14 @@ pub async fn create_secret(
 }
 
 /// Cancel a scheduled deletion.
-pub async fn restore_secret(
-    sm: &aws_sdk_secretsmanager::Client,
-    names: &ResourceNames,
-) -> Result<()> {
+pub async fn restore_secret(sm: &Client, names: &ResourceNames) -> Result<()> {
     let result = sm.restore_secret().secret_id(&names.secret).send().await;
     sent(result, || format!("restoring secret `{}`", names.secret))
 }
 
 /// Store `value` as the current version unless it already is.
 pub async fn put_value_if_changed(
-    sm: &aws_sdk_secretsmanager::Client,
+    sm: &Client,
     names: &ResourceNames,
     value: &SecretValue,
 ) -> Result<bool> {
@@ -199,11 +194,7 @@ pub async fn put_value_if_changed(
     Ok(true)
 }
 
-pub async fn set_kms_key(
-    sm: &aws_sdk_secretsmanager::Client,
-    names: &ResourceNames,
-    kms_key: &str,
-) -> Result<()> {
+pub async fn set_kms_key(sm: &Client, names: &ResourceNames, kms_key: &str) -> Result<()> {
     let request = sm.update_secret().secret_id(&names.secret);
     let result = request.kms_key_id(kms_key).send().await;
     sent(result, || {
@@ -225,7 +216,7 @@ pub enum SecretDeletion {
 }
 
 pub async fn delete_secret(
-    sm: &aws_sdk_secretsmanager::Client,
+    sm: &Client,
     names: &ResourceNames,
     recovery: Recovery,
 ) -> Result<SecretDeletion> {
