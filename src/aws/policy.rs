@@ -162,13 +162,9 @@ pub async fn delete_policy(iam: &Client, arn: &str, names: &ResourceNames) -> Re
     let entities = iam.list_entities_for_policy().policy_arn(arn).send().await;
     let entities = entities.map_err(|e| into_error(e, action()))?;
     let roles = entities.policy_roles().iter().filter_map(|r| r.role_name());
-    let detach = |role| {
-        iam.detach_role_policy()
-            .role_name(role)
-            .policy_arn(arn)
-            .send()
-    };
-    delete_each(roles, action, detach).await?;
+    for role_name in roles {
+        role::detach_policy(iam, role_name, arn).await?;
+    }
     let old = old_versions(iam, arn, action).await?;
     let versions = old.iter().filter_map(|v| v.version_id());
     let delete_version = |id| {

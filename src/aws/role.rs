@@ -138,6 +138,14 @@ pub async fn attach_policy(iam: &Client, names: &ResourceNames, policy_arn: &str
     })
 }
 
+/// Detach a managed policy from a role; already detached counts as done.
+pub async fn detach_policy(iam: &Client, role_name: &str, policy_arn: &str) -> Result<()> {
+    let request = iam.detach_role_policy().role_name(role_name);
+    let detached = request.policy_arn(policy_arn).send().await;
+    let action = || format!("detaching `{policy_arn}` from `{role_name}`");
+    unless_missing(detached, action).map(drop)
+}
+
 /// Detach every policy, delete inline ones, then the role. Missing counts as done.
 pub async fn delete_role(iam: &Client, names: &ResourceNames) -> Result<bool> {
     let info = match get_role(iam, names).await? {
@@ -146,8 +154,9 @@ pub async fn delete_role(iam: &Client, names: &ResourceNames) -> Result<bool> {
         Observed::Owned(info) => info,
     };
     let action = || format!("deleting IAM role `{}`", names.role);
-    let role = || iam.detach_role_policy().role_name(&names.role);
-    delete_each(&info.attached, action, |arn| role().policy_arn(arn).send()).await?;
+    for policy_arn in &info.attached {
+        detach_policy(iam, &names.role, policy_arn).await?;
+    }
     let inline = iam.list_role_policies().role_name(&names.role).send().await;
     let inline = inline.map_err(|e| into_error(e, action()))?.policy_names;
     let delete_inline = |name| {

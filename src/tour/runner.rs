@@ -94,15 +94,8 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
             "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n"
         );
     } else if index > 0 {
-        let _ = writeln!(
-            out,
-            "{}",
-            style::hint(&format!(
-                "resuming at step {} of {}",
-                index + 1,
-                steps.len()
-            ))
-        );
+        let resuming = format!("resuming at step {}", step_of(index, &steps));
+        let _ = writeln!(out, "{}", style::hint(&resuming));
     }
     let connection = session.connect().await?;
     let identity = resolve_identity(&connection.aws.sts).await?;
@@ -126,16 +119,8 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
                 "this is a bug in secretslab; please report it",
             )
         })?;
-        let _ = writeln!(
-            out,
-            "\n{}",
-            style::heading(&format!(
-                "── Step {} of {}: {} ──",
-                index + 1,
-                steps.len(),
-                step.title
-            ))
-        );
+        let title = format!("── Step {}: {} ──", step_of(index, &steps), step.title);
+        let _ = writeln!(out, "\n{}", style::heading(&title));
         let _ = write!(out, "{}", render_markdown(&skin, &body, width));
         let _ = out.flush();
         let skip_action = step.action == StepAction::Teardown && args.keep;
@@ -211,6 +196,11 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::dim("stopped the local emulator"));
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+/// "3 of 6": where the learner is.
+fn step_of(index: usize, steps: &[Step]) -> String {
+    format!("{} of {}", index + 1, steps.len())
 }
 
 /// Prose through termimad (wrapped to the width); fenced code blocks verbatim, indented and
