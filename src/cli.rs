@@ -19,7 +19,7 @@ Exit codes:
 #[derive(Debug, Parser)]
 #[command(
     name = "secretslab",
-    version,
+    version = env!("SECRETSLAB_VERSION"),
     about = "Keep Lambda secrets in Secrets Manager, read them through the Parameters and Secrets extension: the whole lab as one command line",
     after_help = EXIT_CODES,
     propagate_version = true
@@ -100,6 +100,11 @@ pub enum Command {
     Local(LocalCommand),
     /// Check what the lab needs and say how to fix each problem
     Doctor,
+    /// Print a shell completion script (see the README)
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
     /// Serve the local extension stand-in for one lab (started by `up --local`)
     #[command(name = "__extension", hide = true)]
     ServeExtension,

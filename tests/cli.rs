@@ -144,6 +144,7 @@ fn help_texts_are_stable_and_fit_80_columns() {
         "local",
         "local start",
         "doctor",
+        "completions",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
@@ -228,4 +229,59 @@ fn tour_json_is_refused_with_one_json_document() {
         !home.path().join("state").join("emulator.json").exists(),
         "no emulator may start"
     );
+}
+
+/// Every shell's completion script is generated and completes the real subcommands and flags.
+#[test]
+fn completion_scripts_know_the_commands() {
+    let home = TestHome::new();
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = home.run(&["completions", shell]);
+        assert!(out.status.success(), "{shell}: {}", stderr(&out));
+        let script = String::from_utf8(out.stdout).unwrap();
+        for needle in ["teardown", "recovery-days", "force-delete-secret"] {
+            assert!(
+                script.contains(needle),
+                "{shell}: completion script does not mention `{needle}`"
+            );
+        }
+        assert!(
+            !script.contains("__extension"),
+            "{shell}: the internal command is offered"
+        );
+    }
+    assert_refused(&["completions", "tcsh"], 2, "possible values");
+}
+
+/// `--version` names the commit the binary was built from (when built from a git checkout).
+#[test]
+fn version_names_the_commit() {
+    let home = TestHome::new();
+    let out = home.run(&["--version"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let version = String::from_utf8(out.stdout).unwrap();
+    let expected = format!("secretslab {}", env!("CARGO_PKG_VERSION"));
+    assert!(version.starts_with(&expected), "{version}");
+    let commit = std::process::Command::new("git")
+        .args(["-C", env!("CARGO_MANIFEST_DIR"), "rev-parse", "HEAD"])
+        .output()
+        .ok()
+        .filter(|o| o.status.success())
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string());
+    match commit {
+        // The short form is a prefix of the full commit hash.
+        Some(full) => {
+            let named = version
+                .trim()
+                .strip_prefix(&expected)
+                .and_then(|rest| rest.trim().strip_prefix('('))
+                .and_then(|rest| rest.strip_suffix(')'))
+                .unwrap_or_else(|| panic!("no commit in `{}`", version.trim()));
+            assert!(
+                named.len() >= 7 && full.starts_with(named),
+                "`{named}` is not HEAD ({full})"
+            );
+        }
+        None => assert_eq!(version.trim(), expected),
+    }
 }
