@@ -4,6 +4,9 @@
 //!
 //!     cargo bench --bench lab
 //!
+//! `SECRETSLAB_BENCH_BASELINE=PATH` also times a cold `up` of another secretslab binary (a
+//! build of an earlier commit) in the same runs, interleaved with this one, for an A/B.
+//!
 //! AWS-like conditions come from the chaos proxy in front of the embedded emulator:
 //! per-call latencies of tens to hundreds of ms, IAM propagation 8 s, function Pending 2 s.
 
@@ -100,7 +103,11 @@ struct Bench {
 
 impl Bench {
     fn command(&self, via: Option<&str>) -> Command {
-        let mut command = Command::new(&self.binary);
+        self.command_of(&self.binary, via)
+    }
+
+    fn command_of(&self, binary: &Path, via: Option<&str>) -> Command {
+        let mut command = Command::new(binary);
         command
             .env("SECRETSLAB_HOME", self.home.path())
             .env("SECRETSLAB_CACHE", &self.cache)
@@ -128,9 +135,13 @@ impl Bench {
     }
 
     fn run(&self, via: Option<&str>, args: &[&str]) -> (Duration, Value) {
+        self.run_of(&self.binary, via, args)
+    }
+
+    fn run_of(&self, binary: &Path, via: Option<&str>, args: &[&str]) -> (Duration, Value) {
         let started = Instant::now();
         let out: Output = self
-            .command(via)
+            .command_of(binary, via)
             .arg("--json")
             .args(args)
             .output()
@@ -195,6 +206,8 @@ async fn main() {
     let floor = critical_path_floor_ms(&profile);
     let mut ours = Vec::new();
     let mut script = Vec::new();
+    let baseline_binary = std::env::var_os("SECRETSLAB_BENCH_BASELINE").map(PathBuf::from);
+    let mut theirs = Vec::new();
     let mut cold_calls = 0;
     for run in 0..COLD_RUNS {
         let lab = format!("cold-{run}");
@@ -234,6 +247,13 @@ async fn main() {
         );
         script.push(started.elapsed().as_secs_f64() * 1000.0);
         bench.teardown(None, &lab);
+
+        if let Some(binary) = &baseline_binary {
+            let lab = format!("baseline-{run}");
+            let (took, _) = bench.run_of(binary, Some(&via), &["--local", "--name", &lab, "up"]);
+            theirs.push(took.as_secs_f64() * 1000.0);
+            bench.teardown(None, &lab);
+        }
     }
     let ours_ms = median(&mut ours);
     let script_ms = median(&mut script);
@@ -254,6 +274,20 @@ async fn main() {
             script_ms / 1000.0
         ),
     ));
+
+    if let Some(binary) = &baseline_binary {
+        let theirs_ms = median(&mut theirs);
+        rows.push((
+            format!("cold `up` of the baseline binary `{}` (median of {COLD_RUNS}, interleaved)", binary.display()),
+            format!(
+                "{:.1} s (runs {:.1}–{:.1} s)",
+                theirs_ms / 1000.0,
+                theirs[0] / 1000.0,
+                theirs[theirs.len() - 1] / 1000.0
+            ),
+            format!("this build's cold `up` is {:.2}× the baseline's", ours_ms / theirs_ms),
+        ));
+    }
 
     // 2. `up` when nothing changed: on the emulator, and under the profile.
     let lab = "steady";
