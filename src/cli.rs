@@ -106,7 +106,7 @@ pub enum Command {
     Local(LocalCommand),
     /// Check what the lab needs and say how to fix each problem
     Doctor,
-    /// Find plaintext secrets in Lambda environment variables, across accounts and regions
+    /// Find plaintext secrets in Lambda environment variables, in every account and region
     Audit(AuditArgs),
     /// Serve the local extension stand-in for one lab (started by `up --local`)
     #[command(name = "__extension", hide = true)]
@@ -230,13 +230,11 @@ pub struct TourArgs {
 }
 
 #[derive(Debug, Clone, Args)]
-#[command(after_help = "\
-Classes: secret (a credential value), suspect (needs a human look), reference (names where a
-secret is kept), config (everything else). Findings are secret and suspect variables; values
-are never shown, only their shape and a keyed fingerprint.
-
-Exit codes: 0 clean and complete; 4 findings at or above --fail-on; 5 no such findings, but
-part of the scope could not be read; 1 failure; 2 usage error.")]
+#[command(after_help = concat!(
+    "Classes: secret (a credential value), suspect (needs a human look), reference (names where a secret is kept), config (everything else). ",
+    "Findings are secret and suspect variables; values are never shown, only their shape and a keyed fingerprint.\n\n",
+    "Exit codes: 0 clean and complete; 4 findings at or above --fail-on; 5 no such findings, but part of the scope could not be read; 1 failure; 2 usage error."
+))]
 pub struct AuditArgs {
     /// Regions to scan, comma-separated [default: the session's region]
     #[arg(long, value_delimiter = ',', value_name = "REGION,...", conflicts_with = "all_regions")]
@@ -266,7 +264,7 @@ pub struct AuditArgs {
     #[arg(long, value_enum)]
     pub format: Option<AuditFormat>,
 
-    /// Write the report to FILE instead of stdout (stdout then gets the summary)
+    /// Write the report (in --format) to FILE; stdout still shows the text or --json report
     #[arg(long, short = 'o', value_name = "FILE")]
     pub output: Option<PathBuf>,
 
