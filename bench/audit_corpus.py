@@ -157,17 +157,16 @@ def cdk_logical(name):
 # --------------------------------------------------------------------------------------
 
 def aws_keys():
-    for _ in range(8):
-        name = pick(["S3_ACCESS_KEY_ID", "MY_AWS_ACCESS_KEY_ID", "AWS_KEY", "UPLOADER_ACCESS_KEY",
-                     "BACKUP_AWS_ACCESS_KEY_ID", "SES_ACCESS_KEY", "PARTNER_AWS_KEY_ID",
-                     "CROSS_ACCOUNT_ACCESS_KEY"])
-        add(name, pick(["AKIA", "AKIA", "ASIA"]) + rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
+    # Deployed in pairs, the id right before its secret key.
+    for id_name, secret_name in [("S3_ACCESS_KEY_ID", "S3_SECRET_ACCESS_KEY"),
+                                 ("MY_AWS_ACCESS_KEY_ID", "MY_AWS_SECRET_ACCESS_KEY"),
+                                 ("AWS_KEY", "AWS_SECRET_KEY"), ("UPLOADER_ACCESS_KEY", "UPLOADER_SECRET_KEY"),
+                                 ("BACKUP_AWS_ACCESS_KEY_ID", "BACKUP_AWS_SECRET_ACCESS_KEY"),
+                                 ("SES_ACCESS_KEY", "SES_SECRET_KEY"), ("PARTNER_AWS_KEY_ID", "PARTNER_AWS_SECRET"),
+                                 ("CROSS_ACCOUNT_ACCESS_KEY", "CROSS_ACCOUNT_SECRET_KEY")]:
+        add(id_name, pick(["AKIA", "AKIA", "ASIA"]) + rand("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567", 16),
             "secret", "aws-access-key-id")
-    for _ in range(8):
-        name = pick(["S3_SECRET_ACCESS_KEY", "MY_AWS_SECRET_ACCESS_KEY", "AWS_SECRET_KEY",
-                     "UPLOADER_SECRET_KEY", "BACKUP_AWS_SECRET_ACCESS_KEY", "SES_SECRET_KEY",
-                     "PARTNER_AWS_SECRET", "CROSS_ACCOUNT_SECRET_KEY"])
-        add(name, rand(B64, 40), "secret", "aws-secret-access-key")
+        add(secret_name, rand(B64, 40), "secret", "aws-secret-access-key")
 
 
 def github():

@@ -1,6 +1,7 @@
 //! secretslab: keep Lambda secrets in Secrets Manager and read them through the AWS Parameters
 //! and Secrets Lambda Extension — the whole lab as one guided command line.
 
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod commands;
