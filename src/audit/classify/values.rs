@@ -125,7 +125,7 @@ pub fn is_path(value: &str) -> bool {
 pub fn is_file_path(value: &str) -> bool {
     const ROOTS: &[&str] = &[
         "/tmp", "/var", "/opt", "/etc", "/usr", "/home", "/mnt", "/proc", "/bin", "/lib", "/root",
-        "/efs",
+        "/run", "/efs",
     ];
     let first = value
         .split(['/', ':'])
@@ -256,14 +256,19 @@ pub fn jdbc_credentials(value: &str) -> UrlCredentials {
 }
 
 /// `Key=value;` connection strings (ADO.NET, ODBC): `Password=…`, `Pwd=…`.
-static KEY_VALUE_PASSWORD: LazyLock<Regex> =
-    LazyLock::new(|| re(r"(?i)(?:^|;)\s*(?:password|pwd|user password)\s*=\s*([^;]+)"));
+/// Also the quoted form of JAAS and similar configs: `password="…"`.
+static KEY_VALUE_PASSWORD: LazyLock<Regex> = LazyLock::new(|| {
+    re(r#"(?i)(?:^|[;\s])(?:password|pwd|user password)\s*=\s*(?:"([^"]+)"|'([^']+)'|([^;\s"']+))"#)
+});
 
 pub fn connection_string_credentials(value: &str) -> UrlCredentials {
     if !value.contains('=') {
         return UrlCredentials::None;
     }
-    match KEY_VALUE_PASSWORD.captures(value).and_then(|c| c.get(1)) {
+    let found = KEY_VALUE_PASSWORD
+        .captures(value)
+        .and_then(|c| c.get(1).or(c.get(2)).or(c.get(3)));
+    match found {
         Some(m) => password_kind("", m.as_str().trim()),
         None => UrlCredentials::None,
     }
@@ -508,6 +513,15 @@ mod tests {
         assert!(matches!(
             connection_string_credentials("Server=db;Password=Zx81kQ9a;"),
             UrlCredentials::Password
+        ));
+        let jaas = r#"PlainLoginModule required username="app" password="Zx81kQ9a";"#;
+        assert!(matches!(
+            connection_string_credentials(jaas),
+            UrlCredentials::Password
+        ));
+        assert!(matches!(
+            connection_string_credentials("Server=db;Password=;"),
+            UrlCredentials::None
         ));
     }
 

@@ -329,7 +329,7 @@ mod tests {
             "stripe-key" => format!("sk_live_{}", &r36[..24]),
             "stripe-webhook-secret" => format!("whsec_{}", &r36[..32]),
             "stripe-publishable-key" => format!("pk_live_{}", &r36[..24]),
-            "sendgrid-key" => format!("SG.{}.{}", &r36[..22], format!("{r36}{}", &r36[..7])),
+            "sendgrid-key" => format!("SG.{}.{r36}{}", &r36[..22], &r36[..7]),
             "twilio-account-sid" => format!("AC{hex32}"),
             "twilio-api-key" => format!("SK{hex32}"),
             "google-api-key" => format!("AIza{}", &r36[..35]),
