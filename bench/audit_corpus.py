@@ -529,6 +529,10 @@ def references():
         parts = [pick(STAGES), pick(APPS)] + [pick(["api", "key", "db", "password", "token", "config", "stripe"])
                                               for _ in range(depth - 2)]
         add(name, "/" + "/".join(parts), "reference", "ssm-path")
+    # Parameter names need not be paths.
+    for name, value in [("API_KEY_PARAM_NAME", "prod-api-key"), ("SSM_PARAMETER", "payments.stripe.secret-key"),
+                        ("DB_PASSWORD_PARAMETER_NAME", "DbPasswordProd"), ("TOKEN_SSM_NAME", "orders_token")]:
+        add(name, value, "reference", "ssm-name")
     for name in ["API_KEY_PARAMETER_ARN", "DB_PASSWORD_PARAM_ARN", "CONFIG_PARAM_ARN"]:
         add(name, f"arn:aws:ssm:{region()}:{account()}:parameter/{pick(STAGES)}/{pick(APPS)}/api-key",
             "reference", "ssm-arn")
