@@ -162,6 +162,7 @@ fn corpus_covers_every_kind_the_issue_names() {
         "secretsmanager-arn",
         "secret-name",
         "ssm-path",
+        "ssm-name",
         "cfn-dynamic-reference",
         "kms-key-id",
         "kms-alias",

@@ -383,6 +383,13 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Decision> {
             "value is a name made of words under a name that refers to a secret, so it names the secret instead of holding it",
         );
     }
+    if info.mentions_parameter && values::is_name_like(value) {
+        return rule(
+            Reference,
+            "reference-ssm-name",
+            "value is a name made of words under a name about an SSM parameter, so it names where the value is kept",
+        );
+    }
     if values::is_labelled_digest(value) {
         return rule(
             Config,

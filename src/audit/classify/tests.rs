@@ -232,6 +232,12 @@ fn value_and_name_rules() {
     );
     check("CONFIG_DIR", "/var/task/config", Config, "config-path");
     check(
+        "API_KEY_PARAM_NAME",
+        "prod-api-key",
+        Reference,
+        "reference-ssm-name",
+    );
+    check(
         "DB_SECRET_NAME",
         "prod/orders/db",
         Reference,
