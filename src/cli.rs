@@ -237,7 +237,12 @@ pub struct TourArgs {
 ))]
 pub struct AuditArgs {
     /// Regions to scan, comma-separated [default: the session's region]
-    #[arg(long, value_delimiter = ',', value_name = "REGION,...", conflicts_with = "all_regions")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,...",
+        conflicts_with = "all_regions"
+    )]
     pub regions: Vec<String>,
 
     /// Scan every region of the partition
@@ -245,7 +250,12 @@ pub struct AuditArgs {
     pub all_regions: bool,
 
     /// Accounts to scan, comma-separated 12-digit ids [default: the caller's account]
-    #[arg(long, value_delimiter = ',', value_name = "ID,...", conflicts_with = "organization")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID,...",
+        conflicts_with = "organization"
+    )]
     pub accounts: Vec<String>,
 
     /// Scan every account of the organization (Organizations ListAccounts)

@@ -41,8 +41,11 @@ fn random(n: usize) -> String {
 fn package() -> Vec<u8> {
     let mut buffer = std::io::Cursor::new(Vec::new());
     let mut zip = zip::ZipWriter::new(&mut buffer);
-    zip.start_file::<_, ()>("lambda_function.py", zip::write::SimpleFileOptions::default())
-        .unwrap();
+    zip.start_file::<_, ()>(
+        "lambda_function.py",
+        zip::write::SimpleFileOptions::default(),
+    )
+    .unwrap();
     zip.write_all(b"def lambda_handler(event, context):\n    return {}\n")
         .unwrap();
     zip.finish().unwrap();
@@ -82,7 +85,12 @@ async fn audit_role(iam: &aws_sdk_iam::Client) {
         .unwrap();
 }
 
-async fn create_function(lambda: &aws_sdk_lambda::Client, role: &str, name: &str, vars: &[(&str, &str)]) {
+async fn create_function(
+    lambda: &aws_sdk_lambda::Client,
+    role: &str,
+    name: &str,
+    vars: &[(&str, &str)],
+) {
     let mut environment = Environment::builder();
     for (k, v) in vars {
         environment = environment.variables(*k, *v);
@@ -119,7 +127,12 @@ async fn set_environment(lambda: &aws_sdk_lambda::Client, name: &str, vars: &[(&
 }
 
 async fn publish(lambda: &aws_sdk_lambda::Client, name: &str) -> String {
-    let out = lambda.publish_version().function_name(name).send().await.unwrap();
+    let out = lambda
+        .publish_version()
+        .function_name(name)
+        .send()
+        .await
+        .unwrap();
     out.version().unwrap().to_string()
 }
 
@@ -148,7 +161,13 @@ struct Estate {
     closed_member: String,
 }
 
-fn key(account: &str, region: &str, function: &str, version: &str, variable: &str) -> (String, String, String, String, String) {
+fn key(
+    account: &str,
+    region: &str,
+    function: &str,
+    version: &str,
+    variable: &str,
+) -> (String, String, String, String, String) {
     (
         account.into(),
         region.into(),
@@ -171,14 +190,20 @@ async fn plant(endpoint: &str) -> Estate {
             .await
             .unwrap();
         let status = out.create_account_status().unwrap();
-        members.push(status.account_id().expect("the emulator creates accounts at once").to_string());
+        members.push(
+            status
+                .account_id()
+                .expect("the emulator creates accounts at once")
+                .to_string(),
+        );
     }
     let (fixed, clean, closed) = (members[0].clone(), members[1].clone(), members[2].clone());
 
     // Format-shaped fake values, new each run.
     let stripe = format!("sk_live_{}", random(24));
     let database_password = random(20);
-    let database_url = format!("postgres://orders:{database_password}@orders-db.internal:5432/orders");
+    let database_url =
+        format!("postgres://orders:{database_password}@orders-db.internal:5432/orders");
     let report_token = random(40);
     let mut expected = BTreeSet::new();
 
@@ -186,8 +211,20 @@ async fn plant(endpoint: &str) -> Estate {
     let iam = aws_sdk_iam::Client::new(&management);
     let role = function_role(&iam, MANAGEMENT).await;
     let lambda = aws_sdk_lambda::Client::new(&management);
-    create_function(&lambda, &role, "billing", &[("STRIPE_KEY", &stripe), ("LOG_LEVEL", "info")]).await;
-    expected.insert(key(MANAGEMENT, "us-east-1", "billing", "$LATEST", "STRIPE_KEY"));
+    create_function(
+        &lambda,
+        &role,
+        "billing",
+        &[("STRIPE_KEY", &stripe), ("LOG_LEVEL", "info")],
+    )
+    .await;
+    expected.insert(key(
+        MANAGEMENT,
+        "us-east-1",
+        "billing",
+        "$LATEST",
+        "STRIPE_KEY",
+    ));
 
     // Member "fixed": a connection string with a password in $LATEST (us-east-1), and in
     // eu-west-1 a token fixed in $LATEST that survives in published version 1.
@@ -196,17 +233,50 @@ async fn plant(endpoint: &str) -> Estate {
     audit_role(&iam).await;
     let role = function_role(&iam, &fixed).await;
     let lambda = aws_sdk_lambda::Client::new(&member);
-    create_function(&lambda, &role, "orders", &[("DATABASE_URL", &database_url), ("TABLE_NAME", "orders")]).await;
-    expected.insert(key(&fixed, "us-east-1", "orders", "$LATEST", "DATABASE_URL"));
+    create_function(
+        &lambda,
+        &role,
+        "orders",
+        &[("DATABASE_URL", &database_url), ("TABLE_NAME", "orders")],
+    )
+    .await;
+    expected.insert(key(
+        &fixed,
+        "us-east-1",
+        "orders",
+        "$LATEST",
+        "DATABASE_URL",
+    ));
     let lambda = aws_sdk_lambda::Client::new(&config(endpoint, &fixed, "eu-west-1").await);
-    create_function(&lambda, &role, "reports", &[("REPORT_API_TOKEN", &report_token), ("LOG_LEVEL", "warn")]).await;
+    create_function(
+        &lambda,
+        &role,
+        "reports",
+        &[("REPORT_API_TOKEN", &report_token), ("LOG_LEVEL", "warn")],
+    )
+    .await;
     let old = publish(&lambda, "reports").await;
     alias(&lambda, "reports", "prod", &old).await;
-    let secret_arn = format!("arn:aws:secretsmanager:eu-west-1:{fixed}:secret:reports/api-token-AbC123");
-    set_environment(&lambda, "reports", &[("REPORT_API_TOKEN_SECRET_ARN", &secret_arn), ("LOG_LEVEL", "warn")]).await;
+    let secret_arn =
+        format!("arn:aws:secretsmanager:eu-west-1:{fixed}:secret:reports/api-token-AbC123");
+    set_environment(
+        &lambda,
+        "reports",
+        &[
+            ("REPORT_API_TOKEN_SECRET_ARN", &secret_arn),
+            ("LOG_LEVEL", "warn"),
+        ],
+    )
+    .await;
     let new = publish(&lambda, "reports").await;
     alias(&lambda, "reports", "live", &new).await;
-    expected.insert(key(&fixed, "eu-west-1", "reports", &old, "REPORT_API_TOKEN"));
+    expected.insert(key(
+        &fixed,
+        "eu-west-1",
+        "reports",
+        &old,
+        "REPORT_API_TOKEN",
+    ));
 
     // Member "clean": references and settings only, in both regions.
     let member = config(endpoint, &clean, "us-east-1").await;
@@ -237,10 +307,22 @@ async fn plant(endpoint: &str) -> Estate {
     let iam = aws_sdk_iam::Client::new(&member);
     let role = function_role(&iam, &closed).await;
     let unreachable = format!("sk_live_{}", random(24));
-    create_function(&aws_sdk_lambda::Client::new(&member), &role, "payroll", &[("STRIPE_KEY", &unreachable)]).await;
+    create_function(
+        &aws_sdk_lambda::Client::new(&member),
+        &role,
+        "payroll",
+        &[("STRIPE_KEY", &unreachable)],
+    )
+    .await;
 
     Estate {
-        secrets: vec![stripe, database_password, database_url, report_token, unreachable],
+        secrets: vec![
+            stripe,
+            database_password,
+            database_url,
+            report_token,
+            unreachable,
+        ],
         expected,
         fixed_member: fixed,
         clean_member: clean,
@@ -260,7 +342,11 @@ fn audit(home: &TestHome, outputs: &mut Vec<Output>, args: &[&str]) -> Output {
 
 fn json(out: &Output) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
-        panic!("not one JSON document ({e}):\n{}\n{}", stdout(out), stderr(out))
+        panic!(
+            "not one JSON document ({e}):\n{}\n{}",
+            stdout(out),
+            stderr(out)
+        )
     })
 }
 
@@ -296,7 +382,13 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     let estate = plant(&endpoint).await;
     let mut outputs = Vec::new();
     let regions = REGIONS.join(",");
-    let org = ["--organization", "--assume-role", ROLE, "--regions", &regions];
+    let org = [
+        "--organization",
+        "--assume-role",
+        ROLE,
+        "--regions",
+        &regions,
+    ];
 
     // 1. JSON, every variable listed.
     let mut args = vec!["--json"];
@@ -306,7 +398,11 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(found(&doc), estate.expected, "{doc:#}");
-    assert!(doc["findings"].as_array().unwrap().iter().all(|f| f["class"] == "secret"));
+    assert!(doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["class"] == "secret"));
     let scanned = &doc["scanned"];
     assert_eq!(scanned["accounts"], 4);
     assert_eq!(scanned["regions"], 2);
@@ -327,7 +423,10 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
         .unwrap();
     assert_eq!(old["version"], "1");
     assert_eq!(old["aliases"], serde_json::json!(["prod"]));
-    assert!(old["function_arn"].as_str().unwrap().ends_with(":function:reports:1"));
+    assert!(old["function_arn"]
+        .as_str()
+        .unwrap()
+        .ends_with(":function:reports:1"));
     for key in ["rule", "reason", "fingerprint"] {
         assert!(!old[key].as_str().unwrap().is_empty(), "{old}");
     }
@@ -335,7 +434,11 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
 
     // References are reported as references, not findings.
     let variables = doc["variables"].as_array().unwrap();
-    for name in ["DB_SECRET_ARN", "DB_PASSWORD_PARAMETER", "REPORT_API_TOKEN_SECRET_ARN"] {
+    for name in [
+        "DB_SECRET_ARN",
+        "DB_PASSWORD_PARAMETER",
+        "REPORT_API_TOKEN_SECRET_ARN",
+    ] {
         let classes: BTreeSet<&str> = variables
             .iter()
             .filter(|v| v["variable"] == name)
@@ -350,14 +453,23 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     for gap in incomplete {
         assert_eq!(gap["account"], estate.closed_member.as_str());
         let error = gap["error"].as_str().unwrap();
-        assert!(error.contains("AccessDenied") && error.contains(ROLE), "{error}");
+        assert!(
+            error.contains("AccessDenied") && error.contains(ROLE),
+            "{error}"
+        );
     }
 
     // 2. Text: grouped by function, the old version with its alias.
     let out = audit(&home, &mut outputs, &org);
     assert_eq!(out.status.code(), Some(4));
     let text = stdout(&out);
-    for needle in ["reports", "version 1, aliases prod", "REPORT_API_TOKEN", "not read completely", &estate.closed_member] {
+    for needle in [
+        "reports",
+        "version 1, aliases prod",
+        "REPORT_API_TOKEN",
+        "not read completely",
+        &estate.closed_member,
+    ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
 
@@ -367,21 +479,38 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     let mut args = org.to_vec();
     let sarif_arg = sarif_path.to_str().unwrap();
     let baseline_arg = baseline_path.to_str().unwrap();
-    args.extend_from_slice(&["--format", "sarif", "--output", sarif_arg, "--write-baseline", baseline_arg]);
+    args.extend_from_slice(&[
+        "--format",
+        "sarif",
+        "--output",
+        sarif_arg,
+        "--write-baseline",
+        baseline_arg,
+    ]);
     let out = audit(&home, &mut outputs, &args);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
     let schema: Value = serde_json::from_str(include_str!("data/sarif-schema-2.1.0.json")).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&sarif).map(|e| format!("{e} at {}", e.instance_path())).collect();
+    let errors: Vec<String> = validator
+        .iter_errors(&sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect();
     assert!(errors.is_empty(), "{errors:#?}");
     let results = sarif["runs"][0]["results"].as_array().unwrap();
     assert_eq!(results.len(), estate.expected.len());
     let uris: BTreeSet<&str> = results
         .iter()
-        .map(|r| r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"].as_str().unwrap())
+        .map(|r| {
+            r["locations"][0]["physicalLocation"]["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+        })
         .collect();
-    assert!(uris.iter().any(|u| u.ends_with(":function:reports:1")), "{uris:?}");
+    assert!(
+        uris.iter().any(|u| u.ends_with(":function:reports:1")),
+        "{uris:?}"
+    );
     let baseline: Value = serde_json::from_slice(&std::fs::read(&baseline_path).unwrap()).unwrap();
     assert_eq!(baseline.as_array().unwrap().len(), estate.expected.len());
 
@@ -397,7 +526,19 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     assert_eq!(doc["suppressed"], estate.expected.len());
 
     // 5. A member with references only: clean and complete (exit 0). Its own account only.
-    let out = audit(&home, &mut outputs, &["--json", "--accounts", &estate.clean_member, "--assume-role", ROLE, "--regions", &regions]);
+    let out = audit(
+        &home,
+        &mut outputs,
+        &[
+            "--json",
+            "--accounts",
+            &estate.clean_member,
+            "--assume-role",
+            ROLE,
+            "--regions",
+            &regions,
+        ],
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["findings"], serde_json::json!([]));
@@ -405,7 +546,21 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     assert_eq!(doc["scanned"]["functions"], 2);
 
     // 6. One function, by name: only its findings.
-    let out = audit(&home, &mut outputs, &["--json", "--accounts", &estate.fixed_member, "--assume-role", ROLE, "--regions", &regions, "--function", "reports"]);
+    let out = audit(
+        &home,
+        &mut outputs,
+        &[
+            "--json",
+            "--accounts",
+            &estate.fixed_member,
+            "--assume-role",
+            ROLE,
+            "--regions",
+            &regions,
+            "--function",
+            "reports",
+        ],
+    );
     assert_eq!(out.status.code(), Some(4));
     let doc = json(&out);
     assert_eq!(doc["scanned"]["functions"], 1);
@@ -415,13 +570,22 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     let files = home.state_files_text();
     for secret in &estate.secrets {
         for out in &outputs {
-            assert!(!stdout(out).contains(secret) && !stderr(out).contains(secret), "a planted value reached the output");
+            assert!(
+                !stdout(out).contains(secret) && !stderr(out).contains(secret),
+                "a planted value reached the output"
+            );
         }
-        assert!(!files.contains(secret), "a planted value reached a file under SECRETSLAB_HOME");
+        assert!(
+            !files.contains(secret),
+            "a planted value reached a file under SECRETSLAB_HOME"
+        );
     }
     let key = home.path().join("state/audit/fingerprint.key");
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    assert_eq!(
+        std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
 }
 
 #[test]
@@ -430,12 +594,18 @@ fn bad_scope_flags_are_usage_errors() {
     for (args, needle) in [
         (vec!["audit", "--accounts", "12345"], "--accounts"),
         (vec!["audit", "--regions", "moon-1"], "--regions"),
-        (vec!["audit", "--assume-role", "arn:aws:iam::111111111111:role/x"], "--assume-role"),
+        (
+            vec!["audit", "--assume-role", "arn:aws:iam::111111111111:role/x"],
+            "--assume-role",
+        ),
     ] {
         let out = home.run(&args);
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
-        assert!(err.starts_with("error:") && err.contains("help:") && err.contains(needle), "{err}");
+        assert!(
+            err.starts_with("error:") && err.contains("help:") && err.contains(needle),
+            "{err}"
+        );
     }
     let out = home.run(&["audit", "--organization", "--accounts", "111111111111"]);
     assert_eq!(out.status.code(), Some(2));
@@ -484,24 +654,48 @@ async fn throttling_and_dropped_connections_change_nothing() {
                 let name = format!("service-{i}");
                 let token = random(40);
                 let stripe = format!("sk_live_{}", random(24));
-                create_function(&lambda, &role, &name, &[("API_TOKEN", &token), ("LOG_LEVEL", "info")]).await;
+                create_function(
+                    &lambda,
+                    &role,
+                    &name,
+                    &[("API_TOKEN", &token), ("LOG_LEVEL", "info")],
+                )
+                .await;
                 let v1 = publish(&lambda, &name).await;
                 alias(&lambda, &name, "prod", &v1).await;
-                set_environment(&lambda, &name, &[("STRIPE_KEY", &stripe), ("LOG_LEVEL", "info")]).await;
+                set_environment(
+                    &lambda,
+                    &name,
+                    &[("STRIPE_KEY", &stripe), ("LOG_LEVEL", "info")],
+                )
+                .await;
                 publish(&lambda, &name).await;
                 secrets.extend([token, stripe]);
             }
         }
     }
     let regions = REGIONS.join(",");
-    let args = ["--json", "--local", "audit", "--organization", "--assume-role", "OrganizationAccountAccessRole", "--regions", &regions];
+    let args = [
+        "--json",
+        "--local",
+        "audit",
+        "--organization",
+        "--assume-role",
+        "OrganizationAccountAccessRole",
+        "--regions",
+        &regions,
+    ];
 
     let calm = home.run(&args);
     assert_eq!(calm.status.code(), Some(4), "{}", stderr(&calm));
     let calm_doc = json(&calm);
     assert_eq!(calm_doc["incomplete"], serde_json::json!([]));
     // Per function: the token in versions 1 ($LATEST then) and the key in $LATEST and 2.
-    assert_eq!(calm_doc["findings"].as_array().unwrap().len(), 2 * 2 * 6 * 3, "{calm_doc:#}");
+    assert_eq!(
+        calm_doc["findings"].as_array().unwrap().len(),
+        2 * 2 * 6 * 3,
+        "{calm_doc:#}"
+    );
 
     let proxy = Proxy::start(ProxyConfig {
         upstream: endpoint.clone(),
@@ -523,16 +717,33 @@ async fn throttling_and_dropped_connections_change_nothing() {
     proxy.shutdown().await;
     assert_eq!(stormy.status.code(), Some(4), "{}", stderr(&stormy));
     let stormy_doc = json(&stormy);
-    assert_eq!(stormy_doc["incomplete"], serde_json::json!([]), "{stormy_doc:#}");
+    assert_eq!(
+        stormy_doc["incomplete"],
+        serde_json::json!([]),
+        "{stormy_doc:#}"
+    );
     assert_eq!(comparable(&stormy_doc), comparable(&calm_doc));
     assert_eq!(stormy_doc["scanned"], calm_doc["scanned"]);
-    let throttled = calls.iter().filter(|c| c.fault == Some(Fault::Throttled)).count();
-    let dropped = calls.iter().filter(|c| c.fault == Some(Fault::Reset)).count();
-    assert!(throttled >= 10 && dropped > 0, "{throttled} throttled, {dropped} dropped of {}", calls.len());
+    let throttled = calls
+        .iter()
+        .filter(|c| c.fault == Some(Fault::Throttled))
+        .count();
+    let dropped = calls
+        .iter()
+        .filter(|c| c.fault == Some(Fault::Reset))
+        .count();
+    assert!(
+        throttled >= 10 && dropped > 0,
+        "{throttled} throttled, {dropped} dropped of {}",
+        calls.len()
+    );
 
     for secret in &secrets {
         for out in [&calm, &stormy] {
-            assert!(!stdout(out).contains(secret) && !stderr(out).contains(secret), "a planted value reached the output");
+            assert!(
+                !stdout(out).contains(secret) && !stderr(out).contains(secret),
+                "a planted value reached the output"
+            );
         }
     }
 }

@@ -66,7 +66,9 @@ mod tests {
             account: "111111111111".into(),
             region: "us-east-1".into(),
             function: function.into(),
-            function_arn: format!("arn:aws:lambda:us-east-1:111111111111:function:{function}:{version}"),
+            function_arn: format!(
+                "arn:aws:lambda:us-east-1:111111111111:function:{function}:{version}"
+            ),
             version: version.into(),
             aliases: vec![],
             variable: "API_TOKEN".into(),
@@ -97,7 +99,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("baseline.json");
         // The same value in $LATEST and version 1 is one baseline entry.
-        let known = report(vec![finding("a", "$LATEST", "f1"), finding("a", "1", "f1"), finding("b", "$LATEST", "f2")]);
+        let known = report(vec![
+            finding("a", "$LATEST", "f1"),
+            finding("a", "1", "f1"),
+            finding("b", "$LATEST", "f2"),
+        ]);
         let keys = from_report(&known);
         assert_eq!(keys.len(), 2);
         write(&path, &keys).unwrap();

@@ -41,7 +41,12 @@ pub fn load_or_create(dirs: &Dirs) -> Result<FingerprintKey> {
             other => other,
         });
     let _ = fs::remove_file(&tmp);
-    created.map_err(|e| Error::io(format!("creating the fingerprint key {}", path.display()), e))?;
+    created.map_err(|e| {
+        Error::io(
+            format!("creating the fingerprint key {}", path.display()),
+            e,
+        )
+    })?;
     read(&path)?.ok_or_else(|| damaged(&path))
 }
 
@@ -52,7 +57,10 @@ fn read(path: &Path) -> Result<Option<FingerprintKey>> {
             Ok(Some(FingerprintKey::from_bytes(bytes)))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(Error::io(format!("reading the fingerprint key {}", path.display()), e)),
+        Err(e) => Err(Error::io(
+            format!("reading the fingerprint key {}", path.display()),
+            e,
+        )),
     }
 }
 
@@ -84,7 +92,9 @@ mod tests {
         assert_eq!(first.to_bytes(), second.to_bytes());
         let mode = fs::metadata(key_path(&dirs)).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
-        let leftovers = fs::read_dir(key_path(&dirs).parent().unwrap()).unwrap().count();
+        let leftovers = fs::read_dir(key_path(&dirs).parent().unwrap())
+            .unwrap()
+            .count();
         assert_eq!(leftovers, 1);
     }
 

@@ -242,13 +242,30 @@ mod tests {
         let planted = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
         let scan = scan_with(
             vec![
-                ("$LATEST", vec![("STRIPE_KEY", "arn:aws:secretsmanager:us-east-1:111111111111:secret:stripe-AbCdEf"), ("LOG_LEVEL", "info")]),
+                (
+                    "$LATEST",
+                    vec![
+                        (
+                            "STRIPE_KEY",
+                            "arn:aws:secretsmanager:us-east-1:111111111111:secret:stripe-AbCdEf",
+                        ),
+                        ("LOG_LEVEL", "info"),
+                    ],
+                ),
                 ("1", vec![("STRIPE_KEY", planted), ("LOG_LEVEL", "info")]),
             ],
             &[("1", "prod")],
         );
         let key = FingerprintKey::generate();
-        let report = build(&[scan], &Coverage { accounts: 1, regions: 1 }, &key, false);
+        let report = build(
+            &[scan],
+            &Coverage {
+                accounts: 1,
+                regions: 1,
+            },
+            &key,
+            false,
+        );
         assert_eq!(report.findings.len(), 1);
         let finding = &report.findings[0];
         assert_eq!(finding.version, "1");
@@ -267,8 +284,16 @@ mod tests {
 
     #[test]
     fn show_all_lists_every_variable_without_values() {
-        let scan = scan_with(vec![("$LATEST", vec![("LOG_LEVEL", "info"), ("TABLE", "orders")])], &[]);
-        let report = build(&[scan], &Coverage::default(), &FingerprintKey::generate(), true);
+        let scan = scan_with(
+            vec![("$LATEST", vec![("LOG_LEVEL", "info"), ("TABLE", "orders")])],
+            &[],
+        );
+        let report = build(
+            &[scan],
+            &Coverage::default(),
+            &FingerprintKey::generate(),
+            true,
+        );
         let all = report.variables.as_ref().unwrap();
         assert_eq!(all.len(), 2);
         assert!(all.iter().all(|f| f.class == Class::Config));
@@ -280,11 +305,17 @@ mod tests {
         let planted = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
         let mut scan = scan_with(vec![("$LATEST", vec![("STRIPE_KEY", planted)])], &[]);
         let key = FingerprintKey::generate();
-        let report = build(std::slice::from_ref(&scan), &Coverage::default(), &key, false);
+        let report = build(
+            std::slice::from_ref(&scan),
+            &Coverage::default(),
+            &key,
+            false,
+        );
         assert_eq!(report.exit_code(FailOn::AtLeast(Class::Secret)), 4);
         assert_eq!(report.exit_code(FailOn::AtLeast(Class::Suspect)), 4);
         assert_eq!(report.exit_code(FailOn::Never), 0);
-        scan.errors.push("listing functions: AccessDeniedException: no".into());
+        scan.errors
+            .push("listing functions: AccessDeniedException: no".into());
         let report = build(&[scan], &Coverage::default(), &key, false);
         assert_eq!(report.exit_code(FailOn::Never), 5);
         assert_eq!(report.exit_code(FailOn::AtLeast(Class::Secret)), 4);

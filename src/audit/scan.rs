@@ -163,13 +163,7 @@ pub async fn scan_scope(
         });
     };
     match only {
-        Some(name) => spawn(
-            &mut readers,
-            Listed {
-                name,
-                latest: None,
-            },
-        ),
+        Some(name) => spawn(&mut readers, Listed { name, latest: None }),
         None => {
             let mut marker: Option<String> = None;
             loop {
@@ -195,7 +189,8 @@ pub async fn scan_scope(
                         }
                     }
                     Err(e) => {
-                        scan.errors.push(format!("listing functions: {}", describe(&e)));
+                        scan.errors
+                            .push(format!("listing functions: {}", describe(&e)));
                         break;
                     }
                 }
@@ -537,7 +532,11 @@ mod tests {
         assert_eq!(scan.functions.len(), 1);
         let function = &scan.functions[0];
         assert_eq!(function.arn, ARN);
-        let found: Vec<&str> = function.versions.iter().map(|v| v.version.as_str()).collect();
+        let found: Vec<&str> = function
+            .versions
+            .iter()
+            .map(|v| v.version.as_str())
+            .collect();
         assert_eq!(found, vec!["$LATEST", "1"]);
         assert_eq!(function.aliases.get("1"), Some(&vec!["prod".to_string()]));
     }
@@ -550,7 +549,11 @@ mod tests {
         let scan = scan_with(client).await;
         assert!(scan.functions.is_empty());
         assert_eq!(scan.errors.len(), 1);
-        assert!(scan.errors[0].starts_with("listing functions: AccessDeniedException"), "{:?}", scan.errors);
+        assert!(
+            scan.errors[0].starts_with("listing functions: AccessDeniedException"),
+            "{:?}",
+            scan.errors
+        );
         assert_eq!(list.num_calls(), 1, "access denied is not retried");
         let report = crate::audit::report::build(
             &[scan],
@@ -573,13 +576,21 @@ mod tests {
             .then_error(|| ListVersionsByFunctionError::generic(access_denied()));
         let aliases = mock!(aws_sdk_lambda::Client::list_aliases)
             .then_output(|| ListAliasesOutput::builder().build());
-        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list, &versions, &aliases]);
+        let client = mock_client!(
+            aws_sdk_lambda,
+            RuleMode::MatchAny,
+            [&list, &versions, &aliases]
+        );
         let scan = scan_with(client).await;
         assert_eq!(scan.functions.len(), 1);
         assert_eq!(scan.functions[0].versions.len(), 1);
         assert_eq!(scan.functions[0].versions[0].version, "$LATEST");
         assert_eq!(scan.errors.len(), 1);
-        assert!(scan.errors[0].contains("listing versions of orders"), "{:?}", scan.errors);
+        assert!(
+            scan.errors[0].contains("listing versions of orders"),
+            "{:?}",
+            scan.errors
+        );
     }
 
     #[test]

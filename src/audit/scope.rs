@@ -108,9 +108,7 @@ fn looks_like_region(region: &str) -> bool {
         && parts[..parts.len() - 1]
             .iter()
             .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_lowercase()))
-        && parts[parts.len() - 1]
-            .parse::<u8>()
-            .is_ok_and(|n| n > 0)
+        && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
 }
 
 /// The regions to scan, in a stable order.
@@ -294,8 +292,8 @@ mod tests {
 
     #[test]
     fn account_ids_are_validated_and_deduplicated() {
-        let ids = parse_accounts(&["111111111111,222222222222".into(), "111111111111".into()])
-            .unwrap();
+        let ids =
+            parse_accounts(&["111111111111,222222222222".into(), "111111111111".into()]).unwrap();
         assert_eq!(ids, vec!["111111111111", "222222222222"]);
         let err = parse_accounts(&["12345".into()]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
@@ -318,7 +316,9 @@ mod tests {
         let commercial = regions(&RegionSelection::All, "us-east-1", "aws");
         assert!(commercial.contains(&"eu-west-1".to_string()));
         assert!(commercial.len() > 25);
-        assert!(!commercial.iter().any(|r| r.starts_with("cn-") || r.starts_with("us-gov-")));
+        assert!(!commercial
+            .iter()
+            .any(|r| r.starts_with("cn-") || r.starts_with("us-gov-")));
         assert_eq!(
             regions(&RegionSelection::All, "cn-north-1", "aws-cn"),
             vec!["cn-north-1", "cn-northwest-1"]

@@ -31,7 +31,10 @@ fn write_variable(f: &mut fmt::Formatter<'_>, finding: &Finding) -> fmt::Result 
         "  {} {}  {}",
         class_label(finding.class),
         finding.variable,
-        style::dim(&format!("version {}{aliases}  [{}]", finding.version, finding.rule)),
+        style::dim(&format!(
+            "version {}{aliases}  [{}]",
+            finding.version, finding.rule
+        )),
     )?;
     writeln!(
         f,
@@ -48,7 +51,11 @@ fn write_variable(f: &mut fmt::Formatter<'_>, finding: &Finding) -> fmt::Result 
 fn write_grouped(f: &mut fmt::Formatter<'_>, rows: &[Finding]) -> fmt::Result {
     let mut current: Option<(&str, &str, &str)> = None;
     for row in rows {
-        let group = (row.account.as_str(), row.region.as_str(), row.function.as_str());
+        let group = (
+            row.account.as_str(),
+            row.region.as_str(),
+            row.function.as_str(),
+        );
         if current != Some(group) {
             writeln!(
                 f,
@@ -84,7 +91,11 @@ impl fmt::Display for AuditReport {
             writeln!(f)?;
             writeln!(f, "{}", style::failed("not read completely:"))?;
             for gap in &self.incomplete {
-                writeln!(f, "  account {} · {}: {}", gap.account, gap.region, gap.error)?;
+                writeln!(
+                    f,
+                    "  account {} · {}: {}",
+                    gap.account, gap.region, gap.error
+                )?;
             }
         }
         writeln!(f)?;

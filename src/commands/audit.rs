@@ -25,9 +25,11 @@ pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     let mut report = audit::run(&base, &connection.aws, &plan, &key, &session.progress).await?;
     if let Some(path) = &args.write_baseline {
         baseline::write(path, &baseline::from_report(&report))?;
-        session
-            .progress
-            .done(format!("baseline of {} finding(s) written to {}", report.findings.len(), path.display()));
+        session.progress.done(format!(
+            "baseline of {} finding(s) written to {}",
+            report.findings.len(),
+            path.display()
+        ));
     }
     if let Some(known) = &known {
         baseline::suppress(&mut report, known);
