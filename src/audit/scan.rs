@@ -101,8 +101,11 @@ impl Pace {
     /// The pace for one account and region, sharing the global cap `in_flight`.
     pub fn new(per_second: u32, in_flight: Arc<Semaphore>) -> Self {
         let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
+        // No burst: spending Lambda's bucket at exactly its refill rate keeps its reserve for
+        // the jitter of the network, so calls that bunch up on the way are not throttled.
+        let quota = Quota::per_second(rate).allow_burst(NonZeroU32::MIN);
         Self {
-            rate: Arc::new(RateLimiter::direct(Quota::per_second(rate))),
+            rate: Arc::new(RateLimiter::direct(quota)),
             in_flight,
         }
     }
