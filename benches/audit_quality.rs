@@ -310,7 +310,7 @@ fn run_detect_secrets(
     let version = Command::new(&python)
         .args([
             "-c",
-            "import detect_secrets; print(detect_secrets.__version__)",
+            "import importlib.metadata as m; print(m.version('detect-secrets'))",
         ])
         .output()
         .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
@@ -360,19 +360,33 @@ fn run_kingfisher(
     scan(); // warm-up: builds Kingfisher's compiled rule cache, as a long-lived install has it
     let seconds = median((0..PEER_RUNS).map(|_| scan()).collect());
     let result: Value = serde_json::from_str(&std::fs::read_to_string(&output).unwrap()).unwrap();
-    let hits: Vec<(String, u64)> = result["findings"]
+    let mut hits: Vec<(String, u64)> = Vec::new();
+    for finding in result["findings"]
         .as_array()
-        .map(|findings| {
-            findings
-                .iter()
-                .filter_map(|f| {
-                    let path = f["finding"]["path"].as_str()?;
-                    let file = Path::new(path).file_name()?.to_string_lossy().to_string();
-                    Some((file, f["finding"]["line"].as_u64()?))
-                })
-                .collect()
-        })
-        .unwrap_or_default();
+        .into_iter()
+        .flatten()
+        .map(|f| &f["finding"])
+    {
+        let (Some(path), Some(line)) = (finding["path"].as_str(), finding["line"].as_u64()) else {
+            continue;
+        };
+        let file = Path::new(path)
+            .file_name()
+            .unwrap()
+            .to_string_lossy()
+            .to_string();
+        // A pair rule (AWS key id + secret key) names the second half as a dependent capture;
+        // credit the line that holds it too, though Prowler reports only the finding's line.
+        if let Some(captures) = finding["dependent_captures"].as_object() {
+            let text = std::fs::read_to_string(path).unwrap_or_default();
+            for capture in captures.values().filter_map(Value::as_str) {
+                if let Some(n) = text.lines().position(|l| l.contains(capture)) {
+                    hits.push((file.clone(), n as u64 + 1));
+                }
+            }
+        }
+        hits.push((file, line));
+    }
     let version = Command::new(&binary)
         .arg("--version")
         .output()
@@ -489,7 +503,9 @@ fn report(
          in-process, one scan per function file. A hit counts as `secret`.\n\
          - **Kingfisher** {} (`kingfisher-bin` from PyPI), as Prowler runs it now: one \
          `kingfisher scan DIR --format json --confidence low --no-validate --no-dedup` over all the files. \
-         A hit counts as `secret`. (Prowler also loads one rule override of its own, for JDBC URLs, not used here.)\n",
+         A hit counts as `secret`, and so does the variable holding a finding's dependent capture (the secret key \
+         of an AWS key pair), which Prowler does not report. (Prowler also loads one rule override of its own, \
+         for JDBC URLs, not used here.)\n",
         detect_secrets.version, kingfisher.version
     )
     .unwrap();
@@ -581,6 +597,38 @@ fn report(
     .unwrap();
     writeln!(doc, "| detect-secrets (any hit) | {} |", prf(ds_review)).unwrap();
     writeln!(doc, "| Kingfisher (any hit) | {} |\n", prf(kf_review)).unwrap();
+
+    let is_clean = |c: Class| matches!(c, Class::Reference | Class::Config);
+    let ours_clean = scores(
+        rows.iter()
+            .zip(outcomes)
+            .map(|(r, o)| (is_clean(r.class), is_clean(o.ours))),
+    );
+    let ds_clean = scores(
+        rows.iter()
+            .zip(outcomes)
+            .map(|(r, o)| (is_clean(r.class), !o.detect_secrets)),
+    );
+    let kf_clean = scores(
+        rows.iter()
+            .zip(outcomes)
+            .map(|(r, o)| (is_clean(r.class), !o.kingfisher)),
+    );
+    writeln!(
+        doc,
+        "The clean classes (`reference` + `config`; for the peers, no hit):\n"
+    )
+    .unwrap();
+    writeln!(doc, "| tool | precision | recall | F1 |").unwrap();
+    writeln!(doc, "|---|---|---|---|").unwrap();
+    writeln!(
+        doc,
+        "| secretslab (reference or config) | {} |",
+        prf(ours_clean)
+    )
+    .unwrap();
+    writeln!(doc, "| detect-secrets (no hit) | {} |", prf(ds_clean)).unwrap();
+    writeln!(doc, "| Kingfisher (no hit) | {} |\n", prf(kf_clean)).unwrap();
 
     // Every class, secretslab only (the peers have no classes besides hit / no hit).
     writeln!(doc, "## Per class (secretslab)\n").unwrap();
