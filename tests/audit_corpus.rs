@@ -197,7 +197,7 @@ fn every_rule_that_fires_has_one_reason_and_never_shows_the_value() {
         );
         let shown = format!("{} {} {}", verdict.reason, verdict.shape, verdict.rule);
         assert!(
-            row.value.len() < 8 || !shown.contains(&row.value),
+            row.class != Class::Secret || !shown.contains(&row.value),
             "{} shows its value",
             row.name
         );
