@@ -393,7 +393,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Decision> {
     if values::is_labelled_digest(value) {
         return rule(
             Config,
-            "config-digest",
+            "config-labelled-digest",
             "value is a digest labelled with its algorithm (sha256:…, sha512-…)",
         );
     }

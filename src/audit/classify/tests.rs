@@ -247,7 +247,7 @@ fn value_and_name_rules() {
         "IMAGE_DIGEST",
         "sha256:0123456789abcdef0123456789abcdef",
         Config,
-        "config-digest",
+        "config-labelled-digest",
     );
     check(
         "DB_HOST",
