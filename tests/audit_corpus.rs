@@ -183,3 +183,23 @@ fn corpus_covers_every_kind_the_issue_names() {
         assert!(kinds.contains(kind), "the corpus has no {kind} variable");
     }
 }
+
+#[test]
+fn every_rule_that_fires_has_one_reason_and_never_shows_the_value() {
+    let mut reasons: BTreeMap<&str, &str> = BTreeMap::new();
+    for row in load_corpus() {
+        let verdict = classify(&row.name, &row.value);
+        let first = *reasons.entry(verdict.rule).or_insert(verdict.reason);
+        assert_eq!(
+            first, verdict.reason,
+            "rule {} has two reasons",
+            verdict.rule
+        );
+        let shown = format!("{} {} {}", verdict.reason, verdict.shape, verdict.rule);
+        assert!(
+            row.class != Class::Secret || !shown.contains(&row.value),
+            "{} shows its value",
+            row.name
+        );
+    }
+}

@@ -200,7 +200,7 @@ fn by_value(value: &str) -> Option<Decision> {
             } else {
                 rule(
                     Config,
-                    "config-placeholder",
+                    "config-empty-pem",
                     "value is PEM armour for a private key with no key material in it",
                 )
             };
@@ -300,7 +300,7 @@ fn credentials_in_strings(value: &str) -> Option<Decision> {
         UrlCredentials::Password => rule(Secret, rule_id, reason),
         UrlCredentials::Placeholder => rule(
             Config,
-            "config-placeholder",
+            "config-placeholder-credentials",
             "value has a placeholder where its password goes (user:password@, <password>, ${…})",
         ),
         UrlCredentials::None if value.starts_with("jdbc:") || values::is_url(value) => rule(
@@ -393,7 +393,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Decision> {
     if values::is_labelled_digest(value) {
         return rule(
             Config,
-            "config-digest",
+            "config-labelled-digest",
             "value is a digest labelled with its algorithm (sha256:…, sha512-…)",
         );
     }

@@ -89,7 +89,7 @@ fn value_rules() {
         "SIGNING_KEY",
         "-----BEGIN PRIVATE KEY-----\n\n-----END PRIVATE KEY-----",
         Config,
-        "config-placeholder",
+        "config-empty-pem",
     );
     check(
         "JWT_PUBLIC_KEY",
@@ -118,7 +118,7 @@ fn credentials_in_strings() {
         "DATABASE_URL",
         "postgres://user:password@localhost:5432/db",
         Config,
-        "config-placeholder",
+        "config-placeholder-credentials",
     );
     check(
         "READER_URL",
@@ -247,7 +247,7 @@ fn value_and_name_rules() {
         "IMAGE_DIGEST",
         "sha256:0123456789abcdef0123456789abcdef",
         Config,
-        "config-digest",
+        "config-labelled-digest",
     );
     check(
         "DB_HOST",
