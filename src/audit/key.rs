@@ -8,8 +8,8 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 
 use super::fingerprint::FingerprintKey;
-use crate::error::{Error, Result};
 use crate::domain::state::{ensure_private_dir, Dirs};
+use crate::error::{Error, Result};
 
 pub fn key_path(dirs: &Dirs) -> PathBuf {
     dirs.state.join("audit").join("fingerprint.key")

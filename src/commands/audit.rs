@@ -6,8 +6,8 @@ use crate::audit::report::{AuditReport, FailOn};
 use crate::audit::scope::{self, AccountSelection, RegionSelection};
 use crate::audit::{self, baseline, files, key, sarif, scan, AuditPlan};
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
-use crate::lab::session::Session;
 use crate::error::{Error, Result};
+use crate::lab::session::Session;
 
 pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     let plan = plan(&args)?;
