@@ -2,13 +2,11 @@
 //! directory, never printed. The same key gives the same fingerprints, so baselines keep
 //! working across runs; without it a fingerprint cannot be brute-forced from a report.
 
-use std::fs::{self, OpenOptions};
-use std::io::Write;
-use std::os::unix::fs::OpenOptionsExt;
+use std::fs;
 use std::path::{Path, PathBuf};
 
 use super::fingerprint::FingerprintKey;
-use crate::domain::state::{ensure_private_dir, Dirs};
+use crate::domain::state::{write_private, Dirs, Placement};
 use crate::error::{Error, Result};
 
 pub fn key_path(dirs: &Dirs) -> PathBuf {
@@ -22,31 +20,8 @@ pub fn load_or_create(dirs: &Dirs) -> Result<FingerprintKey> {
     if let Some(key) = read(&path)? {
         return Ok(key);
     }
-    let dir = path.parent().unwrap_or(Path::new("."));
-    ensure_private_dir(dir)?;
-    let tmp = dir.join(format!(".fingerprint.key.{}.tmp", std::process::id()));
     let key = FingerprintKey::generate();
-    let created = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o600)
-        .open(&tmp)
-        .and_then(|mut file| {
-            file.write_all(&key.to_bytes())?;
-            file.sync_all()
-        })
-        .and_then(|()| match fs::hard_link(&tmp, &path) {
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
-            other => other,
-        });
-    let _ = fs::remove_file(&tmp);
-    created.map_err(|e| {
-        Error::io(
-            format!("creating the fingerprint key {}", path.display()),
-            e,
-        )
-    })?;
+    write_private(&path, &key.to_bytes(), Placement::KeepExisting)?;
     read(&path)?.ok_or_else(|| damaged(&path))
 }
 

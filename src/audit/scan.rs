@@ -299,36 +299,27 @@ struct ListedVersion {
     record: VersionRecord,
 }
 
-/// Every version of a function, `$LATEST` included; `Ok(None)` when the function is gone.
-async fn list_versions(
-    client: &aws_sdk_lambda::Client,
+/// Every page of a Lambda list call that follows `NextMarker`, paced; `Ok(None)` when the
+/// function is gone (deleted while the scan ran).
+async fn all_pages<P, E, R, Fut>(
     pace: &Pace,
-    function: &str,
-) -> Result<Option<Vec<ListedVersion>>, String> {
-    let mut versions = Vec::new();
+    mut fetch: impl FnMut(Option<String>) -> Fut,
+    next_marker: impl Fn(&P) -> Option<&str>,
+) -> Result<Option<Vec<P>>, String>
+where
+    Fut: Future<Output = Result<P, SdkError<E, R>>>,
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let mut pages = Vec::new();
     let mut marker: Option<String> = None;
     loop {
-        let page = pace
-            .call(|| {
-                client
-                    .list_versions_by_function()
-                    .function_name(function)
-                    .max_items(PAGE_SIZE)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await;
-        match page {
+        match pace.call(|| fetch(marker.clone())).await {
             Ok(page) => {
-                for version in page.versions() {
-                    versions.push(ListedVersion {
-                        arn: version.function_arn().map(unqualified).unwrap_or_default(),
-                        record: version_record(version),
-                    });
-                }
-                marker = page.next_marker().map(str::to_string);
+                marker = next_marker(&page).map(str::to_string);
+                pages.push(page);
                 if marker.is_none() {
-                    return Ok(Some(versions));
+                    return Ok(Some(pages));
                 }
             }
             Err(e) if kind(&e) == ErrorKind::NotFound => return Ok(None),
@@ -337,52 +328,54 @@ async fn list_versions(
     }
 }
 
+/// Every version of a function, `$LATEST` included; `Ok(None)` when the function is gone.
+async fn list_versions(
+    client: &aws_sdk_lambda::Client,
+    pace: &Pace,
+    function: &str,
+) -> Result<Option<Vec<ListedVersion>>, String> {
+    let request = || client.list_versions_by_function().function_name(function);
+    let fetch = |marker| request().max_items(PAGE_SIZE).set_marker(marker).send();
+    let pages = all_pages(pace, fetch, |page| page.next_marker()).await?;
+    Ok(pages.map(|pages| {
+        let versions = pages.iter().flat_map(|page| page.versions());
+        versions
+            .map(|version| ListedVersion {
+                arn: version.function_arn().map(unqualified).unwrap_or_default(),
+                record: version_record(version),
+            })
+            .collect()
+    }))
+}
+
 /// Version → the aliases routing to it; `Ok(None)` when the function is gone.
 async fn list_aliases(
     client: &aws_sdk_lambda::Client,
     pace: &Pace,
     function_arn: &str,
 ) -> Result<Option<BTreeMap<String, Vec<String>>>, String> {
+    let request = || client.list_aliases().function_name(function_arn);
+    let fetch = |marker| request().max_items(PAGE_SIZE).set_marker(marker).send();
+    let Some(pages) = all_pages(pace, fetch, |page| page.next_marker()).await? else {
+        return Ok(None);
+    };
     let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    let mut marker: Option<String> = None;
-    loop {
-        let page = pace
-            .call(|| {
-                client
-                    .list_aliases()
-                    .function_name(function_arn)
-                    .max_items(PAGE_SIZE)
-                    .set_marker(marker.clone())
-                    .send()
-            })
-            .await;
-        match page {
-            Ok(page) => {
-                for alias in page.aliases() {
-                    let Some(alias_name) = alias.name() else {
-                        continue;
-                    };
-                    let mut targets: Vec<&str> = alias.function_version().into_iter().collect();
-                    if let Some(weights) = alias
-                        .routing_config()
-                        .and_then(|r| r.additional_version_weights())
-                    {
-                        targets.extend(weights.keys().map(String::as_str));
-                    }
-                    for version in targets {
-                        aliases
-                            .entry(version.to_string())
-                            .or_default()
-                            .push(alias_name.to_string());
-                    }
-                }
-                marker = page.next_marker().map(str::to_string);
-                if marker.is_none() {
-                    break;
-                }
-            }
-            Err(e) if kind(&e) == ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(describe(&e)),
+    for alias in pages.iter().flat_map(|page| page.aliases()) {
+        let Some(alias_name) = alias.name() else {
+            continue;
+        };
+        let mut targets: Vec<&str> = alias.function_version().into_iter().collect();
+        if let Some(weights) = alias
+            .routing_config()
+            .and_then(|r| r.additional_version_weights())
+        {
+            targets.extend(weights.keys().map(String::as_str));
+        }
+        for version in targets {
+            aliases
+                .entry(version.to_string())
+                .or_default()
+                .push(alias_name.to_string());
         }
     }
     for names in aliases.values_mut() {
@@ -431,205 +424,4 @@ fn unqualified(arn: &str) -> String {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use aws_sdk_lambda::operation::list_aliases::ListAliasesOutput;
-    use aws_sdk_lambda::operation::list_functions::{ListFunctionsError, ListFunctionsOutput};
-    use aws_sdk_lambda::operation::list_versions_by_function::{
-        ListVersionsByFunctionError, ListVersionsByFunctionOutput,
-    };
-    use aws_sdk_lambda::types::error::TooManyRequestsException;
-    use aws_sdk_lambda::types::{AliasConfiguration, EnvironmentResponse};
-    use aws_smithy_mocks::{mock, mock_client, RuleMode};
-    use aws_smithy_types::error::ErrorMetadata;
-
-    const ARN: &str = "arn:aws:lambda:us-east-1:111111111111:function:orders";
-
-    fn configuration(version: &str, value: &str) -> FunctionConfiguration {
-        FunctionConfiguration::builder()
-            .function_name("orders")
-            .function_arn(if version == "$LATEST" {
-                ARN.to_string()
-            } else {
-                format!("{ARN}:{version}")
-            })
-            .version(version)
-            .environment(
-                EnvironmentResponse::builder()
-                    .variables("API_TOKEN", value)
-                    .build(),
-            )
-            .build()
-    }
-
-    fn access_denied() -> ErrorMetadata {
-        ErrorMetadata::builder()
-            .code("AccessDeniedException")
-            .message("not authorized to perform: lambda:ListVersionsByFunction")
-            .build()
-    }
-
-    async fn scan_with(client: aws_sdk_lambda::Client) -> ScopeScan {
-        scan_scope(
-            client,
-            "111111111111".into(),
-            "us-east-1".into(),
-            None,
-            Pace::new(1000, Arc::new(Semaphore::new(4))),
-        )
-        .await
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn throttling_beyond_the_sdk_retries_is_retried_not_dropped() {
-        let list = mock!(aws_sdk_lambda::Client::list_functions)
-            .sequence()
-            .error(|| {
-                ListFunctionsError::TooManyRequestsException(
-                    TooManyRequestsException::builder()
-                        .message("Rate exceeded")
-                        .meta(
-                            ErrorMetadata::builder()
-                                .code("TooManyRequestsException")
-                                .message("Rate exceeded")
-                                .build(),
-                        )
-                        .build(),
-                )
-            })
-            .times(3)
-            .output(|| {
-                ListFunctionsOutput::builder()
-                    .functions(configuration("$LATEST", "new"))
-                    .build()
-            })
-            .build();
-        let versions = mock!(aws_sdk_lambda::Client::list_versions_by_function).then_output(|| {
-            ListVersionsByFunctionOutput::builder()
-                .versions(configuration("$LATEST", "new"))
-                .versions(configuration("1", "old"))
-                .build()
-        });
-        let aliases = mock!(aws_sdk_lambda::Client::list_aliases).then_output(|| {
-            ListAliasesOutput::builder()
-                .aliases(
-                    AliasConfiguration::builder()
-                        .name("prod")
-                        .function_version("1")
-                        .build(),
-                )
-                .build()
-        });
-        // Two SDK attempts per call: the third throttle is past the SDK and ours to retry.
-        let client = mock_client!(
-            aws_sdk_lambda,
-            RuleMode::MatchAny,
-            [&list, &versions, &aliases],
-            |conf| conf.retry_config(
-                aws_sdk_lambda::config::retry::RetryConfig::standard().with_max_attempts(2)
-            )
-        );
-        let scan = scan_with(client).await;
-        assert!(scan.errors.is_empty(), "{:?}", scan.errors);
-        assert_eq!(list.num_calls(), 4);
-        assert_eq!(scan.functions.len(), 1);
-        let function = &scan.functions[0];
-        assert_eq!(function.arn, ARN);
-        let found: Vec<&str> = function
-            .versions
-            .iter()
-            .map(|v| v.version.as_str())
-            .collect();
-        assert_eq!(found, vec!["$LATEST", "1"]);
-        assert_eq!(function.aliases.get("1"), Some(&vec!["prod".to_string()]));
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn access_denied_makes_the_scope_incomplete() {
-        let list = mock!(aws_sdk_lambda::Client::list_functions)
-            .then_error(|| ListFunctionsError::generic(access_denied()));
-        let client = mock_client!(aws_sdk_lambda, RuleMode::MatchAny, [&list]);
-        let scan = scan_with(client).await;
-        assert!(scan.functions.is_empty());
-        assert_eq!(scan.errors.len(), 1);
-        assert!(
-            scan.errors[0].starts_with("listing functions: AccessDeniedException"),
-            "{:?}",
-            scan.errors
-        );
-        assert_eq!(list.num_calls(), 1, "access denied is not retried");
-        let report = crate::audit::report::build(
-            &[scan],
-            &crate::audit::report::Coverage::default(),
-            &crate::audit::fingerprint::FingerprintKey::generate(),
-            false,
-        );
-        assert_eq!(report.incomplete.len(), 1);
-        assert_eq!(report.incomplete[0].account, "111111111111");
-    }
-
-    #[tokio::test(start_paused = true)]
-    async fn unreadable_versions_keep_latest_and_mark_the_scope() {
-        let list = mock!(aws_sdk_lambda::Client::list_functions).then_output(|| {
-            ListFunctionsOutput::builder()
-                .functions(configuration("$LATEST", "value"))
-                .build()
-        });
-        let versions = mock!(aws_sdk_lambda::Client::list_versions_by_function)
-            .then_error(|| ListVersionsByFunctionError::generic(access_denied()));
-        let aliases = mock!(aws_sdk_lambda::Client::list_aliases)
-            .then_output(|| ListAliasesOutput::builder().build());
-        let client = mock_client!(
-            aws_sdk_lambda,
-            RuleMode::MatchAny,
-            [&list, &versions, &aliases]
-        );
-        let scan = scan_with(client).await;
-        assert_eq!(scan.functions.len(), 1);
-        assert_eq!(scan.functions[0].versions.len(), 1);
-        assert_eq!(scan.functions[0].versions[0].version, "$LATEST");
-        assert_eq!(scan.errors.len(), 1);
-        assert!(
-            scan.errors[0].contains("listing versions of orders"),
-            "{:?}",
-            scan.errors
-        );
-    }
-
-    #[test]
-    fn plaintext_never_shows_in_debug() {
-        let var = Variable {
-            name: "DB_PASSWORD".into(),
-            value: Plaintext::new("hunter2-but-longer"),
-        };
-        let shown = format!("{var:?}");
-        assert!(shown.contains("DB_PASSWORD"));
-        assert!(!shown.contains("hunter2"), "{shown}");
-    }
-
-    #[test]
-    fn arns_lose_their_qualifier() {
-        assert_eq!(
-            unqualified("arn:aws:lambda:us-east-1:111111111111:function:f:7"),
-            "arn:aws:lambda:us-east-1:111111111111:function:f"
-        );
-        assert_eq!(
-            unqualified("arn:aws:lambda:us-east-1:111111111111:function:f"),
-            "arn:aws:lambda:us-east-1:111111111111:function:f"
-        );
-    }
-
-    #[test]
-    fn latest_sorts_before_numbered_versions() {
-        let mut versions: Vec<VersionRecord> = ["10", "$LATEST", "2"]
-            .iter()
-            .map(|v| VersionRecord {
-                version: v.to_string(),
-                variables: vec![],
-            })
-            .collect();
-        sort_versions(&mut versions);
-        let order: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
-        assert_eq!(order, vec!["$LATEST", "2", "10"]);
-    }
-}
+mod tests;
