@@ -9,6 +9,7 @@
 //! secret's ARN or TTL rather than the secret).
 
 mod names;
+mod rules;
 mod values;
 mod vendors;
 
@@ -18,6 +19,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use names::SecretWord;
+use rules::Rule;
 use values::UrlCredentials;
 
 /// What a variable holds, ordered by severity.
@@ -90,11 +92,11 @@ static AWS_SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9/+]{40
 /// Classifies the variable `name=value`.
 pub fn classify(name: &str, value: &str) -> Verdict {
     let length = value.chars().count();
-    let (class, rule, reason, prefix) = decide(name, unquote(value.trim()));
+    let (rule, prefix) = decide(name, unquote(value.trim()));
     Verdict {
-        class,
-        rule,
-        reason,
+        class: rule.class,
+        rule: rule.id,
+        reason: rule.reason,
         shape: Shape { length, prefix },
     }
 }
@@ -112,202 +114,123 @@ fn unquote(value: &str) -> &str {
     value
 }
 
-type Decision = (Class, &'static str, &'static str, Option<&'static str>);
+/// A value shape and the rule it proves, checked in order: the first that holds decides.
+type ShapeRule = (fn(&str) -> bool, Rule);
+
+/// Values that hold nothing to read: empty, a documented example, a template or placeholder.
+const NOTHING_TO_READ: &[ShapeRule] = &[
+    (str::is_empty, rules::EMPTY),
+    (values::is_documented_example, rules::DOCUMENTED_EXAMPLE),
+    (|v| v.contains("{{resolve:"), rules::CFN_DYNAMIC),
+    (values::is_placeholder, rules::PLACEHOLDER),
+];
+
+/// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
+const ENCODED_CREDENTIALS: &[ShapeRule] = &[
+    (values::is_basic_auth, rules::BASIC_AUTH),
+    (|v| BEARER.is_match(v), rules::BEARER_TOKEN),
+    (values::has_json_credential, rules::JSON_CREDENTIALS),
+    (values::is_encoded_credential, rules::ENCODED_CREDENTIALS),
+];
+
+/// Identifiers that are configuration whatever the name says.
+const IDENTIFIERS: &[ShapeRule] = &[
+    (values::is_labelled_digest, rules::LABELLED_DIGEST),
+    (values::is_generated_name, rules::GENERATED_NAME),
+    (values::is_hostname, rules::HOSTNAME),
+];
+
+fn first_shape(value: &str, shapes: &[ShapeRule]) -> Option<Rule> {
+    shapes
+        .iter()
+        .find(|(holds, _)| holds(value))
+        .map(|(_, rule)| *rule)
+}
+
+/// The rule that decided, and the vendor prefix to show when a vendor format matched.
+type Decision = (Rule, Option<&'static str>);
 
 fn decide(name: &str, value: &str) -> Decision {
     if let Some(decision) = by_value(value) {
         return decision;
     }
     let info = names::analyse(name);
-    if let Some(decision) = by_value_and_name(value, &info) {
-        return decision;
+    if let Some(rule) = by_value_and_name(value, &info) {
+        return (rule, None);
     }
-    by_name(value, &info)
+    (by_name(value, &info), None)
 }
 
-fn rule(class: Class, rule: &'static str, reason: &'static str) -> Option<Decision> {
-    Some((class, rule, reason, None))
+fn hit(rule: Rule) -> Option<Decision> {
+    Some((rule, None))
 }
 
 /// What the value alone proves, whatever the variable is called.
 fn by_value(value: &str) -> Option<Decision> {
-    use Class::*;
-    if value.is_empty() {
-        return rule(Config, "config-empty", "value is empty");
+    if let Some(rule) = first_shape(value, NOTHING_TO_READ) {
+        return hit(rule);
     }
-    if values::is_documented_example(value) {
-        return rule(
-            Config,
-            "config-documented-example",
-            "value is a credential published as an example in vendor documentation (AWS, Azurite), so it grants nothing",
-        );
-    }
-    if value.contains("{{resolve:") {
-        return rule(
-            Reference,
-            "reference-cfn-dynamic",
-            "value is a CloudFormation dynamic reference ({{resolve:…}}) left unresolved, so it names the secret instead of holding it",
-        );
-    }
-    if values::is_placeholder(value) {
-        return rule(
-            Config,
-            "config-placeholder",
-            "value is a placeholder (template syntax, filler characters or a 'your key here' phrase), not a credential",
-        );
-    }
-    if let Some(arn) = value
-        .starts_with("arn:")
-        .then(|| ARN.captures(value))
-        .flatten()
-    {
+    if let Some(arn) = values::captures_after("arn:", &ARN, value) {
         let service = arn.get(1).map_or("", |m| m.as_str());
         let resource = arn.get(2).map_or("", |m| m.as_str());
-        return match service {
-            "secretsmanager" => rule(
-                Reference,
-                "reference-secretsmanager-arn",
-                "value is the ARN of a Secrets Manager secret, which names the secret without holding it",
-            ),
-            "ssm" if resource.starts_with("parameter/") => {
-                rule(Reference, "reference-ssm-arn", "value is the ARN of an SSM parameter, not its content")
-            }
-            "kms" if resource.starts_with("alias/") => {
-                rule(Reference, "reference-kms-alias", "value is a KMS key alias, which names a key without holding it")
-            }
-            "kms" => rule(Reference, "reference-kms-key", "value identifies a KMS key, which never leaves KMS"),
-            _ => rule(Reference, "reference-arn", "value is the ARN of an AWS resource, an identifier rather than a credential"),
-        };
+        return hit(match service {
+            "secretsmanager" => rules::SECRETSMANAGER_ARN,
+            "ssm" if resource.starts_with("parameter/") => rules::SSM_ARN,
+            "kms" if resource.starts_with("alias/") => rules::KMS_ALIAS,
+            "kms" => rules::KMS_KEY,
+            _ => rules::ARN,
+        });
     }
-    if let Some(pem) = value
-        .contains("-----BEGIN ")
-        .then(|| PEM.captures(value))
-        .flatten()
-    {
+    if let Some(pem) = values::captures_after("-----BEGIN ", &PEM, value) {
         let label = pem.get(1).map_or("", |m| m.as_str());
         let body = pem.get(2).map_or("", |m| m.as_str());
         let material = body
             .bytes()
             .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
             .count();
-        if label.ends_with("PRIVATE KEY") {
-            return if material >= 64 {
-                rule(
-                    Secret,
-                    "private-key",
-                    "value holds a PEM private key block (-----BEGIN … PRIVATE KEY-----) with key material",
-                )
-            } else {
-                rule(
-                    Config,
-                    "config-empty-pem",
-                    "value is PEM armour for a private key with no key material in it",
-                )
-            };
-        }
-        return rule(
-            Config,
-            "config-public-key",
-            "value is a PEM public key or certificate, which is meant to be shared",
-        );
-    }
-    if let Some(found) = vendors::find(value) {
-        return Some(if found.checksum_ok {
-            (
-                found.format.class,
-                found.format.rule,
-                found.format.reason,
-                found.prefix,
-            )
-        } else {
-            (
-                Suspect,
-                "vendor-checksum-mismatch",
-                "value has a vendor token's shape but its checksum does not verify (a typo, a truncation or a fake); check it by hand",
-                found.prefix,
-            )
+        return hit(match (label.ends_with("PRIVATE KEY"), material >= 64) {
+            (true, true) => rules::PRIVATE_KEY,
+            (true, false) => rules::EMPTY_PEM,
+            (false, _) => rules::PUBLIC_KEY,
         });
     }
-    if let Some(decision) = credentials_in_strings(value) {
-        return Some(decision);
+    if let Some(found) = vendors::find(value) {
+        let rule = if found.checksum_ok {
+            found.format.verdict()
+        } else {
+            rules::VENDOR_CHECKSUM_MISMATCH
+        };
+        return Some((rule, found.prefix));
     }
-    if let Some(jwt) = value.contains("eyJ").then(|| JWT.captures(value)).flatten() {
-        if jwt
-            .get(1)
-            .is_some_and(|header| is_jwt_header(header.as_str()))
-        {
-            return rule(
-                Secret,
-                "jwt",
-                "value is a JSON Web Token (three base64url parts whose header names a signing algorithm)",
-            );
-        }
+    if let Some(rule) = credentials_in_strings(value) {
+        return hit(rule);
     }
-    if values::is_basic_auth(value) {
-        return rule(
-            Secret,
-            "basic-auth",
-            "value is an HTTP Basic authorization value (base64 of user:password)",
-        );
+    let signed_jwt = values::captures_after("eyJ", &JWT, value)
+        .and_then(|jwt| jwt.get(1))
+        .is_some_and(|header| is_jwt_header(header.as_str()));
+    if signed_jwt {
+        return hit(rules::JWT);
     }
-    if BEARER.is_match(value) {
-        return rule(
-            Secret,
-            "bearer-token",
-            "value is an HTTP authorization value carrying a bearer token",
-        );
-    }
-    if values::has_json_credential(value) {
-        return rule(
-            Secret,
-            "json-credentials",
-            "value is a JSON document whose credential field (password, secret, token, private_key…) holds a value",
-        );
-    }
-    if values::is_encoded_credential(value) {
-        return rule(
-            Secret,
-            "encoded-credentials",
-            "value is base64 that decodes to a private key or to a JSON document with a credential field",
-        );
-    }
-    None
+    first_shape(value, ENCODED_CREDENTIALS).and_then(hit)
 }
 
 /// Passwords inside URLs, JDBC URLs and `Key=value;` connection strings.
-fn credentials_in_strings(value: &str) -> Option<Decision> {
-    use Class::*;
-    let (found, rule_id, reason) = if value.starts_with("jdbc:") {
-        (
-            values::jdbc_credentials(value),
-            "jdbc-credentials",
-            "value is a JDBC URL carrying a password (user/password@ or a password= property)",
-        )
-    } else if values::is_url(value) {
-        (
-            values::url_credentials(value),
-            "url-credentials",
-            "value is a URL with a password in it (scheme://user:password@host or a password query parameter)",
-        )
+fn credentials_in_strings(value: &str) -> Option<Rule> {
+    let is_url = value.starts_with("jdbc:") || values::is_url(value);
+    let (found, password_rule) = if value.starts_with("jdbc:") {
+        (values::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
+    } else if is_url {
+        (values::url_credentials(value), rules::URL_CREDENTIALS)
     } else {
         (
             values::connection_string_credentials(value),
-            "connection-string-password",
-            "value is a connection string with a Password= or Pwd= field",
+            rules::CONNECTION_STRING_PASSWORD,
         )
     };
     match found {
-        UrlCredentials::Password => rule(Secret, rule_id, reason),
-        UrlCredentials::Placeholder => rule(
-            Config,
-            "config-placeholder-credentials",
-            "value has a placeholder where its password goes (user:password@, <password>, ${…})",
-        ),
-        UrlCredentials::None if value.starts_with("jdbc:") || values::is_url(value) => rule(
-            Config,
-            "config-url",
-            "value is a URL with no password in it",
-        ),
+        UrlCredentials::Password => Some(password_rule),
+        UrlCredentials::Placeholder => Some(rules::PLACEHOLDER_CREDENTIALS),
+        UrlCredentials::None if is_url => Some(rules::URL),
         UrlCredentials::None => None,
     }
 }
@@ -320,55 +243,39 @@ fn is_jwt_header(segment: &str) -> bool {
 
 /// Value shapes whose meaning depends a little on the name (`/prod/db/password` is a parameter
 /// path under `DB_PASSWORD_PARAM` but a plain path under `CONFIG_DIR`).
-fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Decision> {
-    use Class::*;
+fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if AWS_SECRET_KEY.is_match(value)
         && info.secret.is_some()
         && values::character_classes(value) >= 3
         && info.mentions_aws_or_access
     {
-        return rule(
-            Secret,
-            "aws-secret-access-key",
-            "value is 40 mixed base64 characters under a name about an AWS secret access key",
-        );
+        return Some(rules::AWS_SECRET_ACCESS_KEY);
     }
     if values::is_boolean(value) {
-        return rule(Config, "config-boolean", "value is a boolean flag");
+        return Some(rules::BOOLEAN);
     }
     let numeric_password =
         info.secret == Some(SecretWord::Password) && values::is_digits(value) && value.len() >= 6;
     if values::is_number(value) && !numeric_password {
-        return rule(Config, "config-number", "value is a number or a duration");
+        return Some(rules::NUMBER);
     }
     if values::is_log_level(value) {
-        return rule(Config, "config-log-level", "value is a log level");
+        return Some(rules::LOG_LEVEL);
     }
     if values::is_kms_alias(value) {
-        return rule(
-            Reference,
-            "reference-kms-alias",
-            "value is a KMS key alias, which names a key without holding it",
-        );
+        return Some(rules::KMS_ALIAS);
     }
     if values::is_kms_multi_region_key_id(value) || (values::is_uuid(value) && info.mentions_kms) {
-        return rule(
-            Reference,
-            "reference-kms-key",
-            "value identifies a KMS key, which never leaves KMS",
-        );
+        return Some(rules::KMS_KEY);
     }
     if values::is_path(value) {
-        return if (info.mentions_secret || info.mentions_parameter) && !values::is_file_path(value)
-        {
-            rule(
-                Reference,
-                "reference-ssm-path",
-                "value is a parameter path under a name about a secret or a parameter, so it names where the value is kept",
-            )
+        let names_a_parameter =
+            (info.mentions_secret || info.mentions_parameter) && !values::is_file_path(value);
+        return Some(if names_a_parameter {
+            rules::SSM_PATH
         } else {
-            rule(Config, "config-path", "value is a file-system path")
-        };
+            rules::PATH
+        });
     }
     // `…_SECRET_ID=prod/db` names a secret; so does `DB_PASSWORD_SECRET=prod/db`, but a lone
     // word under `SECRET` may be the (weak) secret itself.
@@ -377,74 +284,27 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Decision> {
         && values::is_name_like(value)
         && (info.refers_to_secret || (info.secret.is_some() && has_separator))
     {
-        return rule(
-            Reference,
-            "reference-secret-name",
-            "value is a name made of words under a name that refers to a secret, so it names the secret instead of holding it",
-        );
+        return Some(rules::SECRET_NAME);
     }
     if info.mentions_parameter && values::is_name_like(value) {
-        return rule(
-            Reference,
-            "reference-ssm-name",
-            "value is a name made of words under a name about an SSM parameter, so it names where the value is kept",
-        );
+        return Some(rules::SSM_NAME);
     }
-    if values::is_labelled_digest(value) {
-        return rule(
-            Config,
-            "config-labelled-digest",
-            "value is a digest labelled with its algorithm (sha256:…, sha512-…)",
-        );
-    }
-    if values::is_generated_name(value) {
-        return rule(
-            Config,
-            "config-generated-name",
-            "value has the shape of a resource name CloudFormation generates (stack-LogicalId-SUFFIX)",
-        );
-    }
-    if values::is_hostname(value) {
-        return rule(Config, "config-hostname", "value is a host name");
-    }
-    None
+    first_shape(value, IDENTIFIERS)
 }
 
 /// What remains is decided by the name: a password or key name makes a strong value a secret.
-fn by_name(value: &str, info: &names::NameInfo) -> Decision {
-    use Class::*;
-    let weak = (
-        Suspect,
-        "secret-name-weak-value",
-        "value under a secret-ish name is short or a plain word: a weak credential, a default or a setting; check it by hand",
-        None,
-    );
+fn by_name(value: &str, info: &names::NameInfo) -> Rule {
     match info.secret {
         Some(SecretWord::Password) => {
             let varied = values::character_classes(value) >= 2 || values::is_digits(value);
             if value.chars().count() >= 8 && varied {
-                (
-                    Secret,
-                    "password-name",
-                    "value under a password name (…PASSWORD, …_PASS, PWD, …_PW) is long and varied enough to be the password itself",
-                    None,
-                )
+                rules::PASSWORD_NAME
             } else {
-                weak
+                rules::SECRET_NAME_WEAK_VALUE
             }
         }
-        Some(SecretWord::Key) => {
-            if is_strong_key(value) {
-                (
-                    Secret,
-                    "secret-name-high-entropy",
-                    "value under a secret-ish name (…_SECRET, …_TOKEN, …_KEY) is long and random, so it is the secret itself",
-                    None,
-                )
-            } else {
-                weak
-            }
-        }
+        Some(SecretWord::Key) if is_strong_key(value) => rules::SECRET_NAME_HIGH_ENTROPY,
+        Some(SecretWord::Key) => rules::SECRET_NAME_WEAK_VALUE,
         None => neutral(value, info),
     }
 }
@@ -458,46 +318,20 @@ fn is_strong_key(value: &str) -> bool {
                 || (length >= 12 && classes >= 3)))
 }
 
-fn neutral(value: &str, info: &names::NameInfo) -> Decision {
-    use Class::*;
+fn neutral(value: &str, info: &names::NameInfo) -> Rule {
     if values::is_uuid(value) {
-        return (
-            Config,
-            "config-uuid",
-            "value is a UUID under a name that does not announce a secret",
-            None,
-        );
+        rules::UUID
+    } else if values::is_hex_digest(value)
+        || (info.is_digest && values::decode_base64(value).is_some())
+    {
+        rules::DIGEST
+    } else if info.is_identifier {
+        rules::IDENTIFIER
+    } else if values::looks_random(value) {
+        rules::HIGH_ENTROPY_NEUTRAL_NAME
+    } else {
+        rules::VALUE
     }
-    if values::is_hex_digest(value) || (info.is_digest && values::decode_base64(value).is_some()) {
-        return (
-            Config,
-            "config-digest",
-            "value is a digest or commit id (hex or base64) under a name that does not announce a secret",
-            None,
-        );
-    }
-    if info.is_identifier {
-        return (
-            Config,
-            "config-identifier",
-            "value is an identifier under a name ending in _ID",
-            None,
-        );
-    }
-    if values::looks_random(value) {
-        return (
-            Suspect,
-            "high-entropy-neutral-name",
-            "value is long and random under a name that says nothing about it; check whether it is a credential",
-            None,
-        );
-    }
-    (
-        Config,
-        "config-value",
-        "value is ordinary configuration: no credential shape, and the name does not announce a secret",
-        None,
-    )
 }
 
 #[cfg(test)]

@@ -69,36 +69,45 @@ const SESSION_SECONDS: i32 = 3600;
 
 /// Parse `--accounts`: 12-digit ids, comma-separated, duplicates dropped.
 pub fn parse_accounts(raw: &[String]) -> Result<Vec<String>> {
-    let mut accounts: Vec<String> = Vec::new();
-    for id in raw.iter().flat_map(|r| r.split(',')).map(str::trim) {
-        if id.len() != 12 || !id.bytes().all(|b| b.is_ascii_digit()) {
-            return Err(Error::invalid(
-                format!("`{id}` is not an AWS account id"),
-                "pass 12-digit account ids, e.g. `--accounts 111111111111,222222222222`",
-            ));
-        }
-        if !accounts.iter().any(|a| a == id) {
-            accounts.push(id.to_string());
-        }
-    }
-    Ok(accounts)
+    parse_list(raw, is_account_id, |id| {
+        Error::invalid(
+            format!("`{id}` is not an AWS account id"),
+            "pass 12-digit account ids, e.g. `--accounts 111111111111,222222222222`",
+        )
+    })
 }
 
 /// Parse `--regions`: region names, comma-separated, duplicates dropped.
 pub fn parse_regions(raw: &[String]) -> Result<Vec<String>> {
-    let mut regions: Vec<String> = Vec::new();
-    for region in raw.iter().flat_map(|r| r.split(',')).map(str::trim) {
-        if !looks_like_region(region) {
-            return Err(Error::invalid(
-                format!("`{region}` is not an AWS region name"),
-                "pass region names such as `--regions us-east-1,eu-west-1`, or `--all-regions`",
-            ));
+    parse_list(raw, looks_like_region, |region| {
+        Error::invalid(
+            format!("`{region}` is not an AWS region name"),
+            "pass region names such as `--regions us-east-1,eu-west-1`, or `--all-regions`",
+        )
+    })
+}
+
+/// Comma-separated items (also across repeated flags), trimmed, first occurrence kept; the
+/// first invalid item is the error.
+fn parse_list(
+    raw: &[String],
+    valid: fn(&str) -> bool,
+    invalid: impl Fn(&str) -> Error,
+) -> Result<Vec<String>> {
+    let mut items: Vec<String> = Vec::new();
+    for item in raw.iter().flat_map(|r| r.split(',')).map(str::trim) {
+        if !valid(item) {
+            return Err(invalid(item));
         }
-        if !regions.iter().any(|r| r == region) {
-            regions.push(region.to_string());
+        if !items.iter().any(|known| known == item) {
+            items.push(item.to_string());
         }
     }
-    Ok(regions)
+    Ok(items)
+}
+
+fn is_account_id(id: &str) -> bool {
+    id.len() == 12 && id.bytes().all(|b| b.is_ascii_digit())
 }
 
 /// `xx-name-N` (e.g. `us-east-1`, `us-gov-west-1`, `ap-southeast-7`).

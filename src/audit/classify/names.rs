@@ -181,51 +181,53 @@ mod tests {
     }
 
     #[test]
-    fn password_names() {
-        for name in [
-            "DB_PASSWORD",
-            "DB_PASS",
-            "PWD",
-            "ADMIN_PW",
-            "MYSQL_PWD",
-            "DB_PASSWD",
-            "dbPassword",
-            "PASSPHRASE",
-        ] {
-            assert_eq!(analyse(name).secret, Some(SecretWord::Password), "{name}");
-        }
-    }
-
-    #[test]
-    fn key_names() {
-        for name in [
-            "API_KEY",
-            "STRIPE_SECRET_KEY",
-            "SLACK_BOT_TOKEN",
-            "CLIENT_SECRET",
-            "apiKey",
-            "DB_CREDENTIALS",
-            "KEY",
-        ] {
-            assert_eq!(analyse(name).secret, Some(SecretWord::Key), "{name}");
-        }
-    }
-
-    #[test]
-    fn described_and_neutral_names() {
-        for name in [
-            "DB_PASSWORD_SECRET_ARN",
-            "TOKEN_TTL",
-            "PASSWORD_MIN_LENGTH",
-            "API_KEY_HEADER",
-            "KMS_KEY_ID",
-            "PARTITION_KEY",
-            "PUBLIC_KEY_PEM",
-            "TABLE_NAME",
-            "SECRET_ID",
-            "JWT_ALGORITHM",
-        ] {
-            assert_eq!(analyse(name).secret, None, "{name}");
+    fn what_names_announce() {
+        let cases: [(Option<SecretWord>, &[&str]); 3] = [
+            (
+                Some(SecretWord::Password),
+                &[
+                    "DB_PASSWORD",
+                    "DB_PASS",
+                    "PWD",
+                    "ADMIN_PW",
+                    "MYSQL_PWD",
+                    "DB_PASSWD",
+                    "dbPassword",
+                    "PASSPHRASE",
+                ],
+            ),
+            (
+                Some(SecretWord::Key),
+                &[
+                    "API_KEY",
+                    "STRIPE_SECRET_KEY",
+                    "SLACK_BOT_TOKEN",
+                    "CLIENT_SECRET",
+                    "apiKey",
+                    "DB_CREDENTIALS",
+                    "KEY",
+                ],
+            ),
+            (
+                None,
+                &[
+                    "DB_PASSWORD_SECRET_ARN",
+                    "TOKEN_TTL",
+                    "PASSWORD_MIN_LENGTH",
+                    "API_KEY_HEADER",
+                    "KMS_KEY_ID",
+                    "PARTITION_KEY",
+                    "PUBLIC_KEY_PEM",
+                    "TABLE_NAME",
+                    "SECRET_ID",
+                    "JWT_ALGORITHM",
+                ],
+            ),
+        ];
+        for (expected, names) in cases {
+            for name in names {
+                assert_eq!(analyse(name).secret, expected, "{name}");
+            }
         }
         assert!(analyse("DB_PASSWORD_SECRET_ARN").mentions_secret);
         assert!(analyse("ENCRYPTION_KEY_ID").mentions_kms);

@@ -4,7 +4,7 @@
 use std::sync::LazyLock;
 
 use base64::Engine as _;
-use regex::Regex;
+use regex::{Captures, Regex};
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?} is invalid: {e}"))
@@ -172,6 +172,7 @@ pub fn is_kms_multi_region_key_id(value: &str) -> bool {
 }
 
 /// What a URL carries in its user-information part or query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum UrlCredentials {
     /// `scheme://user:password@host` or `?password=…`: a real-looking password.
     Password,
@@ -200,13 +201,18 @@ static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
     )
 });
 
+/// `pattern`'s captures in `value`, running the regex only when the cheap `marker` is there.
+pub fn captures_after<'v>(marker: &str, pattern: &Regex, value: &'v str) -> Option<Captures<'v>> {
+    if value.contains(marker) {
+        pattern.captures(value)
+    } else {
+        None
+    }
+}
+
 /// Credentials inside a URL: `scheme://user:password@host/…`, or a password in the query.
 pub fn url_credentials(value: &str) -> UrlCredentials {
-    if let Some(userinfo) = value
-        .contains('@')
-        .then(|| URL_USERINFO.captures(value))
-        .flatten()
-    {
+    if let Some(userinfo) = captures_after("@", &URL_USERINFO, value) {
         let user = userinfo.get(1).map_or("", |m| m.as_str());
         let password = userinfo.get(2).map_or("", |m| m.as_str());
         if !password.is_empty() {
@@ -477,52 +483,70 @@ mod tests {
     }
 
     #[test]
-    fn url_credentials_need_a_password() {
-        assert!(matches!(
-            url_credentials("postgres://app:Zx81kQ@db.example.com/app"),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            url_credentials("postgres://app:Zx?8#1/kQ@db.example.com:5432/app"),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            url_credentials("mongodb://app:Zx81kQ@h1.example.com:27017,h2.example.com:27017/"),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            url_credentials("postgres://user:password@localhost/db"),
-            UrlCredentials::Placeholder
-        ));
-        assert!(matches!(
-            url_credentials("https://0123abcd@o1.ingest.sentry.io/1"),
-            UrlCredentials::None
-        ));
-        assert!(matches!(
-            url_credentials("https://api.example.com/?api_key=Zx81kQ9a"),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            jdbc_credentials("jdbc:oracle:thin:app/Zx81kQ9a@db:1521/ORCL"),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            jdbc_credentials("jdbc:mysql://db:3306/app?useSSL=true"),
-            UrlCredentials::None
-        ));
-        assert!(matches!(
-            connection_string_credentials("Server=db;Password=Zx81kQ9a;"),
-            UrlCredentials::Password
-        ));
+    fn credentials_need_a_password() {
+        use UrlCredentials::{None as Absent, Password, Placeholder};
         let jaas = r#"PlainLoginModule required username="app" password="Zx81kQ9a";"#;
-        assert!(matches!(
-            connection_string_credentials(jaas),
-            UrlCredentials::Password
-        ));
-        assert!(matches!(
-            connection_string_credentials("Server=db;Password=;"),
-            UrlCredentials::None
-        ));
+        let cases: [(fn(&str) -> UrlCredentials, &str, UrlCredentials); 12] = [
+            (
+                url_credentials,
+                "postgres://app:Zx81kQ@db.example.com/app",
+                Password,
+            ),
+            (
+                url_credentials,
+                "postgres://app:Zx?8#1/kQ@db.example.com:5432/app",
+                Password,
+            ),
+            (
+                url_credentials,
+                "mongodb://app:Zx81kQ@h1.example.com:27017,h2.example.com:27017/",
+                Password,
+            ),
+            (
+                url_credentials,
+                "postgres://user:password@localhost/db",
+                Placeholder,
+            ),
+            (
+                url_credentials,
+                "https://0123abcd@o1.ingest.sentry.io/1",
+                Absent,
+            ),
+            (
+                url_credentials,
+                "https://api.example.com/?api_key=Zx81kQ9a",
+                Password,
+            ),
+            (
+                jdbc_credentials,
+                "jdbc:oracle:thin:app/Zx81kQ9a@db:1521/ORCL",
+                Password,
+            ),
+            (
+                jdbc_credentials,
+                "jdbc:mysql://db:3306/app?useSSL=true",
+                Absent,
+            ),
+            (
+                connection_string_credentials,
+                "Server=db;Password=Zx81kQ9a;",
+                Password,
+            ),
+            (connection_string_credentials, jaas, Password),
+            (
+                connection_string_credentials,
+                "Server=db;Password=;",
+                Absent,
+            ),
+            (
+                connection_string_credentials,
+                "Server=db;User Id=app;",
+                Absent,
+            ),
+        ];
+        for (read, value, expected) in cases {
+            assert_eq!(read(value), expected, "{value}");
+        }
     }
 
     #[test]

@@ -5,6 +5,7 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexSet};
 
+use super::rules::Rule;
 use super::Class;
 
 /// How a matched token is checked beyond its shape.
@@ -24,6 +25,17 @@ pub struct VendorFormat {
     pub prefixes: &'static [&'static str],
     pub check: Check,
     pub reason: &'static str,
+}
+
+impl VendorFormat {
+    /// The verdict of a match whose checksum (if any) verified.
+    pub fn verdict(&self) -> Rule {
+        Rule {
+            class: self.class,
+            id: self.rule,
+            reason: self.reason,
+        }
+    }
 }
 
 /// Ordered: the first format that matches wins.
