@@ -486,7 +486,8 @@ mod tests {
     fn credentials_need_a_password() {
         use UrlCredentials::{None as Absent, Password, Placeholder};
         let jaas = r#"PlainLoginModule required username="app" password="Zx81kQ9a";"#;
-        let cases: [(fn(&str) -> UrlCredentials, &str, UrlCredentials); 12] = [
+        type Reader = fn(&str) -> UrlCredentials;
+        let cases: [(Reader, &str, UrlCredentials); 12] = [
             (
                 url_credentials,
                 "postgres://app:Zx81kQ@db.example.com/app",
