@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::defaults;
 use crate::domain::kinds::{Arch, ExtensionKind, Runtime};
@@ -14,7 +14,9 @@ Exit codes:
   0  success
   1  failure (the message says what happened and what to do next)
   2  usage error (bad flag or value)
-  3  partial teardown (something is still there; see the receipt)";
+  3  partial teardown (something is still there; see the receipt)
+  4  audit: findings at or above --fail-on
+  5  audit: no such findings, but part of the scope could not be read";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -100,6 +102,8 @@ pub enum Command {
     Local(LocalCommand),
     /// Check what the lab needs and say how to fix each problem
     Doctor,
+    /// Find plaintext secrets in Lambda environment variables, in every account and region
+    Audit(AuditArgs),
     /// Print a shell completion script (see the README)
     Completions {
         #[arg(value_enum)]
@@ -204,6 +208,86 @@ pub struct TourArgs {
     /// Leave the lab up at the end (skip the teardown action)
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = concat!(
+    "Classes: secret (a credential value), suspect (needs a human look), reference (names where a secret is kept), config (everything else). ",
+    "Findings are secret and suspect variables; values are never shown, only their shape and a keyed fingerprint.\n\n",
+    "Exit codes: 0 clean and complete; 4 findings at or above --fail-on; 5 no such findings, but part of the scope could not be read; 1 failure; 2 usage error."
+))]
+pub struct AuditArgs {
+    /// Regions to scan, comma-separated [default: the session's region]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "REGION,...",
+        conflicts_with = "all_regions"
+    )]
+    pub regions: Vec<String>,
+
+    /// Scan every region of the partition
+    #[arg(long)]
+    pub all_regions: bool,
+
+    /// Accounts to scan, comma-separated 12-digit ids [default: the caller's account]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "ID,...",
+        conflicts_with = "organization"
+    )]
+    pub accounts: Vec<String>,
+
+    /// Scan every account of the organization (Organizations ListAccounts)
+    #[arg(long)]
+    pub organization: bool,
+
+    /// Role to assume in each account other than the caller's
+    #[arg(long, value_name = "NAME")]
+    pub assume_role: Option<String>,
+
+    /// Scan only this function (name or ARN)
+    #[arg(long, value_name = "NAME")]
+    pub function: Option<String>,
+
+    /// Report format [default: text, or json with --json]
+    #[arg(long, value_enum)]
+    pub format: Option<AuditFormat>,
+
+    /// Write the report (in --format) to FILE; stdout still shows the text or --json report
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Record the current findings (locations and fingerprints, no values) in FILE
+    #[arg(long, value_name = "FILE")]
+    pub write_baseline: Option<PathBuf>,
+
+    /// Report only findings that FILE (from --write-baseline) does not list
+    #[arg(long, value_name = "FILE")]
+    pub baseline: Option<PathBuf>,
+
+    /// Lowest class that makes the audit fail (exit 4)
+    #[arg(long, value_enum, default_value_t = FailOnArg::Secret)]
+    pub fail_on: FailOnArg,
+
+    /// List every classified variable (still without values)
+    #[arg(long)]
+    pub show_all: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Sarif,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum FailOnArg {
+    Secret,
+    Suspect,
+    None,
 }
 
 #[derive(Debug, Subcommand)]

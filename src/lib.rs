@@ -4,6 +4,7 @@
 //! Floors, from the ground up (checked by `tests/layering.rs`): `domain` and `error`; `aws` and
 //! `ui`; `local`; the workflows in `lab`; then `cli`, `tour` and `commands`.
 
+pub mod audit;
 pub mod aws;
 pub mod cli;
 pub mod commands;

@@ -145,6 +145,7 @@ fn help_texts_are_stable_and_fit_80_columns() {
         "local start",
         "doctor",
         "completions",
+        "audit",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");

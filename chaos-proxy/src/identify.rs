@@ -56,8 +56,19 @@ pub(crate) fn signing_name(headers: &HeaderMap) -> Option<String> {
     }
 }
 
+/// (access key id, region) from `Credential=AKID/DATE/REGION/SERVICE/aws4_request`.
+pub(crate) fn credential_scope(headers: &HeaderMap) -> Option<(String, String)> {
+    let auth = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (_, rest) = auth.split_once("Credential=")?;
+    let scope = rest.split(|c: char| c == ',' || c.is_whitespace()).next()?;
+    let parts: Vec<&str> = scope.split('/').collect();
+    (parts.len() >= 5).then(|| (parts[0].to_string(), parts[2].to_string()))
+}
+
 fn is_lambda_path(path: &str) -> bool {
-    under(path, "/2015-03-31/functions").is_some() || under(path, "/2017-03-31/tags").is_some()
+    under(path, "/2015-03-31/functions").is_some()
+        || under(path, "/2017-03-31/tags").is_some()
+        || under(path, "/2021-10-31/functions").is_some()
 }
 
 /// `path` below `prefix` (without the leading `/`), if `path` is `prefix` or lies under it.
@@ -135,6 +146,20 @@ fn lambda_operation(method: &Method, path: &str) -> (String, Option<String>) {
             (&Method::PUT, [_, "configuration"]) => "UpdateFunctionConfiguration",
             (&Method::PUT, [_, "code"]) => "UpdateFunctionCode",
             (&Method::POST, [_, "invocations"]) => "Invoke",
+            (&Method::GET, [_, "versions"]) => "ListVersionsByFunction",
+            (&Method::POST, [_, "versions"]) => "PublishVersion",
+            (&Method::GET, [_, "aliases"]) => "ListAliases",
+            (&Method::POST, [_, "aliases"]) => "CreateAlias",
+            (&Method::GET, [_, "policy"]) => "GetPolicy",
+            _ => UNKNOWN,
+        };
+        return (op.to_string(), name);
+    }
+    if let Some(rest) = under(path, "/2021-10-31/functions") {
+        let segments: Vec<&str> = rest.split('/').filter(|s| !s.is_empty()).collect();
+        let name = segments.first().map(|n| normalise_function_name(n));
+        let op = match (method, segments.as_slice()) {
+            (&Method::GET, [_, "url"]) => "GetFunctionUrlConfig",
             _ => UNKNOWN,
         };
         return (op.to_string(), name);
@@ -273,6 +298,43 @@ mod tests {
     }
 
     #[test]
+    fn lambda_version_alias_policy_and_url_calls() {
+        for (method, path, op) in [
+            (
+                Method::GET,
+                "/2015-03-31/functions/f/versions",
+                "ListVersionsByFunction",
+            ),
+            (
+                Method::POST,
+                "/2015-03-31/functions/f/versions",
+                "PublishVersion",
+            ),
+            (
+                Method::GET,
+                "/2015-03-31/functions/f/aliases",
+                "ListAliases",
+            ),
+            (
+                Method::POST,
+                "/2015-03-31/functions/f/aliases",
+                "CreateAlias",
+            ),
+            (Method::GET, "/2015-03-31/functions/f/policy", "GetPolicy"),
+            (
+                Method::GET,
+                "/2021-10-31/functions/f/url",
+                "GetFunctionUrlConfig",
+            ),
+        ] {
+            assert_eq!(
+                lambda(method, path),
+                (op.to_string(), Some("f".to_string()))
+            );
+        }
+    }
+
+    #[test]
     fn signing_names_map_to_sdk_ids() {
         assert_eq!(service_id("iam"), "IAM");
         assert_eq!(service_id("sts"), "STS");
@@ -355,7 +417,7 @@ mod tests {
             ("GetFunction".into(), f.clone())
         );
         assert_eq!(
-            lambda(Method::GET, "/2015-03-31/functions/fn-1/policy").0,
+            lambda(Method::GET, "/2015-03-31/functions/fn-1/concurrency").0,
             "Unknown"
         );
         assert_eq!(
@@ -367,7 +429,7 @@ mod tests {
             "TagResource"
         );
         assert_eq!(
-            lambda(Method::GET, "/2021-10-31/functions/fn-1/url").0,
+            lambda(Method::PUT, "/2021-10-31/functions/fn-1/url").0,
             "Unknown"
         );
     }

@@ -69,7 +69,7 @@ use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::oneshot;
 use tokio::task::JoinSet;
 
-use identify::{form_value, identify, normalise_function_name, CallId, Protocol};
+use identify::{credential_scope, form_value, identify, normalise_function_name, CallId, Protocol};
 use responses::Answer;
 
 /// Default for [`ProxyConfig::max_lifetime_ms`] when it is 0: ten minutes.
@@ -129,6 +129,11 @@ pub struct ProxyConfig {
     /// 503, reset after forward). Latency, IAM propagation and `Pending`
     /// emulation still apply; they have their own settings.
     pub fault_free_operations: Vec<String>,
+    /// Lambda's control-plane rate limit, in requests per second per caller and region
+    /// (AWS: 15 for every Lambda operation but `Invoke`, `GetFunction` and `GetPolicy`).
+    /// A token bucket per access key id and region, holding one second of requests; a
+    /// call that finds it empty gets Lambda's throttling error and is not forwarded. 0 = off.
+    pub lambda_control_plane_rate: f64,
 }
 
 /// A fault the proxy injected into a call.
@@ -146,6 +151,8 @@ pub enum Fault {
     RoleNotAssumable,
     /// The function was presented as `Pending` (rewritten state, or `Invoke` refused).
     Pending,
+    /// Over [`ProxyConfig::lambda_control_plane_rate`]: throttled; not forwarded.
+    RateExceeded,
 }
 
 /// One call seen by the proxy.
@@ -313,7 +320,18 @@ struct Shared {
     roles_created: Mutex<HashMap<String, Instant>>,
     /// Function name -> when its creation was forwarded successfully.
     functions_created: Mutex<HashMap<String, Instant>>,
+    /// (access key id, region) -> Lambda control-plane token bucket.
+    lambda_buckets: Mutex<HashMap<(String, String), TokenBucket>>,
 }
+
+/// Requests a caller may still make now, refilled continuously at the rate.
+struct TokenBucket {
+    tokens: f64,
+    refilled: Instant,
+}
+
+/// Lambda operations outside the control-plane limit (they have their own quotas).
+const LAMBDA_OWN_QUOTA: &[&str] = &["Invoke", "GetFunction", "GetPolicy"];
 
 /// What the proxy does with one call.
 struct Outcome {
@@ -365,6 +383,34 @@ impl Shared {
             calls: Mutex::new(Vec::new()),
             roles_created: Mutex::new(HashMap::new()),
             functions_created: Mutex::new(HashMap::new()),
+            lambda_buckets: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Whether this Lambda call finds its caller's control-plane bucket empty.
+    fn over_lambda_rate(&self, id: &CallId, headers: &HeaderMap) -> bool {
+        let rate = self.config.lambda_control_plane_rate;
+        if rate <= 0.0
+            || id.protocol != Protocol::LambdaRest
+            || LAMBDA_OWN_QUOTA.contains(&id.operation.as_str())
+        {
+            return false;
+        }
+        let caller = credential_scope(headers).unwrap_or_default();
+        let mut buckets = lock(&self.lambda_buckets);
+        let now = Instant::now();
+        let bucket = buckets.entry(caller).or_insert(TokenBucket {
+            tokens: rate,
+            refilled: now,
+        });
+        let elapsed = now.saturating_duration_since(bucket.refilled).as_secs_f64();
+        bucket.tokens = (bucket.tokens + elapsed * rate).min(rate);
+        bucket.refilled = now;
+        if bucket.tokens >= 1.0 {
+            bucket.tokens -= 1.0;
+            false
+        } else {
+            true
         }
     }
 
@@ -431,7 +477,13 @@ impl Shared {
             tokio::time::sleep(delay).await;
         }
 
-        // 2. Random faults before forwarding.
+        // 2. Lambda's control-plane rate, then random faults, before forwarding.
+        if self.over_lambda_rate(id, &parts.headers) {
+            return Outcome::answer(
+                responses::throttled(id.protocol, "application/json"),
+                Some(Fault::RateExceeded),
+            );
+        }
         let faultable = !self
             .fault_free
             .contains(&format!("{}.{}", id.service, id.operation));
@@ -763,6 +815,40 @@ mod tests {
             .collect();
         assert!(seen.iter().all(|ms| (5..=8).contains(ms)), "{seen:?}");
         assert!(seen.len() > 1, "jitter never varied: {seen:?}");
+    }
+
+    #[test]
+    fn lambda_rate_is_per_caller_and_region_and_spares_invoke() {
+        let shared = Shared::new(
+            ProxyConfig {
+                lambda_control_plane_rate: 2.0,
+                ..ProxyConfig::default()
+            },
+            String::new(),
+        );
+        let headers = |key: &str, region: &str| {
+            let mut headers = HeaderMap::new();
+            let auth = format!("AWS4-HMAC-SHA256 Credential={key}/20260101/{region}/lambda/aws4_request, SignedHeaders=host, Signature=x");
+            headers.insert(hyper::header::AUTHORIZATION, auth.parse().unwrap());
+            headers
+        };
+        let call = |operation: &str| CallId {
+            service: "Lambda".into(),
+            operation: operation.into(),
+            protocol: Protocol::LambdaRest,
+            function_name: None,
+        };
+        let list = call("ListFunctions");
+        let a = headers("111111111111", "us-east-1");
+        assert!(!shared.over_lambda_rate(&list, &a));
+        assert!(!shared.over_lambda_rate(&list, &a));
+        assert!(
+            shared.over_lambda_rate(&list, &a),
+            "a third call within the second"
+        );
+        assert!(!shared.over_lambda_rate(&call("Invoke"), &a));
+        assert!(!shared.over_lambda_rate(&list, &headers("111111111111", "eu-west-1")));
+        assert!(!shared.over_lambda_rate(&list, &headers("222222222222", "us-east-1")));
     }
 
     #[test]

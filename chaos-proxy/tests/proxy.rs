@@ -56,6 +56,7 @@ async fn recognises_operations_of_all_three_protocols() {
             "{}",
         ),
         lambda_call(Method::GET, "/2015-03-31/functions/f/policy", ""),
+        lambda_call(Method::GET, "/2015-03-31/functions/f/concurrency", ""),
     ];
     // Sequentially, so the record order is the send order.
     for call in &calls {
@@ -78,6 +79,7 @@ async fn recognises_operations_of_all_three_protocols() {
             "Lambda.Invoke",
             "Lambda.ListTags",
             "Lambda.TagResource",
+            "Lambda.GetPolicy",
             "Lambda.Unknown",
         ]
     );

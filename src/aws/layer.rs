@@ -76,6 +76,11 @@ pub struct ResolvedLayer {
     pub source: LayerSource,
 }
 
+/// Every region the built-in table knows (the regions the extension is published in).
+pub fn known_regions() -> impl Iterator<Item = &'static str> {
+    LAYER_TABLE.iter().map(|(region, ..)| *region)
+}
+
 pub fn partition_for_region(region: &str) -> &'static str {
     if region.starts_with("cn-") {
         "aws-cn"

@@ -142,6 +142,13 @@ pub struct AwsContext {
 impl AwsContext {
     /// Build the SDK configuration: `--region`, then the default chain, then `us-east-1`.
     pub async fn load(options: &AwsOptions, target: Target) -> Self {
+        let config = Self::sdk_config(options, &target).await;
+        Self::from_sdk_config(&config, target)
+    }
+
+    /// The one SDK configuration every client derives from (credentials, region, endpoint,
+    /// retries); workflows that need more clients than the context holds start from it.
+    pub async fn sdk_config(options: &AwsOptions, target: &Target) -> aws_types::SdkConfig {
         let mut loader = aws_config::defaults(BehaviorVersion::latest())
             .retry_config(RetryConfig::standard().with_max_attempts(8))
             .timeout_config(
@@ -157,7 +164,7 @@ impl AwsContext {
         if let Some(profile) = &options.profile {
             loader = loader.profile_name(profile);
         }
-        if let Target::Local { endpoint } = &target {
+        if let Target::Local { endpoint } = target {
             loader = loader.endpoint_url(endpoint.clone());
             if options.profile.is_none() {
                 // Emulators accept any key; fixed test keys keep real credentials out of them.
@@ -180,7 +187,7 @@ impl AwsContext {
                 .region(Region::from_static(defaults::REGION))
                 .build();
         }
-        Self::from_sdk_config(&config, target)
+        config
     }
 
     pub fn from_sdk_config(config: &aws_types::SdkConfig, target: Target) -> Self {

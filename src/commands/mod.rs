@@ -1,5 +1,6 @@
 //! One thin module per verb: parse flags into settings, call the lab workflow, print the result.
 
+pub mod audit;
 pub mod completions;
 pub mod doctor;
 pub mod local;
@@ -26,6 +27,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Local(command) => local::run(&session, command).await,
         Command::Doctor => doctor::run(&session).await,
         Command::Completions { shell } => completions::run(shell),
+        Command::Audit(args) => audit::run(&session, args).await,
         Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone())
             .await
             .map(|()| 0),

@@ -88,14 +88,36 @@ pub fn write_json_quick<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 fn write_json_with<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    ensure_private_dir(dir)?;
     let body = serde_json::to_vec_pretty(value).map_err(|e| {
         Error::io_msg(
             format!("could not encode {}: {e}", path.display()),
             "this is a bug in secretslab; please report it",
         )
     })?;
+    let placement = if durable {
+        Placement::Replace
+    } else {
+        Placement::ReplaceQuickly
+    };
+    write_private(path, &body, placement)
+}
+
+/// How [`write_private`] puts the new file in place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Placement {
+    /// Replace any existing file, after the bytes are on disk.
+    Replace,
+    /// Replace any existing file without waiting for the disk.
+    ReplaceQuickly,
+    /// Only if no file is there yet (the one already there wins a race).
+    KeepExisting,
+}
+
+/// Write `body` to `path` with mode 0600, through a temporary file in the same (private)
+/// directory, so a crash never leaves a half-written file.
+pub fn write_private(path: &Path, body: &[u8], placement: Placement) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    ensure_private_dir(dir)?;
     let tmp = dir.join(format!(
         ".{}.{}.tmp",
         path.file_name().and_then(|n| n.to_str()).unwrap_or("state"),
@@ -108,18 +130,21 @@ fn write_json_with<T: Serialize>(path: &Path, value: &T, durable: bool) -> Resul
         .mode(0o600)
         .open(&tmp)
         .and_then(|mut file| {
-            file.write_all(&body)?;
-            if durable {
+            file.write_all(body)?;
+            if placement != Placement::ReplaceQuickly {
                 file.sync_all()?;
             }
             Ok(())
         })
-        .and_then(|()| fs::rename(&tmp, path));
-    if let Err(e) = written {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(format!("writing {}", path.display()), e));
-    }
-    Ok(())
+        .and_then(|()| match placement {
+            Placement::KeepExisting => match fs::hard_link(&tmp, path) {
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+                other => other,
+            },
+            _ => fs::rename(&tmp, path),
+        });
+    let _ = fs::remove_file(&tmp);
+    written.map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
 /// Read JSON from `path`; `None` when the file does not exist or cannot be parsed

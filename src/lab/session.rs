@@ -47,6 +47,8 @@ pub struct Session {
 pub struct Connection {
     pub aws: AwsContext,
     pub emulator: Option<EmulatorState>,
+    /// The credentials and region the clients were built with.
+    options: AwsOptions,
 }
 
 impl Session {
@@ -98,11 +100,21 @@ impl Session {
             Endpoint::Aws => (Target::Aws, None),
         };
         let aws = AwsContext::load(&aws_options, target).await;
-        Ok(Connection { aws, emulator })
+        Ok(Connection {
+            aws,
+            emulator,
+            options: aws_options,
+        })
     }
 }
 
 impl Connection {
+    /// The SDK configuration the clients were built from, for workflows that need clients of
+    /// their own (other services, other accounts' credentials).
+    pub async fn sdk_config(&self) -> aws_types::SdkConfig {
+        AwsContext::sdk_config(&self.options, &self.aws.target).await
+    }
+
     /// With the embedded emulator, make sure the lab's local extension runs with `settings`
     /// (exactly what the layer would read from the function's environment). Elsewhere the
     /// layer itself runs inside the function: nothing to do.

@@ -1,0 +1,338 @@
+//! Classifies one environment variable as `secret`, `suspect`, `reference` or `config`, with
+//! the id of the rule that decided and a one-sentence reason a reviewer can check.
+//!
+//! Pure: no I/O, no state, and nothing from the rest of the crate. The value is read, never
+//! kept: a verdict carries only its shape (length, and the vendor prefix for vendor formats).
+//!
+//! Rules run in order, from what the value alone proves (empty, placeholder, ARN, vendor token
+//! format, credentials inside a URL) to what the name adds (a password name, a name about a
+//! secret's ARN or TTL rather than the secret).
+
+mod names;
+mod rules;
+mod values;
+mod vendors;
+
+use std::fmt;
+use std::sync::LazyLock;
+
+use regex::Regex;
+
+use names::SecretWord;
+use rules::Rule;
+use values::UrlCredentials;
+
+/// What a variable holds, ordered by severity.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Class {
+    /// Ordinary configuration: flags, numbers, names, URLs without credentials, placeholders.
+    Config,
+    /// Points at a secret or key held elsewhere: an ARN, a secret name, a parameter path.
+    Reference,
+    /// Needs a human look: it may or may not be a credential.
+    Suspect,
+    /// A credential in plaintext.
+    Secret,
+}
+
+impl fmt::Display for Class {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Class::Config => "config",
+            Class::Reference => "reference",
+            Class::Suspect => "suspect",
+            Class::Secret => "secret",
+        })
+    }
+}
+
+/// The shape of a value, safe to show: its length, and the vendor prefix when a vendor-format
+/// rule matched (the prefix is part of the public format, not of the secret).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+pub struct Shape {
+    pub length: usize,
+    pub prefix: Option<&'static str>,
+}
+
+impl fmt::Display for Shape {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.prefix {
+            Some(prefix) => write!(f, "{prefix}… {} chars", self.length),
+            None => write!(f, "{} chars", self.length),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct Verdict {
+    pub class: Class,
+    /// Stable kebab-case id of the rule that decided.
+    pub rule: &'static str,
+    /// One sentence a reviewer can check against the value.
+    pub reason: &'static str,
+    pub shape: Shape,
+}
+
+fn re(pattern: &str) -> Regex {
+    Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?} is invalid: {e}"))
+}
+
+static ARN: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(?:[0-9]{12}|aws)?:(.+)$"));
+static PEM: LazyLock<Regex> =
+    LazyLock::new(|| re(r"-----BEGIN ([A-Z0-9 ]*)-----([\s\S]*?)-----END "));
+static JWT: LazyLock<Regex> =
+    LazyLock::new(|| re(r"\b(eyJ[A-Za-z0-9_-]{8,})\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"));
+static BEARER: LazyLock<Regex> = LazyLock::new(|| re(r"^(?i:bearer|token)\s+\S{16,}$"));
+static AWS_SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9/+]{40}$"));
+
+/// Classifies the variable `name=value`.
+pub fn classify(name: &str, value: &str) -> Verdict {
+    let length = value.chars().count();
+    let (rule, prefix) = decide(name, unquote(value.trim()));
+    Verdict {
+        class: rule.class,
+        rule: rule.id,
+        reason: rule.reason,
+        shape: Shape { length, prefix },
+    }
+}
+
+/// `"value"` and `'value'` are read as `value`: quotes pasted along with a value are not part of it.
+fn unquote(value: &str) -> &str {
+    for quote in ['"', '\''] {
+        if let Some(inner) = value
+            .strip_prefix(quote)
+            .and_then(|v| v.strip_suffix(quote))
+        {
+            return inner.trim();
+        }
+    }
+    value
+}
+
+/// A value shape and the rule it proves, checked in order: the first that holds decides.
+type ShapeRule = (fn(&str) -> bool, Rule);
+
+/// Values that hold nothing to read: empty, a documented example, a template or placeholder.
+const NOTHING_TO_READ: &[ShapeRule] = &[
+    (str::is_empty, rules::EMPTY),
+    (values::is_documented_example, rules::DOCUMENTED_EXAMPLE),
+    (|v| v.contains("{{resolve:"), rules::CFN_DYNAMIC),
+    (values::is_placeholder, rules::PLACEHOLDER),
+];
+
+/// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
+const ENCODED_CREDENTIALS: &[ShapeRule] = &[
+    (values::is_basic_auth, rules::BASIC_AUTH),
+    (|v| BEARER.is_match(v), rules::BEARER_TOKEN),
+    (values::has_json_credential, rules::JSON_CREDENTIALS),
+    (values::is_encoded_credential, rules::ENCODED_CREDENTIALS),
+];
+
+/// Identifiers that are configuration whatever the name says.
+const IDENTIFIERS: &[ShapeRule] = &[
+    (values::is_labelled_digest, rules::LABELLED_DIGEST),
+    (values::is_generated_name, rules::GENERATED_NAME),
+    (values::is_hostname, rules::HOSTNAME),
+];
+
+fn first_shape(value: &str, shapes: &[ShapeRule]) -> Option<Rule> {
+    shapes
+        .iter()
+        .find(|(holds, _)| holds(value))
+        .map(|(_, rule)| *rule)
+}
+
+/// The rule that decided, and the vendor prefix to show when a vendor format matched.
+type Decision = (Rule, Option<&'static str>);
+
+fn decide(name: &str, value: &str) -> Decision {
+    if let Some(decision) = by_value(value) {
+        return decision;
+    }
+    let info = names::analyse(name);
+    if let Some(rule) = by_value_and_name(value, &info) {
+        return (rule, None);
+    }
+    (by_name(value, &info), None)
+}
+
+fn hit(rule: Rule) -> Option<Decision> {
+    Some((rule, None))
+}
+
+/// What the value alone proves, whatever the variable is called.
+fn by_value(value: &str) -> Option<Decision> {
+    if let Some(rule) = first_shape(value, NOTHING_TO_READ) {
+        return hit(rule);
+    }
+    if let Some(arn) = values::captures_after("arn:", &ARN, value) {
+        let service = arn.get(1).map_or("", |m| m.as_str());
+        let resource = arn.get(2).map_or("", |m| m.as_str());
+        return hit(match service {
+            "secretsmanager" => rules::SECRETSMANAGER_ARN,
+            "ssm" if resource.starts_with("parameter/") => rules::SSM_ARN,
+            "kms" if resource.starts_with("alias/") => rules::KMS_ALIAS,
+            "kms" => rules::KMS_KEY,
+            _ => rules::ARN,
+        });
+    }
+    if let Some(pem) = values::captures_after("-----BEGIN ", &PEM, value) {
+        let label = pem.get(1).map_or("", |m| m.as_str());
+        let body = pem.get(2).map_or("", |m| m.as_str());
+        let material = body
+            .bytes()
+            .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
+            .count();
+        return hit(match (label.ends_with("PRIVATE KEY"), material >= 64) {
+            (true, true) => rules::PRIVATE_KEY,
+            (true, false) => rules::EMPTY_PEM,
+            (false, _) => rules::PUBLIC_KEY,
+        });
+    }
+    if let Some(found) = vendors::find(value) {
+        let rule = if found.checksum_ok {
+            found.format.verdict()
+        } else {
+            rules::VENDOR_CHECKSUM_MISMATCH
+        };
+        return Some((rule, found.prefix));
+    }
+    if let Some(rule) = credentials_in_strings(value) {
+        return hit(rule);
+    }
+    let signed_jwt = values::captures_after("eyJ", &JWT, value)
+        .and_then(|jwt| jwt.get(1))
+        .is_some_and(|header| is_jwt_header(header.as_str()));
+    if signed_jwt {
+        return hit(rules::JWT);
+    }
+    first_shape(value, ENCODED_CREDENTIALS).and_then(hit)
+}
+
+/// Passwords inside URLs, JDBC URLs and `Key=value;` connection strings.
+fn credentials_in_strings(value: &str) -> Option<Rule> {
+    let is_url = value.starts_with("jdbc:") || values::is_url(value);
+    let (found, password_rule) = if value.starts_with("jdbc:") {
+        (values::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
+    } else if is_url {
+        (values::url_credentials(value), rules::URL_CREDENTIALS)
+    } else {
+        (
+            values::connection_string_credentials(value),
+            rules::CONNECTION_STRING_PASSWORD,
+        )
+    };
+    match found {
+        UrlCredentials::Password => Some(password_rule),
+        UrlCredentials::Placeholder => Some(rules::PLACEHOLDER_CREDENTIALS),
+        UrlCredentials::None if is_url => Some(rules::URL),
+        UrlCredentials::None => None,
+    }
+}
+
+fn is_jwt_header(segment: &str) -> bool {
+    values::decode_base64(segment)
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .is_some_and(|header| header.contains("\"alg\""))
+}
+
+/// Value shapes whose meaning depends a little on the name (`/prod/db/password` is a parameter
+/// path under `DB_PASSWORD_PARAM` but a plain path under `CONFIG_DIR`).
+fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
+    if AWS_SECRET_KEY.is_match(value)
+        && info.secret.is_some()
+        && values::character_classes(value) >= 3
+        && info.mentions_aws_or_access
+    {
+        return Some(rules::AWS_SECRET_ACCESS_KEY);
+    }
+    if values::is_boolean(value) {
+        return Some(rules::BOOLEAN);
+    }
+    let numeric_password =
+        info.secret == Some(SecretWord::Password) && values::is_digits(value) && value.len() >= 6;
+    if values::is_number(value) && !numeric_password {
+        return Some(rules::NUMBER);
+    }
+    if values::is_log_level(value) {
+        return Some(rules::LOG_LEVEL);
+    }
+    if values::is_kms_alias(value) {
+        return Some(rules::KMS_ALIAS);
+    }
+    if values::is_kms_multi_region_key_id(value) || (values::is_uuid(value) && info.mentions_kms) {
+        return Some(rules::KMS_KEY);
+    }
+    if values::is_path(value) {
+        let names_a_parameter =
+            (info.mentions_secret || info.mentions_parameter) && !values::is_file_path(value);
+        return Some(if names_a_parameter {
+            rules::SSM_PATH
+        } else {
+            rules::PATH
+        });
+    }
+    // `…_SECRET_ID=prod/db` names a secret; so does `DB_PASSWORD_SECRET=prod/db`, but a lone
+    // word under `SECRET` may be the (weak) secret itself.
+    let has_separator = value.contains(['/', '-', '_', '.', '!']);
+    if info.mentions_secrets_manager
+        && values::is_name_like(value)
+        && (info.refers_to_secret || (info.secret.is_some() && has_separator))
+    {
+        return Some(rules::SECRET_NAME);
+    }
+    if info.mentions_parameter && values::is_name_like(value) {
+        return Some(rules::SSM_NAME);
+    }
+    first_shape(value, IDENTIFIERS)
+}
+
+/// What remains is decided by the name: a password or key name makes a strong value a secret.
+fn by_name(value: &str, info: &names::NameInfo) -> Rule {
+    match info.secret {
+        Some(SecretWord::Password) => {
+            let varied = values::character_classes(value) >= 2 || values::is_digits(value);
+            if value.chars().count() >= 8 && varied {
+                rules::PASSWORD_NAME
+            } else {
+                rules::SECRET_NAME_WEAK_VALUE
+            }
+        }
+        Some(SecretWord::Key) if is_strong_key(value) => rules::SECRET_NAME_HIGH_ENTROPY,
+        Some(SecretWord::Key) => rules::SECRET_NAME_WEAK_VALUE,
+        None => neutral(value, info),
+    }
+}
+
+fn is_strong_key(value: &str) -> bool {
+    let length = value.chars().count();
+    let classes = values::character_classes(value);
+    values::is_uuid(value)
+        || (!values::is_name_like(value)
+            && ((length >= 16 && classes >= 2 && values::entropy(value) >= 3.0)
+                || (length >= 12 && classes >= 3)))
+}
+
+fn neutral(value: &str, info: &names::NameInfo) -> Rule {
+    if values::is_uuid(value) {
+        rules::UUID
+    } else if values::is_hex_digest(value)
+        || (info.is_digest && values::decode_base64(value).is_some())
+    {
+        rules::DIGEST
+    } else if info.is_identifier {
+        rules::IDENTIFIER
+    } else if values::looks_random(value) {
+        rules::HIGH_ENTROPY_NEUTRAL_NAME
+    } else {
+        rules::VALUE
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,326 @@
+//! The audit's result: what was scanned, what could not be read, and every finding, built
+//! from the scans by classifying each variable. Values are dropped here: a report holds
+//! names, classes, shapes and keyed fingerprints only. JSON keys are a public contract.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::classify::{classify, Class, Shape};
+use super::fingerprint::{fingerprint, FingerprintKey};
+use super::scan::ScopeScan;
+
+/// The result of one audit (DESIGN §8).
+#[derive(Debug, Clone, Serialize)]
+pub struct AuditReport {
+    pub scanned: Scanned,
+    pub incomplete: Vec<Incomplete>,
+    /// `secret` and `suspect` variables only.
+    pub findings: Vec<Finding>,
+    /// Findings left out because the baseline lists them.
+    pub suppressed: usize,
+    pub elapsed_ms: u64,
+    /// Every classified variable (`--show-all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub variables: Option<Vec<Finding>>,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Scanned {
+    pub accounts: usize,
+    pub regions: usize,
+    pub functions: usize,
+    pub versions: usize,
+    pub variables: usize,
+    /// Variables per class, over every version scanned.
+    pub classes: BTreeMap<Class, usize>,
+}
+
+/// An account and region that could not be read, or not completely.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Incomplete {
+    pub account: String,
+    pub region: String,
+    pub error: String,
+}
+
+/// One classified variable of one version.
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub account: String,
+    pub region: String,
+    pub function: String,
+    /// The version's qualified ARN (`…:function:NAME:$LATEST`, `…:function:NAME:3`).
+    pub function_arn: String,
+    pub version: String,
+    pub aliases: Vec<String>,
+    pub variable: String,
+    pub class: Class,
+    pub rule: &'static str,
+    pub reason: &'static str,
+    pub shape: Shape,
+    pub fingerprint: String,
+}
+
+/// What identifies a finding across runs (and in a baseline): where it is and the value's
+/// fingerprint, not the version, so a value republished in a new version stays known.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct FindingKey {
+    pub account: String,
+    pub region: String,
+    pub function: String,
+    pub variable: String,
+    pub fingerprint: String,
+}
+
+impl Finding {
+    pub fn key(&self) -> FindingKey {
+        FindingKey {
+            account: self.account.clone(),
+            region: self.region.clone(),
+            function: self.function.clone(),
+            variable: self.variable.clone(),
+            fingerprint: self.fingerprint.clone(),
+        }
+    }
+}
+
+/// The scope as planned, to count accounts and regions (also those that yielded nothing).
+#[derive(Debug, Clone, Default)]
+pub struct Coverage {
+    pub accounts: usize,
+    pub regions: usize,
+}
+
+/// Classify every variable of every scan. The scans' values are read here and nowhere else.
+pub fn build(
+    scans: &[ScopeScan],
+    coverage: &Coverage,
+    key: &FingerprintKey,
+    show_all: bool,
+) -> AuditReport {
+    let mut scanned = Scanned {
+        accounts: coverage.accounts,
+        regions: coverage.regions,
+        ..Scanned::default()
+    };
+    let mut incomplete = Vec::new();
+    let mut all = Vec::new();
+    for scan in scans {
+        if let Some(first) = scan.errors.first() {
+            let more = scan.errors.len() - 1;
+            incomplete.push(Incomplete {
+                account: scan.account.clone(),
+                region: scan.region.clone(),
+                error: if more == 0 {
+                    first.clone()
+                } else {
+                    format!("{first} (and {more} more failed call(s))")
+                },
+            });
+        }
+        for function in &scan.functions {
+            scanned.functions += 1;
+            for version in &function.versions {
+                scanned.versions += 1;
+                let aliases = function
+                    .aliases
+                    .get(&version.version)
+                    .cloned()
+                    .unwrap_or_default();
+                for variable in &version.variables {
+                    scanned.variables += 1;
+                    let verdict = classify(&variable.name, variable.value.expose());
+                    *scanned.classes.entry(verdict.class).or_default() += 1;
+                    all.push(Finding {
+                        account: scan.account.clone(),
+                        region: scan.region.clone(),
+                        function: function.name.clone(),
+                        function_arn: function.qualified_arn(&version.version),
+                        version: version.version.clone(),
+                        aliases: aliases.clone(),
+                        variable: variable.name.clone(),
+                        class: verdict.class,
+                        rule: verdict.rule,
+                        reason: verdict.reason,
+                        shape: verdict.shape,
+                        fingerprint: fingerprint(key, variable.value.expose()),
+                    });
+                }
+            }
+        }
+    }
+    let findings = all
+        .iter()
+        .filter(|f| f.class >= Class::Suspect)
+        .cloned()
+        .collect();
+    AuditReport {
+        scanned,
+        incomplete,
+        findings,
+        suppressed: 0,
+        elapsed_ms: 0,
+        variables: show_all.then_some(all),
+    }
+}
+
+/// Which findings fail the audit (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    /// Findings of this class or more severe.
+    AtLeast(Class),
+    /// Findings never fail the audit (incomplete scopes still do).
+    Never,
+}
+
+/// Exit codes of `audit` (README and `--help`).
+pub const EXIT_FINDINGS: u8 = 4;
+pub const EXIT_INCOMPLETE: u8 = 5;
+
+impl AuditReport {
+    pub fn count(&self, class: Class) -> usize {
+        self.findings.iter().filter(|f| f.class == class).count()
+    }
+
+    /// 4 for findings at or above `fail_on`; else 5 when some scope was incomplete; else 0.
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        let failing = match fail_on {
+            FailOn::AtLeast(threshold) => self.findings.iter().any(|f| f.class >= threshold),
+            FailOn::Never => false,
+        };
+        if failing {
+            EXIT_FINDINGS
+        } else if !self.incomplete.is_empty() {
+            EXIT_INCOMPLETE
+        } else {
+            0
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::scan::{FunctionRecord, Plaintext, Variable, VersionRecord};
+
+    fn scan_with(versions: Vec<(&str, Vec<(&str, &str)>)>, aliases: &[(&str, &str)]) -> ScopeScan {
+        let mut alias_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
+        for (version, alias) in aliases {
+            alias_map
+                .entry(version.to_string())
+                .or_default()
+                .push(alias.to_string());
+        }
+        ScopeScan {
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            functions: vec![FunctionRecord {
+                name: "orders".into(),
+                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
+                versions: versions
+                    .into_iter()
+                    .map(|(version, vars)| VersionRecord {
+                        version: version.into(),
+                        variables: vars
+                            .into_iter()
+                            .map(|(n, v)| Variable {
+                                name: n.into(),
+                                value: Plaintext::new(v),
+                            })
+                            .collect(),
+                    })
+                    .collect(),
+                aliases: alias_map,
+            }],
+            errors: vec![],
+        }
+    }
+
+    #[test]
+    fn an_old_version_keeps_its_finding_with_its_aliases() {
+        let planted = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+        let scan = scan_with(
+            vec![
+                (
+                    "$LATEST",
+                    vec![
+                        (
+                            "STRIPE_KEY",
+                            "arn:aws:secretsmanager:us-east-1:111111111111:secret:stripe-AbCdEf",
+                        ),
+                        ("LOG_LEVEL", "info"),
+                    ],
+                ),
+                ("1", vec![("STRIPE_KEY", planted), ("LOG_LEVEL", "info")]),
+            ],
+            &[("1", "prod")],
+        );
+        let key = FingerprintKey::generate();
+        let report = build(
+            &[scan],
+            &Coverage {
+                accounts: 1,
+                regions: 1,
+            },
+            &key,
+            false,
+        );
+        assert_eq!(report.findings.len(), 1);
+        let finding = &report.findings[0];
+        assert_eq!(finding.version, "1");
+        assert_eq!(finding.aliases, vec!["prod"]);
+        assert_eq!(
+            finding.function_arn,
+            "arn:aws:lambda:us-east-1:111111111111:function:orders:1"
+        );
+        assert_eq!(finding.class, Class::Secret);
+        assert_eq!(report.scanned.versions, 2);
+        assert_eq!(report.scanned.variables, 4);
+        let json = serde_json::to_string(&report).unwrap();
+        assert!(!json.contains(planted));
+        assert!(report.variables.is_none());
+    }
+
+    #[test]
+    fn show_all_lists_every_variable_without_values() {
+        let scan = scan_with(
+            vec![("$LATEST", vec![("LOG_LEVEL", "info"), ("TABLE", "orders")])],
+            &[],
+        );
+        let report = build(
+            &[scan],
+            &Coverage::default(),
+            &FingerprintKey::generate(),
+            true,
+        );
+        let all = report.variables.as_ref().unwrap();
+        assert_eq!(all.len(), 2);
+        assert!(all.iter().all(|f| f.class == Class::Config));
+        assert!(report.findings.is_empty());
+    }
+
+    #[test]
+    fn exit_codes_follow_fail_on_then_incomplete() {
+        let planted = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
+        let mut scan = scan_with(vec![("$LATEST", vec![("STRIPE_KEY", planted)])], &[]);
+        let key = FingerprintKey::generate();
+        let report = build(
+            std::slice::from_ref(&scan),
+            &Coverage::default(),
+            &key,
+            false,
+        );
+        assert_eq!(report.exit_code(FailOn::AtLeast(Class::Secret)), 4);
+        assert_eq!(report.exit_code(FailOn::AtLeast(Class::Suspect)), 4);
+        assert_eq!(report.exit_code(FailOn::Never), 0);
+        scan.errors
+            .push("listing functions: AccessDeniedException: no".into());
+        let report = build(&[scan], &Coverage::default(), &key, false);
+        assert_eq!(report.exit_code(FailOn::Never), 5);
+        assert_eq!(report.exit_code(FailOn::AtLeast(Class::Secret)), 4);
+        assert_eq!(report.incomplete.len(), 1);
+        let clean = build(&[], &Coverage::default(), &key, false);
+        assert_eq!(clean.exit_code(FailOn::AtLeast(Class::Secret)), 0);
+    }
+}

@@ -1,0 +1,122 @@
+//! The audit report for people: findings grouped by function, then what could not be read,
+//! then one summary line.
+
+use std::fmt;
+
+use super::classify::Class;
+use super::report::{AuditReport, Finding};
+use crate::ui::style;
+
+fn class_label(class: Class) -> String {
+    match class {
+        Class::Secret => style::failed("secret "),
+        Class::Suspect => style::pending("suspect"),
+        Class::Reference => style::ok("ref    "),
+        Class::Config => style::dim("config "),
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+fn write_variable(f: &mut fmt::Formatter<'_>, finding: &Finding) -> fmt::Result {
+    let aliases = if finding.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(", aliases {}", finding.aliases.join(", "))
+    };
+    writeln!(
+        f,
+        "  {} {}  {}",
+        class_label(finding.class),
+        finding.variable,
+        style::dim(&format!(
+            "version {}{aliases}  [{}]",
+            finding.version, finding.rule
+        )),
+    )?;
+    writeln!(
+        f,
+        "          {}  {}",
+        finding.reason,
+        style::dim(&format!(
+            "({}; fingerprint {})",
+            finding.shape, finding.fingerprint
+        ))
+    )
+}
+
+/// Rows grouped by function, in report order (account, region, function).
+fn write_grouped(f: &mut fmt::Formatter<'_>, rows: &[Finding]) -> fmt::Result {
+    let mut current: Option<(&str, &str, &str)> = None;
+    for row in rows {
+        let group = (
+            row.account.as_str(),
+            row.region.as_str(),
+            row.function.as_str(),
+        );
+        if current != Some(group) {
+            writeln!(
+                f,
+                "{}  {}",
+                style::heading(&row.function),
+                style::dim(&format!("account {} · {}", row.account, row.region))
+            )?;
+            current = Some(group);
+        }
+        write_variable(f, row)?;
+    }
+    Ok(())
+}
+
+impl fmt::Display for AuditReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let s = &self.scanned;
+        writeln!(
+            f,
+            "scanned {} × {}: {}, {}, {}",
+            plural(s.accounts, "account", "accounts"),
+            plural(s.regions, "region", "regions"),
+            plural(s.functions, "function", "functions"),
+            plural(s.versions, "version", "versions"),
+            plural(s.variables, "variable", "variables"),
+        )?;
+        writeln!(f)?;
+        match &self.variables {
+            Some(all) => write_grouped(f, all)?,
+            None => write_grouped(f, &self.findings)?,
+        }
+        if !self.incomplete.is_empty() {
+            writeln!(f)?;
+            writeln!(f, "{}", style::failed("not read completely:"))?;
+            for gap in &self.incomplete {
+                writeln!(
+                    f,
+                    "  account {} · {}: {}",
+                    gap.account, gap.region, gap.error
+                )?;
+            }
+        }
+        writeln!(f)?;
+        let references = s.classes.get(&Class::Reference).copied().unwrap_or(0);
+        write!(
+            f,
+            "{}, {}; {} to a store",
+            plural(self.count(Class::Secret), "secret", "secrets"),
+            plural(self.count(Class::Suspect), "suspect", "suspects"),
+            plural(references, "reference", "references"),
+        )?;
+        if self.suppressed > 0 {
+            write!(f, "; {} suppressed by the baseline", self.suppressed)?;
+        }
+        if !self.incomplete.is_empty() {
+            write!(
+                f,
+                "; {} incomplete",
+                plural(self.incomplete.len(), "scope", "scopes")
+            )?;
+        }
+        writeln!(f, " ({:.1} s)", self.elapsed_ms as f64 / 1000.0)
+    }
+}

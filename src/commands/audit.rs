@@ -1,0 +1,127 @@
+//! `secretslab audit`: turn the flags into a plan, run the audit, print or write the report,
+//! and map the result to the exit code (0 clean, 4 findings, 5 incomplete).
+
+use crate::audit::classify::Class;
+use crate::audit::report::{AuditReport, FailOn};
+use crate::audit::scope::{self, AccountSelection, RegionSelection};
+use crate::audit::{self, baseline, files, key, sarif, scan, AuditPlan};
+use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
+use crate::error::{Error, Result};
+use crate::lab::session::Session;
+
+pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
+    let plan = plan(&args)?;
+    let format = match (args.format, session.json()) {
+        (Some(format), _) => format,
+        (None, true) => AuditFormat::Json,
+        (None, false) => AuditFormat::Text,
+    };
+    // Read the baseline before scanning: a wrong path should not cost a whole scan.
+    let known = args.baseline.as_deref().map(baseline::read).transpose()?;
+    let key = key::load_or_create(&session.dirs)?;
+    let connection = session.connect().await?;
+    let base = connection.sdk_config().await;
+    let mut report = audit::run(&base, &connection.aws, &plan, &key, &session.progress).await?;
+    if let Some(path) = &args.write_baseline {
+        baseline::write(path, &baseline::from_report(&report))?;
+        session.progress.done(format!(
+            "baseline of {} finding(s) written to {}",
+            report.findings.len(),
+            path.display()
+        ));
+    }
+    if let Some(known) = &known {
+        baseline::suppress(&mut report, known);
+    }
+    let fail_on = match args.fail_on {
+        FailOnArg::Secret => FailOn::AtLeast(Class::Secret),
+        FailOnArg::Suspect => FailOn::AtLeast(Class::Suspect),
+        FailOnArg::None => FailOn::Never,
+    };
+    match &args.output {
+        Some(path) => {
+            files::write_atomically(path, &render(&report, format)?)?;
+            session
+                .progress
+                .done(format!("report written to {}", path.display()));
+            super::print(session, &report)?;
+        }
+        None if format == AuditFormat::Text => super::print(session, &report)?,
+        None => {
+            session.progress.finish();
+            write_stdout(&render(&report, format)?)?;
+        }
+    }
+    Ok(report.exit_code(fail_on))
+}
+
+/// The flags as a plan; contradictions are usage errors before anything is called.
+fn plan(args: &AuditArgs) -> Result<AuditPlan> {
+    let accounts = if args.organization {
+        AccountSelection::Organization
+    } else if !args.accounts.is_empty() {
+        AccountSelection::Listed(scope::parse_accounts(&args.accounts)?)
+    } else {
+        AccountSelection::Caller
+    };
+    let regions = if args.all_regions {
+        RegionSelection::All
+    } else if !args.regions.is_empty() {
+        RegionSelection::Listed(scope::parse_regions(&args.regions)?)
+    } else {
+        RegionSelection::Current
+    };
+    if let Some(role) = &args.assume_role {
+        let valid = (1..=64).contains(&role.len())
+            && role
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
+        if !valid {
+            return Err(Error::invalid(
+                format!("`{role}` is not an IAM role name"),
+                "pass the role's name (not its ARN), e.g. `--assume-role OrganizationAccountAccessRole`",
+            ));
+        }
+    }
+    Ok(AuditPlan {
+        accounts,
+        regions,
+        assume_role: args.assume_role.clone(),
+        function: args.function.clone(),
+        show_all: args.show_all,
+        rate: scan::CONTROL_PLANE_RATE,
+    })
+}
+
+fn render(report: &AuditReport, format: AuditFormat) -> Result<Vec<u8>> {
+    let encode = |value: serde_json::Result<Vec<u8>>| {
+        value
+            .map(|mut body| {
+                body.push(b'\n');
+                body
+            })
+            .map_err(|e| {
+                Error::io_msg(
+                    format!("could not encode the report: {e}"),
+                    "this is a bug in secretslab; please report it",
+                )
+            })
+    };
+    match format {
+        AuditFormat::Text => Ok(report.to_string().into_bytes()),
+        AuditFormat::Json => encode(serde_json::to_vec_pretty(report)),
+        AuditFormat::Sarif => encode(serde_json::to_vec_pretty(&sarif::to_sarif(report))),
+    }
+}
+
+/// Write a rendered report to stdout; a closed pipe (`| head`) is not an error.
+fn write_stdout(body: &[u8]) -> Result<()> {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    match out.write_all(body).and_then(|()| out.flush()) {
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
+            Err(Error::io("writing the report", e))
+        }
+        _ => Ok(()),
+    }
+}
