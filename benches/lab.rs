@@ -278,14 +278,20 @@ async fn main() {
     if let Some(binary) = &baseline_binary {
         let theirs_ms = median(&mut theirs);
         rows.push((
-            format!("cold `up` of the baseline binary `{}` (median of {COLD_RUNS}, interleaved)", binary.display()),
+            format!(
+                "cold `up` of the baseline binary `{}` (median of {COLD_RUNS}, interleaved)",
+                binary.display()
+            ),
             format!(
                 "{:.1} s (runs {:.1}–{:.1} s)",
                 theirs_ms / 1000.0,
                 theirs[0] / 1000.0,
                 theirs[theirs.len() - 1] / 1000.0
             ),
-            format!("this build's cold `up` is {:.2}× the baseline's", ours_ms / theirs_ms),
+            format!(
+                "this build's cold `up` is {:.2}× the baseline's",
+                ours_ms / theirs_ms
+            ),
         ));
     }
 

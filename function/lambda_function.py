@@ -1,12 +1,15 @@
-"""Read one Secrets Manager secret and report how long it took.
+"""Read the lab's credentials and report how long it took.
 
-Two ways to fetch, chosen per invocation by event["mode"]:
+The credentials live in a Secrets Manager secret (SECRET_ID) or in a
+Parameter Store SecureString parameter (PARAMETER_NAME). Two ways to fetch,
+chosen per invocation by event["mode"]:
 
 * "extension" (default): ask the AWS Parameters and Secrets Lambda
   Extension, a layer that runs a caching HTTP server inside this execution
   environment.
-* "direct": call Secrets Manager GetSecretValue over HTTPS, signed with
-  SigV4, so the two paths can be compared (cache vs no cache).
+* "direct": call Secrets Manager GetSecretValue (or SSM GetParameter) over
+  HTTPS, signed with SigV4, so the two paths can be compared (cache vs no
+  cache).
 
 Only the standard library is used, so the deployment package is this file.
 Secret values are masked unless event["reveal"] is true, and they never
@@ -46,6 +49,7 @@ ERROR_SNIPPET_CHARS = 200
 
 SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
 GET_SECRET_VALUE_TARGET = "secretsmanager.GetSecretValue"
+GET_PARAMETER_TARGET = "AmazonSSM.GetParameter"
 AMZ_JSON_CONTENT_TYPE = "application/x-amz-json-1.1"
 
 # True until the first invocation in this execution environment has started.
@@ -117,17 +121,21 @@ def _take_cold_start_flag():
 
 
 def _fetch(mode, env, attempts):
+    parameter_name = env.get("PARAMETER_NAME", "").strip()
     secret_id = env.get("SECRET_ID", "").strip()
-    if not secret_id:
+    if not (parameter_name or secret_id):
         raise FetchError(
             "not_configured",
-            "SECRET_ID is not set; set it on the function to the secret's "
-            "name or ARN.",
+            "Neither SECRET_ID nor PARAMETER_NAME is set; set one on the "
+            "function to the secret's name or ARN, or the parameter's.",
         )
+    store = PARAMETER_STORE if parameter_name else SECRETS_MANAGER
+    reference = parameter_name or secret_id
     if mode == "extension":
-        return fetch_via_extension(secret_id, env, attempts)
+        payload = fetch_via_extension(store.path(reference), env, attempts)
+        return store.parse(payload, "The extension")
     if mode == "direct":
-        return fetch_direct(secret_id, env, attempts)
+        return fetch_direct(store, reference, env, attempts)
     raise FetchError(
         "not_configured",
         f"Event mode {mode!r} is not supported; "
@@ -161,6 +169,15 @@ def extension_path(secret_id):
     return f"/secretsmanager/get?secretId={query}"
 
 
+def parameter_path(name):
+    # Without decryption a SecureString comes back encrypted.
+    query = urllib.parse.quote(name, safe="")
+    return (
+        f"/systemsmanager/parameters/get?name={query}"
+        "&withDecryption=true"
+    )
+
+
 def extension_url(secret_id, port):
     return f"http://{EXTENSION_HOST}:{port}{extension_path(secret_id)}"
 
@@ -178,9 +195,8 @@ def extension_port(env):
     )
 
 
-def fetch_via_extension(secret_id, env, attempts):
+def fetch_via_extension(path, env, attempts):
     port = extension_port(env)
-    path = extension_path(secret_id)
     headers = {TOKEN_HEADER: env.get("AWS_SESSION_TOKEN", "")}
     for delay in (*RETRY_DELAYS_S, None):
         attempts.count += 1
@@ -203,7 +219,7 @@ def fetch_via_extension(secret_id, env, attempts):
                 "layer is attached.",
             ) from None
         if status == 200:
-            return _parse_secret_body(payload, "The extension")
+            return payload
         if delay is None or not _extension_starting(status, payload):
             break
         time.sleep(delay)
@@ -277,8 +293,9 @@ def _extension_failure(status, payload, port, attempt_count):
     return FetchError(
         "extension_error",
         f"The extension answered HTTP {status} "
-        f"({error_snippet(payload)}); check the secret name and that the "
-        "role allows secretsmanager:GetSecretValue.",
+        f"({error_snippet(payload)}); check the secret or parameter name "
+        "and that the role allows secretsmanager:GetSecretValue or "
+        "ssm:GetParameter on it.",
         status,
     )
 
@@ -286,7 +303,7 @@ def _extension_failure(status, payload, port, attempt_count):
 # ---------------------------------------------------------- direct mode
 
 
-def fetch_direct(secret_id, env, attempts):
+def fetch_direct(store, reference, env, attempts):
     region = env.get("AWS_REGION", "").strip()
     access_key = env.get("AWS_ACCESS_KEY_ID", "").strip()
     secret_key = env.get("AWS_SECRET_ACCESS_KEY", "").strip()
@@ -307,22 +324,22 @@ def fetch_direct(secret_id, env, attempts):
         )
 
     endpoint = env.get("AWS_ENDPOINT_URL", "").strip() or (
-        f"https://secretsmanager.{region}.amazonaws.com/"
+        f"https://{store.service}.{region}.amazonaws.com/"
     )
-    body = json.dumps({"SecretId": secret_id}).encode()
+    body = json.dumps(store.request(reference)).encode()
     headers = sign_request(
         "POST",
         endpoint,
         {
             "Content-Type": AMZ_JSON_CONTENT_TYPE,
-            "X-Amz-Target": GET_SECRET_VALUE_TARGET,
+            "X-Amz-Target": store.target,
         },
         body,
         access_key=access_key,
         secret_key=secret_key,
         session_token=env.get("AWS_SESSION_TOKEN") or None,
         region=region,
-        service="secretsmanager",
+        service=store.service,
     )
     request = urllib.request.Request(
         endpoint, data=body, headers=headers, method="POST"
@@ -338,19 +355,19 @@ def fetch_direct(secret_id, env, attempts):
         host = urllib.parse.urlsplit(endpoint).netloc or endpoint[:80]
         raise FetchError(
             "direct_error",
-            f"Could not reach Secrets Manager at {host} "
+            f"Could not reach {store.label} at {host} "
             f"({type(err).__name__}); check AWS_ENDPOINT_URL, the network "
             "path and the region.",
         ) from None
     if status != 200:
         raise FetchError(
             "direct_error",
-            f"Secrets Manager answered HTTP {status} "
-            f"({error_snippet(payload)}); check the secret name and that "
-            "the role allows secretsmanager:GetSecretValue.",
+            f"{store.label} answered HTTP {status} "
+            f"({error_snippet(payload)}); check the name and that the role "
+            f"allows {store.permission}.",
             status,
         )
-    return _parse_secret_body(payload, "Secrets Manager")
+    return store.parse(payload, store.label)
 
 
 # ------------------------------------------------------------------ SigV4
@@ -488,6 +505,67 @@ def _parse_secret_body(payload, source):
             200,
         )
     return body
+
+
+def _parse_parameter_body(payload, source):
+    """A GetParameter answer, shaped like a secret's for describe_secret."""
+    try:
+        body = json.loads(payload)
+    except ValueError:
+        body = None
+    parameter = body.get("Parameter") if isinstance(body, dict) else None
+    if not isinstance(parameter, dict) or not isinstance(
+        parameter.get("Value"), str
+    ):
+        raise FetchError(
+            "bad_response",
+            f"{source} answered HTTP 200 but the body had no "
+            "Parameter.Value; check that the port belongs to the Parameters "
+            "and Secrets extension.",
+            200,
+        )
+    version = parameter.get("Version")
+    return {
+        "Name": parameter.get("Name"),
+        "ARN": parameter.get("ARN"),
+        "VersionId": None if version is None else str(version),
+        "VersionStages": [],
+        "SecretString": parameter["Value"],
+    }
+
+
+class Store:
+    """Where the credentials live, and how each way of fetching asks it."""
+
+    def __init__(self, label, service, target, permission, path, request,
+                 parse):
+        self.label = label
+        self.service = service
+        self.target = target
+        self.permission = permission
+        self.path = path
+        self.request = request
+        self.parse = parse
+
+
+SECRETS_MANAGER = Store(
+    "Secrets Manager",
+    "secretsmanager",
+    GET_SECRET_VALUE_TARGET,
+    "secretsmanager:GetSecretValue",
+    extension_path,
+    lambda secret_id: {"SecretId": secret_id},
+    _parse_secret_body,
+)
+PARAMETER_STORE = Store(
+    "Parameter Store",
+    "ssm",
+    GET_PARAMETER_TARGET,
+    "ssm:GetParameter",
+    parameter_path,
+    lambda name: {"Name": name, "WithDecryption": True},
+    _parse_parameter_body,
+)
 
 
 def describe_secret(body, reveal):

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::domain::defaults;
-use crate::domain::kinds::{Arch, ExtensionKind, Runtime};
+use crate::domain::kinds::{Arch, ExtensionKind, Runtime, Store};
 use crate::domain::names::LabName;
 use crate::ui::style::ColorChoice;
 
@@ -139,6 +139,10 @@ pub struct UpArgs {
     /// Read the secret's value from standard input
     #[arg(long)]
     pub secret_stdin: bool,
+
+    /// Where the credentials live: a Secrets Manager secret, or a SecureString parameter
+    #[arg(long, value_enum, default_value_t = Store::default())]
+    pub store: Store,
 
     /// Customer managed KMS key (ARN) to encrypt the secret; grants kms:Decrypt on it
     #[arg(long, value_name = "ARN")]

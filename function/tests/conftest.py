@@ -14,6 +14,7 @@ from fakes import SECRET_ID, SESSION_TOKEN, FakeServer  # noqa: E402
 
 ENV_VARS = (
     "SECRET_ID",
+    "PARAMETER_NAME",
     "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT",
     "AWS_SESSION_TOKEN",
     "AWS_REGION",

@@ -27,6 +27,29 @@ def secret_body(secret_string=None, **overrides):
     return json.dumps(body)
 
 
+PARAMETER_NAME = "/secretslab-demo/credentials"
+
+
+def parameter_body(value=None):
+    """A GetParameter-shaped JSON body (a decrypted SecureString), as the extension returns it."""
+    return json.dumps(
+        {
+            "Parameter": {
+                "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/secretslab-demo/credentials",
+                "DataType": "text",
+                "LastModifiedDate": "2026-01-01T00:00:00Z",
+                "Name": PARAMETER_NAME,
+                "Selector": None,
+                "SourceResult": None,
+                "Type": "SecureString",
+                "Value": json.dumps(SECRET) if value is None else value,
+                "Version": 3,
+            },
+            "ResultMetadata": {},
+        }
+    )
+
+
 class Recorded:
     def __init__(self, handler, body):
         self.method = handler.command

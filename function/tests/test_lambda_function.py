@@ -8,7 +8,15 @@ import threading
 import time
 
 import pytest
-from fakes import SECRET, SECRET_ID, SESSION_TOKEN, free_port, secret_body
+from fakes import (
+    PARAMETER_NAME,
+    SECRET,
+    SECRET_ID,
+    SESSION_TOKEN,
+    free_port,
+    parameter_body,
+    secret_body,
+)
 
 NOT_READY = "not ready to serve traffic, please wait"
 NOT_FOUND_BODY = json.dumps(
@@ -407,6 +415,40 @@ def test_missing_secret_id_is_not_configured(fn, env, extension):
     assert server.requests == []
 
 
+def test_parameter_store_reads_the_decrypted_parameter(fn, env, extension, capsys):
+    env.delenv("SECRET_ID")
+    env.setenv("PARAMETER_NAME", PARAMETER_NAME)
+    server = extension([(200, parameter_body())])
+
+    result = fn.lambda_handler({"reveal": True}, None)
+
+    assert result["ok"] is True, result
+    assert result["secret"]["name"] == PARAMETER_NAME
+    assert result["secret"]["arn"].endswith(":parameter/secretslab-demo/credentials")
+    assert result["secret"]["version_id"] == "3"
+    assert result["secret"]["values"] == SECRET
+    (request,) = server.requests
+    assert request.method == "GET"
+    assert request.path == (
+        "/systemsmanager/parameters/get"
+        "?name=%2Fsecretslab-demo%2Fcredentials&withDecryption=true"
+    )
+    assert request.headers["X-Aws-Parameters-Secrets-Token"] == SESSION_TOKEN
+    masked = fn.lambda_handler({}, None)
+    assert_no_secret_in(json.dumps(masked) + capsys.readouterr().out)
+
+
+def test_parameter_store_body_without_a_value_is_bad_response(fn, env, extension):
+    env.delenv("SECRET_ID")
+    env.setenv("PARAMETER_NAME", PARAMETER_NAME)
+    extension([(200, json.dumps({"Parameter": {"Name": PARAMETER_NAME}}))])
+
+    result = fn.lambda_handler({}, None)
+
+    assert result["ok"] is False
+    assert result["error"]["code"] == "bad_response"
+
+
 def test_unknown_mode_is_reported_not_raised(fn, extension):
     server = extension([(200, secret_body())])
 
@@ -511,6 +553,26 @@ def test_direct_mode_sends_a_signed_get_secret_value(fn, secretsmanager, capsys)
     assert match["signature"] == expected_signature(
         request, SECRET_ACCESS_KEY, "us-east-1", "secretsmanager"
     )
+
+
+def test_direct_mode_sends_a_signed_get_parameter(fn, env, secretsmanager):
+    env.delenv("SECRET_ID")
+    env.setenv("PARAMETER_NAME", PARAMETER_NAME)
+    server = secretsmanager([(200, parameter_body())])
+
+    result = fn.lambda_handler({"mode": "direct", "reveal": True}, None)
+
+    assert result["ok"] is True, result
+    assert result["secret"]["values"] == SECRET
+    (request,) = server.requests
+    assert json.loads(request.body) == {"Name": PARAMETER_NAME, "WithDecryption": True}
+    assert request.headers["X-Amz-Target"] == "AmazonSSM.GetParameter"
+    authorization = request.headers["Authorization"]
+    assert "/us-east-1/ssm/aws4_request," in authorization
+    signature = re.search(r"Signature=([0-9a-f]{64})$", authorization)[1]
+    ssm_auth = authorization.replace("/ssm/", "/secretsmanager/")
+    request.headers.replace_header("Authorization", ssm_auth)  # AUTH_RE's scope shape
+    assert signature == expected_signature(request, SECRET_ACCESS_KEY, "us-east-1", "ssm")
 
 
 def test_direct_mode_without_session_token_signs_no_token(fn, env, secretsmanager):

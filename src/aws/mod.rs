@@ -6,6 +6,7 @@ pub mod identity;
 pub mod layer;
 pub mod logs;
 pub mod observed;
+pub mod parameter;
 pub mod policy;
 pub mod role;
 pub mod secret;

@@ -65,6 +65,11 @@ impl SecretValue {
         Self(serde_json::json!({"username": "lab-user", "password": password}).to_string())
     }
 
+    /// A value read back from a store, kept exactly as stored.
+    pub fn from_stored(value: &str) -> Self {
+        Self(value.to_string())
+    }
+
     pub fn expose(&self) -> &str {
         &self.0
     }
@@ -170,19 +175,24 @@ pub async fn restore_secret(sm: &Client, names: &ResourceNames) -> Result<()> {
     sent(result, || format!("restoring secret `{}`", names.secret))
 }
 
-/// Store `value` as the current version unless it already is.
-pub async fn put_value_if_changed(
-    sm: &Client,
-    names: &ResourceNames,
-    value: &SecretValue,
-) -> Result<bool> {
+/// The secret's current string value (`None` for a binary secret).
+pub async fn read_value(sm: &Client, names: &ResourceNames) -> Result<Option<SecretValue>> {
     let current = sm
         .get_secret_value()
         .secret_id(&names.secret)
         .send()
         .await
         .map_err(|e| into_error(e, format!("reading secret `{}`", names.secret)))?;
-    if current.secret_string() == Some(value.expose()) {
+    Ok(current.secret_string().map(SecretValue::from_stored))
+}
+
+/// Store `value` as the current version unless it already is.
+pub async fn put_value_if_changed(
+    sm: &Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+) -> Result<bool> {
+    if read_value(sm, names).await?.as_ref() == Some(value) {
         return Ok(false);
     }
     sm.put_secret_value()

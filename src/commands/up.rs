@@ -14,6 +14,7 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
     let settings = Settings {
         arch: args.arch,
         runtime: args.runtime,
+        store: args.store,
         layer_arn: args.layer_arn,
         kms_key: args.kms_key,
         ttl_seconds: args.ttl,

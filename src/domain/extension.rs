@@ -3,10 +3,12 @@
 use std::collections::BTreeMap;
 
 use crate::domain::defaults;
+use crate::domain::kinds::Store;
 
 /// Environment variable names the function's handler and the extension read.
 pub mod env {
     pub const SECRET_ID: &str = "SECRET_ID";
+    pub const PARAMETER_NAME: &str = "PARAMETER_NAME";
     pub const HTTP_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
     pub const TTL: &str = "SECRETS_MANAGER_TTL";
     pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
@@ -47,10 +49,25 @@ impl ExtensionSettings {
         }
     }
 
-    /// The lab function's environment: the secret to read and these settings.
-    pub fn function_env(&self, secret_id: &str) -> BTreeMap<String, String> {
+    /// Which store a function's environment points the handler at: `PARAMETER_NAME` means
+    /// Parameter Store, anything else the secret of `SECRET_ID`.
+    pub fn store_of(vars: &BTreeMap<String, String>) -> Store {
+        if vars.contains_key(env::PARAMETER_NAME) {
+            Store::ParameterStore
+        } else {
+            Store::SecretsManager
+        }
+    }
+
+    /// The lab function's environment: what to read from `store` (a secret id, or a
+    /// parameter name) and these settings.
+    pub fn function_env(&self, store: Store, name: &str) -> BTreeMap<String, String> {
+        let reference = match store {
+            Store::SecretsManager => env::SECRET_ID,
+            Store::ParameterStore => env::PARAMETER_NAME,
+        };
         BTreeMap::from([
-            (env::SECRET_ID.to_string(), secret_id.to_string()),
+            (reference.to_string(), name.to_string()),
             (env::HTTP_PORT.to_string(), self.port.to_string()),
             (env::TTL.to_string(), self.ttl_seconds.to_string()),
             (env::CACHE_SIZE.to_string(), self.cache_size.to_string()),
@@ -70,8 +87,12 @@ mod tests {
             ttl_seconds: 1,
             cache_size: 0,
         };
-        let vars = settings.function_env("lab/credentials");
+        let vars = settings.function_env(Store::SecretsManager, "lab/credentials");
         assert_eq!(vars[env::SECRET_ID], "lab/credentials");
+        let vars = settings.function_env(Store::ParameterStore, "/lab/credentials");
+        assert_eq!(vars[env::PARAMETER_NAME], "/lab/credentials");
+        assert!(!vars.contains_key(env::SECRET_ID));
+        assert_eq!(ExtensionSettings::store_of(&vars), Store::ParameterStore);
         assert_eq!(ExtensionSettings::from_env(&vars), settings);
         assert_eq!(
             ExtensionSettings::from_env(&BTreeMap::new()),

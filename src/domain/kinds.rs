@@ -41,3 +41,41 @@ impl std::fmt::Display for ExtensionKind {
         })
     }
 }
+
+/// Where the lab keeps its credentials; the extension reads both.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Store {
+    // A Secrets Manager secret `NAME/credentials`.
+    #[default]
+    SecretsManager,
+    // A Parameter Store `SecureString` parameter `/NAME/credentials`.
+    ParameterStore,
+}
+
+impl std::fmt::Display for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::SecretsManager => "secrets-manager",
+            Self::ParameterStore => "parameter-store",
+        })
+    }
+}
+
+impl Store {
+    /// The kind of resource that holds the credentials in this store.
+    pub fn kind(self) -> crate::domain::names::ResourceKind {
+        match self {
+            Self::SecretsManager => crate::domain::names::ResourceKind::Secret,
+            Self::ParameterStore => crate::domain::names::ResourceKind::Parameter,
+        }
+    }
+
+    /// The other store (the one a switch leaves).
+    pub fn other(self) -> Self {
+        match self {
+            Self::SecretsManager => Self::ParameterStore,
+            Self::ParameterStore => Self::SecretsManager,
+        }
+    }
+}

@@ -46,6 +46,7 @@ impl LabName {
         ResourceNames {
             lab: self.0.clone(),
             secret: format!("{}/credentials", self.0),
+            parameter: format!("/{}/credentials", self.0),
             policy: format!("{}-read-secret", self.0),
             role: format!("{}-role", self.0),
             log_group: format!("/aws/lambda/{}", self.0),
@@ -65,6 +66,7 @@ impl fmt::Display for LabName {
 #[serde(rename_all = "snake_case")]
 pub enum ResourceKind {
     Secret,
+    Parameter,
     #[serde(rename = "iam_role")]
     Role,
     #[serde(rename = "iam_policy")]
@@ -78,6 +80,7 @@ impl ResourceKind {
     pub fn key(self) -> &'static str {
         match self {
             ResourceKind::Secret => "secret",
+            ResourceKind::Parameter => "parameter",
             ResourceKind::Role => "iam_role",
             ResourceKind::Policy => "iam_policy",
             ResourceKind::LogGroup => "log_group",
@@ -89,6 +92,7 @@ impl ResourceKind {
     pub fn label(self) -> &'static str {
         match self {
             ResourceKind::Secret => "secret",
+            ResourceKind::Parameter => "SSM parameter",
             ResourceKind::Role => "IAM role",
             ResourceKind::Policy => "IAM policy",
             ResourceKind::LogGroup => "log group",
@@ -108,6 +112,8 @@ impl fmt::Display for ResourceKind {
 pub struct ResourceNames {
     pub lab: String,
     pub secret: String,
+    /// The `SecureString` parameter that holds the credentials with `--store parameter-store`.
+    pub parameter: String,
     pub policy: String,
     pub role: String,
     pub log_group: String,
@@ -119,6 +125,7 @@ impl ResourceNames {
     pub fn name_of(&self, kind: ResourceKind) -> &str {
         match kind {
             ResourceKind::Secret => &self.secret,
+            ResourceKind::Parameter => &self.parameter,
             ResourceKind::Role => &self.role,
             ResourceKind::Policy => &self.policy,
             ResourceKind::LogGroup => &self.log_group,
@@ -191,6 +198,7 @@ mod tests {
     fn derives_resource_names() {
         let names = LabName::new("demo").unwrap().resources();
         assert_eq!(names.secret, "demo/credentials");
+        assert_eq!(names.parameter, "/demo/credentials");
         assert_eq!(names.policy, "demo-read-secret");
         assert_eq!(names.role, "demo-role");
         assert_eq!(names.log_group, "/aws/lambda/demo");

@@ -31,13 +31,49 @@ pub fn read_secret_policy(secret_arn: &str, kms_key_arn: Option<&str>) -> Value 
             "Resource": "*"
         }),
     ];
-    if let Some(key) = kms_key_arn {
-        statements.push(json!({
-            "Sid": "DecryptWithTheCustomerManagedKey",
-            "Effect": "Allow",
-            "Action": "kms:Decrypt",
-            "Resource": key
-        }));
+    statements.extend(kms_key_arn.map(decrypt_statement));
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+/// Read this one `SecureString` parameter; decrypt with the customer managed key when one
+/// is used. The AWS managed key `aws/ssm` needs no statement: its key policy already lets
+/// every principal of the account decrypt through Parameter Store
+/// (https://docs.aws.amazon.com/systems-manager/latest/userguide/ps-restrict-decryption.html).
+pub fn read_parameter_policy(parameter_arn: &str, kms_key_arn: Option<&str>) -> Value {
+    let mut statements = vec![json!({
+        "Sid": "ReadTheLabParameter",
+        "Effect": "Allow",
+        "Action": "ssm:GetParameter",
+        "Resource": parameter_arn
+    })];
+    statements.extend(kms_key_arn.map(decrypt_statement));
+    json!({"Version": "2012-10-17", "Statement": statements})
+}
+
+fn decrypt_statement(key: &str) -> Value {
+    json!({
+        "Sid": "DecryptWithTheCustomerManagedKey",
+        "Effect": "Allow",
+        "Action": "kms:Decrypt",
+        "Resource": key
+    })
+}
+
+/// One document granting what `a` and `b` grant (statements with the same `Sid` once):
+/// the policy while a lab switches stores.
+pub fn combined(a: &Value, b: &Value) -> Value {
+    let mut statements: Vec<Value> = Vec::new();
+    for statement in [a, b]
+        .iter()
+        .filter_map(|doc| doc["Statement"].as_array())
+        .flatten()
+    {
+        let seen = statements
+            .iter()
+            .any(|s| s.get("Sid").is_some() && s.get("Sid") == statement.get("Sid"));
+        if !seen {
+            statements.push(statement.clone());
+        }
     }
     json!({"Version": "2012-10-17", "Statement": statements})
 }
@@ -109,6 +145,42 @@ mod tests {
     fn kms_statement_only_with_a_key() {
         let policy = read_secret_policy(ARN, Some("arn:aws:kms:us-east-1:1:key/k"));
         assert_eq!(policy["Statement"][2]["Action"], "kms:Decrypt");
+    }
+
+    #[test]
+    fn parameter_policy_is_scoped_to_the_parameter() {
+        let arn = "arn:aws:ssm:us-east-1:123456789012:parameter/lab/credentials";
+        let policy = read_parameter_policy(arn, None);
+        assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(1));
+        assert_eq!(policy["Statement"][0]["Action"], "ssm:GetParameter");
+        assert_eq!(policy["Statement"][0]["Resource"], arn);
+        let with_key = read_parameter_policy(arn, Some("arn:aws:kms:us-east-1:1:key/k"));
+        assert_eq!(with_key["Statement"][1]["Action"], "kms:Decrypt");
+    }
+
+    #[test]
+    fn combined_grants_both_once() {
+        let parameter = "arn:aws:ssm:us-east-1:123456789012:parameter/lab/credentials";
+        let key = Some("arn:aws:kms:us-east-1:1:key/k");
+        let both = combined(
+            &read_secret_policy(ARN, key),
+            &read_parameter_policy(parameter, key),
+        );
+        let sids: Vec<&str> = both["Statement"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|s| s["Sid"].as_str())
+            .collect();
+        assert_eq!(
+            sids,
+            [
+                "ReadTheLabSecret",
+                "ListSecretsAsTheOriginalLab",
+                "DecryptWithTheCustomerManagedKey",
+                "ReadTheLabParameter"
+            ]
+        );
     }
 
     #[test]

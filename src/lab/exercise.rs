@@ -9,6 +9,7 @@ use crate::aws::function::{self, FunctionInfo};
 use crate::aws::observed::Observed;
 use crate::aws::AwsContext;
 use crate::domain::defaults;
+use crate::domain::extension::ExtensionSettings;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::lab::session::{Connection, Session};
@@ -139,7 +140,8 @@ pub async fn test_lab(
         }
         Observed::Foreign => return Err(Error::not_owned(&names, ResourceKind::Function)),
     };
-    connection.ensure_local_extension(session, &info.extension())?;
+    let store = ExtensionSettings::store_of(&info.env);
+    connection.ensure_local_extension(session, &info.extension(), store)?;
     let counters = || connection.extension_counters(session);
     let total = options.invocations;
     let progress = |n: u32| session.progress.step(format!("invocation {n} of {total}"));

@@ -9,6 +9,7 @@ use crate::aws::observed::Observed;
 use crate::aws::policy::policy_arn;
 use crate::aws::AwsContext;
 use crate::domain::extension::env;
+use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package;
 use crate::domain::policy::basic_execution_policy_arn;
@@ -131,23 +132,56 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
     let identity = resolve_identity(&aws.sts).await?;
     let pol_arn = policy_arn(&identity.partition, &identity.account, names);
     let basic = basic_execution_policy_arn(&identity.partition);
-    let (sec, rol, pol, log, fun) = observe_resources(aws, names, &identity).await?;
+    let (sec, par, rol, pol, log, fun) = observe_resources(aws, names, &identity).await?;
     let package = package::build()?;
-    let secret_arn = sec.owned().map(|s| s.arn.clone());
-    let resources = vec![
-        line(
-            ResourceKind::Secret,
-            names,
-            &sec,
-            |s| s.arn.clone(),
-            |s| {
-                let scheduled = s.deleted_date.is_some();
-                drift_if(
-                    scheduled,
-                    "scheduled for deletion (`secretslab up` restores it)",
-                )
-            },
-        ),
+    // The function says which store the lab uses: the variable it reads the reference from.
+    let store = match fun.owned() {
+        Some(f) if f.env.contains_key(env::PARAMETER_NAME) => Store::ParameterStore,
+        _ => Store::SecretsManager,
+    };
+    let (reference_var, reference) = match store {
+        Store::SecretsManager => (env::SECRET_ID, &names.secret),
+        Store::ParameterStore => (env::PARAMETER_NAME, &names.parameter),
+    };
+    let store_arn = match store {
+        Store::SecretsManager => sec.owned().map(|s| s.arn.clone()),
+        Store::ParameterStore => par.owned().map(|p| p.arn.clone()),
+    };
+    let secret_line = line(
+        ResourceKind::Secret,
+        names,
+        &sec,
+        |s| s.arn.clone(),
+        |s| {
+            let scheduled = s.deleted_date.is_some() && store == Store::SecretsManager;
+            drift_if(
+                scheduled,
+                "scheduled for deletion (`secretslab up` restores it)",
+            )
+        },
+    );
+    let parameter_line = line(
+        ResourceKind::Parameter,
+        names,
+        &par,
+        |p| p.arn.clone(),
+        |p| {
+            drift_if(
+                !p.secure,
+                "not a SecureString (`secretslab up` rewrites it)",
+            )
+        },
+    );
+    // The store in use first; the other only when something of it is left.
+    let mut stores = match store {
+        Store::SecretsManager => vec![secret_line, parameter_line],
+        Store::ParameterStore => vec![parameter_line, secret_line],
+    };
+    if stores[1].state == Health::Missing {
+        stores.pop();
+    }
+    let mut resources = stores;
+    resources.extend([
         line(
             ResourceKind::Role,
             names,
@@ -176,11 +210,11 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
             &pol,
             |p| p.arn.clone(),
             |p| {
-                let scoped = match (&p.document, &secret_arn) {
+                let scoped = match (&p.document, &store_arn) {
                     (Some(doc), Some(arn)) => doc.to_string().contains(arn.as_str()),
                     _ => true,
                 };
-                drift_if(!scoped, "does not name the lab secret's ARN")
+                drift_if(!scoped, "does not name the ARN of the lab's store")
             },
         ),
         line(
@@ -208,8 +242,8 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
                     ),
                     (!layer, "extension layer missing".into()),
                     (
-                        f.env.get(env::SECRET_ID) != Some(&names.secret),
-                        "SECRET_ID does not name the lab secret".into(),
+                        f.env.get(reference_var) != Some(reference),
+                        format!("{reference_var} does not name `{reference}`"),
                     ),
                     (
                         state.is_some(),
@@ -218,7 +252,7 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
                 ])
             },
         ),
-    ];
+    ]);
     Ok(StatusReport {
         lab: names.lab.clone(),
         account: identity.account,

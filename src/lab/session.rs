@@ -4,7 +4,7 @@
 use crate::aws::{AwsContext, AwsOptions, Target};
 use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
-use crate::domain::kinds::ExtensionKind;
+use crate::domain::kinds::{ExtensionKind, Store};
 use crate::domain::names::{LabName, ResourceNames};
 use crate::domain::state::Dirs;
 use crate::error::{Error, Result};
@@ -122,7 +122,9 @@ impl Connection {
         &self,
         session: &Session,
         settings: &ExtensionSettings,
+        store: Store,
     ) -> Result<()> {
+        self.refuse_unserved_store(store)?;
         let Some(emulator) = &self.emulator else {
             return Ok(());
         };
@@ -139,6 +141,22 @@ impl Connection {
             settings.port
         ));
         extension::ensure_running(&session.dirs, emulator, config)?;
+        Ok(())
+    }
+
+    /// The Secrets Manager Agent serves secrets only: a Parameter Store lab needs the
+    /// stand-in (or, on AWS, the real extension, which serves both).
+    pub fn refuse_unserved_store(&self, store: Store) -> Result<()> {
+        let agent = self
+            .emulator
+            .as_ref()
+            .is_some_and(|e| e.extension == ExtensionKind::Agent);
+        if agent && store == Store::ParameterStore {
+            return Err(Error::invalid(
+                "the local extension is the AWS Secrets Manager Agent, which serves Secrets Manager only, not Parameter Store",
+                "run `secretslab local stop` and `secretslab local start` (the built-in stand-in serves both), or use `--store secrets-manager`",
+            ));
+        }
         Ok(())
     }
 

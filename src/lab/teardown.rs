@@ -9,7 +9,7 @@ use crate::aws::identity::resolve_identity;
 use crate::aws::observed::Observed;
 use crate::aws::policy::{self as iam_policy, policy_arn};
 use crate::aws::secret::{self, Recovery, SecretDeletion};
-use crate::aws::{function, logs, role, AwsContext};
+use crate::aws::{function, logs, parameter, role, AwsContext};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::lab::session::{Connection, Session};
@@ -149,6 +149,15 @@ pub async fn teardown(
     };
     note(ResourceKind::Secret, secret_result.map(|_| ()));
 
+    // Parameter Store keeps no deleted parameters: this one is gone for good.
+    progress.step(format!("deleting parameter {}", names.parameter));
+    note(
+        ResourceKind::Parameter,
+        parameter::delete_parameter(&aws.ssm, names)
+            .await
+            .map(|_| ()),
+    );
+
     // A late invocation can make Lambda recreate the log group after we deleted it: look again.
     if logs::log_group_exists(&aws.logs, names)
         .await
@@ -224,6 +233,14 @@ async fn receipt(
             ),
         ),
         (ResourceKind::Secret, secret),
+        (
+            ResourceKind::Parameter,
+            present(
+                !parameter::get_parameter(&aws.ssm, names)
+                    .await?
+                    .is_missing(),
+            ),
+        ),
     ];
     Ok(states
         .into_iter()

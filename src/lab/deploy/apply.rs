@@ -1,18 +1,25 @@
-//! Converge the account to the plan's desired lab. Independent work overlaps: the secret, the
-//! role and the log group at once; then the policy (which needs the secret's ARN) is attached
-//! while the function is created (which needs only the role, and may wait for IAM to propagate).
+//! Converge the account to the plan's desired lab. Independent work overlaps: the store's
+//! resource (secret or parameter), the role and the log group at once; then the policy (which
+//! needs the store's ARN) is attached while the function is created (which needs only the
+//! role, and may wait for IAM to propagate).
+//!
+//! Switching stores is expand → contract, so the function never loses its credentials: the
+//! new store gets the old one's value, the policy grants both, the function moves over, the
+//! policy narrows to the new store, and only then is the old resource removed.
 
 use serde_json::Value;
 
 use crate::aws::function::{self, CreateOutcome};
 use crate::aws::logs::{self, RETENTION_DAYS};
 use crate::aws::observed::Observed;
+use crate::aws::parameter;
 use crate::aws::policy as iam_policy;
 use crate::aws::role;
-use crate::aws::secret::{self, Created};
+use crate::aws::secret::{self, Created, Recovery, SecretValue};
 use crate::aws::AwsContext;
+use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::policy::same_policy;
+use crate::domain::policy::{combined, same_policy};
 use crate::error::{Error, Result};
 use crate::ui::progress::Progress;
 
@@ -21,7 +28,8 @@ use super::plan::{DesiredLab, Plan};
 /// What applying learned: the ARNs that exist now and the policy applied.
 #[derive(Debug, Clone)]
 pub struct Applied {
-    pub secret_arn: String,
+    /// The secret's or the parameter's ARN.
+    pub store_arn: String,
     pub function_arn: String,
     pub policy_document: Value,
 }
@@ -38,12 +46,30 @@ pub async fn apply(
         plan,
         progress,
     };
-    progress.step("creating the secret, the role and the log group");
-    let (secret_arn, (), ()) = tokio::try_join!(step.secret(), step.role(), step.log_group())?;
-    let policy_document = plan.desired.policy_document(&secret_arn);
-    let (_, function_arn) = tokio::try_join!(step.policy(&policy_document), step.function())?;
+    let store = plan.desired.store;
+    progress.step(format!(
+        "creating the {}, the role and the log group",
+        store.kind().label()
+    ));
+    let (store_arn, (), ()) = tokio::try_join!(step.store(), step.role(), step.log_group())?;
+    let policy_document = plan.desired.policy_document(&store_arn);
+    let function_arn = match step.left_behind_arn() {
+        None => tokio::try_join!(step.policy(&policy_document), step.function())?.1,
+        Some(old_arn) => {
+            let old = DesiredLab {
+                store: store.other(),
+                ..plan.desired.clone()
+            };
+            let both = combined(&old.policy_document(&old_arn), &policy_document);
+            step.policy(&both).await?;
+            let function_arn = step.function().await?;
+            step.policy(&policy_document).await?;
+            step.remove_left_behind().await?;
+            function_arn
+        }
+    };
     Ok(Applied {
-        secret_arn,
+        store_arn,
         function_arn,
         policy_document,
     })
@@ -59,15 +85,111 @@ struct Applier<'a> {
 }
 
 impl Applier<'_> {
+    async fn store(&self) -> Result<String> {
+        match self.plan.desired.store {
+            Store::SecretsManager => self.secret().await,
+            Store::ParameterStore => self.parameter().await,
+        }
+    }
+
+    /// The value the store must hold: the user's, else the value of the store the lab
+    /// leaves (carried over), else none (keep what is there, or generate one).
+    async fn value_to_write(&self) -> Result<Option<SecretValue>> {
+        let desired = &self.plan.desired;
+        if let Some(value) = &desired.secret_value {
+            return Ok(Some(value.clone()));
+        }
+        if !self.plan.observation.left_behind(desired.store) {
+            return Ok(None);
+        }
+        match desired.store.other() {
+            Store::SecretsManager => secret::read_value(&self.aws.secrets, self.names).await,
+            Store::ParameterStore => parameter::read_value(&self.aws.ssm, self.names)
+                .await
+                .map(Some),
+        }
+    }
+
+    async fn new_value(&self) -> Result<SecretValue> {
+        match self.value_to_write().await? {
+            Some(value) => Ok(value),
+            None => secret::random_secret(&self.aws.secrets).await,
+        }
+    }
+
+    /// The left-behind store resource's ARN, when the lab is switching stores.
+    fn left_behind_arn(&self) -> Option<String> {
+        let observation = &self.plan.observation;
+        if !observation.left_behind(self.plan.desired.store) {
+            return None;
+        }
+        match self.plan.desired.store.other() {
+            Store::SecretsManager => observation.secret.owned().map(|s| s.arn.clone()),
+            Store::ParameterStore => observation.parameter.owned().map(|p| p.arn.clone()),
+        }
+    }
+
+    /// Remove the store the lab left, once nothing reads it: a secret is scheduled for
+    /// deletion (restorable for the default recovery window), a parameter is deleted.
+    async fn remove_left_behind(&self) -> Result<()> {
+        let names = self.names;
+        match self.plan.desired.store.other() {
+            Store::SecretsManager => {
+                let days = Recovery::Days(crate::domain::defaults::RECOVERY_DAYS);
+                secret::delete_secret(&self.aws.secrets, names, days).await?;
+                self.progress.done(format!(
+                    "scheduled secret {} for deletion (the lab reads the parameter now)",
+                    names.secret
+                ));
+            }
+            Store::ParameterStore => {
+                parameter::delete_parameter(&self.aws.ssm, names).await?;
+                self.progress.done(format!(
+                    "deleted parameter {} (the lab reads the secret now)",
+                    names.parameter
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    async fn parameter(&self) -> Result<String> {
+        let ssm = &self.aws.ssm;
+        let desired = &self.plan.desired;
+        let kms_key = desired.kms_key.as_deref();
+        let mut current = self.plan.observation.parameter.clone();
+        if current.is_missing() {
+            let value = self.new_value().await?;
+            if parameter::create_parameter(ssm, self.names, &value, kms_key).await? {
+                self.progress
+                    .done(format!("created parameter {}", self.names.parameter));
+                return Ok(desired.parameter_arn.clone());
+            }
+            // Taken after all (a crashed run, or a race): read again and converge.
+            current = parameter::get_parameter(ssm, self.names).await?;
+        }
+        let Observed::Owned(info) = current else {
+            return Err(Error::not_owned(self.names, ResourceKind::Parameter));
+        };
+        let changed = match self.value_to_write().await? {
+            Some(value) => {
+                parameter::put_value_if_changed(ssm, self.names, &value, &info, kms_key).await?
+            }
+            None => parameter::secure_with(ssm, self.names, &info, kms_key).await?,
+        };
+        if changed {
+            self.progress
+                .done(format!("updated parameter {}", self.names.parameter));
+        }
+        Ok(info.arn)
+    }
+
     async fn secret(&self) -> Result<String> {
         let sm = &self.aws.secrets;
         let desired: &DesiredLab = &self.plan.desired;
         let mut current = self.plan.observation.secret.clone();
         if current.is_missing() {
-            let value = match &desired.secret_value {
-                Some(value) => value.clone(),
-                None => secret::random_secret(sm).await?,
-            };
+            let value = self.new_value().await?;
             match secret::create_secret(sm, self.names, &value, desired.kms_key.as_deref()).await? {
                 Created::Arn(arn) => {
                     self.progress
@@ -101,8 +223,8 @@ impl Applier<'_> {
                 secret::set_kms_key(sm, self.names, key).await?;
             }
         }
-        if let Some(value) = &desired.secret_value {
-            if secret::put_value_if_changed(sm, self.names, value).await? {
+        if let Some(value) = self.value_to_write().await? {
+            if secret::put_value_if_changed(sm, self.names, &value).await? {
                 self.progress
                     .done(format!("stored your value in {}", self.names.secret));
             }

@@ -29,6 +29,7 @@ pub async fn plan_lab(
 ) -> Result<Planned> {
     let started = Instant::now();
     let names = session.names();
+    connection.refuse_unserved_store(settings.store)?;
     session
         .progress
         .step("reading the account and the lab's resources");
@@ -70,7 +71,11 @@ pub async fn apply_plan(
 ) -> Result<UpReport> {
     let names = session.names();
     let applied = apply::apply(&connection.aws, &names, &planned.plan, &session.progress).await?;
-    connection.ensure_local_extension(session, &planned.plan.desired.extension)?;
+    connection.ensure_local_extension(
+        session,
+        &planned.plan.desired.extension,
+        planned.plan.desired.store,
+    )?;
     let elapsed = planned.started.elapsed().as_millis();
     Ok(UpReport::new(
         &connection.aws,

@@ -5,11 +5,12 @@ use crate::aws::identity::{resolve_identity, Identity};
 use crate::aws::layer::{resolve_layer, ResolvedLayer};
 use crate::aws::logs::{self, LogGroupInfo};
 use crate::aws::observed::Observed;
+use crate::aws::parameter::{self, ParameterInfo};
 use crate::aws::policy::{self as iam_policy, policy_arn, PolicyInfo};
 use crate::aws::role::{self, RoleInfo};
 use crate::aws::secret::{self, SecretInfo};
 use crate::aws::AwsContext;
-use crate::domain::kinds::Arch;
+use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 
@@ -19,6 +20,7 @@ pub struct Observation {
     pub identity: Identity,
     pub layer: ResolvedLayer,
     pub secret: Observed<SecretInfo>,
+    pub parameter: Observed<ParameterInfo>,
     pub role: Observed<RoleInfo>,
     pub policy: Observed<PolicyInfo>,
     pub log_group: Observed<LogGroupInfo>,
@@ -26,12 +28,17 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// Refuse when any same-named resource is someone else's: nothing may be changed then.
-    pub fn refuse_foreign(&self, names: &ResourceNames) -> Result<()> {
+    /// Refuse when a same-named resource the lab would change is someone else's: nothing
+    /// may be changed then. (A foreign resource in the store not in use is left alone.)
+    pub fn refuse_foreign(&self, names: &ResourceNames, store: Store) -> Result<()> {
         let foreign = [
             (
                 ResourceKind::Secret,
-                matches!(self.secret, Observed::Foreign),
+                store == Store::SecretsManager && matches!(self.secret, Observed::Foreign),
+            ),
+            (
+                ResourceKind::Parameter,
+                store == Store::ParameterStore && matches!(self.parameter, Observed::Foreign),
             ),
             (ResourceKind::Role, matches!(self.role, Observed::Foreign)),
             (
@@ -52,18 +59,31 @@ impl Observation {
             None => Ok(()),
         }
     }
+
+    /// Whether the lab's resource in the store other than `store` is live (a lab that
+    /// switched stores leaves it behind until `up` has carried its value over).
+    pub fn left_behind(&self, store: Store) -> bool {
+        match store.other() {
+            Store::SecretsManager => self
+                .secret
+                .owned()
+                .is_some_and(|s| s.deleted_date.is_none()),
+            Store::ParameterStore => self.parameter.owned().is_some(),
+        }
+    }
 }
 
-/// The lab's five resources as they are now.
+/// The lab's resources as they are now (both stores).
 pub type Resources = (
     Observed<SecretInfo>,
+    Observed<ParameterInfo>,
     Observed<RoleInfo>,
     Observed<PolicyInfo>,
     Observed<LogGroupInfo>,
     Observed<FunctionInfo>,
 );
 
-/// Read the lab's five resources at once (`up` and `status` both start here).
+/// Read the lab's resources at once (`up` and `status` both start here).
 pub async fn observe_resources(
     aws: &AwsContext,
     names: &ResourceNames,
@@ -72,6 +92,7 @@ pub async fn observe_resources(
     let policy_arn = policy_arn(&identity.partition, &identity.account, names);
     tokio::try_join!(
         secret::get_secret(&aws.secrets, names),
+        parameter::get_parameter(&aws.ssm, names),
         role::get_role(&aws.iam, names),
         iam_policy::get_policy(&aws.iam, &policy_arn, names),
         logs::get_log_group(&aws.logs, names),
@@ -87,7 +108,7 @@ pub async fn observe(
     layer_arn: Option<&str>,
 ) -> Result<Observation> {
     let identity = resolve_identity(&aws.sts).await?;
-    let (layer, (secret, role, policy, log_group, function)) = tokio::try_join!(
+    let (layer, (secret, parameter, role, policy, log_group, function)) = tokio::try_join!(
         resolve_layer(&aws.ssm, &aws.region, arch, layer_arn),
         observe_resources(aws, names, &identity),
     )?;
@@ -95,6 +116,7 @@ pub async fn observe(
         identity,
         layer,
         secret,
+        parameter,
         role,
         policy,
         log_group,

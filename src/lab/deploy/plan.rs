@@ -10,14 +10,17 @@ use crate::aws::function::{self, DesiredFunction, FunctionInfo};
 use crate::aws::identity::Identity;
 use crate::aws::logs::RETENTION_DAYS;
 use crate::aws::observed::Observed;
+use crate::aws::parameter::parameter_arn;
 use crate::aws::policy::policy_arn;
 use crate::aws::secret::SecretValue;
 use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
-use crate::domain::kinds::{Arch, Runtime};
+use crate::domain::kinds::{Arch, Runtime, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
-use crate::domain::policy::{basic_execution_policy_arn, read_secret_policy, same_policy};
+use crate::domain::policy::{
+    basic_execution_policy_arn, read_parameter_policy, read_secret_policy, same_policy,
+};
 use crate::error::{Error, Result};
 use crate::ui::style;
 
@@ -28,6 +31,8 @@ use super::observe::Observation;
 pub struct Settings {
     pub arch: Arch,
     pub runtime: Runtime,
+    /// Where the credentials live: a secret, or a `SecureString` parameter.
+    pub store: Store,
     pub layer_arn: Option<String>,
     pub kms_key: Option<String>,
     pub ttl_seconds: u16,
@@ -44,6 +49,7 @@ impl Settings {
         Self {
             arch: defaults::ARCH,
             runtime: defaults::RUNTIME,
+            store: Store::default(),
             layer_arn: None,
             kms_key: None,
             ttl_seconds: defaults::TTL_SECONDS,
@@ -61,6 +67,8 @@ pub enum Action {
     Create,
     Update,
     Restore,
+    /// The lab left this resource behind (it moved to the other store).
+    Remove,
     Unchanged,
 }
 
@@ -70,6 +78,7 @@ impl fmt::Display for Action {
             Action::Create => (style::ok("create"), 6),
             Action::Update => (style::pending("update"), 6),
             Action::Restore => (style::pending("restore"), 7),
+            Action::Remove => (style::pending("remove"), 6),
             Action::Unchanged => (style::dim("unchanged"), 9),
         };
         // Pad by the plain width so colours do not break alignment.
@@ -89,11 +98,13 @@ pub struct ResourcePlan {
 /// The lab as it should be once applied.
 #[derive(Debug, Clone)]
 pub struct DesiredLab {
+    pub store: Store,
     pub secret_value: Option<SecretValue>,
     pub kms_key: Option<String>,
     /// The secret's ARN when it exists; its `-??????` pattern before creation (the
     /// six-character suffix comes with it).
     pub secret_arn: String,
+    pub parameter_arn: String,
     pub policy_arn: String,
     /// Managed policies the role must have attached.
     pub role_policies: [String; 2],
@@ -102,9 +113,30 @@ pub struct DesiredLab {
 }
 
 impl DesiredLab {
-    /// The read-secret policy for the secret's real ARN (known once the secret exists).
-    pub fn policy_document(&self, secret_arn: &str) -> Value {
-        read_secret_policy(secret_arn, self.kms_key.as_deref())
+    /// The ARN of the resource that holds the credentials (a secret's `-??????` pattern
+    /// before it exists).
+    pub fn store_arn(&self) -> &str {
+        match self.store {
+            Store::SecretsManager => &self.secret_arn,
+            Store::ParameterStore => &self.parameter_arn,
+        }
+    }
+
+    /// The read policy for the store's resource at its real ARN (a secret's is known once
+    /// the secret exists).
+    pub fn policy_document(&self, store_arn: &str) -> Value {
+        match self.store {
+            Store::SecretsManager => read_secret_policy(store_arn, self.kms_key.as_deref()),
+            Store::ParameterStore => read_parameter_policy(store_arn, self.kms_key.as_deref()),
+        }
+    }
+
+    /// Whether the store's resource is still to be created.
+    fn creates_store(&self, observation: &Observation) -> bool {
+        match self.store {
+            Store::SecretsManager => observation.secret.owned().is_none(),
+            Store::ParameterStore => observation.parameter.owned().is_none(),
+        }
     }
 }
 
@@ -149,7 +181,7 @@ pub fn plan(
     region: &str,
     package: &Package,
 ) -> Result<Plan> {
-    observation.refuse_foreign(names)?;
+    observation.refuse_foreign(names, settings.store)?;
     let identity = &observation.identity;
     let current_function = observation.function.owned();
     let extension = ExtensionSettings {
@@ -158,6 +190,7 @@ pub fn plan(
         cache_size: settings.cache_size,
     };
     let desired = DesiredLab {
+        store: settings.store,
         secret_value: settings.secret_value.clone(),
         kms_key: settings.kms_key.clone(),
         secret_arn: observation
@@ -165,6 +198,10 @@ pub fn plan(
             .owned()
             .map(|s| s.arn.clone())
             .unwrap_or_else(|| planned_secret_arn(identity, region, names)),
+        parameter_arn: observation.parameter.owned().map_or_else(
+            || parameter_arn(&identity.partition, region, &identity.account, names),
+            |p| p.arn.clone(),
+        ),
         policy_arn: policy_arn(&identity.partition, &identity.account, names),
         role_policies: [
             basic_execution_policy_arn(&identity.partition),
@@ -184,7 +221,7 @@ pub fn plan(
             runtime: settings.runtime,
             arch: settings.arch,
             layer_arn: observation.layer.arn.clone(),
-            env: extension.function_env(&names.secret),
+            env: extension.function_env(settings.store, names.name_of(settings.store.kind())),
             package: package.clone(),
         },
         extension,
@@ -195,8 +232,15 @@ pub fn plan(
         action,
         detail,
     };
-    let rows = vec![
-        row(ResourceKind::Secret, secret_change(&observation, &desired)),
+    let store_row = match settings.store {
+        Store::SecretsManager => row(ResourceKind::Secret, secret_change(&observation, &desired)),
+        Store::ParameterStore => row(
+            ResourceKind::Parameter,
+            parameter_change(&observation, &desired),
+        ),
+    };
+    let mut rows = vec![
+        store_row,
         row(ResourceKind::Role, role_change(&observation, &desired)),
         row(ResourceKind::Policy, policy_change(&observation, &desired)),
         row(ResourceKind::LogGroup, log_group_change(&observation)),
@@ -205,6 +249,19 @@ pub fn plan(
             function_change(&observation, &desired),
         ),
     ];
+    if observation.left_behind(settings.store) {
+        let kind = settings.store.other().kind();
+        rows.push(row(
+            kind,
+            (
+                Action::Remove,
+                format!(
+                    "the lab moved to {}: its value is carried over, then this is removed",
+                    settings.store
+                ),
+            ),
+        ));
+    }
     Ok(Plan {
         rows,
         desired,
@@ -232,10 +289,37 @@ fn secret_change(observation: &Observation, desired: &DesiredLab) -> (Action, St
             "value from your input (if different)".to_string(),
         ),
         Observed::Owned(_) => unchanged(),
-        _ if desired.secret_value.is_some() => {
-            (Action::Create, "value from your input".to_string())
+        _ => (Action::Create, value_source(observation, desired)),
+    }
+}
+
+fn parameter_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
+    match &observation.parameter {
+        Observed::Owned(info) if !info.secure => (Action::Update, "as SecureString".to_string()),
+        Observed::Owned(info) if desired.kms_key.is_some() && info.key_id != desired.kms_key => {
+            (Action::Update, "KMS key".to_string())
         }
-        _ => (Action::Create, "GetRandomPassword".to_string()),
+        Observed::Owned(_) if desired.secret_value.is_some() => (
+            Action::Update,
+            "value from your input (if different)".to_string(),
+        ),
+        Observed::Owned(_) => unchanged(),
+        _ => (
+            Action::Create,
+            format!("SecureString, {}", value_source(observation, desired)),
+        ),
+    }
+}
+
+/// Where a new store resource gets its value: the user, the store the lab leaves, or
+/// Secrets Manager's password generator.
+fn value_source(observation: &Observation, desired: &DesiredLab) -> String {
+    if desired.secret_value.is_some() {
+        "value from your input".to_string()
+    } else if observation.left_behind(desired.store) {
+        format!("value from the {}", desired.store.other().kind().label())
+    } else {
+        "GetRandomPassword".to_string()
     }
 }
 
@@ -262,7 +346,7 @@ fn role_change(observation: &Observation, desired: &DesiredLab) -> (Action, Stri
 }
 
 fn policy_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    let document = desired.policy_document(&desired.secret_arn);
+    let document = desired.policy_document(desired.store_arn());
     match &observation.policy {
         Observed::Owned(info)
             if info
@@ -272,11 +356,15 @@ fn policy_change(observation: &Observation, desired: &DesiredLab) -> (Action, St
         {
             unchanged()
         }
-        Observed::Owned(_) if observation.secret.owned().is_none() => {
-            (Action::Update, "the new secret's ARN".to_string())
-        }
+        Observed::Owned(_) if desired.creates_store(observation) => (
+            Action::Update,
+            format!("the new {}'s ARN", desired.store.kind().label()),
+        ),
         Observed::Owned(_) => (Action::Update, "policy document".to_string()),
-        _ => (Action::Create, "read this secret only".to_string()),
+        _ => (
+            Action::Create,
+            format!("read this {} only", desired.store.kind().label()),
+        ),
     }
 }
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 
 use crate::aws::layer::ResolvedLayer;
 use crate::aws::{AwsContext, CallSummary};
+use crate::domain::kinds::Store;
 use crate::ui::style;
 
 use super::apply::Applied;
@@ -21,7 +22,10 @@ pub struct UpReport {
     pub account: String,
     pub layer: ResolvedLayer,
     pub resources: Vec<ResourcePlan>,
+    /// Where the credentials live; the ARN of that store's resource is set, the other null.
+    pub store: Store,
     pub secret_arn: Option<String>,
+    pub parameter_arn: Option<String>,
     pub function_arn: Option<String>,
     pub policy_document: Value,
     pub extension_port: u16,
@@ -40,18 +44,23 @@ impl UpReport {
     ) -> Self {
         let observed = &plan.observation;
         let dry_run = applied.is_none();
-        let (secret_arn, function_arn, policy_document) = match applied {
+        let (store_arn, function_arn, policy_document) = match applied {
             Some(applied) => (
-                Some(applied.secret_arn),
+                Some(applied.store_arn),
                 Some(applied.function_arn),
                 applied.policy_document,
             ),
             None => (
-                observed.secret.owned().map(|s| s.arn.clone()),
+                match plan.desired.store {
+                    Store::SecretsManager => observed.secret.owned().map(|s| s.arn.clone()),
+                    Store::ParameterStore => observed.parameter.owned().map(|p| p.arn.clone()),
+                },
                 observed.function.owned().map(|f| f.arn.clone()),
-                plan.desired.policy_document(&plan.desired.secret_arn),
+                plan.desired.policy_document(plan.desired.store_arn()),
             ),
         };
+        let store = plan.desired.store;
+        let in_store = |wanted: Store| store_arn.clone().filter(|_| store == wanted);
         Self {
             lab: lab.to_string(),
             dry_run,
@@ -60,7 +69,9 @@ impl UpReport {
             account: observed.identity.account.clone(),
             layer: observed.layer.clone(),
             resources: plan.rows.clone(),
-            secret_arn,
+            store,
+            secret_arn: in_store(Store::SecretsManager),
+            parameter_arn: in_store(Store::ParameterStore),
             function_arn,
             policy_document,
             extension_port: plan.desired.extension.port,
@@ -100,6 +111,9 @@ impl fmt::Display for UpReport {
         }
         if let Some(arn) = &self.secret_arn {
             writeln!(f, "secret:   {arn}")?;
+        }
+        if let Some(arn) = &self.parameter_arn {
+            writeln!(f, "parameter: {arn}")?;
         }
         writeln!(
             f,

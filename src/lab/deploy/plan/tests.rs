@@ -7,6 +7,7 @@ use crate::aws::logs::LogGroupInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::SecretInfo;
+use crate::domain::kinds::Store;
 use crate::domain::names::LabName;
 use crate::domain::package::{self, HANDLER_ENTRY};
 
@@ -29,6 +30,7 @@ fn nothing_yet() -> Observation {
             source: LayerSource::BuiltInTable,
         },
         secret: Observed::Missing,
+        parameter: Observed::Missing,
         role: Observed::Missing,
         policy: Observed::Missing,
         log_group: Observed::Missing,
@@ -189,5 +191,94 @@ fn a_foreign_same_named_resource_stops_the_plan() {
     assert!(
         matches!(err, Error::NotOwned { ref resource, .. } if resource == "IAM role `demo-role`"),
         "{err:?}"
+    );
+}
+
+#[test]
+fn parameter_store_lab_reads_a_secure_string_parameter() {
+    let settings = Settings {
+        store: Store::ParameterStore,
+        ..settings()
+    };
+    let plan = plan(
+        nothing_yet(),
+        &names(),
+        &settings,
+        "us-east-1",
+        &package::build().unwrap(),
+    )
+    .unwrap();
+    assert_eq!(plan.rows[0].kind, ResourceKind::Parameter);
+    assert_eq!(plan.rows[0].action, Action::Create);
+    assert!(plan.rows.iter().all(|r| r.kind != ResourceKind::Secret));
+    let env = &plan.desired.function.env;
+    assert_eq!(env["PARAMETER_NAME"], "/demo/credentials");
+    assert!(!env.contains_key("SECRET_ID"));
+    let document = plan.desired.policy_document(plan.desired.store_arn());
+    assert_eq!(document["Statement"][0]["Action"], "ssm:GetParameter");
+    assert_eq!(
+        document["Statement"][0]["Resource"],
+        "arn:aws:ssm:us-east-1:123456789012:parameter/demo/credentials"
+    );
+}
+
+#[test]
+fn switching_stores_carries_the_value_then_removes_the_old_one() {
+    let settings = Settings {
+        store: Store::ParameterStore,
+        ..settings()
+    };
+    let plan = plan(
+        converged(),
+        &names(),
+        &settings,
+        "us-east-1",
+        &package::build().unwrap(),
+    )
+    .unwrap();
+    let action = |kind: ResourceKind| {
+        plan.rows
+            .iter()
+            .find(|r| r.kind == kind)
+            .map(|r| (r.action, r.detail.clone()))
+    };
+    let (create, detail) = action(ResourceKind::Parameter).unwrap();
+    assert_eq!(create, Action::Create);
+    assert!(detail.contains("value from the secret"), "{detail}");
+    assert_eq!(action(ResourceKind::Secret).unwrap().0, Action::Remove);
+    assert_eq!(action(ResourceKind::Policy).unwrap().0, Action::Update);
+    let (update, detail) = action(ResourceKind::Function).unwrap();
+    assert_eq!(update, Action::Update);
+    assert!(detail.contains("environment"), "{detail}");
+    assert!(plan.observation.left_behind(Store::ParameterStore));
+}
+
+#[test]
+fn a_foreign_parameter_is_left_alone_unless_the_lab_uses_it() {
+    let mut observation = nothing_yet();
+    observation.parameter = Observed::Foreign;
+    let package = package::build().unwrap();
+    assert!(plan(
+        observation.clone(),
+        &names(),
+        &settings(),
+        "us-east-1",
+        &package
+    )
+    .is_ok());
+    let parameter_store = Settings {
+        store: Store::ParameterStore,
+        ..settings()
+    };
+    let refused = plan(
+        observation,
+        &names(),
+        &parameter_store,
+        "us-east-1",
+        &package,
+    );
+    assert!(
+        matches!(refused, Err(Error::NotOwned { .. })),
+        "{refused:?}"
     );
 }

@@ -1,0 +1,226 @@
+//! The lab's `SecureString` parameter `/{name}/credentials`, the Parameter Store home of the
+//! credentials: read its metadata and tags, create it, update its value or key, delete it.
+//! Values travel only as [`SecretValue`], whose `Debug` never shows them.
+
+use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag};
+use aws_sdk_ssm::Client;
+
+use crate::aws::errors::{into_error, unless_missing};
+use crate::aws::observed::Observed;
+use crate::aws::secret::SecretValue;
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::error::{Error, Result};
+
+/// What `up`, `status` and `teardown` need to know about the parameter (never its value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParameterInfo {
+    pub arn: String,
+    pub version: i64,
+    /// `SecureString` (anything else is rewritten as one).
+    pub secure: bool,
+    /// The KMS key that encrypts it (`alias/aws/ssm` for the AWS managed key).
+    pub key_id: Option<String>,
+}
+
+/// The parameter's ARN, as IAM policies name it (names start with `/`, the ARN keeps one).
+pub fn parameter_arn(
+    partition: &str,
+    region: &str,
+    account: &str,
+    names: &ResourceNames,
+) -> String {
+    format!(
+        "arn:{partition}:ssm:{region}:{account}:parameter/{}",
+        names.parameter.trim_start_matches('/')
+    )
+}
+
+pub async fn get_parameter(ssm: &Client, names: &ResourceNames) -> Result<Observed<ParameterInfo>> {
+    let action = || format!("reading parameter `{}`", names.parameter);
+    let described = ssm
+        .describe_parameters()
+        .parameter_filters(
+            ParameterStringFilter::builder()
+                .key("Name")
+                .option("Equals")
+                .values(&names.parameter)
+                .build()
+                .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?,
+        )
+        .send()
+        .await
+        .map_err(|e| into_error(e, action()))?;
+    let Some(metadata) = described
+        .parameters()
+        .iter()
+        .find(|p| p.name() == Some(names.parameter.as_str()))
+    else {
+        return Ok(Observed::Missing);
+    };
+    let tags = ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(&names.parameter)
+        .send()
+        .await;
+    let Some(tags) = unless_missing(tags, action)? else {
+        return Ok(Observed::Missing);
+    };
+    let owned = names.is_owned(tags.tag_list().iter().map(|t| (t.key(), t.value())));
+    if !owned {
+        return Ok(Observed::Foreign);
+    }
+    Ok(Observed::Owned(ParameterInfo {
+        arn: metadata
+            .arn()
+            .map(str::to_string)
+            .ok_or_else(|| Error::missing_field("DescribeParameters", "ARN"))?,
+        version: metadata.version(),
+        secure: metadata.r#type() == Some(&ParameterType::SecureString),
+        key_id: metadata.key_id().map(str::to_string),
+    }))
+}
+
+fn ssm_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
+    names
+        .tags()
+        .into_iter()
+        .map(|(key, value)| {
+            Tag::builder()
+                .key(key)
+                .value(value)
+                .build()
+                .map_err(|e| Error::local(format!("bad parameter tag: {e}"), "report this"))
+        })
+        .collect()
+}
+
+/// Create the parameter (tagged as the lab's). `Ok(false)` when the name is taken after all
+/// (a race, or a crashed run): the caller re-reads and converges.
+pub async fn create_parameter(
+    ssm: &Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+) -> Result<bool> {
+    let created = ssm
+        .put_parameter()
+        .name(&names.parameter)
+        .description(format!(
+            "secretslab lab `{}`: credentials the function reads",
+            names.lab
+        ))
+        .r#type(ParameterType::SecureString)
+        .value(value.expose())
+        .set_key_id(kms_key.map(str::to_string))
+        .set_tags(Some(ssm_tags(names)?))
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(true),
+        Err(e) if crate::aws::errors::code(&e).as_deref() == Some("ParameterAlreadyExists") => {
+            Ok(false)
+        }
+        Err(e) => Err(into_error(
+            e,
+            format!("creating parameter `{}`", names.parameter),
+        )),
+    }
+}
+
+/// The parameter's current value, decrypted.
+pub async fn read_value(ssm: &Client, names: &ResourceNames) -> Result<SecretValue> {
+    let out = ssm
+        .get_parameter()
+        .name(&names.parameter)
+        .with_decryption(true)
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("reading parameter `{}`", names.parameter)))?;
+    let value = out
+        .parameter()
+        .and_then(|p| p.value())
+        .ok_or_else(|| Error::missing_field("GetParameter", "Parameter.Value"))?;
+    Ok(SecretValue::from_stored(value))
+}
+
+/// Store `value` (as a `SecureString` under `kms_key`) unless the parameter already holds
+/// exactly that; `Ok(true)` when it wrote a new version.
+pub async fn put_value_if_changed(
+    ssm: &Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+    current: &ParameterInfo,
+    kms_key: Option<&str>,
+) -> Result<bool> {
+    let key_matches = kms_key.is_none_or(|key| current.key_id.as_deref() == Some(key));
+    if current.secure && key_matches && read_value(ssm, names).await?.expose() == value.expose() {
+        return Ok(false);
+    }
+    overwrite(ssm, names, value, kms_key).await?;
+    Ok(true)
+}
+
+/// Re-encrypt the current value under `kms_key` (or rewrite a plain `String` as `SecureString`).
+pub async fn secure_with(
+    ssm: &Client,
+    names: &ResourceNames,
+    current: &ParameterInfo,
+    kms_key: Option<&str>,
+) -> Result<bool> {
+    let key_matches = kms_key.is_none_or(|key| current.key_id.as_deref() == Some(key));
+    if current.secure && key_matches {
+        return Ok(false);
+    }
+    let value = read_value(ssm, names).await?;
+    overwrite(ssm, names, &value, kms_key).await?;
+    Ok(true)
+}
+
+async fn overwrite(
+    ssm: &Client,
+    names: &ResourceNames,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+) -> Result<()> {
+    ssm.put_parameter()
+        .name(&names.parameter)
+        .r#type(ParameterType::SecureString)
+        .value(value.expose())
+        .set_key_id(kms_key.map(str::to_string))
+        .overwrite(true)
+        .send()
+        .await
+        .map(|_| ())
+        .map_err(|e| into_error(e, format!("updating parameter `{}`", names.parameter)))
+}
+
+/// Delete the parameter if it is the lab's; `Ok(false)` when it was already gone.
+/// Parameter Store has no recovery window: the value is gone with it.
+pub async fn delete_parameter(ssm: &Client, names: &ResourceNames) -> Result<bool> {
+    match get_parameter(ssm, names).await? {
+        Observed::Missing => return Ok(false),
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Parameter)),
+        Observed::Owned(_) => {}
+    }
+    let deleted = ssm.delete_parameter().name(&names.parameter).send().await;
+    Ok(unless_missing(deleted, || {
+        format!("deleting parameter `{}`", names.parameter)
+    })?
+    .is_some())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::names::LabName;
+
+    #[test]
+    fn arn_keeps_one_slash() {
+        let names = LabName::new("demo").unwrap().resources();
+        assert_eq!(
+            parameter_arn("aws", "eu-west-1", "123456789012", &names),
+            "arn:aws:ssm:eu-west-1:123456789012:parameter/demo/credentials"
+        );
+    }
+}
