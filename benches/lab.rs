@@ -5,7 +5,8 @@
 //!     cargo bench --bench lab
 //!
 //! `SECRETSLAB_BENCH_BASELINE=PATH` also times a cold `up` of another secretslab binary (a
-//! build of an earlier commit) in the same runs, interleaved with this one, for an A/B.
+//! build of an earlier commit) in the same runs, interleaved with this one, for an A/B;
+//! `SECRETSLAB_BENCH_BASELINE_LABEL` names it in the report (default: its path).
 //!
 //! AWS-like conditions come from the chaos proxy in front of the embedded emulator:
 //! per-call latencies of tens to hundreds of ms, IAM propagation 8 s, function Pending 2 s.
