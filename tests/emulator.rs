@@ -132,7 +132,7 @@ async fn lab_lifecycle_up_test_status_teardown() {
     assert_eq!(test["cache"]["method"], "exact");
     assert_eq!(test["cache"]["misses"], 1, "{test}");
     assert_eq!(test["cache"]["hits"], 4, "{test}");
-    assert_eq!(test["cache"]["secrets_manager_calls"], 1, "{test}");
+    assert_eq!(test["cache"]["upstream_calls"], 1, "{test}");
     assert_eq!(
         test["secret"]["keys"],
         serde_json::json!(["password", "username"])
@@ -318,12 +318,12 @@ async fn one_second_ttl_reaches_secrets_manager_in_every_window() {
     ]);
     // First call fetches; each later call finds the 1 s entry expired and asks Secrets
     // Manager again (DescribeSecret shows the version is unchanged, so no new GetSecretValue).
-    assert_eq!(test["cache"]["secrets_manager_calls"], 3, "{test}");
+    assert_eq!(test["cache"]["upstream_calls"], 3, "{test}");
     assert_eq!(test["cache"]["ttl_seconds"], 1);
     // Back-to-back calls within one window hit the cache.
     let burst = home.ok(&["--local", "--name", lab, "test", "-n", "3"]);
     assert!(
-        burst["cache"]["secrets_manager_calls"].as_u64().unwrap() <= 1,
+        burst["cache"]["upstream_calls"].as_u64().unwrap() <= 1,
         "{burst}"
     );
     home.force_teardown(lab);

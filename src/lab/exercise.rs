@@ -10,6 +10,7 @@ use crate::aws::observed::Observed;
 use crate::aws::AwsContext;
 use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::lab::session::{Connection, Session};
@@ -54,7 +55,8 @@ pub struct HandlerError {
 #[serde(rename_all = "snake_case")]
 pub enum FetchSource {
     Cache,
-    SecretsManager,
+    /// The extension fetched from the store (Secrets Manager or Parameter Store): a miss.
+    Store,
     Unknown,
 }
 
@@ -78,7 +80,8 @@ pub struct CacheReport {
     pub invocations: u32,
     pub hits: u64,
     pub misses: u64,
-    pub secrets_manager_calls: u64,
+    /// Calls the extension made to the store.
+    pub upstream_calls: u64,
     pub calls_saved: u64,
     pub ttl_seconds: u64,
 }
@@ -96,6 +99,8 @@ pub struct CostReport {
 #[derive(Debug, Clone, Serialize)]
 pub struct TestReport {
     pub lab: String,
+    /// The store the function reads (from its environment).
+    pub store: Store,
     pub ok: bool,
     pub invocations: Vec<InvocationReport>,
     pub secret: Option<HandlerSecret>,
@@ -166,6 +171,7 @@ pub async fn run(
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
     let payload = serde_json::json!({"reveal": options.reveal});
+    let store = ExtensionSettings::store_of(&info.env);
     let ttl = u64::from(info.extension().ttl_seconds);
     let start_counters = counters();
     let mut reports = Vec::new();
@@ -205,12 +211,12 @@ pub async fn run(
             (false, ..) => FetchSource::Unknown,
             (true, Some(b), Some(a)) => {
                 if a.since(&b).upstream_get_secret_value > 0 {
-                    FetchSource::SecretsManager
+                    FetchSource::Store
                 } else {
                     FetchSource::Cache
                 }
             }
-            (true, ..) if cold_start || fetch_ms >= HIT_THRESHOLD_MS => FetchSource::SecretsManager,
+            (true, ..) if cold_start || fetch_ms >= HIT_THRESHOLD_MS => FetchSource::Store,
             (true, ..) => FetchSource::Cache,
         };
         if let Some(s) = answer.as_ref().and_then(|a| a.secret.clone()) {
@@ -237,7 +243,7 @@ pub async fn run(
                 invocations: options.invocations,
                 hits: d.hits + d.revalidations,
                 misses: d.misses,
-                secrets_manager_calls: d.upstream_calls(),
+                upstream_calls: d.upstream_calls(),
                 calls_saved: u64::from(options.invocations).saturating_sub(d.upstream_calls()),
                 ttl_seconds: ttl,
             }
@@ -245,7 +251,7 @@ pub async fn run(
         _ => {
             let misses = reports
                 .iter()
-                .filter(|r| r.source == FetchSource::SecretsManager)
+                .filter(|r| r.source == FetchSource::Store)
                 .count() as u64;
             let hits = reports
                 .iter()
@@ -256,7 +262,7 @@ pub async fn run(
                 invocations: options.invocations,
                 hits,
                 misses,
-                secrets_manager_calls: misses,
+                upstream_calls: misses,
                 calls_saved: hits,
                 ttl_seconds: ttl,
             }
@@ -267,6 +273,7 @@ pub async fn run(
     let problem = (!ok).then(|| explain_failure(&reports, info));
     Ok(TestReport {
         lab: names.lab.clone(),
+        store,
         ok,
         cost: cost(options.per_month, ttl),
         invocations: reports,
@@ -285,6 +292,13 @@ fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String 
         ),
         Some(_) => first.map(|e| e.message.clone()).unwrap_or_default(),
         None => "the secret was not read".into(),
+    }
+}
+
+fn store_label(store: Store) -> &'static str {
+    match store {
+        Store::SecretsManager => "Secrets Manager",
+        Store::ParameterStore => "Parameter Store",
     }
 }
 
@@ -340,13 +354,13 @@ impl fmt::Display for TestReport {
             let from = match (r.ok, r.source) {
                 (false, _) => style::failed("failed"),
                 (true, FetchSource::Cache) => style::ok("extension cache"),
-                (true, FetchSource::SecretsManager) => style::pending("Secrets Manager"),
+                (true, FetchSource::Store) => style::pending(store_label(self.store)),
                 (true, FetchSource::Unknown) => "unknown".into(),
             };
             let pad = 17usize.saturating_sub(match (r.ok, r.source) {
                 (false, _) => 6,
                 (true, FetchSource::Cache) => 15,
-                (true, FetchSource::SecretsManager) => 15,
+                (true, FetchSource::Store) => 15,
                 (true, FetchSource::Unknown) => 7,
             });
             writeln!(
@@ -399,8 +413,11 @@ impl fmt::Display for TestReport {
         )?;
         writeln!(
             f,
-            "  {} Secrets Manager call(s) for {} invocation(s): {} saved",
-            c.secrets_manager_calls, c.invocations, c.calls_saved
+            "  {} {} call(s) for {} invocation(s): {} saved",
+            c.upstream_calls,
+            store_label(self.store),
+            c.invocations,
+            c.calls_saved
         )?;
         writeln!(f, "  {}", style::dim(&format!("({how})")))?;
         let k = &self.cost;

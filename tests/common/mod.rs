@@ -251,6 +251,15 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
     {
         found.push("secret".to_string());
     }
+    let parameter = sdk
+        .ssm
+        .get_parameter()
+        .name(format!("/{lab}/credentials"))
+        .send()
+        .await;
+    if parameter.is_ok() {
+        found.push("parameter".to_string());
+    }
     found
 }
 
@@ -308,6 +317,21 @@ pub async fn lab_password(sdk: &AwsContext, lab: &str) -> String {
         .await
         .expect("secret");
     let json: Value = serde_json::from_str(out.secret_string().expect("string")).expect("json");
+    json["password"].as_str().expect("password").to_string()
+}
+
+/// The lab parameter's real password, read through the SDK (decrypted).
+pub async fn parameter_password(sdk: &AwsContext, lab: &str) -> String {
+    let out = sdk
+        .ssm
+        .get_parameter()
+        .name(format!("/{lab}/credentials"))
+        .with_decryption(true)
+        .send()
+        .await
+        .expect("parameter");
+    let value = out.parameter().and_then(|p| p.value()).expect("value");
+    let json: Value = serde_json::from_str(value).expect("json");
     json["password"].as_str().expect("password").to_string()
 }
 
