@@ -117,6 +117,25 @@ pub fn is_already_exists<E: AwsError, R: Debug>(err: &SdkError<E, R>) -> bool {
     kind(err) == ErrorKind::AlreadyExists
 }
 
+/// The lab's ownership tags in one SDK's tag type, whose builder checks required fields.
+pub fn sdk_tags<T, E: std::fmt::Display>(
+    names: &crate::domain::names::ResourceNames,
+    service: &str,
+    build: impl Fn(String, String) -> std::result::Result<T, E>,
+) -> Result<Vec<T>, Error> {
+    names
+        .tags()
+        .into_iter()
+        .map(|(key, value)| {
+            build(key, value).map_err(|e| Error::Aws {
+                action: format!("building {service} tags"),
+                detail: e.to_string(),
+                help: "this is a bug in secretslab; please report it".into(),
+            })
+        })
+        .collect()
+}
+
 /// "Not found counts as done": `Ok(None)` when the resource is not there, the CLI's error
 /// (naming `action`) for anything else.
 pub fn unless_missing<T, E: AwsError, R: Debug>(

@@ -82,17 +82,9 @@ pub async fn get_parameter(ssm: &Client, names: &ResourceNames) -> Result<Observ
 }
 
 fn ssm_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
-    names
-        .tags()
-        .into_iter()
-        .map(|(key, value)| {
-            Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|e| Error::local(format!("bad parameter tag: {e}"), "report this"))
-        })
-        .collect()
+    crate::aws::errors::sdk_tags(names, "SSM", |key, value| {
+        Tag::builder().key(key).value(value).build()
+    })
 }
 
 /// Create the parameter (tagged as the lab's). `Ok(false)` when the name is taken after all
@@ -106,10 +98,7 @@ pub async fn create_parameter(
     let created = ssm
         .put_parameter()
         .name(&names.parameter)
-        .description(format!(
-            "secretslab lab `{}`: credentials the function reads",
-            names.lab
-        ))
+        .description(names.store_description())
         .r#type(ParameterType::SecureString)
         .value(value.expose())
         .set_key_id(kms_key.map(str::to_string))
@@ -144,35 +133,24 @@ pub async fn read_value(ssm: &Client, names: &ResourceNames) -> Result<SecretVal
     Ok(SecretValue::from_stored(value))
 }
 
-/// Store `value` (as a `SecureString` under `kms_key`) unless the parameter already holds
-/// exactly that; `Ok(true)` when it wrote a new version.
-pub async fn put_value_if_changed(
-    ssm: &Client,
-    names: &ResourceNames,
-    value: &SecretValue,
-    current: &ParameterInfo,
-    kms_key: Option<&str>,
-) -> Result<bool> {
-    let key_matches = kms_key.is_none_or(|key| current.key_id.as_deref() == Some(key));
-    if current.secure && key_matches && read_value(ssm, names).await?.expose() == value.expose() {
-        return Ok(false);
-    }
-    overwrite(ssm, names, value, kms_key).await?;
-    Ok(true)
-}
-
-/// Re-encrypt the current value under `kms_key` (or rewrite a plain `String` as `SecureString`).
-pub async fn secure_with(
+/// Make the parameter a `SecureString` under `kms_key` holding `value` (or, without one,
+/// its current value); `Ok(true)` when that took a new version.
+pub async fn converge(
     ssm: &Client,
     names: &ResourceNames,
     current: &ParameterInfo,
+    value: Option<&SecretValue>,
     kms_key: Option<&str>,
 ) -> Result<bool> {
     let key_matches = kms_key.is_none_or(|key| current.key_id.as_deref() == Some(key));
-    if current.secure && key_matches {
-        return Ok(false);
-    }
-    let value = read_value(ssm, names).await?;
+    let settled = current.secure && key_matches;
+    let stored = read_value(ssm, names).await?;
+    let value = match value {
+        Some(value) if settled && stored.expose() == value.expose() => return Ok(false),
+        Some(value) => value.clone(),
+        None if settled => return Ok(false),
+        None => stored,
+    };
     overwrite(ssm, names, &value, kms_key).await?;
     Ok(true)
 }

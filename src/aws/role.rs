@@ -18,21 +18,9 @@ pub struct RoleInfo {
 
 /// The lab's ownership tags in IAM's shape (roles and policies).
 pub(crate) fn iam_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
-    names
-        .tags()
-        .into_iter()
-        .map(|(key, value)| {
-            Tag::builder()
-                .key(key)
-                .value(value)
-                .build()
-                .map_err(|e| Error::Aws {
-                    action: "building IAM tags".into(),
-                    detail: e.to_string(),
-                    help: "this is a bug in secretslab; please report it".into(),
-                })
-        })
-        .collect()
+    crate::aws::errors::sdk_tags(names, "IAM", |key, value| {
+        Tag::builder().key(key).value(value).build()
+    })
 }
 
 /// Whether an IAM resource carries the lab's tags. IAM's `Get*` answers may omit tags;

@@ -147,10 +147,7 @@ pub async fn create_secret(
     let created = sm
         .create_secret()
         .name(&names.secret)
-        .description(format!(
-            "secretslab lab `{}`: credentials the function reads",
-            names.lab
-        ))
+        .description(names.store_description())
         .secret_string(value.expose())
         .set_kms_key_id(kms_key.map(str::to_string))
         .set_tags(Some(sm_tags(names)))

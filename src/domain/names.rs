@@ -138,6 +138,14 @@ impl ResourceNames {
         format!("{} `{}`", kind.label(), self.name_of(kind))
     }
 
+    /// The description of the secret or parameter that holds the credentials.
+    pub fn store_description(&self) -> String {
+        format!(
+            "secretslab lab `{}`: credentials the function reads",
+            self.lab
+        )
+    }
+
     /// The ownership tags every lab resource carries.
     pub fn tags(&self) -> Vec<(String, String)> {
         vec![

@@ -171,12 +171,8 @@ impl Applier<'_> {
         let Observed::Owned(info) = current else {
             return Err(Error::not_owned(self.names, ResourceKind::Parameter));
         };
-        let changed = match self.value_to_write().await? {
-            Some(value) => {
-                parameter::put_value_if_changed(ssm, self.names, &value, &info, kms_key).await?
-            }
-            None => parameter::secure_with(ssm, self.names, &info, kms_key).await?,
-        };
+        let value = self.value_to_write().await?;
+        let changed = parameter::converge(ssm, self.names, &info, value.as_ref(), kms_key).await?;
         if changed {
             self.progress
                 .done(format!("updated parameter {}", self.names.parameter));

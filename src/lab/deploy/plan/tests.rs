@@ -194,20 +194,18 @@ fn a_foreign_same_named_resource_stops_the_plan() {
     );
 }
 
-#[test]
-fn parameter_store_lab_reads_a_secure_string_parameter() {
+fn in_parameter_store(observation: Observation) -> Result<Plan> {
     let settings = Settings {
         store: Store::ParameterStore,
         ..settings()
     };
-    let plan = plan(
-        nothing_yet(),
-        &names(),
-        &settings,
-        "us-east-1",
-        &package::build().unwrap(),
-    )
-    .unwrap();
+    let package = package::build().unwrap();
+    plan(observation, &names(), &settings, "us-east-1", &package)
+}
+
+#[test]
+fn parameter_store_lab_reads_a_secure_string_parameter() {
+    let plan = in_parameter_store(nothing_yet()).unwrap();
     assert_eq!(plan.rows[0].kind, ResourceKind::Parameter);
     assert_eq!(plan.rows[0].action, Action::Create);
     assert!(plan.rows.iter().all(|r| r.kind != ResourceKind::Secret));
@@ -224,18 +222,7 @@ fn parameter_store_lab_reads_a_secure_string_parameter() {
 
 #[test]
 fn switching_stores_carries_the_value_then_removes_the_old_one() {
-    let settings = Settings {
-        store: Store::ParameterStore,
-        ..settings()
-    };
-    let plan = plan(
-        converged(),
-        &names(),
-        &settings,
-        "us-east-1",
-        &package::build().unwrap(),
-    )
-    .unwrap();
+    let plan = in_parameter_store(converged()).unwrap();
     let action = |kind: ResourceKind| {
         plan.rows
             .iter()
