@@ -49,6 +49,20 @@ async fn put_parameters(sdk: &AwsContext, name: &str) {
         .expect("put parameter");
 }
 
+/// A home whose emulator runs `lab`, deployed by `up {up_args}`, with the parameters of
+/// `put_parameters` under `/{lab}/db`; the SDK, and the lab's extension port and token header.
+async fn lab_with_parameters(lab: &str, up_args: &[&str]) -> (TestHome, AwsContext, u16, String) {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let mut args = vec!["--local", "--name", lab, "up"];
+    args.extend_from_slice(up_args);
+    home.ok(&args);
+    put_parameters(&sdk, &format!("/{lab}/db")).await;
+    let (port, token) = home.extension(lab);
+    (home, sdk, port, token)
+}
+
 /// `GET /systemsmanager/parameters/get?{query}`: the status, and the body as JSON (`Null` when
 /// it is not JSON).
 fn parameter(port: u16, query: &str, headers: &str) -> (u16, Value) {
@@ -128,13 +142,8 @@ fn burst(port: u16, query: &str, headers: &str, count: usize) {
 
 #[tokio::test]
 async fn parameters_path_speaks_the_extension_api() {
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
     let lab = "params";
-    home.ok(&["--local", "--name", lab, "up"]);
-    put_parameters(&sdk, "/params/db").await;
-    let (port, token) = home.extension(lab);
+    let (home, sdk, port, token) = lab_with_parameters(lab, &[]).await;
     let decrypted = "name=%2Fparams%2Fdb&withDecryption=true";
 
     let p = answered(port, decrypted, &token);
@@ -278,11 +287,8 @@ async fn parameters_path_speaks_the_extension_api() {
 
 #[tokio::test]
 async fn zero_parameter_ttl_goes_upstream_every_time() {
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
     let lab = "nocache";
-    home.ok(&["--local", "--name", lab, "up", "--ssm-ttl", "0"]);
+    let (home, sdk, port, token) = lab_with_parameters(lab, &["--ssm-ttl", "0"]).await;
     // `up` wrote the setting on the function, as the layer would read it.
     let function = sdk
         .lambda
@@ -294,8 +300,6 @@ async fn zero_parameter_ttl_goes_upstream_every_time() {
     let env = function.environment().unwrap().variables().unwrap();
     assert_eq!(env["SSM_PARAMETER_STORE_TTL"], "0");
     assert_eq!(env["SECRETS_MANAGER_TTL"], "300");
-    put_parameters(&sdk, "/nocache/db").await;
-    let (port, token) = home.extension(lab);
     let query = "name=%2Fnocache%2Fdb&withDecryption=true";
 
     let before = extension_stats(port, &token);
@@ -318,13 +322,8 @@ async fn zero_parameter_ttl_goes_upstream_every_time() {
 
 #[tokio::test]
 async fn expired_parameter_is_fetched_again() {
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
     let lab = "expiry";
-    home.ok(&["--local", "--name", lab, "up", "--ssm-ttl", "1"]);
-    put_parameters(&sdk, "/expiry/db").await;
-    let (port, token) = home.extension(lab);
+    let (home, _sdk, port, token) = lab_with_parameters(lab, &["--ssm-ttl", "1"]).await;
     let query = "name=%2Fexpiry%2Fdb&withDecryption=true";
 
     let before = extension_stats(port, &token);

@@ -202,7 +202,7 @@ pub async fn run(
         let source = match (ok, before, after) {
             (false, ..) => FetchSource::Unknown,
             (true, Some(b), Some(a)) => {
-                if a.since(&b).upstream_get_secret_value > 0 {
+                if a.since(&b).fetches() > 0 {
                     FetchSource::SecretsManager
                 } else {
                     FetchSource::Cache

@@ -79,9 +79,14 @@ pub struct ExtensionStats {
 }
 
 impl ExtensionStats {
-    /// Calls to Secrets Manager (parameter reads are counted apart, in `upstream_get_parameter`).
+    /// Every call upstream, to Secrets Manager or Parameter Store.
     pub fn upstream_calls(&self) -> u64 {
-        self.upstream_get_secret_value + self.upstream_describe_secret
+        self.upstream_get_secret_value + self.upstream_describe_secret + self.upstream_get_parameter
+    }
+
+    /// Values fetched upstream (a revalidation, DescribeSecret alone, fetches none).
+    pub fn fetches(&self) -> u64 {
+        self.upstream_get_secret_value + self.upstream_get_parameter
     }
 
     /// Counters accumulated since `earlier`.
@@ -171,5 +176,12 @@ mod tests {
             (d.requests, d.hits, d.misses, d.upstream_calls()),
             (5, 4, 1, 1)
         );
+        let both = ExtensionStats {
+            upstream_get_secret_value: 2,
+            upstream_describe_secret: 1,
+            upstream_get_parameter: 3,
+            ..Default::default()
+        };
+        assert_eq!((both.upstream_calls(), both.fetches()), (6, 5));
     }
 }
