@@ -152,7 +152,11 @@ pub struct UpArgs {
     #[arg(long, default_value_t = defaults::TTL_SECONDS, value_parser = clap::value_parser!(u16).range(0..=300))]
     pub ttl: u16,
 
-    /// Extension cache size in secrets (PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE)
+    /// Parameter cache TTL in seconds (SSM_PARAMETER_STORE_TTL, 0 bypasses the cache)
+    #[arg(long, default_value_t = defaults::SSM_TTL_SECONDS, value_parser = clap::value_parser!(u16).range(0..=300))]
+    pub ssm_ttl: u16,
+
+    /// Extension cache size in secrets and parameters (PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE)
     #[arg(long, default_value_t = defaults::CACHE_SIZE, value_parser = clap::value_parser!(u16).range(0..=1000))]
     pub cache_size: u16,
 

@@ -83,13 +83,8 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
     let endpoint = home.start_emulator();
     let lab = "diff";
     home.ok(&["--local", "--name", lab, "up", "--ttl", "2"]);
-    let standin_port = home.ok(&["local", "status"])["extension_ports"][lab]
-        .as_u64()
-        .unwrap() as u16;
-    let emulator: Value =
-        serde_json::from_slice(&std::fs::read(home.path().join("state/emulator.json")).unwrap())
-            .unwrap();
-    let token = emulator["token"].as_str().unwrap().to_string();
+    let (standin_port, good) = home.extension(lab);
+    let token = home.token();
 
     let agent_port = portpicker();
     let config = home.path().join("agent.toml");
@@ -135,7 +130,6 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
         .map(|(id, _)| id.clone())
         .unwrap();
-    let good = format!("X-Aws-Parameters-Secrets-Token: {token}\r\n");
     let path = format!("/secretsmanager/get?secretId={lab}%2Fcredentials");
     let mut cases: Vec<(&str, String, String)> = vec![
         ("valid", path.clone(), good.clone()),

@@ -339,16 +339,8 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
     home.start_emulator();
     let lab = "standin";
     home.ok(&["--local", "--name", lab, "up"]);
-    let local = home.ok(&["local", "status"]);
-    let port = local["extension_ports"][lab]
-        .as_u64()
-        .expect("extension port") as u16;
-    let emulator: Value =
-        serde_json::from_slice(&std::fs::read(home.path().join("state/emulator.json")).unwrap())
-            .unwrap();
-    let token = emulator["token"].as_str().unwrap();
+    let (port, token_header) = home.extension(lab);
     let path = format!("/secretsmanager/get?secretId={lab}%2Fcredentials");
-    let token_header = format!("X-Aws-Parameters-Secrets-Token: {token}\r\n");
 
     let (status, body) = get(port, &path, &token_header);
     assert_eq!(status, 200, "{body}");
@@ -396,9 +388,7 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
     let stats = "/secretslab/stats";
     assert_eq!(get(port, stats, "").0, 403, "counters without the token");
     assert_eq!(get(port, stats, &forwarded).0, 400, "counters, forwarded");
-    let (status, body) = get(port, stats, &token_header);
-    assert_eq!(status, 200, "{body}");
-    let live: Value = serde_json::from_str(&body).unwrap();
+    let live = common::extension_stats(port, &token_header);
     // Two served (both misses: the versionStage request is its own cache entry), three
     // refused, one unknown secret; three upstream calls (the two misses and the unknown one).
     let expected = serde_json::json!({"requests": 6, "served": 2, "hits": 0, "misses": 2,

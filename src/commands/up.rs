@@ -18,6 +18,7 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
         layer_arn: args.layer_arn,
         kms_key: args.kms_key,
         ttl_seconds: args.ttl,
+        ssm_ttl_seconds: args.ssm_ttl,
         cache_size: args.cache_size,
         extension_port: args.extension_port,
         secret_value,

@@ -7,7 +7,10 @@ pub const RUNTIME: Runtime = Runtime::Python313;
 
 /// Seconds the extension caches a secret (`SECRETS_MANAGER_TTL`; the extension's own default).
 pub const TTL_SECONDS: u16 = 300;
-/// Secrets the extension caches (`PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE`; its own default).
+/// Seconds the extension caches a parameter (`SSM_PARAMETER_STORE_TTL`; its own default).
+pub const SSM_TTL_SECONDS: u16 = 300;
+/// Secrets and parameters the extension caches (`PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE`,
+/// shared by both; its own default).
 pub const CACHE_SIZE: u16 = 1000;
 /// The port the extension listens on inside the function (its own default).
 pub const EXTENSION_PORT: u16 = 2773;

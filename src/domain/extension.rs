@@ -11,15 +11,18 @@ pub mod env {
     pub const PARAMETER_NAME: &str = "PARAMETER_NAME";
     pub const HTTP_PORT: &str = "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT";
     pub const TTL: &str = "SECRETS_MANAGER_TTL";
+    pub const SSM_TTL: &str = "SSM_PARAMETER_STORE_TTL";
     pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
     pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
 }
 
-/// How the extension serves one function: its port, how long it caches, how much.
+/// How the extension serves one function: its port, how long it caches secrets and
+/// parameters, how much (one size for both).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ExtensionSettings {
     pub port: u16,
     pub ttl_seconds: u16,
+    pub ssm_ttl_seconds: u16,
     pub cache_size: u16,
 }
 
@@ -28,6 +31,7 @@ impl Default for ExtensionSettings {
         Self {
             port: defaults::EXTENSION_PORT,
             ttl_seconds: defaults::TTL_SECONDS,
+            ssm_ttl_seconds: defaults::SSM_TTL_SECONDS,
             cache_size: defaults::CACHE_SIZE,
         }
     }
@@ -45,6 +49,7 @@ impl ExtensionSettings {
         Self {
             port: number(env::HTTP_PORT, fallback.port),
             ttl_seconds: number(env::TTL, fallback.ttl_seconds),
+            ssm_ttl_seconds: number(env::SSM_TTL, fallback.ssm_ttl_seconds),
             cache_size: number(env::CACHE_SIZE, fallback.cache_size),
         }
     }
@@ -70,6 +75,7 @@ impl ExtensionSettings {
             (reference.to_string(), name.to_string()),
             (env::HTTP_PORT.to_string(), self.port.to_string()),
             (env::TTL.to_string(), self.ttl_seconds.to_string()),
+            (env::SSM_TTL.to_string(), self.ssm_ttl_seconds.to_string()),
             (env::CACHE_SIZE.to_string(), self.cache_size.to_string()),
             (env::LOG_LEVEL.to_string(), "INFO".to_string()),
         ])
@@ -85,6 +91,7 @@ mod tests {
         let settings = ExtensionSettings {
             port: 40123,
             ttl_seconds: 1,
+            ssm_ttl_seconds: 0,
             cache_size: 0,
         };
         let vars = settings.function_env(Store::SecretsManager, "lab/credentials");

@@ -172,7 +172,11 @@ pub async fn run(
 ) -> Result<TestReport> {
     let payload = serde_json::json!({"reveal": options.reveal});
     let store = ExtensionSettings::store_of(&info.env);
-    let ttl = u64::from(info.extension().ttl_seconds);
+    // Each store has its own TTL in the extension.
+    let ttl = u64::from(match store {
+        Store::SecretsManager => info.extension().ttl_seconds,
+        Store::ParameterStore => info.extension().ssm_ttl_seconds,
+    });
     let start_counters = counters();
     let mut reports = Vec::new();
     let mut secret = None;
@@ -210,7 +214,7 @@ pub async fn run(
         let source = match (ok, before, after) {
             (false, ..) => FetchSource::Unknown,
             (true, Some(b), Some(a)) => {
-                if a.since(&b).upstream_get_secret_value > 0 {
+                if a.since(&b).fetches() > 0 {
                     FetchSource::Store
                 } else {
                     FetchSource::Cache

@@ -132,6 +132,7 @@ impl Connection {
             lab: session.names().lab,
             port: settings.port,
             ttl_seconds: u64::from(settings.ttl_seconds),
+            ssm_ttl_seconds: u64::from(settings.ssm_ttl_seconds),
             cache_size: usize::from(settings.cache_size),
             endpoint: emulator.endpoint(),
             region: self.aws.region.clone(),

@@ -151,6 +151,24 @@ impl TestHome {
 }
 
 impl TestHome {
+    /// The emulator's session token, which the extension stand-in checks like the real one.
+    pub fn token(&self) -> String {
+        let emulator: Value = serde_json::from_slice(
+            &std::fs::read(self.path().join("state/emulator.json")).unwrap(),
+        )
+        .unwrap();
+        emulator["token"].as_str().expect("token").to_string()
+    }
+
+    /// The port of `lab`'s running extension, and the header that carries the token.
+    pub fn extension(&self, lab: &str) -> (u16, String) {
+        let port = self.ok(&["local", "status"])["extension_ports"][lab]
+            .as_u64()
+            .expect("extension port") as u16;
+        let header = format!("X-Aws-Parameters-Secrets-Token: {}\r\n", self.token());
+        (port, header)
+    }
+
     /// `teardown --yes --force-delete-secret` for `lab`, required to succeed.
     pub fn force_teardown(&self, lab: &str) -> Value {
         self.ok(&force_teardown_args(lab))
@@ -287,6 +305,13 @@ pub fn http_get(port: u16, path: &str, headers: &str) -> (u16, String) {
         .map(|(_, b)| b.to_string())
         .unwrap_or_default();
     (status, body)
+}
+
+/// The stand-in's counters, as it serves them live (token checked).
+pub fn extension_stats(port: u16, token_header: &str) -> Value {
+    let (status, body) = http_get(port, "/secretslab/stats", token_header);
+    assert_eq!(status, 200, "{body}");
+    serde_json::from_str(&body).expect("counters")
 }
 
 /// Whether every resource of a `status --json` document is in `state`.

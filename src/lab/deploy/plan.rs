@@ -36,6 +36,7 @@ pub struct Settings {
     pub layer_arn: Option<String>,
     pub kms_key: Option<String>,
     pub ttl_seconds: u16,
+    pub ssm_ttl_seconds: u16,
     pub cache_size: u16,
     pub extension_port: Option<u16>,
     pub secret_value: Option<SecretValue>,
@@ -53,6 +54,7 @@ impl Settings {
             layer_arn: None,
             kms_key: None,
             ttl_seconds: defaults::TTL_SECONDS,
+            ssm_ttl_seconds: defaults::SSM_TTL_SECONDS,
             cache_size: defaults::CACHE_SIZE,
             extension_port: None,
             secret_value: None,
@@ -187,6 +189,7 @@ pub fn plan(
     let extension = ExtensionSettings {
         port: extension_port(settings, current_function)?,
         ttl_seconds: settings.ttl_seconds,
+        ssm_ttl_seconds: settings.ssm_ttl_seconds,
         cache_size: settings.cache_size,
     };
     let desired = DesiredLab {

@@ -1,13 +1,14 @@
 //! The local stand-in for the AWS Parameters and Secrets Lambda Extension.
 //!
 //! MiniStack accepts the extension layer but runs nothing on its port, so for each lab the CLI
-//! runs a server with the extension's HTTP API on 127.0.0.1 only, token checked, caching through
-//! AWS's own `aws_secretsmanager_caching` crate pointed at the emulator (`server`), started,
-//! found and stopped by the `supervisor`. It counts the upstream Secrets Manager calls so
-//! `test --local` can report exact hits and misses: the CLI reads the counters from the running
+//! runs a server with the extension's HTTP API on 127.0.0.1 only, token checked, pointed at the
+//! emulator: secrets cached through AWS's own `aws_secretsmanager_caching` crate (`server`),
+//! parameters through a `moka` cache (`parameters`), started, found and stopped by the
+//! `supervisor`. It counts the upstream calls so `test --local` can report exact hits and misses: the CLI reads the counters from the running
 //! stand-in (`GET /secretslab/stats`, token checked), and a file keeps them across restarts,
 //! written off the request path so a cache hit pays no disk I/O.
 
+mod parameters;
 mod server;
 mod supervisor;
 
@@ -16,6 +17,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
+use crate::domain::defaults;
 use crate::domain::kinds::ExtensionKind;
 use crate::domain::state::Dirs;
 
@@ -34,10 +36,19 @@ pub(crate) const STATS_PATH: &str = "/secretslab/stats";
 pub struct ExtensionConfig {
     pub lab: String,
     pub port: u16,
+    /// `SECRETS_MANAGER_TTL`.
     pub ttl_seconds: u64,
+    /// `SSM_PARAMETER_STORE_TTL` (absent from records written before parameters were served).
+    #[serde(default = "default_ssm_ttl")]
+    pub ssm_ttl_seconds: u64,
+    /// Shared by secrets and parameters, as on Lambda.
     pub cache_size: usize,
     pub endpoint: String,
     pub region: String,
+}
+
+fn default_ssm_ttl() -> u64 {
+    u64::from(defaults::SSM_TTL_SECONDS)
 }
 
 /// A running stand-in, recorded in the state directory.
@@ -57,17 +68,25 @@ pub struct ExtensionStats {
     pub errors: u64,
     /// Served from the cache without any upstream call.
     pub hits: u64,
-    /// Served after a GetSecretValue call.
+    /// Served after a GetSecretValue (or, for a parameter, GetParameter) call.
     pub misses: u64,
     /// Served from the cache after a DescribeSecret showed the cached version is still current.
     pub revalidations: u64,
     pub upstream_get_secret_value: u64,
     pub upstream_describe_secret: u64,
+    #[serde(default)]
+    pub upstream_get_parameter: u64,
 }
 
 impl ExtensionStats {
+    /// Every call upstream, to Secrets Manager or Parameter Store.
     pub fn upstream_calls(&self) -> u64 {
-        self.upstream_get_secret_value + self.upstream_describe_secret
+        self.upstream_get_secret_value + self.upstream_describe_secret + self.upstream_get_parameter
+    }
+
+    /// Values fetched upstream (a revalidation, DescribeSecret alone, fetches none).
+    pub fn fetches(&self) -> u64 {
+        self.upstream_get_secret_value + self.upstream_get_parameter
     }
 
     /// Counters accumulated since `earlier`.
@@ -86,6 +105,9 @@ impl ExtensionStats {
             upstream_describe_secret: self
                 .upstream_describe_secret
                 .saturating_sub(earlier.upstream_describe_secret),
+            upstream_get_parameter: self
+                .upstream_get_parameter
+                .saturating_sub(earlier.upstream_get_parameter),
         }
     }
 }
@@ -127,6 +149,20 @@ mod tests {
     }
 
     #[test]
+    fn records_from_before_parameters_still_parse() {
+        let config: ExtensionConfig = serde_json::from_str(
+            r#"{"lab":"a","port":2773,"ttl_seconds":1,"cache_size":10,"endpoint":"http://127.0.0.1:4566","region":"us-east-1"}"#,
+        )
+        .unwrap();
+        assert_eq!(config.ssm_ttl_seconds, u64::from(defaults::SSM_TTL_SECONDS));
+        let stats: ExtensionStats = serde_json::from_str(
+            r#"{"requests":3,"served":2,"refused":1,"errors":0,"hits":1,"misses":1,"revalidations":0,"upstream_get_secret_value":1,"upstream_describe_secret":0}"#,
+        )
+        .unwrap();
+        assert_eq!((stats.requests, stats.upstream_get_parameter), (3, 0));
+    }
+
+    #[test]
     fn stats_difference() {
         let stats = |requests, hits, misses, upstream_get_secret_value| ExtensionStats {
             requests,
@@ -140,5 +176,12 @@ mod tests {
             (d.requests, d.hits, d.misses, d.upstream_calls()),
             (5, 4, 1, 1)
         );
+        let both = ExtensionStats {
+            upstream_get_secret_value: 2,
+            upstream_describe_secret: 1,
+            upstream_get_parameter: 3,
+            ..Default::default()
+        };
+        assert_eq!((both.upstream_calls(), both.fetches()), (6, 5));
     }
 }

@@ -1,5 +1,6 @@
-//! The stand-in's HTTP server: the extension's API on loopback, token checked, answers from
-//! `aws_secretsmanager_caching`, counters kept live and written off the request path.
+//! The stand-in's HTTP server: the extension's API on loopback, token checked, secrets answered
+//! from `aws_secretsmanager_caching` (parameters: `super::parameters`), counters kept live and
+//! written off the request path.
 
 use std::num::NonZeroUsize;
 use std::path::PathBuf;
@@ -12,29 +13,38 @@ use aws_secretsmanager_caching::SecretsManagerCachingClient;
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_runtime_api::http::Response as HttpResponse;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
-use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method, StatusCode};
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::aws::CallLog;
+use crate::aws::{AwsContext, CallLog, Target};
 use crate::domain::state::{read_json, write_json_quick, Dirs};
 use crate::error::{Error, Result};
 use crate::local::emulator::EmulatorState;
 use crate::local::process::is_alive;
 
+use super::parameters::{self, ParameterCache};
 use super::{
     lab_file, listen_address, ExtensionConfig, ExtensionStats, LabFile, CONFIG_ENV, STATS_PATH,
     TOKEN_HEADER,
 };
 
-struct ServerState {
+/// The extension's two API paths, served by one stand-in on one port.
+const SECRETS_PATH: &str = "/secretsmanager/get";
+const PARAMETERS_PATH: &str = "/systemsmanager/parameters/get";
+
+pub(super) struct ServerState {
     cache: SecretsManagerCachingClient,
+    /// The uncached clients behind the parameters path (secrets referenced through it too).
+    pub(super) ssm: aws_sdk_ssm::Client,
+    pub(super) secrets: aws_sdk_secretsmanager::Client,
+    pub(super) parameters: ParameterCache,
     calls: CallLog,
     token: String,
     bypass_cache: bool,
     stats: Mutex<ExtensionStats>,
     /// Upstream calls counted by earlier runs of the stand-in (from the stats file).
-    upstream_before_start: (u64, u64),
+    upstream_before_start: Upstream,
     stats_path: PathBuf,
     /// Wakes the task that writes the counters to `stats_path`.
     stats_changed: tokio::sync::Notify,
@@ -67,7 +77,6 @@ pub async fn serve_from_env(dirs: Dirs) -> Result<()> {
 }
 
 pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState) -> Result<()> {
-    let calls = CallLog::default();
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&config.endpoint)
         .region(aws_config::Region::new(config.region.clone()))
@@ -80,14 +89,16 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         ))
         .load()
         .await;
-    let client = aws_sdk_secretsmanager::Client::from_conf(
-        aws_sdk_secretsmanager::config::Builder::from(&sdk)
-            .interceptor(calls.clone())
-            .build(),
+    // Every client records its operations in one call log: the upstream counters.
+    let aws = AwsContext::from_sdk_config(
+        &sdk,
+        Target::Local {
+            endpoint: config.endpoint.clone(),
+        },
     );
     let size = NonZeroUsize::new(config.cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
     let cache = SecretsManagerCachingClient::new(
-        client,
+        aws.secrets.clone(),
         size,
         Duration::from_secs(config.ttl_seconds),
         true,
@@ -100,13 +111,17 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
     })?;
     let stats_path = lab_file(&dirs, &config.lab, LabFile::Stats);
     let stats: ExtensionStats = read_json(&stats_path).unwrap_or_default();
-    let upstream_before_start = (
-        stats.upstream_get_secret_value,
-        stats.upstream_describe_secret,
-    );
+    let upstream_before_start = Upstream {
+        get_secret_value: stats.upstream_get_secret_value,
+        describe_secret: stats.upstream_describe_secret,
+        get_parameter: stats.upstream_get_parameter,
+    };
     let state = Arc::new(ServerState {
         cache,
-        calls,
+        ssm: aws.ssm,
+        secrets: aws.secrets,
+        parameters: ParameterCache::new(config.ssm_ttl_seconds, config.cache_size),
+        calls: aws.calls,
         token: emulator.token.clone(),
         // As on Lambda: a TTL or cache size of 0 bypasses the cache.
         bypass_cache: config.ttl_seconds == 0 || config.cache_size == 0,
@@ -118,7 +133,10 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
     });
     let writer = tokio::spawn(keep_stats_file(state.clone()));
     let app = axum::Router::new()
-        .route("/secretsmanager/get", axum::routing::any(get_secret))
+        .route(SECRETS_PATH, axum::routing::any(api))
+        .route(PARAMETERS_PATH, axum::routing::any(api))
+        // AWS's own examples spell it both ways.
+        .route(&format!("{PARAMETERS_PATH}/"), axum::routing::any(api))
         .route(STATS_PATH, axum::routing::get(get_stats))
         .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") })
         .with_state(state.clone());
@@ -184,7 +202,7 @@ fn write_stats_file(state: &ServerState) {
     }
 }
 
-enum Outcome {
+pub(super) enum Outcome {
     Hit,
     Miss,
     Revalidated,
@@ -215,40 +233,42 @@ fn refuse(state: &ServerState, headers: &HeaderMap) -> Option<Response> {
     (!token_ok).then(|| (StatusCode::FORBIDDEN, "Bad Token").into_response())
 }
 
-async fn get_secret(
+/// Both halves of the extension's API: refused, answered and counted alike.
+async fn api(
     State(state): State<Arc<ServerState>>,
     method: Method,
+    uri: Uri,
     headers: HeaderMap,
-    RawQuery(query): RawQuery,
 ) -> Response {
-    let (outcome, response) = answer(&state, &method, &headers, query.as_deref()).await;
+    let query = uri.query().unwrap_or_default();
+    let (outcome, response) = if let Some(refused) = refuse(&state, &headers) {
+        (Outcome::Refused, refused)
+    } else if method != Method::GET {
+        (
+            Outcome::Refused,
+            (StatusCode::METHOD_NOT_ALLOWED, "Not allowed").into_response(),
+        )
+    } else if uri.path().starts_with(PARAMETERS_PATH) {
+        parameters::answer(&state, query).await
+    } else {
+        answer(&state, query).await
+    };
     record(&state, outcome);
     response
 }
 
-async fn answer(
-    state: &ServerState,
-    method: &Method,
-    headers: &HeaderMap,
-    query: Option<&str>,
-) -> (Outcome, Response) {
-    if let Some(refused) = refuse(state, headers) {
-        return (Outcome::Refused, refused);
-    }
-    if method != Method::GET {
-        return (
-            Outcome::Refused,
-            (StatusCode::METHOD_NOT_ALLOWED, "Not allowed").into_response(),
-        );
-    }
-    let request = match SecretRequest::parse(query.unwrap_or_default()) {
+/// A query the extension does not understand.
+pub(super) fn bad_query(message: String) -> (Outcome, Response) {
+    (
+        Outcome::Refused,
+        (StatusCode::BAD_REQUEST, message).into_response(),
+    )
+}
+
+async fn answer(state: &ServerState, query: &str) -> (Outcome, Response) {
+    let request = match SecretRequest::parse(query) {
         Ok(request) => request,
-        Err(message) => {
-            return (
-                Outcome::Refused,
-                (StatusCode::BAD_REQUEST, message).into_response(),
-            )
-        }
+        Err(message) => return bad_query(message),
     };
     let before = upstream_counts(&state.calls);
     let result = state
@@ -270,9 +290,9 @@ async fn answer(
             if let Some(map) = body.as_object_mut() {
                 map.insert("ResultMetadata".into(), serde_json::json!({}));
             }
-            let outcome = if after.0 > before.0 {
+            let outcome = if after.get_secret_value > before.get_secret_value {
                 Outcome::Miss
-            } else if after.1 > before.1 {
+            } else if after.describe_secret > before.describe_secret {
                 Outcome::Revalidated
             } else {
                 Outcome::Hit
@@ -283,10 +303,22 @@ async fn answer(
     }
 }
 
-fn upstream_counts(calls: &CallLog) -> (u64, u64) {
+/// Upstream calls by operation, as the SDK's call log counted them.
+#[derive(Debug, Clone, Copy, Default)]
+struct Upstream {
+    get_secret_value: u64,
+    describe_secret: u64,
+    get_parameter: u64,
+}
+
+fn upstream_counts(calls: &CallLog) -> Upstream {
     let operations = calls.operations();
     let count = |name: &str| operations.iter().filter(|op| op.ends_with(name)).count() as u64;
-    (count(".GetSecretValue"), count(".DescribeSecret"))
+    Upstream {
+        get_secret_value: count(".GetSecretValue"),
+        describe_secret: count(".DescribeSecret"),
+        get_parameter: count(".GetParameter"),
+    }
 }
 
 fn record(state: &ServerState, outcome: Outcome) {
@@ -304,43 +336,49 @@ fn record(state: &ServerState, outcome: Outcome) {
     if matches!(outcome, Outcome::Hit | Outcome::Miss | Outcome::Revalidated) {
         stats.served += 1;
     }
-    let (gsv, describe) = upstream_counts(&state.calls);
+    let now = upstream_counts(&state.calls);
+    let before = state.upstream_before_start;
     // Counters persist across restarts of the stand-in: add this process's calls to what the file had.
-    stats.upstream_get_secret_value = state.upstream_before_start.0 + gsv;
-    stats.upstream_describe_secret = state.upstream_before_start.1 + describe;
+    stats.upstream_get_secret_value = before.get_secret_value + now.get_secret_value;
+    stats.upstream_describe_secret = before.describe_secret + now.describe_secret;
+    stats.upstream_get_parameter = before.get_parameter + now.get_parameter;
     drop(stats);
     state.stats_changed.notify_one();
 }
 
-/// Map an upstream failure to the Agent's answer: the upstream status with `__type`/`message`,
-/// 504 for timeouts, 502 for connection errors, 500 otherwise.
-fn upstream_error(err: &(dyn std::error::Error + 'static)) -> (StatusCode, serde_json::Value) {
-    fn from_sdk<E: ProvideErrorMetadata>(
-        err: &SdkError<E, HttpResponse>,
-    ) -> (StatusCode, serde_json::Value) {
-        match err {
-            SdkError::ServiceError(service) => {
-                let status = StatusCode::from_u16(service.raw().status().as_u16())
-                    .unwrap_or(StatusCode::BAD_REQUEST);
-                (
-                    status,
-                    serde_json::json!({"__type": service.err().code().unwrap_or("UnknownError"), "message": service.err().message().unwrap_or_default()}),
-                )
-            }
-            SdkError::TimeoutError(_) => (
-                StatusCode::GATEWAY_TIMEOUT,
-                serde_json::json!({"__type": "TimeoutError"}),
-            ),
-            SdkError::DispatchFailure(_) => (
-                StatusCode::BAD_GATEWAY,
-                serde_json::json!({"__type": "ConnectionError"}),
-            ),
-            _ => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                serde_json::json!({"__type": "InternalFailure"}),
-            ),
+/// An upstream failure as the stand-in answers it: a status and a `__type`/`message` body.
+pub(super) type Failure = (StatusCode, serde_json::Value);
+
+/// Map an SDK failure (of any service) to the Agent's answer: the upstream status with
+/// `__type`/`message`, 504 for timeouts, 502 for connection errors, 500 otherwise. Upstream
+/// messages name what was asked for, never a value.
+pub(super) fn from_sdk<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -> Failure {
+    match err {
+        SdkError::ServiceError(service) => {
+            let status = StatusCode::from_u16(service.raw().status().as_u16())
+                .unwrap_or(StatusCode::BAD_REQUEST);
+            (
+                status,
+                serde_json::json!({"__type": service.err().code().unwrap_or("UnknownError"), "message": service.err().message().unwrap_or_default()}),
+            )
         }
+        SdkError::TimeoutError(_) => (
+            StatusCode::GATEWAY_TIMEOUT,
+            serde_json::json!({"__type": "TimeoutError"}),
+        ),
+        SdkError::DispatchFailure(_) => (
+            StatusCode::BAD_GATEWAY,
+            serde_json::json!({"__type": "ConnectionError"}),
+        ),
+        _ => (
+            StatusCode::INTERNAL_SERVER_ERROR,
+            serde_json::json!({"__type": "InternalFailure"}),
+        ),
     }
+}
+
+/// The secret cache's (boxed) failure, mapped by the SDK error inside it.
+fn upstream_error(err: &(dyn std::error::Error + 'static)) -> Failure {
     let mut current: Option<&(dyn std::error::Error + 'static)> = Some(err);
     while let Some(e) = current {
         if let Some(sdk) = e.downcast_ref::<SdkError<GetSecretValueError, HttpResponse>>() {
@@ -379,13 +417,7 @@ impl SecretRequest {
                 "secretId" => request.secret_id = value.into_owned(),
                 "versionId" => request.version_id = Some(value.into_owned()),
                 "versionStage" => request.version_stage = Some(value.into_owned()),
-                "refreshNow" => {
-                    request.refresh_now = match value.as_ref() {
-                        "true" | "1" => true,
-                        "false" | "0" => false,
-                        _ => return Err(format!("invalid refreshNow value: {value}")),
-                    }
-                }
+                "refreshNow" => request.refresh_now = parse_flag("refreshNow", &value)?,
                 other => return Err(format!("unknown parameter: {other}")),
             }
         }
@@ -393,6 +425,15 @@ impl SecretRequest {
             return Err("missing parameter secretId".into());
         }
         Ok(request)
+    }
+}
+
+/// A true/false query value (`true`/`false` in any case, or `1`/`0`).
+pub(super) fn parse_flag(key: &str, value: &str) -> std::result::Result<bool, String> {
+    match value.to_ascii_lowercase().as_str() {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        _ => Err(format!("invalid {key} value: {value}")),
     }
 }
 
