@@ -101,11 +101,14 @@ pub struct TestReport {
     pub lab: String,
     /// The store the function reads (from its environment).
     pub store: Store,
+    /// Every invocation answered 200 and read the credentials.
     pub ok: bool,
     pub invocations: Vec<InvocationReport>,
+    /// What the handler saw (values masked unless revealed).
     pub secret: Option<HandlerSecret>,
     pub cache: CacheReport,
     pub cost: CostReport,
+    /// Why the test failed, in a sentence, when it did.
     pub problem: Option<String>,
 }
 

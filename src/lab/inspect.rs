@@ -31,7 +31,9 @@ pub struct ResourceStatus {
     pub kind: ResourceKind,
     pub name: String,
     pub state: Health,
+    /// Set when the resource is the lab's.
     pub arn: Option<String>,
+    /// How it differs from what `up` would make it, one note each.
     pub drift: Vec<String>,
 }
 

@@ -29,16 +29,21 @@ use super::observe::Observation;
 /// What the user asked for.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The function's architecture; the extension layer follows it.
     pub arch: Arch,
     pub runtime: Runtime,
     /// Where the credentials live: a secret, or a `SecureString` parameter.
     pub store: Store,
+    /// A layer ARN that overrides the resolved one.
     pub layer_arn: Option<String>,
+    /// A customer managed key for the store's resource (and `kms:Decrypt` on it).
     pub kms_key: Option<String>,
+    /// The extension's cache TTLs: secrets, then parameters.
     pub ttl_seconds: u16,
     pub ssm_ttl_seconds: u16,
     pub cache_size: u16,
     pub extension_port: Option<u16>,
+    /// The credentials from the user; `None` keeps (or generates) them.
     pub secret_value: Option<SecretValue>,
     /// Choose a free local port when nothing else fixes it (the embedded emulator).
     pub pick_free_port: bool,
@@ -101,11 +106,13 @@ pub struct ResourcePlan {
 #[derive(Debug, Clone)]
 pub struct DesiredLab {
     pub store: Store,
+    /// What `Settings` asked for the store's resource.
     pub secret_value: Option<SecretValue>,
     pub kms_key: Option<String>,
     /// The secret's ARN when it exists; its `-??????` pattern before creation (the
     /// six-character suffix comes with it).
     pub secret_arn: String,
+    /// The parameter's ARN (derived from its name, as Parameter Store derives it).
     pub parameter_arn: String,
     pub policy_arn: String,
     /// Managed policies the role must have attached.
