@@ -257,21 +257,7 @@ fn prowler_cli(
             "installing prowler {PROWLER_VERSION} into {} (first run only)",
             venv.display()
         );
-        let ok = Command::new("python3")
-            .arg("-m")
-            .arg("venv")
-            .arg(&venv)
-            .status()
-            .is_ok_and(|s| s.success())
-            && Command::new(venv.join("bin/pip"))
-                .args([
-                    "install",
-                    "--quiet",
-                    "--disable-pip-version-check",
-                    &format!("prowler=={PROWLER_VERSION}"),
-                ])
-                .status()
-                .is_ok_and(|s| s.success());
+        let ok = support::python_venv(&venv, &[&format!("prowler=={PROWLER_VERSION}")]);
         if !ok {
             eprintln!("could not install prowler; only the re-creation is measured");
             return None;

@@ -1,6 +1,9 @@
-//! Shared by the benchmarks: each one owns a section of `docs/benchmarks.md`.
+//! Shared by the benchmarks: each one owns a section of `docs/benchmarks.md`. Each benchmark
+//! uses part of this module.
+#![allow(dead_code)]
 
 use std::path::Path;
+use std::process::Command;
 
 /// Replace the text between `<!-- section: NAME -->` and `<!-- /section: NAME -->` in the
 /// benchmarks page (appending the section when it is not there yet), leaving the rest as it is.
@@ -52,4 +55,20 @@ pub fn machine() -> String {
     format!(
         "{cores} cores ({cpu}), {memory} memory, Linux; 1-minute load average {load} at the start"
     )
+}
+
+/// Create the virtualenv `venv` and pip-install `packages` into it (peers run beside the
+/// product, never inside it). `false` when either step fails.
+pub fn python_venv(venv: &Path, packages: &[&str]) -> bool {
+    Command::new("python3")
+        .arg("-m")
+        .arg("venv")
+        .arg(venv)
+        .status()
+        .is_ok_and(|s| s.success())
+        && Command::new(venv.join("bin/pip"))
+            .args(["install", "--quiet", "--disable-pip-version-check"])
+            .args(packages)
+            .status()
+            .is_ok_and(|s| s.success())
 }
