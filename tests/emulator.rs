@@ -205,15 +205,8 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
         .unwrap()
         .clone();
     assert_eq!(secret_line["state"], "scheduled_for_deletion", "{down}");
-    let described = sdk
-        .secrets
-        .describe_secret()
-        .secret_id(format!("{lab}/credentials"))
-        .send()
-        .await
-        .unwrap();
     assert!(
-        described.deleted_date().is_some(),
+        common::secret_scheduled(&sdk, lab).await,
         "AWS-side state: scheduled"
     );
 

@@ -85,14 +85,7 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
     assert_eq!(statements.len(), 1, "{up}");
     assert_eq!(statements[0]["Action"], "ssm:GetParameter");
     assert_eq!(statements[0]["Resource"], parameter_arn.as_str());
-    let function = sdk
-        .lambda
-        .get_function_configuration()
-        .function_name(lab)
-        .send()
-        .await
-        .unwrap();
-    let env = function.environment().unwrap().variables().unwrap();
+    let env = common::function_env(&sdk, lab).await;
     assert_eq!(env.get("PARAMETER_NAME"), Some(&parameter));
     assert!(!env.contains_key("SECRET_ID"));
 
@@ -149,15 +142,8 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
         Some("remove")
     );
     assert_eq!(common::parameter_password(&sdk, lab).await, password);
-    let secret = sdk
-        .secrets
-        .describe_secret()
-        .secret_id(format!("{lab}/credentials"))
-        .send()
-        .await
-        .unwrap();
     assert!(
-        secret.deleted_date().is_some(),
+        common::secret_scheduled(&sdk, lab).await,
         "the old secret is scheduled for deletion"
     );
     let status = home.ok(&["--local", "--name", lab, "status"]);

@@ -290,14 +290,7 @@ async fn zero_parameter_ttl_goes_upstream_every_time() {
     let lab = "nocache";
     let (home, sdk, port, token) = lab_with_parameters(lab, &["--ssm-ttl", "0"]).await;
     // `up` wrote the setting on the function, as the layer would read it.
-    let function = sdk
-        .lambda
-        .get_function_configuration()
-        .function_name(lab)
-        .send()
-        .await
-        .unwrap();
-    let env = function.environment().unwrap().variables().unwrap();
+    let env = common::function_env(&sdk, lab).await;
     assert_eq!(env["SSM_PARAMETER_STORE_TTL"], "0");
     assert_eq!(env["SECRETS_MANAGER_TTL"], "300");
     let query = "name=%2Fnocache%2Fdb&withDecryption=true";

@@ -345,6 +345,37 @@ pub async fn lab_password(sdk: &AwsContext, lab: &str) -> String {
     json["password"].as_str().expect("password").to_string()
 }
 
+/// Whether the lab's secret exists and is scheduled for deletion (read through the SDK).
+pub async fn secret_scheduled(sdk: &AwsContext, lab: &str) -> bool {
+    let described = sdk
+        .secrets
+        .describe_secret()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await
+        .expect("secret");
+    described.deleted_date().is_some()
+}
+
+/// The lab function's environment as Lambda holds it.
+pub async fn function_env(
+    sdk: &AwsContext,
+    lab: &str,
+) -> std::collections::HashMap<String, String> {
+    let function = sdk
+        .lambda
+        .get_function_configuration()
+        .function_name(lab)
+        .send()
+        .await
+        .expect("function");
+    function
+        .environment()
+        .and_then(|e| e.variables())
+        .cloned()
+        .unwrap_or_default()
+}
+
 /// The lab parameter's real password, read through the SDK (decrypted).
 pub async fn parameter_password(sdk: &AwsContext, lab: &str) -> String {
     let out = sdk
