@@ -103,7 +103,20 @@ impl Applier<'_> {
             return Ok(None);
         }
         match desired.store.other() {
-            Store::SecretsManager => secret::read_value(&self.aws.secrets, self.names).await,
+            // A binary secret has no text to carry over: refuse rather than generate a new
+            // value and then retire the old one.
+            Store::SecretsManager => secret::read_value(&self.aws.secrets, self.names)
+                .await?
+                .map(Some)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        format!(
+                            "secret `{}` holds a binary value, which a parameter cannot carry over",
+                            self.names.secret
+                        ),
+                        "keep `--store secrets-manager`, or give the value with `--secret-file`",
+                    )
+                }),
             Store::ParameterStore => parameter::read_value(&self.aws.ssm, self.names)
                 .await
                 .map(Some),
