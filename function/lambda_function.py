@@ -11,6 +11,14 @@ chosen per invocation by event["mode"]:
   HTTPS, signed with SigV4, so the two paths can be compared (cache vs no
   cache).
 
+When neither SECRET_ID nor PARAMETER_NAME is set, the handler runs in
+legacy mode, so the lab can show the "before" state of a function that
+keeps DB_USER and DB_PASSWORD in plaintext, and the state after `secretslab
+migrate` has added references beside them. For each key K, K_SECRET_ID (a
+secret) or else K_PARAMETER_NAME (a SecureString parameter) names a JSON
+object whose member K wins over the plaintext K; the result's "source" is
+"environment", "store" or "mixed" accordingly.
+
 Only the standard library is used, so the deployment package is this file.
 Secret values are masked unless event["reveal"] is true, and they never
 appear in logs or error messages.
@@ -46,6 +54,17 @@ RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4)
 NOT_READY_TEXT = "not ready"
 
 ERROR_SNIPPET_CHARS = 200
+
+# Legacy mode: the plaintext credential variables a function kept before
+# migration, in the order they are resolved.
+LEGACY_KEYS = ("DB_USER", "DB_PASSWORD")
+# Suffixes of the references that `secretslab migrate` adds beside them.
+LEGACY_SECRET_SUFFIX = "_SECRET_ID"
+LEGACY_PARAMETER_SUFFIX = "_PARAMETER_NAME"
+SOURCE_ENVIRONMENT = "environment"
+SOURCE_STORE = "store"
+SOURCE_MIXED = "mixed"
+SUPPORTED_MODES = ("extension", "direct")
 
 SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
 GET_SECRET_VALUE_TARGET = "secretsmanager.GetSecretValue"
@@ -90,8 +109,8 @@ def lambda_handler(event, context):
     attempts = Attempts()
     started = time.perf_counter()
     try:
-        body = _fetch(mode, os.environ, attempts)
-        outcome = {"secret": describe_secret(body, reveal)}
+        body, source = _fetch(mode, os.environ, attempts)
+        outcome = {"source": source, "secret": describe_secret(body, reveal)}
     except FetchError as err:
         outcome = {
             "error": {
@@ -121,26 +140,32 @@ def _take_cold_start_flag():
 
 
 def _fetch(mode, env, attempts):
+    """Return (body, source) for the configured store or legacy variables."""
     parameter_name = env.get("PARAMETER_NAME", "").strip()
     secret_id = env.get("SECRET_ID", "").strip()
     if not (parameter_name or secret_id):
-        raise FetchError(
-            "not_configured",
-            "Neither SECRET_ID nor PARAMETER_NAME is set; set one on the "
-            "function to the secret's name or ARN, or the parameter's.",
-        )
+        return _fetch_legacy(mode, env, attempts)
     store = PARAMETER_STORE if parameter_name else SECRETS_MANAGER
     reference = parameter_name or secret_id
+    _check_mode(mode)
+    body = _fetch_document(mode, store, reference, env, attempts)
+    return body, SOURCE_STORE
+
+
+def _check_mode(mode):
+    if mode not in SUPPORTED_MODES:
+        raise FetchError(
+            "not_configured",
+            f"Event mode {mode!r} is not supported; "
+            "use \"extension\" or \"direct\".",
+        )
+
+
+def _fetch_document(mode, store, reference, env, attempts):
     if mode == "extension":
         payload = fetch_via_extension(store.path(reference), env, attempts)
         return store.parse(payload, "The extension")
-    if mode == "direct":
-        return fetch_direct(store, reference, env, attempts)
-    raise FetchError(
-        "not_configured",
-        f"Event mode {mode!r} is not supported; "
-        "use \"extension\" or \"direct\".",
-    )
+    return fetch_direct(store, reference, env, attempts)
 
 
 def _log_line(result):
@@ -157,6 +182,111 @@ def _log_line(result):
         if result["error"]["status"] is not None:
             parts.append(f"status={result['error']['status']}")
     return "secretslab: " + " ".join(parts)
+
+
+# ------------------------------------------------------------ legacy mode
+
+
+def legacy_plan(env):
+    """Map each available legacy key to where its value comes from.
+
+    A key maps to (store, reference variable, reference) when a reference
+    is set beside it, else to None when only the plaintext value is set;
+    a key with neither is left out.
+    """
+    plan = {}
+    for key in LEGACY_KEYS:
+        secret_var = key + LEGACY_SECRET_SUFFIX
+        parameter_var = key + LEGACY_PARAMETER_SUFFIX
+        secret_id = env.get(secret_var, "").strip()
+        parameter_name = env.get(parameter_var, "").strip()
+        if secret_id:
+            plan[key] = (SECRETS_MANAGER, secret_var, secret_id)
+        elif parameter_name:
+            plan[key] = (PARAMETER_STORE, parameter_var, parameter_name)
+        elif key in env:
+            plan[key] = None
+    return plan
+
+
+def _fetch_legacy(mode, env, attempts):
+    plan = legacy_plan(env)
+    if not plan:
+        password = LEGACY_KEYS[-1]
+        raise FetchError(
+            "not_configured",
+            "Neither SECRET_ID nor PARAMETER_NAME is set; set one on the "
+            "function to the secret's name or ARN, or the parameter's, or "
+            f"set {password} (or {password}{LEGACY_SECRET_SUFFIX} / "
+            f"{password}{LEGACY_PARAMETER_SUFFIX} referring to a JSON "
+            "object with that member) for legacy mode.",
+        )
+    _check_mode(mode)
+
+    values = {}
+    documents = {}  # (store label, reference) -> fetched body, once each
+    for key, origin in plan.items():
+        if origin is None:
+            values[key] = env[key]
+            continue
+        store, variable, reference = origin
+        cache_key = (store.label, reference)
+        if cache_key not in documents:
+            documents[cache_key] = _fetch_document(
+                mode, store, reference, env, attempts
+            )
+        values[key] = _legacy_member(
+            documents[cache_key], key, store, variable, reference
+        )
+
+    referenced = [origin for origin in plan.values() if origin is not None]
+    if not referenced:
+        source = SOURCE_ENVIRONMENT
+    elif len(referenced) == len(plan):
+        source = SOURCE_STORE
+    else:
+        source = SOURCE_MIXED
+    references = [reference for _, reference in documents]
+    body = _legacy_body(values, list(documents.values()), references)
+    return body, source
+
+
+def _legacy_member(body, key, store, variable, reference):
+    # The document holds secrets: never quote it, or a member, in a message.
+    text = body.get("SecretString")
+    try:
+        parsed = json.loads(text) if isinstance(text, str) else None
+    except ValueError:
+        parsed = None
+    kind = "secret" if store is SECRETS_MANAGER else "parameter"
+    if not isinstance(parsed, dict):
+        raise FetchError(
+            "not_configured",
+            f"{variable} names the {store.label} {kind} {reference!r}, "
+            f"whose value is not a JSON object; {key} must be a member of "
+            "one.",
+        )
+    if key not in parsed:
+        raise FetchError(
+            "not_configured",
+            f"{variable} names the {store.label} {kind} {reference!r}, "
+            f"whose JSON object has no member {key}; add it, or remove "
+            f"{variable}.",
+        )
+    return parsed[key]
+
+
+def _legacy_body(values, documents, references):
+    """A secret-shaped body holding the resolved legacy values."""
+    single = documents[0] if len(documents) == 1 else {}
+    arns = [_as_text(d.get("ARN")) for d in documents]
+    return {
+        "Name": ",".join(references) or SOURCE_ENVIRONMENT,
+        "ARN": ",".join(arns) if any(arns) else None,
+        "VersionId": single.get("VersionId"),
+        "VersionStages": single.get("VersionStages") or [],
+        "SecretString": json.dumps(values),
+    }
 
 
 # ------------------------------------------------------- extension mode

@@ -21,6 +21,13 @@ ENV_VARS = (
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_ENDPOINT_URL",
+    # Legacy mode: the plaintext variables and the references beside them.
+    "DB_USER",
+    "DB_PASSWORD",
+    "DB_USER_SECRET_ID",
+    "DB_PASSWORD_SECRET_ID",
+    "DB_USER_PARAMETER_NAME",
+    "DB_PASSWORD_PARAMETER_NAME",
 )
 PROXY_VARS = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
 
