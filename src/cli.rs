@@ -104,6 +104,8 @@ pub enum Command {
     Doctor,
     /// Find plaintext secrets in Lambda environment variables, in every account and region
     Audit(AuditArgs),
+    /// Move a function's plaintext variables into a secret read through the extension (expand, --finish, --rollback)
+    Migrate(MigrateArgs),
     /// Print a shell completion script (see the README)
     Completions {
         #[arg(value_enum)]
@@ -216,6 +218,63 @@ pub struct TourArgs {
     /// Leave the lab up at the end (skip the teardown action)
     #[arg(long)]
     pub keep: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = concat!(
+    "Three steps, each safe to re-run after a crash:\n",
+    "  migrate FUNCTION --var DB_PASSWORD   expand: secret, grant, layer, DB_PASSWORD_SECRET_ID beside the plaintext\n",
+    "  migrate FUNCTION --finish            contract: remove the plaintext once the code reads the reference\n",
+    "  migrate FUNCTION --rollback          put the plaintext back, remove what migrate added\n\n",
+    "Values are never shown, only variable names."
+))]
+pub struct MigrateArgs {
+    /// The function's name
+    pub function: String,
+
+    /// A variable to move (repeat for several)
+    #[arg(long = "var", value_name = "NAME", conflicts_with_all = ["finish", "rollback"])]
+    pub vars: Vec<String>,
+
+    /// Move the variables `secretslab audit` classifies as secrets
+    #[arg(long, conflicts_with_all = ["finish", "rollback"])]
+    pub flagged: bool,
+
+    /// Contract: remove the plaintext variables (once the code reads the references)
+    #[arg(long, conflicts_with = "rollback")]
+    pub finish: bool,
+
+    /// Put the variables back from the secret and remove what migrate added
+    #[arg(long)]
+    pub rollback: bool,
+
+    /// Print the plan and change nothing
+    #[arg(long)]
+    pub dry_run: bool,
+
+    /// Where the variables go: one secret, or one SecureString parameter
+    #[arg(long, value_enum, default_value_t = Store::SecretsManager)]
+    pub store: Store,
+
+    /// Name of the secret (or parameter) [default: FUNCTION/env, or /FUNCTION/env]
+    #[arg(long, value_name = "NAME")]
+    pub secret_name: Option<String>,
+
+    /// Customer managed KMS key (ARN) for the secret; grants kms:Decrypt on it
+    #[arg(long, value_name = "ARN")]
+    pub kms_key: Option<String>,
+
+    /// With --finish: publish a version and point this alias at it
+    #[arg(long, value_name = "NAME", requires = "finish")]
+    pub alias: Option<String>,
+
+    /// Use this extension layer ARN instead of resolving it
+    #[arg(long, value_name = "ARN")]
+    pub layer_arn: Option<String>,
+
+    /// With --finish: go ahead although nothing shows the code reads the references
+    #[arg(long, requires = "finish")]
+    pub force: bool,
 }
 
 #[derive(Debug, Clone, Args)]

@@ -90,6 +90,11 @@ pub enum Error {
     )]
     PartialTeardown { remaining: usize },
 
+    /// A command declined to act: nothing was changed.
+    #[error("{message}")]
+    #[diagnostic(code(secretslab::refused), help("{help}"))]
+    Refused { message: String, help: String },
+
     #[error("cancelled")]
     #[diagnostic(code(secretslab::cancelled))]
     Cancelled,
@@ -145,6 +150,13 @@ impl Error {
         value
             .map(str::to_string)
             .ok_or_else(|| Error::missing_field(operation, field))
+    }
+
+    pub fn refused(message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Refused {
+            message: message.into(),
+            help: help.into(),
+        }
     }
 
     pub fn local(message: impl Into<String>, help: impl Into<String>) -> Self {

@@ -12,5 +12,6 @@ pub mod domain;
 pub mod error;
 pub mod lab;
 pub mod local;
+pub mod migrate;
 pub mod tour;
 pub mod ui;

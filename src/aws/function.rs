@@ -58,7 +58,8 @@ pub struct DesiredFunction {
     pub role_arn: String,
     pub runtime: Runtime,
     pub arch: Arch,
-    pub layer_arn: String,
+    /// The extension layer (`None`: a function without it, the lab's "before" state).
+    pub layer_arn: Option<String>,
     pub env: BTreeMap<String, String>,
     pub package: Package,
 }
@@ -114,7 +115,7 @@ pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
     if current.handler != HANDLER_ENTRY {
         config.push("handler");
     }
-    if current.layers != [desired.layer_arn.clone()] {
+    if current.layers != desired.layer_arn.iter().cloned().collect::<Vec<_>>() {
         config.push("extension layer");
     }
     if current.env != desired.env {
@@ -268,7 +269,7 @@ pub async fn create_function(
                     .zip_file(Blob::new(desired.package.zip.clone()))
                     .build(),
             )
-            .layers(&desired.layer_arn)
+            .set_layers(desired.layer_arn.clone().map(|layer| vec![layer]))
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
             .description(format!("secretslab lab `{}`", names.lab))
@@ -289,7 +290,7 @@ pub async fn create_function(
         Err(e) => Err(function_error(
             e,
             format!("creating function `{}`", names.function),
-            &desired.layer_arn,
+            desired.layer_arn.as_deref().unwrap_or_default(),
         )),
     }
 }
@@ -329,7 +330,7 @@ pub async fn update_configuration(
             .role(&desired.role_arn)
             .runtime(runtime_id(desired.runtime))
             .handler(HANDLER_ENTRY)
-            .layers(&desired.layer_arn)
+            .set_layers(desired.layer_arn.clone().map(|layer| vec![layer]))
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)
             .environment(environment(desired))
@@ -340,7 +341,7 @@ pub async fn update_configuration(
         return Err(function_error(
             e,
             format!("updating the configuration of `{}`", names.function),
-            &desired.layer_arn,
+            desired.layer_arn.as_deref().unwrap_or_default(),
         ));
     }
     wait_until_updated(lambda, names).await
@@ -348,12 +349,17 @@ pub async fn update_configuration(
 
 /// Wait until the function is Active (new functions start Pending).
 pub async fn wait_until_active(lambda: &Client, names: &ResourceNames) -> Result<()> {
-    wait_until(lambda, names, Ready::Active).await
+    wait_until(lambda, &names.function, Ready::Active).await
 }
 
 /// Wait until the last update finished successfully.
 pub async fn wait_until_updated(lambda: &Client, names: &ResourceNames) -> Result<()> {
-    wait_until(lambda, names, Ready::Updated).await
+    wait_until_updated_named(lambda, &names.function).await
+}
+
+/// [`wait_until_updated`] for any function, by name.
+pub async fn wait_until_updated_named(lambda: &Client, name: &str) -> Result<()> {
+    wait_until(lambda, name, Ready::Updated).await
 }
 
 enum Ready {
@@ -362,8 +368,7 @@ enum Ready {
 }
 
 /// The SDK's waiters (both poll GetFunction), bounded by [`READY_LIMIT`].
-async fn wait_until(lambda: &Client, names: &ResourceNames, ready: Ready) -> Result<()> {
-    let name = &names.function;
+async fn wait_until(lambda: &Client, name: &str, ready: Ready) -> Result<()> {
     let waited = match ready {
         Ready::Active => {
             lambda
@@ -380,14 +385,14 @@ async fn wait_until(lambda: &Client, names: &ResourceNames, ready: Ready) -> Res
                 .await
         }
     };
-    waited.map(drop).map_err(|e| not_ready(names, &e))
+    waited.map(drop).map_err(|e| not_ready(name, &e))
 }
 
-fn not_ready(names: &ResourceNames, err: &dyn std::error::Error) -> Error {
+fn not_ready(name: &str, err: &dyn std::error::Error) -> Error {
     Error::Aws {
-        action: format!("waiting for function `{}` to become ready", names.function),
+        action: format!("waiting for function `{name}` to become ready"),
         detail: aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
-        help: "the function did not become Active; `secretslab status` shows its state, and re-running `secretslab up` resumes".into(),
+        help: "the function did not become Active; `secretslab status` shows its state, and re-running the command resumes".into(),
     }
 }
 

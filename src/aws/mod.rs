@@ -10,6 +10,7 @@ pub mod parameter;
 pub mod policy;
 pub mod role;
 pub mod secret;
+pub mod target_function;
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;

@@ -2,6 +2,8 @@
 //! credentials: read its metadata and tags, create it, update its value or key, delete it.
 //! Values travel only as [`SecretValue`], whose `Debug` never shows them.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_ssm::types::{ParameterStringFilter, ParameterType, ResourceTypeForTagging, Tag};
 use aws_sdk_ssm::Client;
 
@@ -81,12 +83,6 @@ pub async fn get_parameter(ssm: &Client, names: &ResourceNames) -> Result<Observ
     }))
 }
 
-fn ssm_tags(names: &ResourceNames) -> Result<Vec<Tag>> {
-    crate::aws::errors::sdk_tags(names, "SSM", |key, value| {
-        Tag::builder().key(key).value(value).build()
-    })
-}
-
 /// Create the parameter (tagged as the lab's). `Ok(false)` when the name is taken after all
 /// (a race, or a crashed run): the caller re-reads and converges.
 pub async fn create_parameter(
@@ -95,42 +91,21 @@ pub async fn create_parameter(
     value: &SecretValue,
     kms_key: Option<&str>,
 ) -> Result<bool> {
-    let created = ssm
-        .put_parameter()
-        .name(&names.parameter)
-        .description(names.store_description())
-        .r#type(ParameterType::SecureString)
-        .value(value.expose())
-        .set_key_id(kms_key.map(str::to_string))
-        .set_tags(Some(ssm_tags(names)?))
-        .send()
-        .await;
-    match created {
-        Ok(_) => Ok(true),
-        Err(e) if crate::aws::errors::code(&e).as_deref() == Some("ParameterAlreadyExists") => {
-            Ok(false)
-        }
-        Err(e) => Err(into_error(
-            e,
-            format!("creating parameter `{}`", names.parameter),
-        )),
-    }
+    let description = names.store_description();
+    create_named(
+        ssm,
+        &names.parameter,
+        &description,
+        value,
+        kms_key,
+        &names.tags(),
+    )
+    .await
 }
 
 /// The parameter's current value, decrypted.
 pub async fn read_value(ssm: &Client, names: &ResourceNames) -> Result<SecretValue> {
-    let out = ssm
-        .get_parameter()
-        .name(&names.parameter)
-        .with_decryption(true)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("reading parameter `{}`", names.parameter)))?;
-    let value = out
-        .parameter()
-        .and_then(|p| p.value())
-        .ok_or_else(|| Error::missing_field("GetParameter", "Parameter.Value"))?;
-    Ok(SecretValue::from_stored(value))
+    read_named(ssm, &names.parameter).await
 }
 
 /// Make the parameter a `SecureString` under `kms_key` holding `value` (or, without one,
@@ -161,16 +136,7 @@ async fn overwrite(
     value: &SecretValue,
     kms_key: Option<&str>,
 ) -> Result<()> {
-    ssm.put_parameter()
-        .name(&names.parameter)
-        .r#type(ParameterType::SecureString)
-        .value(value.expose())
-        .set_key_id(kms_key.map(str::to_string))
-        .overwrite(true)
-        .send()
-        .await
-        .map(|_| ())
-        .map_err(|e| into_error(e, format!("updating parameter `{}`", names.parameter)))
+    put_named(ssm, &names.parameter, value, kms_key).await
 }
 
 /// Delete the parameter if it is the lab's; `Ok(false)` when it was already gone.
@@ -181,11 +147,128 @@ pub async fn delete_parameter(ssm: &Client, names: &ResourceNames) -> Result<boo
         Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Parameter)),
         Observed::Owned(_) => {}
     }
-    let deleted = ssm.delete_parameter().name(&names.parameter).send().await;
-    Ok(unless_missing(deleted, || {
-        format!("deleting parameter `{}`", names.parameter)
-    })?
-    .is_some())
+    delete_named(ssm, &names.parameter).await
+}
+
+/// A parameter found by name (any parameter, not only the lab's).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedParameter {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+}
+
+pub async fn describe_named(ssm: &Client, name: &str) -> Result<Option<NamedParameter>> {
+    let action = || format!("reading parameter `{name}`");
+    let filter = ParameterStringFilter::builder()
+        .key("Name")
+        .option("Equals")
+        .values(name)
+        .build()
+        .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?;
+    let described = ssm
+        .describe_parameters()
+        .parameter_filters(filter)
+        .send()
+        .await;
+    let described = described.map_err(|e| into_error(e, action()))?;
+    let Some(metadata) = described
+        .parameters()
+        .iter()
+        .find(|p| p.name() == Some(name))
+    else {
+        return Ok(None);
+    };
+    let tags = ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .send()
+        .await;
+    let Some(tags) = unless_missing(tags, action)? else {
+        return Ok(None);
+    };
+    Ok(Some(NamedParameter {
+        arn: Error::required(metadata.arn(), "DescribeParameters", "ARN")?,
+        tags: tags
+            .tag_list()
+            .iter()
+            .map(|t| (t.key().to_string(), t.value().to_string()))
+            .collect(),
+    }))
+}
+
+/// Create a `SecureString` parameter with these tags; `Ok(false)` when the name is taken.
+pub async fn create_named(
+    ssm: &Client,
+    name: &str,
+    description: &str,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+    tags: &[(String, String)],
+) -> Result<bool> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::local(format!("bad SSM tag: {e}"), "report this"))?;
+    let created = ssm
+        .put_parameter()
+        .name(name)
+        .description(description)
+        .r#type(ParameterType::SecureString)
+        .value(value.expose())
+        .set_key_id(kms_key.map(str::to_string))
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    match created {
+        Ok(_) => Ok(true),
+        Err(e) if crate::aws::errors::code(&e).as_deref() == Some("ParameterAlreadyExists") => {
+            Ok(false)
+        }
+        Err(e) => Err(into_error(e, format!("creating parameter `{name}`"))),
+    }
+}
+
+/// Any parameter's current value, decrypted.
+pub async fn read_named(ssm: &Client, name: &str) -> Result<SecretValue> {
+    let out = ssm
+        .get_parameter()
+        .name(name)
+        .with_decryption(true)
+        .send()
+        .await;
+    let out = out.map_err(|e| into_error(e, format!("reading parameter `{name}`")))?;
+    let value = out
+        .parameter()
+        .and_then(|p| p.value())
+        .ok_or_else(|| Error::missing_field("GetParameter", "Parameter.Value"))?;
+    Ok(SecretValue::from_stored(value))
+}
+
+/// Overwrite any parameter's value as a `SecureString`.
+pub async fn put_named(
+    ssm: &Client,
+    name: &str,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+) -> Result<()> {
+    ssm.put_parameter()
+        .name(name)
+        .r#type(ParameterType::SecureString)
+        .value(value.expose())
+        .set_key_id(kms_key.map(str::to_string))
+        .overwrite(true)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| into_error(e, format!("updating parameter `{name}`")))
+}
+
+/// Delete any parameter; already gone counts as done.
+pub async fn delete_named(ssm: &Client, name: &str) -> Result<bool> {
+    let deleted = ssm.delete_parameter().name(name).send().await;
+    Ok(unless_missing(deleted, || format!("deleting parameter `{name}`"))?.is_some())
 }
 
 #[cfg(test)]

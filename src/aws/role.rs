@@ -158,6 +158,41 @@ pub async fn delete_role(iam: &Client, names: &ResourceNames) -> Result<bool> {
     Ok(unless_missing(deleted, action)?.is_some())
 }
 
+/// An inline policy of any role, by name: its document, or `None` when there is none.
+pub async fn get_inline_policy(
+    iam: &Client,
+    role_name: &str,
+    policy_name: &str,
+) -> Result<Option<serde_json::Value>> {
+    let request = iam.get_role_policy().role_name(role_name);
+    let found = request.policy_name(policy_name).send().await;
+    let action = || format!("reading policy `{policy_name}` of role `{role_name}`");
+    Ok(unless_missing(found, action)?.and_then(|out| parse_document(out.policy_document())))
+}
+
+/// Create or replace an inline policy (one name, one document: re-running never duplicates).
+pub async fn put_inline_policy(
+    iam: &Client,
+    role_name: &str,
+    policy_name: &str,
+    document: &serde_json::Value,
+) -> Result<()> {
+    let request = iam.put_role_policy().role_name(role_name);
+    let request = request.policy_name(policy_name);
+    let result = request.policy_document(document.to_string()).send().await;
+    sent(result, || {
+        format!("granting role `{role_name}` its policy `{policy_name}`")
+    })
+}
+
+/// Remove an inline policy; already gone counts as done.
+pub async fn delete_inline_policy(iam: &Client, role_name: &str, policy_name: &str) -> Result<()> {
+    let request = iam.delete_role_policy().role_name(role_name);
+    let deleted = request.policy_name(policy_name).send().await;
+    let action = || format!("removing policy `{policy_name}` from role `{role_name}`");
+    unless_missing(deleted, action).map(drop)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

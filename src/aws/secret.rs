@@ -1,6 +1,8 @@
 //! The lab's secret `{name}/credentials`: create (random password), restore after a
 //! scheduled deletion, update a user-supplied value, delete with or without recovery window.
 
+use std::collections::BTreeMap;
+
 use aws_sdk_secretsmanager::types::Tag;
 use aws_sdk_secretsmanager::Client;
 use aws_smithy_types::DateTime;
@@ -83,14 +85,6 @@ pub struct SecretInfo {
     pub kms_key_id: Option<String>,
 }
 
-fn sm_tags(names: &ResourceNames) -> Vec<Tag> {
-    names
-        .tags()
-        .into_iter()
-        .map(|(key, value)| Tag::builder().key(key).value(value).build())
-        .collect()
-}
-
 pub async fn get_secret(sm: &Client, names: &ResourceNames) -> Result<Observed<SecretInfo>> {
     let described = sm.describe_secret().secret_id(&names.secret).send().await;
     let Some(out) = unless_missing(described, || format!("reading secret `{}`", names.secret))?
@@ -144,43 +138,26 @@ pub async fn create_secret(
     value: &SecretValue,
     kms_key: Option<&str>,
 ) -> Result<Created> {
-    let created = sm
-        .create_secret()
-        .name(&names.secret)
-        .description(names.store_description())
-        .secret_string(value.expose())
-        .set_kms_key_id(kms_key.map(str::to_string))
-        .set_tags(Some(sm_tags(names)))
-        .send()
-        .await;
-    match created {
-        Ok(out) => Ok(Created::Arn(Error::required(
-            out.arn(),
-            "CreateSecret",
-            "ARN",
-        )?)),
-        Err(e) => match code(&e).as_deref() {
-            Some("ResourceExistsException" | "InvalidRequestException") => Ok(Created::NameTaken),
-            _ => Err(into_error(e, format!("creating secret `{}`", names.secret))),
-        },
-    }
+    let description = names.store_description();
+    create_named(
+        sm,
+        &names.secret,
+        &description,
+        value,
+        kms_key,
+        &names.tags(),
+    )
+    .await
 }
 
 /// Cancel a scheduled deletion.
 pub async fn restore_secret(sm: &Client, names: &ResourceNames) -> Result<()> {
-    let result = sm.restore_secret().secret_id(&names.secret).send().await;
-    sent(result, || format!("restoring secret `{}`", names.secret))
+    restore_named(sm, &names.secret).await
 }
 
 /// The secret's current string value (`None` for a binary secret).
 pub async fn read_value(sm: &Client, names: &ResourceNames) -> Result<Option<SecretValue>> {
-    let current = sm
-        .get_secret_value()
-        .secret_id(&names.secret)
-        .send()
-        .await
-        .map_err(|e| into_error(e, format!("reading secret `{}`", names.secret)))?;
-    Ok(current.secret_string().map(SecretValue::from_stored))
+    read_named(sm, &names.secret).await
 }
 
 /// Store `value` as the current version unless it already is.
@@ -250,6 +227,102 @@ pub async fn delete_secret(
             SecretDeletion::ScheduledUntil(out.deletion_date().copied())
         }
     })
+}
+
+/// A secret found by name (any secret, not only the lab's): enough to decide whether it is
+/// ours to change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedSecret {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    pub scheduled_for_deletion: bool,
+}
+
+pub async fn describe_named(sm: &Client, name: &str) -> Result<Option<NamedSecret>> {
+    let described = sm.describe_secret().secret_id(name).send().await;
+    let Some(out) = unless_missing(described, || format!("reading secret `{name}`"))? else {
+        return Ok(None);
+    };
+    Ok(Some(NamedSecret {
+        arn: Error::required(out.arn(), "DescribeSecret", "ARN")?,
+        tags: out
+            .tags()
+            .iter()
+            .map(|t| {
+                let text = |v: Option<&str>| v.unwrap_or_default().to_string();
+                (text(t.key()), text(t.value()))
+            })
+            .collect(),
+        scheduled_for_deletion: out.deleted_date().is_some(),
+    }))
+}
+
+/// Create a secret with these tags; `NameTaken` when a crashed run (or anyone) was first.
+pub async fn create_named(
+    sm: &Client,
+    name: &str,
+    description: &str,
+    value: &SecretValue,
+    kms_key: Option<&str>,
+    tags: &[(String, String)],
+) -> Result<Created> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect();
+    let created = sm
+        .create_secret()
+        .name(name)
+        .description(description)
+        .secret_string(value.expose())
+        .set_kms_key_id(kms_key.map(str::to_string))
+        .set_tags(Some(tags))
+        .send()
+        .await;
+    match created {
+        Ok(out) => Ok(Created::Arn(Error::required(
+            out.arn(),
+            "CreateSecret",
+            "ARN",
+        )?)),
+        Err(e) => match code(&e).as_deref() {
+            Some("ResourceExistsException" | "InvalidRequestException") => Ok(Created::NameTaken),
+            _ => Err(into_error(e, format!("creating secret `{name}`"))),
+        },
+    }
+}
+
+/// The current string value of any secret (`None` for a binary secret).
+pub async fn read_named(sm: &Client, name: &str) -> Result<Option<SecretValue>> {
+    let current = sm.get_secret_value().secret_id(name).send().await;
+    let current = current.map_err(|e| into_error(e, format!("reading secret `{name}`")))?;
+    Ok(current.secret_string().map(SecretValue::from_stored))
+}
+
+/// Store `value` as the current version of any secret.
+pub async fn put_named(sm: &Client, name: &str, value: &SecretValue) -> Result<()> {
+    let request = sm.put_secret_value().secret_id(name);
+    let result = request.secret_string(value.expose()).send().await;
+    sent(result, || format!("updating secret `{name}`"))
+}
+
+/// Cancel the scheduled deletion of any secret.
+pub async fn restore_named(sm: &Client, name: &str) -> Result<()> {
+    let result = sm.restore_secret().secret_id(name).send().await;
+    sent(result, || format!("restoring secret `{name}`"))
+}
+
+/// Schedule any secret for deletion after `days`; already scheduled or gone counts as done.
+pub async fn schedule_deletion_named(sm: &Client, name: &str, days: u16) -> Result<()> {
+    let request = sm.delete_secret().secret_id(name);
+    let deleted = request
+        .recovery_window_in_days(i64::from(days))
+        .send()
+        .await;
+    unless_missing(deleted, || {
+        format!("scheduling secret `{name}` for deletion")
+    })
+    .map(drop)
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@ pub mod audit;
 pub mod completions;
 pub mod doctor;
 pub mod local;
+pub mod migrate;
 pub mod status;
 pub mod teardown;
 pub mod test;
@@ -28,6 +29,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Doctor => doctor::run(&session).await,
         Command::Completions { shell } => completions::run(shell),
         Command::Audit(args) => audit::run(&session, args).await,
+        Command::Migrate(args) => migrate::run(&session, args).await,
         Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone())
             .await
             .map(|()| 0),

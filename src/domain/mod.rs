@@ -5,6 +5,7 @@
 pub mod defaults;
 pub mod extension;
 pub mod kinds;
+pub mod migration;
 pub mod names;
 pub mod package;
 pub mod policy;

@@ -124,12 +124,25 @@ impl Connection {
         settings: &ExtensionSettings,
         store: Store,
     ) -> Result<()> {
+        self.ensure_extension_for(session, &session.names().lab, settings, store)
+    }
+
+    /// [`Self::ensure_local_extension`] for any function: one stand-in per function that
+    /// carries the layer, as the real extension is one per execution environment. `key`
+    /// names its records (a lab's name, or a migrated function's).
+    pub fn ensure_extension_for(
+        &self,
+        session: &Session,
+        key: &str,
+        settings: &ExtensionSettings,
+        store: Store,
+    ) -> Result<()> {
         self.refuse_unserved_store(store)?;
         let Some(emulator) = &self.emulator else {
             return Ok(());
         };
         let config = ExtensionConfig {
-            lab: session.names().lab,
+            lab: key.to_string(),
             port: settings.port,
             ttl_seconds: u64::from(settings.ttl_seconds),
             ssm_ttl_seconds: u64::from(settings.ssm_ttl_seconds),
@@ -138,10 +151,27 @@ impl Connection {
             region: self.aws.region.clone(),
         };
         session.progress.step(format!(
-            "starting the local extension on 127.0.0.1:{}",
+            "starting the local extension for `{key}` on 127.0.0.1:{}",
             settings.port
         ));
         extension::ensure_running(&session.dirs, emulator, config)?;
+        Ok(())
+    }
+
+    /// The counters of the stand-in recorded under `key`, when the built-in stand-in serves
+    /// it; `None` on AWS and with the Agent.
+    pub fn extension_counters_for(&self, session: &Session, key: &str) -> Option<ExtensionStats> {
+        let emulator = self.emulator.as_ref()?;
+        (emulator.extension == ExtensionKind::Standin)
+            .then(|| extension::read_stats(&session.dirs, key, &emulator.token).unwrap_or_default())
+    }
+
+    /// Stop the stand-in recorded under `key` and drop its files (its function no longer
+    /// carries the layer, or is gone).
+    pub fn forget_extension_for(&self, session: &Session, key: &str) -> Result<()> {
+        if self.emulator.is_some() {
+            extension::forget(&session.dirs, key)?;
+        }
         Ok(())
     }
 
@@ -164,19 +194,12 @@ impl Connection {
     /// The lab's extension counters, when the built-in stand-in serves it (exact numbers);
     /// `None` on AWS and with the Agent, where hits are inferred from timing.
     pub fn extension_counters(&self, session: &Session) -> Option<ExtensionStats> {
-        let emulator = self.emulator.as_ref()?;
-        (emulator.extension == ExtensionKind::Standin).then(|| {
-            extension::read_stats(&session.dirs, &session.names().lab, &emulator.token)
-                .unwrap_or_default()
-        })
+        self.extension_counters_for(session, &session.names().lab)
     }
 
     /// After a teardown: stop the lab's local extension and drop its files.
     pub fn forget_local_extension(&self, session: &Session) -> Result<()> {
-        if self.emulator.is_some() {
-            extension::forget(&session.dirs, &session.names().lab)?;
-        }
-        Ok(())
+        self.forget_extension_for(session, &session.names().lab)
     }
 }
 

@@ -11,7 +11,7 @@ fn desired() -> DesiredFunction {
         role_arn: "arn:aws:iam::123456789012:role/demo-role".into(),
         runtime: Runtime::Python313,
         arch: Arch::X86_64,
-        layer_arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24".into(),
+        layer_arn: Some("arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24".into()),
         env: BTreeMap::new(),
         package: crate::domain::package::build().unwrap(),
     }
@@ -119,7 +119,7 @@ fn diff_sees_code_and_config_changes() {
         runtime: "python3.13".into(),
         handler: HANDLER_ENTRY.into(),
         architectures: vec!["x86_64".into()],
-        layers: vec![want.layer_arn.clone()],
+        layers: want.layer_arn.iter().cloned().collect(),
         timeout: Some(TIMEOUT_SECONDS),
         memory: Some(MEMORY_MB),
         ..Default::default()

@@ -230,7 +230,7 @@ pub fn plan(
                 }),
             runtime: settings.runtime,
             arch: settings.arch,
-            layer_arn: observation.layer.arn.clone(),
+            layer_arn: Some(observation.layer.arn.clone()),
             env: extension.function_env(settings.store, names.name_of(settings.store.kind())),
             package: package.clone(),
         },

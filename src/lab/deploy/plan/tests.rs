@@ -79,7 +79,7 @@ fn converged() -> Observation {
         runtime: "python3.13".into(),
         handler: HANDLER_ENTRY.into(),
         architectures: vec!["x86_64".into()],
-        layers: vec![want.function.layer_arn.clone()],
+        layers: want.function.layer_arn.iter().cloned().collect(),
         env: want.function.env.clone(),
         timeout: Some(TIMEOUT_SECONDS),
         memory: Some(MEMORY_MB),

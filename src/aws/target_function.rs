@@ -1,0 +1,215 @@
+//! Any Lambda function `migrate` works on (not only the lab's): its configuration and tags,
+//! a change of environment and layers guarded by the revision it was read at, a published
+//! version, an alias moved to it, and which published versions still hold a variable.
+
+use std::collections::BTreeMap;
+
+use aws_sdk_lambda::types::Environment;
+use aws_sdk_lambda::Client;
+
+use crate::aws::errors::{code, into_error, unless_missing};
+use crate::error::{Error, Result};
+
+/// What migrate needs to know about a function (its values stay in memory only).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TargetFunction {
+    pub name: String,
+    /// The unqualified ARN.
+    pub arn: String,
+    pub role_arn: String,
+    pub runtime: Option<String>,
+    pub architecture: String,
+    pub layers: Vec<String>,
+    pub env: BTreeMap<String, String>,
+    /// Set when the function runs inside a VPC.
+    pub vpc_id: Option<String>,
+    pub code_sha256: String,
+    pub revision_id: Option<String>,
+    pub tags: BTreeMap<String, String>,
+}
+
+// The environment holds the very values migrate moves: never print them.
+impl std::fmt::Debug for TargetFunction {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TargetFunction")
+            .field("name", &self.name)
+            .field("layers", &self.layers)
+            .field("env_keys", &self.env.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
+}
+
+impl TargetFunction {
+    /// The role's name, the last part of its ARN (`…:role/path/name`).
+    pub fn role_name(&self) -> &str {
+        self.role_arn.rsplit('/').next().unwrap_or_default()
+    }
+}
+
+/// Read the function (`$LATEST`) and its tags; `None` when there is no such function.
+pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>> {
+    let found = lambda.get_function().function_name(name).send().await;
+    let Some(out) = unless_missing(found, || format!("reading function `{name}`"))? else {
+        return Ok(None);
+    };
+    let config = out
+        .configuration()
+        .ok_or_else(|| Error::missing_field("GetFunction", "Configuration"))?;
+    let arn = Error::required(config.function_arn(), "GetFunction", "FunctionArn")?;
+    Ok(Some(TargetFunction {
+        name: config.function_name().unwrap_or(name).to_string(),
+        arn: unqualified(&arn),
+        role_arn: config.role().unwrap_or_default().to_string(),
+        runtime: config.runtime().map(|r| r.as_str().to_string()),
+        architecture: config
+            .architectures()
+            .first()
+            .map(|a| a.as_str().to_string())
+            .unwrap_or_else(|| "x86_64".to_string()),
+        layers: config
+            .layers()
+            .iter()
+            .filter_map(|l| l.arn().map(str::to_string))
+            .collect(),
+        env: config
+            .environment()
+            .and_then(|e| e.variables())
+            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+        vpc_id: config
+            .vpc_config()
+            .and_then(|v| v.vpc_id())
+            .filter(|id| !id.is_empty())
+            .map(str::to_string),
+        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
+        revision_id: config.revision_id().map(str::to_string),
+        tags: out
+            .tags()
+            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default(),
+    }))
+}
+
+/// `arn:…:function:name:qualifier` → `arn:…:function:name`.
+fn unqualified(arn: &str) -> String {
+    let parts: Vec<&str> = arn.split(':').collect();
+    parts[..parts.len().min(7)].join(":")
+}
+
+/// Replace the function's environment and layers (nothing else), unless someone changed
+/// the function since it was read at `revision_id`; then wait until the update is done.
+pub async fn update_env_and_layers(
+    lambda: &Client,
+    function: &TargetFunction,
+    env: &BTreeMap<String, String>,
+    layers: &[String],
+) -> Result<()> {
+    let name = &function.name;
+    let sent = lambda
+        .update_function_configuration()
+        .function_name(name)
+        .environment(
+            Environment::builder()
+                .set_variables(Some(env.clone().into_iter().collect()))
+                .build(),
+        )
+        .set_layers(Some(layers.to_vec()))
+        .set_revision_id(function.revision_id.clone())
+        .send()
+        .await;
+    if let Err(e) = sent {
+        if code(&e).as_deref() == Some("PreconditionFailedException") {
+            return Err(Error::Refused {
+                message: format!("function `{name}` changed while migrate was reading it"),
+                help: "nothing was lost: re-run the same command, it reads the function again"
+                    .into(),
+            });
+        }
+        return Err(into_error(
+            e,
+            format!("updating the environment of `{name}`"),
+        ));
+    }
+    crate::aws::function::wait_until_updated_named(lambda, name).await
+}
+
+/// Publish `$LATEST` as a version (Lambda returns the latest version when nothing changed).
+pub async fn publish_version(lambda: &Client, name: &str, description: &str) -> Result<String> {
+    let out = lambda
+        .publish_version()
+        .function_name(name)
+        .description(description)
+        .send()
+        .await
+        .map_err(|e| into_error(e, format!("publishing a version of `{name}`")))?;
+    Error::required(out.version(), "PublishVersion", "Version")
+}
+
+/// Point `alias` at `version`, creating the alias when it does not exist.
+pub async fn point_alias(lambda: &Client, name: &str, alias: &str, version: &str) -> Result<()> {
+    let action = || format!("moving alias `{alias}` of `{name}` to version {version}");
+    let updated = lambda
+        .update_alias()
+        .function_name(name)
+        .name(alias)
+        .function_version(version)
+        .send()
+        .await;
+    if unless_missing(updated, action)?.is_some() {
+        return Ok(());
+    }
+    let created = lambda
+        .create_alias()
+        .function_name(name)
+        .name(alias)
+        .function_version(version)
+        .send()
+        .await;
+    created.map(drop).map_err(|e| into_error(e, action()))
+}
+
+/// The published versions whose environment still carries any of `vars`.
+pub async fn versions_holding(lambda: &Client, name: &str, vars: &[String]) -> Result<Vec<String>> {
+    let mut holding = Vec::new();
+    let mut pages = lambda
+        .list_versions_by_function()
+        .function_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| into_error(e, format!("listing the versions of `{name}`")))?;
+        for version in page.versions() {
+            let published = version.version().filter(|v| *v != "$LATEST");
+            let holds = version
+                .environment()
+                .and_then(|e| e.variables())
+                .is_some_and(|env| vars.iter().any(|v| env.contains_key(v)));
+            if let (Some(number), true) = (published, holds) {
+                holding.push(number.to_string());
+            }
+        }
+    }
+    Ok(holding)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn qualifiers_are_dropped() {
+        let arn = "arn:aws:lambda:us-east-1:123456789012:function:app";
+        assert_eq!(unqualified(&format!("{arn}:7")), arn);
+        assert_eq!(unqualified(arn), arn);
+    }
+
+    #[test]
+    fn debug_shows_no_value() {
+        let function = TargetFunction {
+            env: BTreeMap::from([("DB_PASSWORD".into(), "hunter2-secret".into())]),
+            ..Default::default()
+        };
+        let shown = format!("{function:?}");
+        assert!(shown.contains("DB_PASSWORD") && !shown.contains("hunter2"));
+    }
+}

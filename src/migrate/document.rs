@@ -1,0 +1,191 @@
+//! The document that holds a function's moved variables: a Secrets Manager secret or a
+//! `SecureString` parameter, one JSON object with a member per variable. One interface over
+//! both stores, so the phases read the same whichever the user chose.
+
+use std::collections::BTreeMap;
+
+use crate::aws::secret::{self, Created, SecretValue};
+use crate::aws::{parameter, AwsContext};
+use crate::domain::kinds::Store;
+use crate::domain::migration::ROLLBACK_RECOVERY_DAYS;
+use crate::error::{Error, Result};
+
+/// Variable name → value. Its `Debug` shows the names only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Values(pub BTreeMap<String, String>);
+
+impl std::fmt::Debug for Values {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl Values {
+    pub fn names(&self) -> Vec<String> {
+        self.0.keys().cloned().collect()
+    }
+
+    fn to_stored(&self) -> SecretValue {
+        SecretValue::from_stored(&serde_json::to_string(&self.0).unwrap_or_default())
+    }
+
+    fn from_stored(value: &SecretValue, name: &str) -> Result<Self> {
+        serde_json::from_str(value.expose()).map(Values).map_err(|_| {
+            Error::refused(
+                format!("`{name}` does not hold a JSON object of variable names and text values"),
+                "it was changed after migrate wrote it; put back an object such as {\"DB_PASSWORD\": \"…\"} (`aws secretsmanager put-secret-value`), then re-run",
+            )
+        })
+    }
+}
+
+/// Where the document lives.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DocumentRef {
+    pub store: Store,
+    pub name: String,
+}
+
+/// What a lookup found (never the value).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Found {
+    pub arn: String,
+    pub tags: BTreeMap<String, String>,
+    /// A secret waiting out its recovery window (parameters are deleted at once).
+    pub scheduled_for_deletion: bool,
+}
+
+impl DocumentRef {
+    /// "secret `billing/env`", as messages name it.
+    pub fn describe(&self) -> String {
+        match self.store {
+            Store::SecretsManager => format!("secret `{}`", self.name),
+            Store::ParameterStore => format!("parameter `{}`", self.name),
+        }
+    }
+
+    pub async fn find(&self, aws: &AwsContext) -> Result<Option<Found>> {
+        Ok(match self.store {
+            Store::SecretsManager => {
+                secret::describe_named(&aws.secrets, &self.name)
+                    .await?
+                    .map(|s| Found {
+                        arn: s.arn,
+                        tags: s.tags,
+                        scheduled_for_deletion: s.scheduled_for_deletion,
+                    })
+            }
+            Store::ParameterStore => {
+                parameter::describe_named(&aws.ssm, &self.name)
+                    .await?
+                    .map(|p| Found {
+                        arn: p.arn,
+                        tags: p.tags,
+                        scheduled_for_deletion: false,
+                    })
+            }
+        })
+    }
+
+    /// Create it; `false` when the name was taken meanwhile (the caller re-reads).
+    pub async fn create(
+        &self,
+        aws: &AwsContext,
+        values: &Values,
+        kms_key: Option<&str>,
+        tags: &[(String, String)],
+        function: &str,
+    ) -> Result<bool> {
+        let description =
+            format!("secretslab migrate: variables moved out of function `{function}`");
+        let value = values.to_stored();
+        match self.store {
+            Store::SecretsManager => Ok(matches!(
+                secret::create_named(
+                    &aws.secrets,
+                    &self.name,
+                    &description,
+                    &value,
+                    kms_key,
+                    tags
+                )
+                .await?,
+                Created::Arn(_)
+            )),
+            Store::ParameterStore => {
+                parameter::create_named(&aws.ssm, &self.name, &description, &value, kms_key, tags)
+                    .await
+            }
+        }
+    }
+
+    pub async fn read(&self, aws: &AwsContext) -> Result<Values> {
+        let stored = match self.store {
+            Store::SecretsManager => secret::read_named(&aws.secrets, &self.name)
+                .await?
+                .ok_or_else(|| {
+                    Error::refused(
+                        format!("{} holds a binary value", self.describe()),
+                        "migrate keeps variables as a JSON text object; restore the text version, then re-run",
+                    )
+                })?,
+            Store::ParameterStore => parameter::read_named(&aws.ssm, &self.name).await?,
+        };
+        Values::from_stored(&stored, &self.name)
+    }
+
+    pub async fn write(
+        &self,
+        aws: &AwsContext,
+        values: &Values,
+        kms_key: Option<&str>,
+    ) -> Result<()> {
+        let value = values.to_stored();
+        match self.store {
+            Store::SecretsManager => secret::put_named(&aws.secrets, &self.name, &value).await,
+            Store::ParameterStore => {
+                parameter::put_named(&aws.ssm, &self.name, &value, kms_key).await
+            }
+        }
+    }
+
+    /// Cancel a secret's scheduled deletion.
+    pub async fn restore(&self, aws: &AwsContext) -> Result<()> {
+        match self.store {
+            Store::SecretsManager => secret::restore_named(&aws.secrets, &self.name).await,
+            Store::ParameterStore => Ok(()),
+        }
+    }
+
+    /// A secret is scheduled for deletion (restorable for a week); a parameter, which has no
+    /// recovery window, is deleted.
+    pub async fn retire(&self, aws: &AwsContext) -> Result<()> {
+        match self.store {
+            Store::SecretsManager => {
+                secret::schedule_deletion_named(&aws.secrets, &self.name, ROLLBACK_RECOVERY_DAYS)
+                    .await
+            }
+            Store::ParameterStore => parameter::delete_named(&aws.ssm, &self.name)
+                .await
+                .map(drop),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn values_round_trip_and_hide_in_debug() {
+        let values = Values(BTreeMap::from([(
+            "DB_PASSWORD".to_string(),
+            "s3cr3t-value".to_string(),
+        )]));
+        assert!(!format!("{values:?}").contains("s3cr3t"));
+        let back = Values::from_stored(&values.to_stored(), "x").unwrap();
+        assert_eq!(back, values);
+        let err = Values::from_stored(&SecretValue::from_stored("[1]"), "x").unwrap_err();
+        assert!(!err.to_string().contains('1'), "{err}");
+    }
+}

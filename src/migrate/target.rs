@@ -1,0 +1,290 @@
+//! The function a migration works on, and the checks every phase makes before it changes
+//! anything: the function exists, the variables are there, the document is ours, the layers fit.
+
+use std::collections::BTreeMap;
+
+use crate::audit::classify::{classify, Class};
+use crate::aws::target_function::{self, TargetFunction};
+use crate::aws::AwsContext;
+use crate::domain::kinds::Store;
+use crate::domain::migration::{
+    default_document_name, is_extension_layer, is_for_function, referenced_var, LAYER_LIMIT,
+};
+use crate::error::{Error, Result};
+
+use super::document::{DocumentRef, Found};
+use super::Settings;
+
+/// The function, or the refusal that names it.
+pub async fn load(aws: &AwsContext, name: &str) -> Result<TargetFunction> {
+    target_function::read(&aws.lambda, name).await?.ok_or_else(|| {
+        Error::refused(
+            format!("function `{name}` does not exist in {}", aws.region),
+            "check the name and `--region` (`aws lambda list-functions` lists them); nothing was changed",
+        )
+    })
+}
+
+/// The variables to move: `--var` as given, or with `--flagged` those the audit classifies
+/// as secrets. Each must be in the function's environment.
+pub fn variables(function: &TargetFunction, settings: &Settings) -> Result<Vec<String>> {
+    let mut wanted: Vec<String> = settings.vars.clone();
+    if settings.flagged {
+        wanted.extend(
+            function
+                .env
+                .iter()
+                .filter(|(name, value)| classify(name, value).class == Class::Secret)
+                .map(|(name, _)| name.clone()),
+        );
+    }
+    wanted.sort();
+    wanted.dedup();
+    if wanted.is_empty() {
+        return Err(Error::refused(
+            format!(
+                "the audit finds no plaintext secret in the environment of `{}`",
+                function.name
+            ),
+            "name the variables to move with `--var NAME`; nothing was changed",
+        ));
+    }
+    for var in &wanted {
+        if function.env.contains_key(var) {
+            continue;
+        }
+        let moved = function
+            .env
+            .keys()
+            .find(|k| referenced_var(k).is_some_and(|(v, _)| v == var));
+        let help = match moved {
+            Some(reference) => format!(
+                "`{reference}` is set: it was moved already (`--finish` removes the plaintext; `--rollback` puts it back); nothing was changed"
+            ),
+            None => format!(
+                "the function has {}; name one of them; nothing was changed",
+                list_or_none(function.env.keys())
+            ),
+        };
+        return Err(Error::refused(
+            format!(
+                "variable `{var}` is not in the environment of `{}`",
+                function.name
+            ),
+            help,
+        ));
+    }
+    Ok(wanted)
+}
+
+fn list_or_none<'a>(names: impl Iterator<Item = &'a String>) -> String {
+    let names: Vec<String> = names.map(|n| format!("`{n}`")).collect();
+    if names.is_empty() {
+        "no environment variables".into()
+    } else {
+        format!("these variables: {}", names.join(", "))
+    }
+}
+
+/// The document a new migration writes: `--secret-name`, else `FUNCTION/env`.
+pub fn new_document(function: &TargetFunction, settings: &Settings) -> DocumentRef {
+    DocumentRef {
+        store: settings.store,
+        name: settings
+            .document_name
+            .clone()
+            .unwrap_or_else(|| default_document_name(&function.name, settings.store)),
+    }
+}
+
+/// Refuse a same-named document migrate did not make for this function.
+pub fn refuse_foreign(doc: &DocumentRef, found: &Found, function: &TargetFunction) -> Result<()> {
+    if is_for_function(&found.tags, &function.arn) {
+        return Ok(());
+    }
+    Err(Error::refused(
+        format!(
+            "{} exists but is not tagged as holding the variables of `{}`",
+            doc.describe(),
+            function.name
+        ),
+        "migrate never changes what it did not create: pass another name with `--secret-name`; nothing was changed",
+    ))
+}
+
+/// The document an earlier expand wrote for this function, with what was found: the name
+/// given, else the ones the reference variables point at, else the default names.
+pub async fn existing_document(
+    aws: &AwsContext,
+    function: &TargetFunction,
+    settings: &Settings,
+) -> Result<Option<(DocumentRef, Found)>> {
+    let mut candidates: Vec<DocumentRef> = Vec::new();
+    if let Some(name) = &settings.document_name {
+        candidates.push(DocumentRef {
+            store: settings.store,
+            name: name.clone(),
+        });
+    }
+    candidates.extend(references(&function.env).into_values());
+    for store in [settings.store, settings.store.other()] {
+        candidates.push(DocumentRef {
+            store,
+            name: default_document_name(&function.name, store),
+        });
+    }
+    candidates.dedup();
+    for doc in candidates {
+        if let Some(found) = doc.find(aws).await? {
+            if settings.document_name.as_deref() == Some(doc.name.as_str()) {
+                refuse_foreign(&doc, &found, function)?;
+            }
+            if is_for_function(&found.tags, &function.arn) {
+                return Ok(Some((doc, found)));
+            }
+        }
+    }
+    Ok(None)
+}
+
+/// Reference variable name → the document it points at.
+pub fn references(env: &BTreeMap<String, String>) -> BTreeMap<String, DocumentRef> {
+    env.iter()
+        .filter_map(|(key, value)| {
+            referenced_var(key).map(|(_, store)| {
+                (
+                    key.clone(),
+                    DocumentRef {
+                        store,
+                        name: value.clone(),
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+/// The layers after adding the extension: unchanged when a version of it is attached already.
+/// Refused when Lambda's limit would be passed.
+pub fn layers_with_extension(function: &TargetFunction, layer_arn: &str) -> Result<Vec<String>> {
+    if function
+        .layers
+        .iter()
+        .any(|l| is_extension_layer(l) || l == layer_arn)
+    {
+        return Ok(function.layers.clone());
+    }
+    if function.layers.len() >= LAYER_LIMIT {
+        return Err(Error::refused(
+            format!(
+                "function `{}` already has {} layers, Lambda's limit, so the extension layer cannot be added",
+                function.name,
+                function.layers.len()
+            ),
+            "merge or remove a layer (`aws lambda update-function-configuration --layers …`), then re-run; nothing was changed",
+        ));
+    }
+    let mut layers = function.layers.clone();
+    layers.push(layer_arn.to_string());
+    Ok(layers)
+}
+
+/// Whether the store the variables move to can be reached from inside the function.
+pub fn vpc_warning(function: &TargetFunction, store: Store) -> Option<String> {
+    let vpc = function.vpc_id.as_deref()?;
+    let service = match store {
+        Store::SecretsManager => "secretsmanager",
+        Store::ParameterStore => "ssm",
+    };
+    Some(format!(
+        "`{}` runs in VPC {vpc}: the extension reaches {store} only through an interface endpoint (com.amazonaws.<region>.{service}) or a NAT gateway. secretslab does not read EC2, so check with `aws ec2 describe-vpc-endpoints --filters Name=vpc-id,Values={vpc}`",
+        function.name
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn function(env: &[(&str, &str)], layers: usize) -> TargetFunction {
+        TargetFunction {
+            name: "billing".into(),
+            arn: "arn:aws:lambda:us-east-1:123456789012:function:billing".into(),
+            env: env
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+            layers: (0..layers).map(|i| format!("arn:layer:{i}")).collect(),
+            ..Default::default()
+        }
+    }
+
+    fn settings(vars: &[&str], flagged: bool) -> Settings {
+        Settings {
+            vars: vars.iter().map(|v| v.to_string()).collect(),
+            flagged,
+            ..Settings::new("billing")
+        }
+    }
+
+    #[test]
+    fn variables_must_be_present() {
+        let f = function(&[("DB_PASSWORD", "x"), ("LOG_LEVEL", "INFO")], 0);
+        assert_eq!(
+            variables(&f, &settings(&["DB_PASSWORD"], false)).unwrap(),
+            ["DB_PASSWORD"]
+        );
+        let err = variables(&f, &settings(&["API_KEY"], false)).unwrap_err();
+        assert!(err.to_string().contains("`API_KEY`"), "{err}");
+        assert!(err.help_text().unwrap().contains("`LOG_LEVEL`"));
+        let moved = function(&[("DB_PASSWORD_SECRET_ID", "billing/env")], 0);
+        let err = variables(&moved, &settings(&["DB_PASSWORD"], false)).unwrap_err();
+        assert!(err.help_text().unwrap().contains("moved already"));
+    }
+
+    #[test]
+    fn flagged_takes_the_audit_secrets() {
+        let f = function(
+            &[
+                ("DB_PASSWORD", "Zq8#pL2!vX9@mK4$"),
+                ("LOG_LEVEL", "INFO"),
+                (
+                    "SECRET_ARN",
+                    "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf",
+                ),
+            ],
+            0,
+        );
+        assert_eq!(
+            variables(&f, &settings(&[], true)).unwrap(),
+            ["DB_PASSWORD"]
+        );
+        let clean = function(&[("LOG_LEVEL", "INFO")], 0);
+        assert!(variables(&clean, &settings(&[], true)).is_err());
+    }
+
+    #[test]
+    fn layer_limit_is_refused_unless_the_extension_is_there() {
+        let layer = "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension:24";
+        assert_eq!(
+            layers_with_extension(&function(&[], 4), layer)
+                .unwrap()
+                .len(),
+            5
+        );
+        let err = layers_with_extension(&function(&[], 5), layer).unwrap_err();
+        assert!(err.to_string().contains("5 layers"), "{err}");
+        let mut with = function(&[], 4);
+        with.layers.push(layer.replace(":24", ":11"));
+        assert_eq!(layers_with_extension(&with, layer).unwrap(), with.layers);
+    }
+
+    #[test]
+    fn vpc_warning_only_in_a_vpc() {
+        let mut f = function(&[], 0);
+        assert!(vpc_warning(&f, Store::SecretsManager).is_none());
+        f.vpc_id = Some("vpc-0abc".into());
+        let warning = vpc_warning(&f, Store::SecretsManager).unwrap();
+        assert!(warning.contains("vpc-0abc") && warning.contains("secretsmanager"));
+    }
+}
