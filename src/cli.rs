@@ -138,6 +138,11 @@ pub struct UpArgs {
     #[arg(long, value_name = "PATH", conflicts_with = "secret_stdin")]
     pub secret_file: Option<PathBuf>,
 
+    /// Also deploy `NAME-legacy`: a function that keeps its credentials in plaintext
+    /// variables (the "before" state `audit` finds and `migrate` fixes)
+    #[arg(long)]
+    pub with_legacy: bool,
+
     /// Read the secret's value from standard input
     #[arg(long)]
     pub secret_stdin: bool,

@@ -312,6 +312,13 @@ pub async fn restore_named(sm: &Client, name: &str) -> Result<()> {
     sent(result, || format!("restoring secret `{name}`"))
 }
 
+/// Delete any secret now, without a recovery window; already gone counts as done.
+pub async fn force_delete_named(sm: &Client, name: &str) -> Result<()> {
+    let request = sm.delete_secret().secret_id(name);
+    let deleted = request.force_delete_without_recovery(true).send().await;
+    unless_missing(deleted, || format!("deleting secret `{name}`")).map(drop)
+}
+
 /// Schedule any secret for deletion after `days`; already scheduled or gone counts as done.
 pub async fn schedule_deletion_named(sm: &Client, name: &str, days: u16) -> Result<()> {
     let request = sm.delete_secret().secret_id(name);

@@ -24,7 +24,11 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
         secret_value,
         pick_free_port: connection.emulator.is_some(),
     };
-    let report = deploy::up(session, &connection, &settings, args.dry_run).await?;
+    let mut report = deploy::up(session, &connection, &settings, args.dry_run).await?;
+    if args.with_legacy && !args.dry_run {
+        let legacy = crate::lab::legacy::ensure_legacy(session, &connection).await?;
+        report.legacy_function = Some(legacy.function);
+    }
     super::print(session, &report)?;
     Ok(0)
 }

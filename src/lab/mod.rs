@@ -4,5 +4,6 @@
 pub mod deploy;
 pub mod exercise;
 pub mod inspect;
+pub mod legacy;
 pub mod session;
 pub mod teardown;

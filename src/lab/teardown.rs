@@ -12,6 +12,7 @@ use crate::aws::secret::{self, Recovery, SecretDeletion};
 use crate::aws::{function, logs, parameter, role, AwsContext};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
+use crate::lab::legacy;
 use crate::lab::session::{Connection, Session};
 use crate::ui::progress::Progress;
 use crate::ui::style;
@@ -112,6 +113,15 @@ pub async fn teardown(
         }
     };
 
+    // The legacy function first: migrate's leftovers are found through it and its role.
+    let legacy = legacy::remove_legacy(aws, names, recovery, progress).await;
+    let had_legacy = !matches!(legacy, Ok(None));
+    note(ResourceKind::Function, legacy.map(drop));
+    // And what migrate made, should someone have migrated the lab's own function.
+    let immediate = recovery == Recovery::Immediate;
+    let leftovers = crate::migrate::remove_leftovers(aws, &names.function, immediate).await;
+    note(ResourceKind::Function, leftovers.map(drop));
+
     progress.step(format!("deleting function {}", names.function));
     let function_deleted = function::delete_function(&aws.lambda, names).await;
     let deleted_function_now = matches!(function_deleted, Ok(true));
@@ -176,7 +186,10 @@ pub async fn teardown(
     }
 
     progress.step("checking every resource against the API");
-    let receipt = receipt(aws, names, &policy_arn, &failures, scheduled_until).await?;
+    let mut receipt = receipt(aws, names, &policy_arn, &failures, scheduled_until).await?;
+    if had_legacy {
+        receipt.extend(legacy_receipt(aws, names).await?);
+    }
     let remaining = receipt
         .iter()
         .filter(|l| l.state == FinalState::StillPresent)
@@ -259,6 +272,30 @@ async fn receipt(
                 .filter(|_| state == FinalState::StillPresent),
         })
         .collect())
+}
+
+/// The legacy function's lines, checked against the API like the rest.
+async fn legacy_receipt(aws: &AwsContext, names: &ResourceNames) -> Result<Vec<ReceiptLine>> {
+    let legacy = legacy::legacy_names(names);
+    let function_there = !function::get_function(&aws.lambda, &legacy)
+        .await?
+        .is_missing();
+    let logs_there = logs::log_group_exists(&aws.logs, &legacy).await?;
+    let line = |kind: ResourceKind, there: bool| ReceiptLine {
+        kind,
+        name: legacy.name_of(kind).to_string(),
+        state: if there {
+            FinalState::StillPresent
+        } else {
+            FinalState::Gone
+        },
+        until: None,
+        detail: None,
+    };
+    Ok(vec![
+        line(ResourceKind::Function, function_there),
+        line(ResourceKind::LogGroup, logs_there),
+    ])
 }
 
 impl TeardownReport {

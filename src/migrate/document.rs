@@ -157,6 +157,16 @@ impl DocumentRef {
         }
     }
 
+    /// Delete it now (teardown without a recovery window).
+    pub async fn delete_now(&self, aws: &AwsContext) -> Result<()> {
+        match self.store {
+            Store::SecretsManager => secret::force_delete_named(&aws.secrets, &self.name).await,
+            Store::ParameterStore => parameter::delete_named(&aws.ssm, &self.name)
+                .await
+                .map(drop),
+        }
+    }
+
     /// A secret is scheduled for deletion (restorable for a week); a parameter, which has no
     /// recovery window, is deleted.
     pub async fn retire(&self, aws: &AwsContext) -> Result<()> {

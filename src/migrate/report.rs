@@ -98,13 +98,16 @@ impl fmt::Display for MigrationReport {
             self.function,
             self.phase
         )?;
-        writeln!(
+        write!(
             f,
-            "  {} {} ({})",
+            "  {} {}",
             style::dim("document"),
-            self.document.describe(),
-            self.variables.join(", ")
+            self.document.describe()
         )?;
+        if !self.variables.is_empty() {
+            write!(f, " ({})", self.variables.join(", "))?;
+        }
+        writeln!(f)?;
         for row in &self.steps {
             let mark = match row.outcome {
                 Outcome::Planned => style::pending("would "),

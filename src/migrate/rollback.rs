@@ -167,15 +167,22 @@ async fn remove_policy(
 }
 
 /// Remove migrate's document and role policy for a function that is going away (teardown):
-/// no value needs to go back anywhere.
-pub async fn remove_leftovers(aws: &AwsContext, function_name: &str) -> Result<usize> {
+/// no value needs to go back anywhere. `immediate` deletes a secret without its recovery window.
+pub async fn remove_leftovers(
+    aws: &AwsContext,
+    function_name: &str,
+    immediate: bool,
+) -> Result<usize> {
     let Some(function) = target_function::read(&aws.lambda, function_name).await? else {
         return Ok(0);
     };
     let settings = Settings::new(function_name);
     let mut removed = 0;
     if let Some((doc, found)) = target::existing_document(aws, &function, &settings).await? {
-        if !found.scheduled_for_deletion {
+        if immediate {
+            doc.delete_now(aws).await?;
+            removed += 1;
+        } else if !found.scheduled_for_deletion {
             doc.retire(aws).await?;
             removed += 1;
         }

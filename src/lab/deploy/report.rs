@@ -31,6 +31,9 @@ pub struct UpReport {
     pub extension_port: u16,
     pub api_calls: CallSummary,
     pub elapsed_ms: u128,
+    /// `--with-legacy`: the function that keeps its credentials in plaintext.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub legacy_function: Option<String>,
 }
 
 impl UpReport {
@@ -77,6 +80,7 @@ impl UpReport {
             extension_port: plan.desired.extension.port,
             api_calls: aws.calls.summary(),
             elapsed_ms,
+            legacy_function: None,
         }
     }
 }
@@ -114,6 +118,12 @@ impl fmt::Display for UpReport {
         }
         if let Some(arn) = &self.parameter_arn {
             writeln!(f, "parameter: {arn}")?;
+        }
+        if let Some(name) = &self.legacy_function {
+            writeln!(
+                f,
+                "legacy:   {name} (credentials in plaintext; `secretslab audit --function {name}` finds them, `secretslab migrate {name} --flagged` moves them)"
+            )?;
         }
         writeln!(
             f,
