@@ -127,6 +127,56 @@ impl Intercept for CallLog {
     }
 }
 
+/// Crash testing: with `SECRETSLAB_PAUSE_AFTER_CALL=N`, the process stops for good once its
+/// N-th API operation has completed, after saying so on stderr, so a test can SIGKILL it at
+/// exactly that point and check that nothing was lost.
+pub const PAUSE_AFTER_CALL_ENV: &str = "SECRETSLAB_PAUSE_AFTER_CALL";
+
+#[derive(Debug, Clone)]
+struct PauseAfterCall {
+    after: usize,
+    completed: Arc<Mutex<usize>>,
+}
+
+impl PauseAfterCall {
+    fn from_env() -> Option<Self> {
+        let after = std::env::var(PAUSE_AFTER_CALL_ENV).ok()?.parse().ok()?;
+        Some(Self {
+            after,
+            completed: Arc::default(),
+        })
+    }
+}
+
+impl Intercept for PauseAfterCall {
+    fn name(&self) -> &'static str {
+        "SecretslabPauseAfterCall"
+    }
+
+    fn read_after_execution(
+        &self,
+        _context: &aws_smithy_runtime_api::client::interceptors::context::FinalizerInterceptorContextRef<'_>,
+        _components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let count = self.completed.lock().map(|mut n| {
+            *n += 1;
+            *n
+        });
+        if count.ok() == Some(self.after) {
+            let operation = cfg
+                .load::<Metadata>()
+                .map(|m| format!("{}.{}", m.service(), m.name()))
+                .unwrap_or_default();
+            eprintln!("secretslab: paused after call {} ({operation})", self.after);
+            loop {
+                std::thread::sleep(Duration::from_secs(3600));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// One SDK configuration and a client per service.
 #[derive(Debug, Clone)]
 pub struct AwsContext {
@@ -198,15 +248,16 @@ impl AwsContext {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| defaults::REGION.to_string());
+        let pause = PauseAfterCall::from_env();
         // Every client records its operations in the same call log.
         macro_rules! client {
-            ($sdk:ident) => {
-                $sdk::Client::from_conf(
-                    $sdk::config::Builder::from(config)
-                        .interceptor(calls.clone())
-                        .build(),
-                )
-            };
+            ($sdk:ident) => {{
+                let mut builder = $sdk::config::Builder::from(config).interceptor(calls.clone());
+                if let Some(pause) = &pause {
+                    builder = builder.interceptor(pause.clone());
+                }
+                $sdk::Client::from_conf(builder.build())
+            }};
         }
         Self {
             target,
