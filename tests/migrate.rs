@@ -596,11 +596,13 @@ async fn migrate_killed_after_any_call_loses_nothing_and_converges() {
                     run(Phase::Expand);
                 }
                 Phase::Rollback => {
+                    run(Phase::Rollback);
                     run(Phase::Expand);
                     run(Phase::Finish);
                 }
             }
             if !killed_after_call(&home, &args(phase), call) {
+                eprintln!("{phase:?}: killed after each of its first {kills} calls");
                 break;
             }
             kills += 1;
