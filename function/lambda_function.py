@@ -320,8 +320,8 @@ def extension_port(env):
         return int(raw)
     raise FetchError(
         "not_configured",
-        f"PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is {raw[:20]!r}, which is "
-        "not a port number from 1 to 65535.",
+        "PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is "
+        f"{raw[:20]!r}, which is not a port number from 1 to 65535.",
     )
 
 

@@ -10,12 +10,14 @@ use std::time::{Duration, Instant};
 
 use common::{stderr, stdout, TestHome};
 
-const TITLES: [&str; 6] = [
+const TITLES: [&str; 8] = [
     "What we are fixing, and how it fits together",
     "The IAM role and its policies",
     "The handler code",
     "Deploy the lab",
     "Test the function and read the secret",
+    "Find it: a password in plaintext",
+    "Fix it: move the password behind the extension",
     "Tear down, and the notes to keep",
 ];
 
@@ -31,6 +33,8 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
     for check in [
         "the function is Active",
         "read the secret through the extension",
+        "audit found the plaintext password the API shows",
+        "the plaintext is gone from $LATEST and the function reads the secret",
         "every lab resource is gone",
         "tour complete",
     ] {
@@ -180,7 +184,7 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         tmux.wait_for("progress saved", limit);
     }
     let tmux = Tmux::start(&home, "tour --local");
-    tmux.wait_for("resuming at step 3 of 6", limit);
+    tmux.wait_for("resuming at step 3 of 8", limit);
     tmux.wait_for(TITLES[2], limit);
     tmux.press("Enter");
     tmux.wait_for(TITLES[3], limit);
@@ -204,6 +208,19 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         "{screen}"
     );
     tmux.wait_for(TITLES[5], limit);
+    tmux.wait_for("[Enter] find it", limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("audit found the plaintext password the API shows", limit);
+    assert!(screen.contains("secret  DB_PASSWORD"), "{screen}");
+    tmux.wait_for(TITLES[6], limit);
+    tmux.wait_for("[Enter] fix it", limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("the plaintext is gone from $LATEST", limit);
+    assert!(
+        screen.contains("credentials read through the extension"),
+        "{screen}"
+    );
+    tmux.wait_for(TITLES[7], limit);
     tmux.press("Enter");
     let screen = tmux.wait_for("tour complete", limit);
     assert!(screen.contains("teardown receipt"), "{screen}");

@@ -36,10 +36,11 @@ fn write_variable(f: &mut fmt::Formatter<'_>, finding: &Finding) -> fmt::Result 
             finding.version, finding.rule
         )),
     )?;
+    // Within 80 columns: the reason wrapped under the variable, then shape and fingerprint.
+    writeln!(f, "          {}", style::wrap(finding.reason, 80, 10, 10))?;
     writeln!(
         f,
-        "          {}  {}",
-        finding.reason,
+        "          {}",
         style::dim(&format!(
             "({}; fingerprint {})",
             finding.shape, finding.fingerprint

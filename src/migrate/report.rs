@@ -8,6 +8,9 @@ use serde::Serialize;
 use crate::ui::style;
 
 use super::document::DocumentRef;
+
+/// Columns a report keeps within (the tour's terminal width).
+const WIDTH: usize = 80;
 use super::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -114,17 +117,22 @@ impl fmt::Display for MigrationReport {
                 Outcome::Done => style::ok("done  "),
                 Outcome::Unchanged => style::dim("as is "),
             };
-            writeln!(f, "  {mark} {}", row.step)?;
+            writeln!(f, "  {mark} {}", style::wrap(&row.step, WIDTH, 9, 9))?;
         }
         for warning in &self.warnings {
-            writeln!(f, "{} {warning}", style::pending("warning:"))?;
+            let text = style::wrap(warning, WIDTH, 9, 2);
+            writeln!(f, "{} {text}", style::pending("warning:"))?;
         }
         if !self.versions_holding_values.is_empty() {
+            let text = format!(
+                "published version(s) {} still hold the plaintext; `secretslab audit` keeps reporting them until they are deleted",
+                self.versions_holding_values.join(", ")
+            );
             writeln!(
                 f,
-                "{} published version(s) {} still hold the plaintext; `secretslab audit` keeps reporting them until they are deleted",
+                "{} {}",
                 style::pending("note:"),
-                self.versions_holding_values.join(", ")
+                style::wrap(&text, WIDTH, 6, 2)
             )?;
         }
         if let Some(snippet) = &self.handler_change {
@@ -136,7 +144,12 @@ impl fmt::Display for MigrationReport {
         if !self.next.is_empty() {
             writeln!(f)?;
             for line in &self.next {
-                writeln!(f, "{} {line}", style::hint("next:"))?;
+                writeln!(
+                    f,
+                    "{} {}",
+                    style::hint("next:"),
+                    style::wrap(line, WIDTH, 6, 6)
+                )?;
             }
         }
         Ok(())

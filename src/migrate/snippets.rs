@@ -30,54 +30,60 @@ fn endpoint(store: Store) -> (&'static str, &'static str) {
 }
 
 fn python(store: Store, suffix: &str, example: &str) -> String {
-    let (path, field) = endpoint(store);
+    let (path, _) = endpoint(store);
     let pick = match store {
         Store::SecretsManager => "answer[\"SecretString\"]",
         Store::ParameterStore => "answer[\"Parameter\"][\"Value\"]",
     };
     format!(
-        r#"# Python: read a moved variable through the extension ({field} holds a JSON object).
+        r#"# Python: read a moved variable through the extension.
 import json, os, urllib.parse, urllib.request
 
 def read_moved(var):
     port = os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "2773")
     ref = urllib.parse.quote(os.environ[var + "{suffix}"], safe="")
+    path = "{path}"
+    token = os.environ["AWS_SESSION_TOKEN"]
     request = urllib.request.Request(
-        f"http://localhost:{{port}}{path}{{ref}}",
-        headers={{"X-Aws-Parameters-Secrets-Token": os.environ["AWS_SESSION_TOKEN"]}},
+        f"http://localhost:{{port}}{{path}}{{ref}}",
+        headers={{"X-Aws-Parameters-Secrets-Token": token}},
     )
     with urllib.request.urlopen(request, timeout=5) as response:
         answer = json.load(response)
     return json.loads({pick})[var]
 
-# In the handler (not at import: the extension is ready once init is over):
-#   {example_lower} = read_moved("{example}")   # was os.environ["{example}"]
+# In the handler (not at import: the extension is ready after init):
+#   {example_lower} = read_moved("{example}")
+#   (it was os.environ["{example}"])
 "#,
         example_lower = example.to_lowercase()
     )
 }
 
 fn node(store: Store, suffix: &str, example: &str) -> String {
-    let (path, field) = endpoint(store);
+    let (path, _) = endpoint(store);
     let pick = match store {
         Store::SecretsManager => "answer.SecretString",
         Store::ParameterStore => "answer.Parameter.Value",
     };
     format!(
-        r#"// Node.js 18+: read a moved variable through the extension ({field} holds a JSON object).
+        r#"// Node.js 18+: read a moved variable through the extension.
 async function readMoved(name) {{
   const port = process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? "2773";
   const ref = encodeURIComponent(process.env[`${{name}}{suffix}`]);
-  const response = await fetch(`http://localhost:${{port}}{path}${{ref}}`, {{
-    headers: {{ "X-Aws-Parameters-Secrets-Token": process.env.AWS_SESSION_TOKEN }},
+  const path = "{path}";
+  const token = process.env.AWS_SESSION_TOKEN;
+  const response = await fetch(`http://localhost:${{port}}${{path}}${{ref}}`, {{
+    headers: {{ "X-Aws-Parameters-Secrets-Token": token }},
   }});
-  if (!response.ok) throw new Error(`the extension answered ${{response.status}}`);
+  if (!response.ok) throw new Error(`extension: ${{response.status}}`);
   const answer = await response.json();
   return JSON.parse({pick})[name];
 }}
 
-// In the handler (not at module load: the extension is ready once init is over):
-//   const value = await readMoved("{example}");   // was process.env.{example}
+// In the handler (not at module load: the extension is ready after init):
+//   const value = await readMoved("{example}");
+//   (it was process.env.{example})
 "#
     )
 }
@@ -107,6 +113,12 @@ mod tests {
         assert!(py.contains("read_moved(\"DB_PASSWORD\")"));
         let js = handler_change(Some("nodejs22.x"), Store::ParameterStore, &vars);
         assert!(js.contains("_PARAMETER_NAME") && js.contains("withDecryption=true"));
+        for snippet in [&py, &js] {
+            assert!(
+                snippet.lines().all(|l| l.chars().count() <= 76),
+                "{snippet}"
+            );
+        }
         assert!(js.contains("answer.Parameter.Value"));
         let java = handler_change(Some("java21"), Store::SecretsManager, &vars);
         assert!(java.starts_with("For java21"));

@@ -36,7 +36,7 @@ enum Key {
 }
 
 /// How a step's action and check ended.
-enum StepOutcome {
+pub(super) enum StepOutcome {
     Passed,
     Failed(String),
 }
@@ -91,7 +91,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
         let _ = writeln!(
             out,
-            "Six steps: why, the IAM pieces, the handler, deploy, test, clean up.\n"
+            "Eight steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, clean up.\n"
         );
     } else if index > 0 {
         let resuming = format!("resuming at step {}", step_of(index, &steps));
@@ -244,6 +244,10 @@ fn check_name(check: StepCheck) -> &'static str {
         StepCheck::None => "done",
         StepCheck::FunctionReady => "the function is Active with the extension layer attached",
         StepCheck::SecretRead => "the function read the secret through the extension",
+        StepCheck::PlaintextFound => "audit found the plaintext password the API shows",
+        StepCheck::PlaintextMoved => {
+            "the plaintext is gone from $LATEST and the function reads the secret"
+        }
         StepCheck::LabRemoved => "every lab resource is gone",
     }
 }
@@ -262,6 +266,8 @@ fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
         (StepAction::None, _) | (_, true) => "continue".to_string(),
         (StepAction::Up, _) => "deploy (`secretslab up`)".to_string(),
         (StepAction::Test, _) => "test (`secretslab test`)".to_string(),
+        (StepAction::Find, _) => "find it (`secretslab audit`)".to_string(),
+        (StepAction::Fix, _) => "fix it (`secretslab migrate`)".to_string(),
         (StepAction::Teardown, _) => "tear down (`secretslab teardown`)".to_string(),
     };
     loop {
@@ -428,6 +434,8 @@ async fn run_step_inner(
                 )
             }
         }
+        StepAction::Find => super::chapter::find(session, connection).await?,
+        StepAction::Fix => super::chapter::fix(session, connection).await?,
         StepAction::Teardown => {
             let report = teardown::remove_lab(session, connection, Recovery::Immediate).await?;
             session.progress.finish();
@@ -454,6 +462,8 @@ async fn verify(
     let names = session.names();
     Ok(match check {
         StepCheck::None | StepCheck::SecretRead => StepOutcome::Passed,
+        StepCheck::PlaintextFound => super::chapter::plaintext_present(session, connection).await?,
+        StepCheck::PlaintextMoved => super::chapter::plaintext_moved(session, connection).await?,
         StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
             Observed::Owned(f)
                 if f.state.as_deref().is_none_or(|s| s == "Active")
@@ -479,6 +489,7 @@ async fn verify(
                         && (r.kind != ResourceKind::Secret || r.drift.is_empty())
                 })
                 .map(|r| r.name.clone())
+                .chain(super::chapter::legacy_left(session, connection).await?)
                 .collect();
             if left.is_empty() {
                 StepOutcome::Passed

@@ -17,8 +17,13 @@ pub const STEP_FILES: &[(&str, &str)] = &[
     ("04-deploy.md", include_str!("../../lab-steps/04-deploy.md")),
     ("05-test.md", include_str!("../../lab-steps/05-test.md")),
     (
-        "06-teardown.md",
-        include_str!("../../lab-steps/06-teardown.md"),
+        "06-find-it.md",
+        include_str!("../../lab-steps/06-find-it.md"),
+    ),
+    ("07-fix-it.md", include_str!("../../lab-steps/07-fix-it.md")),
+    (
+        "08-teardown.md",
+        include_str!("../../lab-steps/08-teardown.md"),
     ),
 ];
 
@@ -27,6 +32,10 @@ pub enum StepAction {
     None,
     Up,
     Test,
+    /// Deploy the legacy function and audit it.
+    Find,
+    /// Migrate the legacy function's password, invoking it at each stage.
+    Fix,
     Teardown,
 }
 
@@ -37,6 +46,10 @@ pub enum StepCheck {
     FunctionReady,
     /// The test read the secret in every invocation.
     SecretRead,
+    /// The legacy function's `$LATEST` holds its password in plaintext.
+    PlaintextFound,
+    /// The plaintext is gone and the reference names a live secret.
+    PlaintextMoved,
     /// Nothing of the lab is left (a scheduled secret counts as removed).
     LabRemoved,
 }
@@ -85,10 +98,12 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "none" => StepAction::None,
         "up" => StepAction::Up,
         "test" => StepAction::Test,
+        "find" => StepAction::Find,
+        "fix" => StepAction::Fix,
         "teardown" => StepAction::Teardown,
         other => {
             return Err(format!(
-                "{file}: unknown action `{other}` (none, up, test, teardown)"
+                "{file}: unknown action `{other}` (none, up, test, find, fix, teardown)"
             ))
         }
     };
@@ -96,10 +111,12 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "none" => StepCheck::None,
         "function_ready" => StepCheck::FunctionReady,
         "secret_read" => StepCheck::SecretRead,
+        "plaintext_found" => StepCheck::PlaintextFound,
+        "plaintext_moved" => StepCheck::PlaintextMoved,
         "lab_removed" => StepCheck::LabRemoved,
         other => {
             return Err(format!(
-                "{file}: unknown check `{other}` (none, function_ready, secret_read, lab_removed)"
+                "{file}: unknown check `{other}` (none, function_ready, secret_read, plaintext_found, plaintext_moved, lab_removed)"
             ))
         }
     };
@@ -190,7 +207,13 @@ mod tests {
             fill(&step.body, &values).unwrap_or_else(|e| panic!("{}: {e}", step.file));
         }
         let actions: Vec<_> = steps.iter().map(|s| s.action).collect();
-        for wanted in [StepAction::Up, StepAction::Test, StepAction::Teardown] {
+        for wanted in [
+            StepAction::Up,
+            StepAction::Test,
+            StepAction::Find,
+            StepAction::Fix,
+            StepAction::Teardown,
+        ] {
             assert!(actions.contains(&wanted), "no step runs {wanted:?}");
         }
     }
