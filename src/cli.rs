@@ -228,9 +228,9 @@ pub struct TourArgs {
 #[derive(Debug, Clone, Args)]
 #[command(after_help = concat!(
     "Three steps, each safe to re-run after a crash:\n",
-    "  migrate FUNCTION --var DB_PASSWORD   expand: secret, grant, layer, DB_PASSWORD_SECRET_ID beside the plaintext\n",
-    "  migrate FUNCTION --finish            contract: remove the plaintext once the code reads the reference\n",
-    "  migrate FUNCTION --rollback          put the plaintext back, remove what migrate added\n\n",
+    "  --var NAME   expand: a secret, a grant, the layer, NAME_SECRET_ID beside NAME\n",
+    "  --finish     contract: remove NAME once the code reads NAME_SECRET_ID\n",
+    "  --rollback   put NAME back from the secret; remove what migrate added\n\n",
     "Values are never shown, only variable names."
 ))]
 pub struct MigrateArgs {

@@ -146,6 +146,7 @@ fn help_texts_are_stable_and_fit_80_columns() {
         "doctor",
         "completions",
         "audit",
+        "migrate",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");
