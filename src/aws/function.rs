@@ -11,7 +11,8 @@ use tokio::time::Instant;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, FunctionCode, LogType, Runtime as LambdaRuntime,
+    Architecture, Environment, FunctionCode, FunctionConfiguration, LogType,
+    Runtime as LambdaRuntime,
 };
 use base64::Engine as _;
 
@@ -163,21 +164,26 @@ pub async fn get_function(
             .iter()
             .map(|a| a.as_str().to_string())
             .collect(),
-        layers: config
-            .layers()
-            .iter()
-            .filter_map(|l| l.arn().map(str::to_string))
-            .collect(),
-        env: config
-            .environment()
-            .and_then(|e| e.variables())
-            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
+        layers: layers_of(config),
+        env: env_of(config),
         timeout: config.timeout(),
         memory: config.memory_size(),
         state: config.state().map(|s| s.as_str().to_string()),
         last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),
     }))
+}
+
+/// The layer ARNs of a function's configuration.
+pub(crate) fn layers_of(config: &FunctionConfiguration) -> Vec<String> {
+    let layers = config.layers().iter();
+    layers.filter_map(|l| l.arn().map(str::to_string)).collect()
+}
+
+/// The environment variables of a function's configuration.
+pub(crate) fn env_of(config: &FunctionConfiguration) -> BTreeMap<String, String> {
+    let vars = config.environment().and_then(|e| e.variables());
+    vars.map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+        .unwrap_or_default()
 }
 
 /// Lambda answers `InvalidParameterValueException` "The role defined for the function cannot be

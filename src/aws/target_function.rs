@@ -8,6 +8,7 @@ use aws_sdk_lambda::types::Environment;
 use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, into_error, unless_missing};
+use crate::aws::function::{env_of, layers_of};
 use crate::error::{Error, Result};
 
 /// What migrate needs to know about a function (its values stay in memory only).
@@ -66,16 +67,8 @@ pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>>
             .first()
             .map(|a| a.as_str().to_string())
             .unwrap_or_else(|| "x86_64".to_string()),
-        layers: config
-            .layers()
-            .iter()
-            .filter_map(|l| l.arn().map(str::to_string))
-            .collect(),
-        env: config
-            .environment()
-            .and_then(|e| e.variables())
-            .map(|vars| vars.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
+        layers: layers_of(config),
+        env: env_of(config),
         vpc_id: config
             .vpc_config()
             .and_then(|v| v.vpc_id())

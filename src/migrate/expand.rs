@@ -11,23 +11,15 @@ use crate::domain::migration::{
 };
 use crate::domain::policy::same_policy;
 use crate::error::{Error, Result};
-use crate::lab::session::{Connection, Session};
 
 use super::document::Values;
 use super::report::MigrationReport;
-use super::{snippets, target, Settings};
+use super::{snippets, target, Job};
 
-pub async fn run(
-    session: &Session,
-    connection: &Connection,
-    settings: &Settings,
-) -> Result<MigrationReport> {
+pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
+    let (session, connection, settings, function) = job.parts();
     let aws = &connection.aws;
     check_kms_key(settings.kms_key.as_deref())?;
-    session
-        .progress
-        .step(format!("reading function `{}`", settings.function));
-    let function = target::load(aws, &settings.function).await?;
     let vars = target::variables(&function, settings)?;
     let doc = target::new_document(&function, settings);
     let found = doc.find(aws).await?;

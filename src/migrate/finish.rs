@@ -10,18 +10,11 @@ use crate::lab::session::{Connection, Session};
 
 use super::document::Found;
 use super::report::MigrationReport;
-use super::{target, Settings};
+use super::{target, Job};
 
-pub async fn run(
-    session: &Session,
-    connection: &Connection,
-    settings: &Settings,
-) -> Result<MigrationReport> {
+pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
+    let (session, connection, settings, function) = job.parts();
     let aws = &connection.aws;
-    session
-        .progress
-        .step(format!("reading function `{}`", settings.function));
-    let function = target::load(aws, &settings.function).await?;
     let name = function.name.clone();
     let Some((doc, found)) = target::existing_document(aws, &function, settings).await? else {
         return Err(Error::refused(

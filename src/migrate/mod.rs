@@ -24,6 +24,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::aws;
 use crate::domain::kinds::Store;
 use crate::error::Result;
 use crate::lab::session::{Connection, Session};
@@ -89,15 +90,43 @@ impl Settings {
     }
 }
 
+/// One phase's inputs: the session, the connection, what was asked, the function as read.
+pub(crate) struct Job<'a> {
+    session: &'a Session,
+    connection: &'a Connection,
+    settings: &'a Settings,
+    function: aws::target_function::TargetFunction,
+}
+
+impl<'a> Job<'a> {
+    fn parts(
+        self,
+    ) -> (
+        &'a Session,
+        &'a Connection,
+        &'a Settings,
+        aws::target_function::TargetFunction,
+    ) {
+        (self.session, self.connection, self.settings, self.function)
+    }
+}
+
 pub async fn migrate(
     session: &Session,
     connection: &Connection,
     settings: &Settings,
 ) -> Result<MigrationReport> {
+    let function = target::load(session, &connection.aws, &settings.function).await?;
+    let job = Job {
+        session,
+        connection,
+        settings,
+        function,
+    };
     match settings.phase {
-        Phase::Expand => expand::run(session, connection, settings).await,
-        Phase::Finish => finish::run(session, connection, settings).await,
-        Phase::Rollback => rollback::run(session, connection, settings).await,
+        Phase::Expand => expand::run(job).await,
+        Phase::Finish => finish::run(job).await,
+        Phase::Rollback => rollback::run(job).await,
     }
 }
 

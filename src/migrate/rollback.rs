@@ -9,22 +9,14 @@ use crate::aws::target_function::{self, TargetFunction};
 use crate::aws::AwsContext;
 use crate::domain::migration::{added_env, policy_name, TAG_ADDED_LAYER};
 use crate::error::{Error, Result};
-use crate::lab::session::{Connection, Session};
 
 use super::document::{DocumentRef, Found};
 use super::report::MigrationReport;
-use super::{target, Settings};
+use super::{target, Job, Settings};
 
-pub async fn run(
-    session: &Session,
-    connection: &Connection,
-    settings: &Settings,
-) -> Result<MigrationReport> {
+pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
+    let (session, connection, settings, function) = job.parts();
     let aws = &connection.aws;
-    session
-        .progress
-        .step(format!("reading function `{}`", settings.function));
-    let function = target::load(aws, &settings.function).await?;
     let name = function.name.clone();
     let located = target::existing_document(aws, &function, settings).await?;
     let dangling: Vec<String> = target::references(&function.env)

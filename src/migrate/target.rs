@@ -11,12 +11,14 @@ use crate::domain::migration::{
     default_document_name, is_extension_layer, is_for_function, referenced_var, LAYER_LIMIT,
 };
 use crate::error::{Error, Result};
+use crate::lab::session::Session;
 
 use super::document::{DocumentRef, Found};
 use super::Settings;
 
 /// The function, or the refusal that names it.
-pub async fn load(aws: &AwsContext, name: &str) -> Result<TargetFunction> {
+pub async fn load(session: &Session, aws: &AwsContext, name: &str) -> Result<TargetFunction> {
+    session.progress.step(format!("reading function `{name}`"));
     target_function::read(&aws.lambda, name).await?.ok_or_else(|| {
         Error::refused(
             format!("function `{name}` does not exist in {}", aws.region),

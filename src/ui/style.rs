@@ -92,6 +92,11 @@ pub fn wrap(text: &str, width: usize, start: usize, indent: usize) -> String {
     out
 }
 
+/// "status of lab `demo` in account 123456789012 (us-east-1)": the first line of a report.
+pub fn lab_heading(title: &str, lab: &str, account: &str, region: &str) -> String {
+    format!("{} `{lab}` in account {account} ({region})", heading(title))
+}
+
 #[cfg(test)]
 mod wrap_tests {
     use super::wrap;
@@ -100,16 +105,14 @@ mod wrap_tests {
     fn wraps_within_the_width_with_a_hanging_indent() {
         let text = "one two three four five six seven";
         let wrapped = wrap(text, 12, 2, 4);
-        assert_eq!(wrapped, "one two\n    three\n    four\n    five six\n    seven");
+        assert_eq!(
+            wrapped,
+            "one two\n    three\n    four\n    five six\n    seven"
+        );
         assert!(wrapped.lines().all(|l| l.len() <= 12));
         assert_eq!(
             wrap("averyveryverylongword x", 5, 0, 1),
             "averyveryverylongword\n x"
         );
     }
-}
-
-/// "status of lab `demo` in account 123456789012 (us-east-1)": the first line of a report.
-pub fn lab_heading(title: &str, lab: &str, account: &str, region: &str) -> String {
-    format!("{} `{lab}` in account {account} ({region})", heading(title))
 }
