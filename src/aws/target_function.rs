@@ -196,6 +196,37 @@ mod tests {
         assert_eq!(unqualified(arn), arn);
     }
 
+    #[tokio::test]
+    async fn a_function_changed_since_it_was_read_is_a_refusal_to_re_run() {
+        use aws_sdk_lambda::operation::update_function_configuration::UpdateFunctionConfigurationError;
+        use aws_sdk_lambda::types::error::PreconditionFailedException;
+        use aws_smithy_mocks::{mock, mock_client};
+        // Lambda's answer when the RevisionId no longer matches.
+        let rule = mock!(aws_sdk_lambda::Client::update_function_configuration).then_error(|| {
+            UpdateFunctionConfigurationError::PreconditionFailedException(
+                PreconditionFailedException::builder()
+                    .message("The Revision Id provided does not match the latest Revision Id.")
+                    .meta(
+                        aws_smithy_types::error::ErrorMetadata::builder()
+                            .code("PreconditionFailedException")
+                            .build(),
+                    )
+                    .build(),
+            )
+        });
+        let lambda = mock_client!(aws_sdk_lambda, [&rule]);
+        let function = TargetFunction {
+            name: "billing".into(),
+            revision_id: Some("r1".into()),
+            ..Default::default()
+        };
+        let err = update_env_and_layers(&lambda, &function, &BTreeMap::new(), &[])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, Error::Refused { .. }), "{err:?}");
+        assert!(err.help_text().unwrap().contains("re-run"));
+    }
+
     #[test]
     fn debug_shows_no_value() {
         let function = TargetFunction {
