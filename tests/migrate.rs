@@ -428,7 +428,9 @@ async fn migrate_refuses_clearly_and_changes_nothing() {
     let five = snapshot(&sdk, function).await;
     refused(&run(&[function, "--var", "DB_PASSWORD"]), "5 layers");
     assert_eq!(snapshot(&sdk, function).await, five);
-    set_layers(&sdk, function, Vec::new()).await;
+    // One layer of its own: kept beside the extension's (checked after expand below).
+    set_layers(&sdk, function, vec![layers[0].clone()]).await;
+    let before = snapshot(&sdk, function).await;
 
     // A user denied iam:PutRolePolicy, through a profile of its own.
     let profile_dir = denied_profile(&sdk, home.path()).await;
@@ -458,6 +460,12 @@ async fn migrate_refuses_clearly_and_changes_nothing() {
     // --finish before anything shows the code reads the reference.
     let expanded = run(&[function, "--var", "DB_PASSWORD"]);
     succeeded(&expanded, "expand");
+    let (_, after) = config(&sdk, function).await;
+    assert_eq!(after.len(), 2, "{after:?}");
+    assert_eq!(
+        (after[0].as_str(), extension_layers(&after)),
+        (layers[0].as_str(), 1)
+    );
     refused(&run(&[function, "--finish"]), "nothing shows that the code");
     assert!(config(&sdk, function).await.0.contains_key("DB_PASSWORD"));
     home.force_teardown(lab);
