@@ -104,6 +104,29 @@ async fn secrets_named(sdk: &AwsContext, name: &str) -> usize {
         .count()
 }
 
+async fn force_delete(sdk: &AwsContext, secret: &str) {
+    let deleted = sdk.secrets.delete_secret().secret_id(secret);
+    let _ = deleted.force_delete_without_recovery(true).send().await;
+}
+
+/// Secrets and parameters tagged as holding this function's variables, whatever their name.
+async fn documents_for(sdk: &AwsContext, function: &str) -> usize {
+    let arn = sdk
+        .lambda
+        .get_function_configuration()
+        .function_name(function)
+        .send()
+        .await
+        .unwrap()
+        .function_arn()
+        .unwrap()
+        .to_string();
+    let tag = secretslab::domain::migration::TAG_MIGRATED_FROM;
+    let secrets = secretslab::aws::secret::names_tagged(&sdk.secrets, tag, &arn);
+    let parameters = secretslab::aws::parameter::names_tagged(&sdk.ssm, tag, &arn);
+    secrets.await.unwrap().len() + parameters.await.unwrap().len()
+}
+
 async fn inline_policies(sdk: &AwsContext, role: &str) -> Vec<String> {
     let listed = sdk.iam.list_role_policies().role_name(role).send().await;
     listed.expect("role policies").policy_names
@@ -232,7 +255,14 @@ async fn migrate_moves_a_plaintext_password_behind_the_extension_and_back() {
         .send()
         .await
         .unwrap();
-    assert_ne!(alias.function_version(), Some(old_version.as_str()));
+    let live = alias.function_version().unwrap().to_string();
+    assert_ne!(live, old_version);
+    let (live_env, _) = config(&sdk, &format!("{function}:{live}")).await;
+    assert!(
+        !live_env.contains_key("DB_PASSWORD"),
+        "the alias's version holds the plaintext"
+    );
+    assert_eq!(live_env["DB_PASSWORD_SECRET_ID"], secret);
     // The old published version still holds the value, and audit still says so.
     let (_, findings) = audit_findings(&home, function);
     assert_eq!(versions_flagging(&findings, "DB_PASSWORD"), [old_version]);
@@ -368,10 +398,16 @@ async fn migrate_refuses_clearly_and_changes_nothing() {
     let function = "migr-legacy";
     home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
     let before = snapshot(&sdk, function).await;
+    let password = before.0["DB_PASSWORD"].clone();
     let run = |args: &[&str]| {
         let mut all = vec!["--local", "--name", lab, "--quiet", "migrate"];
         all.extend_from_slice(args);
-        home.run(&all)
+        let out = home.run(&all);
+        assert!(
+            !stdout(&out).contains(&password) && !stderr(&out).contains(&password),
+            "the password reached the output of {args:?}"
+        );
+        out
     };
 
     refused(
@@ -600,7 +636,14 @@ async fn migrate_killed_after_any_call_loses_nothing_and_converges() {
             // previous phase converged (fresh, expanded, finished); later ones get back there.
             if call > 1 {
                 match phase {
-                    Phase::Expand => run(Phase::Rollback),
+                    Phase::Expand => {
+                        run(Phase::Rollback);
+                        // Every other kill goes through creating the secret afresh, the
+                        // others through restoring the one rollback scheduled for deletion.
+                        if call % 2 == 0 {
+                            force_delete(&sdk, secret).await;
+                        }
+                    }
                     Phase::Finish => {
                         run(Phase::Rollback);
                         run(Phase::Expand);
@@ -630,7 +673,10 @@ async fn migrate_killed_after_any_call_loses_nothing_and_converges() {
             run(phase);
             let (env, layers) = config(&sdk, function).await;
             let policies = inline_policies(&sdk, "migk-role").await;
-            assert!(secrets_named(&sdk, secret).await <= 1);
+            assert!(
+                documents_for(&sdk, function).await <= 1,
+                "a second document"
+            );
             match phase {
                 Phase::Expand | Phase::Finish => {
                     assert_eq!(env["DB_PASSWORD_SECRET_ID"], secret);
@@ -656,5 +702,64 @@ async fn migrate_killed_after_any_call_loses_nothing_and_converges() {
         assert!(kills >= 6, "{phase:?}: only {kills} kill points");
     }
     assert!(!home.state_files_text().contains(&password));
+    home.force_teardown(lab);
+}
+
+#[tokio::test]
+async fn a_second_variable_joins_the_same_document_and_rollback_keeps_newer_values() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let lab = "mig2";
+    let function = "mig2-legacy";
+    let secret = "mig2-legacy/env";
+    let run = |args: &[&str]| {
+        let mut all = vec!["--local", "--name", lab, "--quiet", "migrate", function];
+        all.extend_from_slice(args);
+        home.run(&all)
+    };
+    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
+    let (before, _) = config(&sdk, function).await;
+    succeeded(&run(&["--var", "DB_PASSWORD"]), "expand DB_PASSWORD");
+    assert_eq!(invoke(&sdk, function).await["ok"], true);
+    succeeded(&run(&["--finish"]), "finish DB_PASSWORD");
+
+    // Another store would need a second grant: refused, nothing changed.
+    let elsewhere = run(&["--var", "DB_USER", "--store", "parameter-store"]);
+    refused(&elsewhere, "already reads secret `mig2-legacy/env`");
+    // The same document takes the second variable.
+    succeeded(&run(&["--var", "DB_USER"]), "expand DB_USER");
+    let stored = secret_document(&sdk, secret).await.expect("secret");
+    assert_eq!(stored["DB_USER"], before["DB_USER"].as_str());
+    assert_eq!(stored["DB_PASSWORD"], before["DB_PASSWORD"].as_str());
+    // The evidence starts again with the new reference.
+    refused(&run(&["--finish"]), "nothing shows that the code");
+
+    // DB_USER changes in the environment after expand: rollback keeps the newer value.
+    let (mut env, _) = config(&sdk, function).await;
+    env.insert("DB_USER".into(), "renamed-user".into());
+    sdk.lambda
+        .update_function_configuration()
+        .function_name(function)
+        .environment(
+            aws_sdk_lambda::types::Environment::builder()
+                .set_variables(Some(env))
+                .build(),
+        )
+        .send()
+        .await
+        .unwrap();
+    sdk.lambda
+        .wait_until_function_updated_v2()
+        .function_name(function)
+        .wait(std::time::Duration::from_secs(60))
+        .await
+        .unwrap();
+    succeeded(&run(&["--rollback"]), "rollback");
+    let (after, layers) = config(&sdk, function).await;
+    assert_eq!(after["DB_USER"], "renamed-user");
+    assert_eq!(after["DB_PASSWORD"], before["DB_PASSWORD"]);
+    assert_eq!(after.len(), before.len(), "{:?}", after.keys());
+    assert_eq!(extension_layers(&layers), 0);
     home.force_teardown(lab);
 }

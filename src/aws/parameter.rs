@@ -155,6 +155,8 @@ pub async fn delete_parameter(ssm: &Client, names: &ResourceNames) -> Result<boo
 pub struct NamedParameter {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
+    /// The KMS key that encrypts it.
+    pub key_id: Option<String>,
 }
 
 pub async fn describe_named(ssm: &Client, name: &str) -> Result<Option<NamedParameter>> {
@@ -189,12 +191,55 @@ pub async fn describe_named(ssm: &Client, name: &str) -> Result<Option<NamedPara
     };
     Ok(Some(NamedParameter {
         arn: Error::required(metadata.arn(), "DescribeParameters", "ARN")?,
+        key_id: metadata.key_id().map(str::to_string),
         tags: tags
             .tag_list()
             .iter()
             .map(|t| (t.key().to_string(), t.value().to_string()))
             .collect(),
     }))
+}
+
+/// The names of every parameter tagged `key=value`.
+pub async fn names_tagged(ssm: &Client, key: &str, value: &str) -> Result<Vec<String>> {
+    let filter = ParameterStringFilter::builder()
+        .key(format!("tag:{key}"))
+        .option("Equals")
+        .values(value)
+        .build()
+        .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?;
+    let mut pages = ssm
+        .describe_parameters()
+        .parameter_filters(filter)
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| into_error(e, "listing parameters by tag"))?;
+        names.extend(
+            page.parameters()
+                .iter()
+                .filter_map(|p| p.name().map(str::to_string)),
+        );
+    }
+    Ok(names)
+}
+
+/// Add (or overwrite) tags on any parameter.
+pub async fn tag_named(ssm: &Client, name: &str, tags: &[(String, String)]) -> Result<()> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build())
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(|e| Error::local(format!("bad SSM tag: {e}"), "report this"))?;
+    ssm.add_tags_to_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .set_tags(Some(tags))
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| into_error(e, format!("tagging parameter `{name}`")))
 }
 
 /// Create a `SecureString` parameter with these tags; `Ok(false)` when the name is taken.

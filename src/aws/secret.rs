@@ -236,6 +236,7 @@ pub struct NamedSecret {
     pub arn: String,
     pub tags: BTreeMap<String, String>,
     pub scheduled_for_deletion: bool,
+    pub kms_key_id: Option<String>,
 }
 
 pub async fn describe_named(sm: &Client, name: &str) -> Result<Option<NamedSecret>> {
@@ -254,7 +255,45 @@ pub async fn describe_named(sm: &Client, name: &str) -> Result<Option<NamedSecre
             })
             .collect(),
         scheduled_for_deletion: out.deleted_date().is_some(),
+        kms_key_id: out.kms_key_id().map(str::to_string),
     }))
+}
+
+/// The names of every secret (also those scheduled for deletion) tagged `key=value`.
+pub async fn names_tagged(sm: &Client, key: &str, value: &str) -> Result<Vec<String>> {
+    use aws_sdk_secretsmanager::types::{Filter, FilterNameStringType};
+    let filter =
+        |name: FilterNameStringType, v: &str| Filter::builder().key(name).values(v).build();
+    let mut pages = sm
+        .list_secrets()
+        .include_planned_deletion(true)
+        .filters(filter(FilterNameStringType::TagKey, key))
+        .filters(filter(FilterNameStringType::TagValue, value))
+        .into_paginator()
+        .send();
+    let mut names = Vec::new();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| into_error(e, "listing secrets by tag"))?;
+        let tagged = page.secret_list().iter().filter(|s| {
+            s.tags()
+                .iter()
+                .any(|t| t.key() == Some(key) && t.value() == Some(value))
+        });
+        names.extend(tagged.filter_map(|s| s.name().map(str::to_string)));
+    }
+    Ok(names)
+}
+
+/// Add (or overwrite) tags on any secret.
+pub async fn tag_named(sm: &Client, name: &str, tags: &[(String, String)]) -> Result<()> {
+    let tags = tags
+        .iter()
+        .map(|(key, value)| Tag::builder().key(key).value(value).build());
+    let request = sm
+        .tag_resource()
+        .secret_id(name)
+        .set_tags(Some(tags.collect()));
+    sent(request.send().await, || format!("tagging secret `{name}`"))
 }
 
 /// Create a secret with these tags; `NameTaken` when a crashed run (or anyone) was first.

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use aws_sdk_lambda::types::Environment;
 use aws_sdk_lambda::Client;
 
-use crate::aws::errors::{code, into_error, unless_missing};
+use crate::aws::errors::{code, describe, into_error, unless_missing};
 use crate::aws::function::{env_of, layers_of};
 use crate::error::{Error, Result};
 
@@ -111,6 +111,13 @@ pub async fn update_env_and_layers(
         .send()
         .await;
     if let Err(e) = sent {
+        // Lambda's refusal of an oversized environment quotes all of it, values included.
+        if describe(&e).contains("String measured") {
+            return Err(Error::refused(
+                format!("Lambda refused the environment of `{name}` as over its 4 KB limit"),
+                "shorten or move more variables; nothing of the function was changed",
+            ));
+        }
         if code(&e).as_deref() == Some("PreconditionFailedException") {
             return Err(Error::Refused {
                 message: format!("function `{name}` changed while migrate was reading it"),

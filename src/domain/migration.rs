@@ -18,6 +18,10 @@ pub const TAG_ADDED_ENV: &str = "secretslab:added-env";
 /// The function's code hash when the references were added: new code is a sign it reads them.
 pub const TAG_CODE_SHA256: &str = "secretslab:code-sha256";
 
+/// Requests the function's local extension had served when the references were added:
+/// more since then is a sign the code reads them.
+pub const TAG_SERVED_AT_EXPAND: &str = "secretslab:served-at-expand";
+
 /// Lambda attaches at most five layers to a function.
 pub const LAYER_LIMIT: usize = 5;
 /// What every published ARN of the extension layer contains.
@@ -113,13 +117,13 @@ pub fn document_tags(
     function_arn: &str,
     added_layer: Option<&str>,
     added_env: &[String],
-    code_sha256: &str,
+    baseline: &[(String, String)],
 ) -> Vec<(String, String)> {
     let mut tags = vec![
         (TAG_MANAGED_BY.to_string(), TAG_MANAGED_BY_VALUE.to_string()),
         (TAG_MIGRATED_FROM.to_string(), function_arn.to_string()),
-        (TAG_CODE_SHA256.to_string(), code_sha256.to_string()),
     ];
+    tags.extend(baseline.iter().cloned());
     if let Some(layer) = added_layer {
         tags.push((TAG_ADDED_LAYER.to_string(), layer.to_string()));
     }
@@ -127,6 +131,15 @@ pub fn document_tags(
         tags.push((TAG_ADDED_ENV.to_string(), added_env.join(" ")));
     }
     tags
+}
+
+/// What `--finish` compares against to see the code reads the references: the code's hash
+/// and the requests the local extension had served when the references were added.
+pub fn evidence_baseline(code_sha256: &str, served: u64) -> Vec<(String, String)> {
+    vec![
+        (TAG_CODE_SHA256.to_string(), code_sha256.to_string()),
+        (TAG_SERVED_AT_EXPAND.to_string(), served.to_string()),
+    ]
 }
 
 /// Whether a document's tags say migrate made it for this function.
@@ -205,9 +218,11 @@ mod tests {
     #[test]
     fn tags_round_trip() {
         let added = vec!["PARAMETERS_SECRETS_EXTENSION_HTTP_PORT".to_string()];
-        let tags: BTreeMap<_, _> = document_tags(FUNCTION, Some("arn:layer"), &added, "sha")
+        let baseline = evidence_baseline("sha", 3);
+        let tags: BTreeMap<_, _> = document_tags(FUNCTION, Some("arn:layer"), &added, &baseline)
             .into_iter()
             .collect();
+        assert_eq!(tags[TAG_SERVED_AT_EXPAND], "3");
         assert!(is_for_function(&tags, FUNCTION));
         assert!(!is_for_function(&tags, &format!("{FUNCTION}-other")));
         assert_eq!(added_env(&tags), added);

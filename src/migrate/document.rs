@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use crate::aws::secret::{self, Created, SecretValue};
 use crate::aws::{parameter, AwsContext};
 use crate::domain::kinds::Store;
-use crate::domain::migration::ROLLBACK_RECOVERY_DAYS;
+use crate::domain::migration::{ROLLBACK_RECOVERY_DAYS, TAG_MIGRATED_FROM};
 use crate::error::{Error, Result};
 
 /// Variable name → value. Its `Debug` shows the names only.
@@ -53,6 +53,8 @@ pub struct Found {
     pub tags: BTreeMap<String, String>,
     /// A secret waiting out its recovery window (parameters are deleted at once).
     pub scheduled_for_deletion: bool,
+    /// The KMS key it is encrypted with, kept when the document is written again.
+    pub key_id: Option<String>,
 }
 
 impl DocumentRef {
@@ -73,6 +75,7 @@ impl DocumentRef {
                         arn: s.arn,
                         tags: s.tags,
                         scheduled_for_deletion: s.scheduled_for_deletion,
+                        key_id: s.kms_key_id,
                     })
             }
             Store::ParameterStore => {
@@ -82,6 +85,7 @@ impl DocumentRef {
                         arn: p.arn,
                         tags: p.tags,
                         scheduled_for_deletion: false,
+                        key_id: p.key_id,
                     })
             }
         })
@@ -147,6 +151,31 @@ impl DocumentRef {
                 parameter::put_named(&aws.ssm, &self.name, &value, kms_key).await
             }
         }
+    }
+
+    /// Add or overwrite tags (what a later phase must know about this expand).
+    pub async fn retag(&self, aws: &AwsContext, tags: &[(String, String)]) -> Result<()> {
+        match self.store {
+            Store::SecretsManager => secret::tag_named(&aws.secrets, &self.name, tags).await,
+            Store::ParameterStore => parameter::tag_named(&aws.ssm, &self.name, tags).await,
+        }
+    }
+
+    /// Every document in either store tagged as holding `function_arn`'s variables, whatever
+    /// its name (a `--secret-name` the user no longer passes, after a crash).
+    pub async fn tagged(aws: &AwsContext, function_arn: &str) -> Result<Vec<DocumentRef>> {
+        let key = TAG_MIGRATED_FROM;
+        let secrets = secret::names_tagged(&aws.secrets, key, function_arn).await?;
+        let parameters = parameter::names_tagged(&aws.ssm, key, function_arn).await?;
+        let secrets = secrets.into_iter().map(|name| DocumentRef {
+            store: Store::SecretsManager,
+            name,
+        });
+        let parameters = parameters.into_iter().map(|name| DocumentRef {
+            store: Store::ParameterStore,
+            name,
+        });
+        Ok(secrets.chain(parameters).collect())
     }
 
     /// Cancel a secret's scheduled deletion.

@@ -1,13 +1,14 @@
-//! Expand: the document and the grant first, the function last. Until the function changes,
+//! Expand: the grant and the document first, the function last. Until the function changes,
 //! the plaintext is all the code reads; after, it reads either. A kill between two steps
-//! leaves the plaintext in place, and the next run does only what is missing.
+//! leaves the plaintext in place, and the next run does only what is missing. Everything
+//! that can refuse is checked before the first change.
 
 use crate::aws::layer;
 use crate::aws::role;
 use crate::domain::extension::{env::HTTP_PORT, ExtensionSettings};
 use crate::domain::kinds::Arch;
 use crate::domain::migration::{
-    document_arn, document_tags, policy_name, read_policy, reference_var,
+    document_arn, document_tags, evidence_baseline, policy_name, read_policy, reference_var,
 };
 use crate::domain::policy::same_policy;
 use crate::error::{Error, Result};
@@ -22,10 +23,34 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     check_kms_key(settings.kms_key.as_deref())?;
     let vars = target::variables(&function, settings)?;
     let doc = target::new_document(&function, settings);
+    target::check_document_name(&doc)?;
+    // One document per function: a second one would need a second grant, and the policy
+    // (one per function) would stop granting the first.
+    if let Some(other) = target::references(&function.env)
+        .into_values()
+        .find(|d| *d != doc)
+    {
+        return Err(Error::refused(
+            format!(
+                "`{}` already reads {} through its references",
+                function.name,
+                other.describe()
+            ),
+            format!(
+                "migrate keeps one document per function: pass `--store {} --secret-name {}` to add variables to it; nothing was changed",
+                other.store, other.name
+            ),
+        ));
+    }
     let found = doc.find(aws).await?;
     if let Some(found) = &found {
         target::refuse_foreign(&doc, found, &function)?;
     }
+    // What a live document holds, read now: a refusal here still leaves nothing changed.
+    let stored = match &found {
+        Some(found) if !found.scheduled_for_deletion => Some(doc.read(aws).await?),
+        _ => None,
+    };
     connection.refuse_unserved_store(doc.store)?;
     let arch = match function.architecture.as_str() {
         "arm64" => Arch::Arm64,
@@ -51,10 +76,27 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     for var in &vars {
         env.insert(reference_var(var, doc.store), doc.name.clone());
     }
+    target::check_env_size(&function, &env)?;
     let values = Values(
         vars.iter()
             .map(|v| (v.clone(), function.env[v].clone()))
             .collect(),
+    );
+
+    let role_name = function.role_name().to_string();
+    let policy = policy_name(&function.name);
+    let current = role::get_inline_policy(&aws.iam, &role_name, &policy)
+        .await
+        .map_err(|e| access_refusal(e, &role_name))?;
+    // A key granted by an earlier run stays granted (and keeps encrypting the document).
+    let kms_key = settings
+        .kms_key
+        .clone()
+        .or_else(|| target::granted_key(current.as_ref()));
+    let document = read_policy(
+        doc.store,
+        &document_arn(doc.store, &function.arn, &doc.name),
+        kms_key.as_deref(),
     );
 
     let mut report = MigrationReport::new(
@@ -75,16 +117,6 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     let dry_run = settings.dry_run;
 
     // 1. The grant, before anything exists: refused here, nothing is left half-done.
-    let role_name = function.role_name().to_string();
-    let policy = policy_name(&function.name);
-    let document = read_policy(
-        doc.store,
-        &document_arn(doc.store, &function.arn, &doc.name),
-        settings.kms_key.as_deref(),
-    );
-    let current = role::get_inline_policy(&aws.iam, &role_name, &policy)
-        .await
-        .map_err(|e| access_refusal(e, &role_name))?;
     let grant = format!(
         "role `{role_name}` may read {} (inline policy `{policy}`)",
         doc.describe()
@@ -103,10 +135,17 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
         }
     }
 
-    // 2. The document holds the values the environment holds now.
-    let kms = settings.kms_key.as_deref();
-    match &found {
-        None => {
+    // 2. The document holds the values the environment holds now, and no stale ones.
+    let served = connection
+        .extension_counters_for(session, &function.name)
+        .map(|stats| stats.served)
+        .unwrap_or_default();
+    let baseline = evidence_baseline(&function.code_sha256, served);
+    let write_key = kms_key
+        .as_deref()
+        .or(found.as_ref().and_then(|f| f.key_id.as_deref()));
+    match (&found, stored) {
+        (None, _) => {
             report.will(format!(
                 "{} created with {} variable(s)",
                 doc.describe(),
@@ -116,59 +155,50 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
                 session
                     .progress
                     .step(format!("creating {}", doc.describe()));
-                let tags = document_tags(
-                    &function.arn,
-                    added_layer,
-                    &added_env,
-                    &function.code_sha256,
-                );
-                if !doc.create(aws, &values, kms, &tags, &function.name).await? {
-                    // Someone (a crashed run) was first: it must be ours, then it gets our values.
-                    match doc.find(aws).await? {
-                        Some(found) => target::refuse_foreign(&doc, &found, &function)?,
-                        None => {
-                            return Err(Error::refused(
-                                format!(
-                                    "{} was being deleted while migrate created it",
-                                    doc.describe()
-                                ),
-                                "wait a minute and re-run the same command",
-                            ))
-                        }
-                    }
-                    doc.write(aws, &values, kms).await?;
+                let tags = document_tags(&function.arn, added_layer, &added_env, &baseline);
+                let created = doc
+                    .create(aws, &values, kms_key.as_deref(), &tags, &function.name)
+                    .await?;
+                if !created {
+                    return Err(Error::refused(
+                        format!("{} appeared while migrate was creating it", doc.describe()),
+                        "nothing was lost: re-run the same command, it reads the document again",
+                    ));
                 }
             }
         }
-        Some(found) => {
-            if found.scheduled_for_deletion {
-                report.will(format!(
-                    "{} restored (it was scheduled for deletion)",
-                    doc.describe()
-                ));
-                if !dry_run {
-                    doc.restore(aws).await?;
-                }
+        (Some(_), None) => {
+            // Scheduled for deletion by a rollback: it comes back holding exactly these values.
+            report.will(format!(
+                "{} restored with {} variable(s)",
+                doc.describe(),
+                vars.len()
+            ));
+            if !dry_run {
+                doc.restore(aws).await?;
+                doc.write(aws, &values, write_key).await?;
             }
-            if dry_run && found.scheduled_for_deletion {
+        }
+        (Some(_), Some(stored)) => {
+            // Keep what other references still read; these variables take today's values.
+            let mut merged = Values(
+                stored
+                    .0
+                    .iter()
+                    .filter(|(k, _)| env.get(&reference_var(k, doc.store)) == Some(&doc.name))
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+            );
+            merged.0.extend(values.0.clone());
+            if merged == stored {
+                report.unchanged(format!("{} holds the current values", doc.describe()));
+            } else {
                 report.will(format!(
                     "{} updated with the current values",
                     doc.describe()
                 ));
-            } else {
-                let stored = doc.read(aws).await?;
-                let mut merged = stored.clone();
-                merged.0.extend(values.0.clone());
-                if merged == stored {
-                    report.unchanged(format!("{} holds the current values", doc.describe()));
-                } else {
-                    report.will(format!(
-                        "{} updated with the current values",
-                        doc.describe()
-                    ));
-                    if !dry_run {
-                        doc.write(aws, &merged, kms).await?;
-                    }
+                if !dry_run {
+                    doc.write(aws, &merged, write_key).await?;
                 }
             }
         }
@@ -176,21 +206,28 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
 
     // 3. The function: references beside the plaintext, and the layer.
     let references: Vec<String> = vars.iter().map(|v| reference_var(v, doc.store)).collect();
-    let change = match added_layer {
-        Some(layer) => format!(
-            "function: {} set beside the plaintext; extension layer `{layer}` attached",
-            references.join(", ")
-        ),
-        None => format!(
-            "function: {} set beside the plaintext (the extension layer is attached)",
-            references.join(", ")
-        ),
-    };
+    let mut change = format!(
+        "function: {} set beside the plaintext",
+        references.join(", ")
+    );
+    if let Some(layer) = added_layer {
+        change.push_str(&format!("; extension layer `{layer}` attached"));
+    }
+    if !added_env.is_empty() {
+        change.push_str(&format!(
+            "; {} for its local extension",
+            added_env.join(", ")
+        ));
+    }
     if env == function.env && layers == function.layers {
         report.unchanged(change);
     } else {
         report.will(change);
         if !dry_run {
+            if found.is_some() {
+                // New references: what `--finish` will take as evidence starts from now.
+                doc.retag(aws, &baseline).await?;
+            }
             session
                 .progress
                 .step(format!("updating function `{}`", function.name));

@@ -4,7 +4,7 @@
 
 use crate::aws::target_function::{self, TargetFunction};
 use crate::domain::extension::ExtensionSettings;
-use crate::domain::migration::{reference_var, TAG_CODE_SHA256};
+use crate::domain::migration::{reference_var, TAG_CODE_SHA256, TAG_SERVED_AT_EXPAND};
 use crate::error::{Error, Result};
 use crate::lab::session::{Connection, Session};
 
@@ -88,8 +88,8 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
                 doc.describe()
             ));
             if !dry_run {
-                doc.write(aws, &current, settings.kms_key.as_deref())
-                    .await?;
+                let key = settings.kms_key.as_deref().or(found.key_id.as_deref());
+                doc.write(aws, &current, key).await?;
             }
         }
         report.will(format!(
@@ -131,8 +131,8 @@ pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     Ok(report)
 }
 
-/// What shows the code reads the references: new code since expand, or (locally) requests
-/// the function's own extension served.
+/// What shows the code reads the references: new code since expand, or (locally) more
+/// requests served by the function's own extension than when the references were added.
 fn evidence(
     session: &Session,
     connection: &Connection,
@@ -143,9 +143,19 @@ fn evidence(
     if at_expand.is_some_and(|sha| *sha != function.code_sha256) {
         return Some("the function's code changed since expand".into());
     }
+    let before: u64 = found
+        .tags
+        .get(TAG_SERVED_AT_EXPAND)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or_default();
     let served = connection
         .extension_counters_for(session, &function.name)
         .map(|stats| stats.served)
         .unwrap_or_default();
-    (served > 0).then(|| format!("the function's local extension served {served} request(s)"))
+    (served > before).then(|| {
+        format!(
+            "the function's local extension served {} request(s) since expand",
+            served - before
+        )
+    })
 }

@@ -118,7 +118,10 @@ fn restored(
     let mut env = function.env.clone();
     let added = added_env(&found.tags);
     env.retain(|k, _| !references.contains(k) && !added.contains(k));
-    env.extend(values.clone());
+    // A plaintext still there is the newest value (finish keeps it the same way).
+    for (var, value) in values {
+        env.entry(var.clone()).or_insert_with(|| value.clone());
+    }
     let mut layers = function.layers.clone();
     if let Some(layer) = found.tags.get(TAG_ADDED_LAYER) {
         layers.retain(|l| l != layer);
@@ -170,7 +173,7 @@ pub async fn remove_leftovers(
     };
     let settings = Settings::new(function_name);
     let mut removed = 0;
-    if let Some((doc, found)) = target::existing_document(aws, &function, &settings).await? {
+    for (doc, found) in target::documents(aws, &function, &settings).await? {
         if immediate {
             doc.delete_now(aws).await?;
             removed += 1;

@@ -115,12 +115,22 @@ pub fn refuse_foreign(doc: &DocumentRef, found: &Found, function: &TargetFunctio
 }
 
 /// The document an earlier expand wrote for this function, with what was found: the name
-/// given, else the ones the reference variables point at, else the default names.
+/// given, else the ones the reference variables point at, else the default names, else any
+/// document tagged for it (a custom name no longer passed, after a crash).
 pub async fn existing_document(
     aws: &AwsContext,
     function: &TargetFunction,
     settings: &Settings,
 ) -> Result<Option<(DocumentRef, Found)>> {
+    Ok(documents(aws, function, settings).await?.into_iter().next())
+}
+
+/// Every document migrate wrote for this function, in the order [`existing_document`] prefers.
+pub async fn documents(
+    aws: &AwsContext,
+    function: &TargetFunction,
+    settings: &Settings,
+) -> Result<Vec<(DocumentRef, Found)>> {
     let mut candidates: Vec<DocumentRef> = Vec::new();
     if let Some(name) = &settings.document_name {
         candidates.push(DocumentRef {
@@ -135,18 +145,79 @@ pub async fn existing_document(
             name: default_document_name(&function.name, store),
         });
     }
-    candidates.dedup();
+    candidates.extend(DocumentRef::tagged(aws, &function.arn).await?);
+    let mut seen = Vec::new();
+    let mut found_all = Vec::new();
     for doc in candidates {
+        if seen.contains(&doc) {
+            continue;
+        }
+        seen.push(doc.clone());
         if let Some(found) = doc.find(aws).await? {
             if settings.document_name.as_deref() == Some(doc.name.as_str()) {
                 refuse_foreign(&doc, &found, function)?;
             }
             if is_for_function(&found.tags, &function.arn) {
-                return Ok(Some((doc, found)));
+                found_all.push((doc, found));
             }
         }
     }
-    Ok(None)
+    Ok(found_all)
+}
+
+/// Names each store accepts (a parameter in a hierarchy starts with `/`), checked before
+/// anything is created.
+pub fn check_document_name(doc: &DocumentRef) -> Result<()> {
+    let name = &doc.name;
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "/_+=.@-".contains(c);
+    let valid = match doc.store {
+        Store::SecretsManager => !name.is_empty() && name.len() <= 512 && name.chars().all(allowed),
+        Store::ParameterStore => {
+            let hierarchy_ok = !name.contains('/') || name.starts_with('/');
+            let chars_ok = name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "/_.-".contains(c));
+            !name.is_empty() && name.len() <= 1011 && hierarchy_ok && chars_ok
+        }
+    };
+    if valid {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        format!("`{name}` is not a valid name for a {}", doc.store),
+        "a secret name uses letters, digits and /_+=.@-; a parameter name letters, digits and /_.-, and starts with `/` when it has a path",
+    ))
+}
+
+/// Lambda refuses an environment over 4 KB, and its refusal quotes the whole environment:
+/// check before anything changes, so no value ever comes back in an error.
+pub fn check_env_size(function: &TargetFunction, env: &BTreeMap<String, String>) -> Result<()> {
+    let size = serde_json::to_string(env)
+        .map(|s| s.len())
+        .unwrap_or_default();
+    if size <= ENV_LIMIT_BYTES {
+        return Ok(());
+    }
+    Err(Error::refused(
+        format!(
+            "with the references, the environment of `{}` would take {size} bytes; Lambda allows {ENV_LIMIT_BYTES}",
+            function.name
+        ),
+        "move more variables at once (each reference is shorter than most values), or shorten other variables; nothing was changed",
+    ))
+}
+
+/// Lambda's limit on a function's environment variables, measured as their JSON.
+const ENV_LIMIT_BYTES: usize = 4096;
+
+/// The customer managed key an earlier expand granted `kms:Decrypt` on, from its policy.
+pub fn granted_key(policy: Option<&serde_json::Value>) -> Option<String> {
+    policy?["Statement"]
+        .as_array()?
+        .iter()
+        .find(|s| s["Action"] == "kms:Decrypt")
+        .and_then(|s| s["Resource"].as_str())
+        .map(str::to_string)
 }
 
 /// Reference variable name → the document it points at.
