@@ -198,7 +198,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     Ok(if failed { 1 } else { 0 })
 }
 
-/// "3 of 6": where the learner is.
+/// "3 of 8": where the learner is.
 fn step_of(index: usize, steps: &[Step]) -> String {
     format!("{} of {}", index + 1, steps.len())
 }
