@@ -371,14 +371,7 @@ fn found(doc: &Value) -> BTreeSet<(String, String, String, String, String)> {
 async fn organization_audit_finds_exactly_the_planted_secrets() {
     let home = TestHome::new();
     // IAM enforcement on: AssumeRole into a role that does not exist is refused.
-    let started = home
-        .command()
-        .env("AUTH", "true")
-        .args(["--json", "local", "start"])
-        .output()
-        .unwrap();
-    assert!(started.status.success(), "{}", stderr(&started));
-    let endpoint = json(&started)["endpoint"].as_str().unwrap().to_string();
+    let endpoint = home.start_emulator_enforcing_iam();
     let estate = plant(&endpoint).await;
     let mut outputs = Vec::new();
     let regions = REGIONS.join(",");

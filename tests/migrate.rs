@@ -18,6 +18,12 @@ use serde_json::Value;
 
 const EXTENSION_LAYER: &str = "AWS-Parameters-and-Secrets-Lambda-Extension";
 
+/// The lab `lab` with its legacy function (`LAB-legacy`, plaintext credentials); SDK clients.
+async fn legacy_lab(home: &TestHome, endpoint: &str, lab: &str) -> AwsContext {
+    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
+    home.sdk(endpoint).await
+}
+
 async fn invoke(sdk: &AwsContext, function: &str) -> Value {
     let out = sdk
         .lambda
@@ -309,10 +315,8 @@ async fn migrate_moves_a_plaintext_password_behind_the_extension_and_back() {
 async fn migrate_to_parameter_store_end_to_end() {
     let home = TestHome::new();
     let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
-    let lab = "migp";
-    let function = "migp-legacy";
-    let parameter = "/migp-legacy/env";
+    let (lab, function, parameter) = ("migp", "migp-legacy", "/migp-legacy/env");
+    let sdk = legacy_lab(&home, &endpoint, lab).await;
     let migrate = |args: &[&str]| {
         let mut all = vec!["--local", "--name", lab, "migrate", function];
         all.extend_from_slice(args);
@@ -320,7 +324,6 @@ async fn migrate_to_parameter_store_end_to_end() {
         succeeded(&out, &format!("migrate {args:?}"));
         out
     };
-    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
     let (before, _) = config(&sdk, function).await;
     let password = before["DB_PASSWORD"].clone();
 
@@ -382,21 +385,9 @@ fn refused(out: &Output, expected: &str) {
 async fn migrate_refuses_clearly_and_changes_nothing() {
     let home = TestHome::new();
     // IAM enforcement on, so a user denied iam:PutRolePolicy is refused as on AWS.
-    let started = home
-        .command()
-        .env("AUTH", "true")
-        .args(["--json", "local", "start"])
-        .output()
-        .unwrap();
-    assert!(started.status.success(), "{}", stderr(&started));
-    let endpoint = serde_json::from_slice::<Value>(&started.stdout).unwrap()["endpoint"]
-        .as_str()
-        .unwrap()
-        .to_string();
-    let sdk = home.sdk(&endpoint).await;
-    let lab = "migr";
-    let function = "migr-legacy";
-    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
+    let endpoint = home.start_emulator_enforcing_iam();
+    let (lab, function) = ("migr", "migr-legacy");
+    let sdk = legacy_lab(&home, &endpoint, lab).await;
     let before = snapshot(&sdk, function).await;
     let password = before.0["DB_PASSWORD"].clone();
     let run = |args: &[&str]| {
@@ -741,16 +732,13 @@ async fn crash_phase(home: &TestHome, endpoint: &str, phase: Phase) -> (Phase, u
 async fn a_second_variable_joins_the_same_document_and_rollback_keeps_newer_values() {
     let home = TestHome::new();
     let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
-    let lab = "mig2";
-    let function = "mig2-legacy";
-    let secret = "mig2-legacy/env";
+    let (lab, function, secret) = ("mig2", "mig2-legacy", "mig2-legacy/env");
+    let sdk = legacy_lab(&home, &endpoint, lab).await;
     let run = |args: &[&str]| {
         let mut all = vec!["--local", "--name", lab, "--quiet", "migrate", function];
         all.extend_from_slice(args);
         home.run(&all)
     };
-    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
     let (before, _) = config(&sdk, function).await;
     succeeded(&run(&["--var", "DB_PASSWORD"]), "expand DB_PASSWORD");
     assert_eq!(invoke(&sdk, function).await["ok"], true);

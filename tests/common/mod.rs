@@ -86,6 +86,20 @@ impl TestHome {
         doc["endpoint"].as_str().expect("endpoint").to_string()
     }
 
+    /// Start this home's emulator with IAM enforcement (`AUTH=true`): identity policies and
+    /// missing roles are refused as on AWS. Returns its endpoint.
+    pub fn start_emulator_enforcing_iam(&self) -> String {
+        let out = self
+            .command()
+            .env("AUTH", "true")
+            .args(["--json", "local", "start"])
+            .output()
+            .expect("run secretslab");
+        assert!(out.status.success(), "{}", stderr(&out));
+        let doc: Value = serde_json::from_slice(&out.stdout).expect("json");
+        doc["endpoint"].as_str().expect("endpoint").to_string()
+    }
+
     /// SDK clients against this home's emulator, to check reality independently of the CLI.
     pub async fn sdk(&self, endpoint: &str) -> AwsContext {
         let options = AwsOptions {
