@@ -510,13 +510,21 @@ fn zip_with(file: &str) -> Vec<u8> {
 }
 
 async fn set_layers(sdk: &AwsContext, function: &str, layers: Vec<String>) {
-    sdk.lambda
+    let request = sdk
+        .lambda
         .update_function_configuration()
-        .function_name(function)
-        .set_layers(Some(layers))
-        .send()
-        .await
-        .unwrap();
+        .set_layers(Some(layers));
+    reconfigure(sdk, function, request).await;
+}
+
+/// Send a configuration change of `function` (as a user would, outside secretslab) and wait
+/// until Lambda has applied it.
+async fn reconfigure(
+    sdk: &AwsContext,
+    function: &str,
+    request: aws_sdk_lambda::operation::update_function_configuration::builders::UpdateFunctionConfigurationFluentBuilder,
+) {
+    request.function_name(function).send().await.unwrap();
     sdk.lambda
         .wait_until_function_updated_v2()
         .function_name(function)
@@ -758,23 +766,9 @@ async fn a_second_variable_joins_the_same_document_and_rollback_keeps_newer_valu
     // DB_USER changes in the environment after expand: rollback keeps the newer value.
     let (mut env, _) = config(&sdk, function).await;
     env.insert("DB_USER".into(), "renamed-user".into());
-    sdk.lambda
-        .update_function_configuration()
-        .function_name(function)
-        .environment(
-            aws_sdk_lambda::types::Environment::builder()
-                .set_variables(Some(env))
-                .build(),
-        )
-        .send()
-        .await
-        .unwrap();
-    sdk.lambda
-        .wait_until_function_updated_v2()
-        .function_name(function)
-        .wait(std::time::Duration::from_secs(60))
-        .await
-        .unwrap();
+    let environment = aws_sdk_lambda::types::Environment::builder().set_variables(Some(env));
+    let request = sdk.lambda.update_function_configuration();
+    reconfigure(&sdk, function, request.environment(environment.build())).await;
     succeeded(&run(&["--rollback"]), "rollback");
     let (after, layers) = config(&sdk, function).await;
     assert_eq!(after["DB_USER"], "renamed-user");

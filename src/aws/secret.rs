@@ -110,7 +110,7 @@ pub async fn get_secret(sm: &Client, names: &ResourceNames) -> Result<Observed<S
 }
 
 /// A random password from Secrets Manager itself, as the lab teaches.
-pub async fn random_secret(sm: &Client) -> Result<SecretValue> {
+pub async fn random_password(sm: &Client) -> Result<String> {
     let out = sm
         .get_random_password()
         .password_length(32)
@@ -119,10 +119,12 @@ pub async fn random_secret(sm: &Client) -> Result<SecretValue> {
         .send()
         .await
         .map_err(|e| into_error(e, "generating a random password (GetRandomPassword)"))?;
-    let password = out
-        .random_password()
-        .ok_or_else(|| Error::missing_field("GetRandomPassword", "RandomPassword"))?;
-    Ok(SecretValue::from_password(password))
+    Error::required(out.random_password(), "GetRandomPassword", "RandomPassword")
+}
+
+/// The lab's credentials with a random password.
+pub async fn random_secret(sm: &Client) -> Result<SecretValue> {
+    Ok(SecretValue::from_password(&random_password(sm).await?))
 }
 
 pub enum Created {

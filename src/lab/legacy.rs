@@ -71,8 +71,7 @@ pub async fn ensure_legacy(session: &Session, connection: &Connection) -> Result
         "creating function `{}` (plaintext credentials)",
         legacy.function
     ));
-    let password = secret::random_secret(&aws.secrets).await?;
-    let password: serde_json::Value = serde_json::from_str(password.expose()).unwrap_or_default();
+    let password = secret::random_password(&aws.secrets).await?;
     let desired = DesiredFunction {
         role_arn,
         runtime: defaults::RUNTIME,
@@ -80,13 +79,7 @@ pub async fn ensure_legacy(session: &Session, connection: &Connection) -> Result
         layer_arn: None,
         env: BTreeMap::from([
             (USER_VAR.to_string(), "lab-user".to_string()),
-            (
-                PASSWORD_VAR.to_string(),
-                password["password"]
-                    .as_str()
-                    .unwrap_or_default()
-                    .to_string(),
-            ),
+            (PASSWORD_VAR.to_string(), password),
         ]),
         package: package::build()?,
     };
