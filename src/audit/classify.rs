@@ -82,11 +82,8 @@ fn re(pattern: &str) -> Regex {
 
 static ARN: LazyLock<Regex> =
     LazyLock::new(|| re(r"^arn:aws[a-z-]*:([a-z0-9-]+):[a-z0-9-]*:(?:[0-9]{12}|aws)?:(.+)$"));
-static PEM: LazyLock<Regex> =
-    LazyLock::new(|| re(r"-----BEGIN ([A-Z0-9 ]*)-----([\s\S]*?)-----END "));
 static JWT: LazyLock<Regex> =
-    LazyLock::new(|| re(r"\b(eyJ[A-Za-z0-9_-]{8,})\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"));
-static BEARER: LazyLock<Regex> = LazyLock::new(|| re(r"^(?i:bearer|token)\s+\S{16,}$"));
+    LazyLock::new(|| re(r"\beyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{16,}"));
 static AWS_SECRET_KEY: LazyLock<Regex> = LazyLock::new(|| re(r"^[A-Za-z0-9/+]{40}$"));
 
 /// Classifies the variable `name=value`.
@@ -128,7 +125,7 @@ const NOTHING_TO_READ: &[ShapeRule] = &[
 /// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
 const ENCODED_CREDENTIALS: &[ShapeRule] = &[
     (values::is_basic_auth, rules::BASIC_AUTH),
-    (|v| BEARER.is_match(v), rules::BEARER_TOKEN),
+    (values::is_bearer_token, rules::BEARER_TOKEN),
     (values::has_json_credential, rules::JSON_CREDENTIALS),
     (values::is_encoded_credential, rules::ENCODED_CREDENTIALS),
 ];
@@ -181,9 +178,7 @@ fn by_value(value: &str) -> Option<Decision> {
             _ => rules::ARN,
         });
     }
-    if let Some(pem) = values::captures_after("-----BEGIN ", &PEM, value) {
-        let label = pem.get(1).map_or("", |m| m.as_str());
-        let body = pem.get(2).map_or("", |m| m.as_str());
+    if let Some((label, body)) = values::pem_block(value) {
         let material = body
             .bytes()
             .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
@@ -205,9 +200,13 @@ fn by_value(value: &str) -> Option<Decision> {
     if let Some(rule) = credentials_in_strings(value) {
         return hit(rule);
     }
-    let signed_jwt = values::captures_after("eyJ", &JWT, value)
-        .and_then(|jwt| jwt.get(1))
-        .is_some_and(|header| is_jwt_header(header.as_str()));
+    // The header is the token's first part; finding the whole token needs no capture groups,
+    // which would cost a slower regex engine on every value holding `eyJ`.
+    let signed_jwt = value.contains("eyJ")
+        && JWT
+            .find(value)
+            .and_then(|jwt| jwt.as_str().split('.').next())
+            .is_some_and(is_jwt_header);
     if signed_jwt {
         return hit(rules::JWT);
     }
@@ -244,7 +243,8 @@ fn is_jwt_header(segment: &str) -> bool {
 /// Value shapes whose meaning depends a little on the name (`/prod/db/password` is a parameter
 /// path under `DB_PASSWORD_PARAM` but a plain path under `CONFIG_DIR`).
 fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
-    if AWS_SECRET_KEY.is_match(value)
+    if value.len() == 40
+        && AWS_SECRET_KEY.is_match(value)
         && info.secret.is_some()
         && values::character_classes(value) >= 3
         && info.mentions_aws_or_access

@@ -58,7 +58,8 @@ static NUMBER: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn is_number(value: &str) -> bool {
-    NUMBER.is_match(value)
+    // Every number starts with a digit or a minus sign: cheaper to ask than the regex.
+    value.starts_with(|c: char| c.is_numeric() || c == '-') && NUMBER.is_match(value)
 }
 
 pub fn is_digits(value: &str) -> bool {
@@ -73,7 +74,10 @@ static LOG_LEVEL: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn is_log_level(value: &str) -> bool {
-    LOG_LEVEL.is_match(value)
+    value
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"_:=,".contains(&b))
+        && LOG_LEVEL.is_match(value)
 }
 
 static UUID: LazyLock<Regex> = LazyLock::new(|| {
@@ -81,7 +85,14 @@ static UUID: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn is_uuid(value: &str) -> bool {
-    UUID.is_match(value)
+    value.len() == 36 && UUID.is_match(value)
+}
+
+static BEARER: LazyLock<Regex> = LazyLock::new(|| re(r"^(?i:bearer|token)\s+\S{16,}$"));
+
+/// `Bearer …` or `Token …` with a token of 16 or more characters.
+pub fn is_bearer_token(value: &str) -> bool {
+    value.starts_with(['b', 'B', 't', 'T']) && BEARER.is_match(value)
 }
 
 /// Hex of a digest or a commit id (7 to 128 hex digits, one case).
@@ -98,7 +109,10 @@ static LABELLED_DIGEST: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn is_labelled_digest(value: &str) -> bool {
-    LABELLED_DIGEST.is_match(value)
+    let starts_with_algorithm = value
+        .get(..3)
+        .is_some_and(|head| head.eq_ignore_ascii_case("sha") || head.eq_ignore_ascii_case("md5"));
+    starts_with_algorithm && LABELLED_DIGEST.is_match(value)
 }
 
 static HOSTNAME: LazyLock<Regex> = LazyLock::new(|| {
@@ -109,7 +123,10 @@ static HOSTNAME: LazyLock<Regex> = LazyLock::new(|| {
 
 /// Host names are written in lower case; mixed case with dots is more often a token.
 pub fn is_hostname(value: &str) -> bool {
-    value.len() <= 253 && !value.bytes().any(|b| b.is_ascii_uppercase()) && HOSTNAME.is_match(value)
+    value.len() <= 253
+        && value.contains('.')
+        && !value.bytes().any(|b| b.is_ascii_uppercase())
+        && HOSTNAME.is_match(value)
 }
 
 /// A file-system or parameter path: `/prod/api/key`, `/var/task:/opt/python`.
@@ -117,7 +134,7 @@ static PATH: LazyLock<Regex> =
     LazyLock::new(|| re(r"^(?:/[A-Za-z0-9_.@+=-]+)+/?(?::(?:/[A-Za-z0-9_.@+=-]+)+/?)*$"));
 
 pub fn is_path(value: &str) -> bool {
-    PATH.is_match(value)
+    value.starts_with('/') && PATH.is_match(value)
 }
 
 /// A path on a file system rather than in Parameter Store: under a well-known root
@@ -146,6 +163,7 @@ static GENERATED_NAME: LazyLock<Regex> = LazyLock::new(|| {
 
 pub fn is_generated_name(value: &str) -> bool {
     value.len() <= 255
+        && value.bytes().filter(|&b| b == b'-').count() >= 2
         && GENERATED_NAME.is_match(value)
         && !is_uuid(value)
         && value
@@ -190,7 +208,7 @@ static QUERY_SECRET: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 pub fn is_url(value: &str) -> bool {
-    URL.is_match(value)
+    value.contains("://") && URL.is_match(value)
 }
 
 /// `scheme://user:password@host[:port]` up to the first `@` followed by a host, so passwords
@@ -208,6 +226,31 @@ pub fn captures_after<'v>(marker: &str, pattern: &Regex, value: &'v str) -> Opti
     } else {
         None
     }
+}
+
+/// The label and body of the first PEM block (`-----BEGIN LABEL-----body-----END `): found by
+/// hand, as a regex would need capture groups over a body of several kilobytes.
+pub fn pem_block(value: &str) -> Option<(&str, &str)> {
+    const BEGIN: &str = "-----BEGIN ";
+    const DASHES: &str = "-----";
+    let mut rest = value;
+    while let Some(at) = rest.find(BEGIN) {
+        rest = &rest[at + BEGIN.len()..];
+        let Some(label_end) = rest.find(DASHES) else {
+            return None;
+        };
+        let label = &rest[..label_end];
+        if label
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b' ')
+        {
+            let after_label = &rest[label_end + DASHES.len()..];
+            return after_label
+                .find("-----END ")
+                .map(|end| (label, &after_label[..end]));
+        }
+    }
+    None
 }
 
 /// Credentials inside a URL: `scheme://user:password@host/…`, or a password in the query.
@@ -588,5 +631,18 @@ mod tests {
                 && is_kms_multi_region_key_id("mrk-0123456789abcdef0123456789abcdef")
         );
         assert!(is_documented_example("AKIAIOSFODNN7EXAMPLE"));
+        assert!(is_number("-5") && is_uuid("0b8e7c0e-8c1e-4d55-9f6a-2b1c3d4e5f60"));
+        assert!(is_bearer_token("Bearer abcdefghijklmnop1234") && !is_bearer_token("Bearer short"));
+    }
+
+    #[test]
+    fn pem_blocks() {
+        let key = "-----BEGIN EC PRIVATE KEY-----\nMHcCAQEE\n-----END EC PRIVATE KEY-----";
+        assert_eq!(pem_block(key), Some(("EC PRIVATE KEY", "\nMHcCAQEE\n")));
+        // A first marker with a label PEM does not allow is skipped, as is text before it.
+        let two = "x -----BEGIN bad-----y -----BEGIN CERTIFICATE-----AB-----END CERTIFICATE-----";
+        assert_eq!(pem_block(two), Some(("CERTIFICATE", "AB")));
+        assert_eq!(pem_block("-----BEGIN PRIVATE KEY-----no end"), None);
+        assert_eq!(pem_block("-----BEGIN PRIVATE KEY"), None);
     }
 }
