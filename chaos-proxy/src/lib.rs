@@ -50,6 +50,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -312,7 +313,10 @@ struct Shared {
     config: ProxyConfig,
     upstream_base: String,
     client: Client<HttpConnector, Full<Bytes>>,
-    rng: Mutex<StdRng>,
+    /// How many calls have arrived: each call's random rolls come from a generator seeded with
+    /// the proxy's seed and the call's number, so a seed decides the faults however concurrent
+    /// calls interleave.
+    calls_arrived: AtomicU64,
     started: Instant,
     calls: Mutex<Vec<CallRecord>>,
     fault_free: HashSet<String>,
@@ -374,7 +378,7 @@ impl Shared {
             .pool_idle_timeout(Duration::from_secs(5))
             .build_http();
         Shared {
-            rng: Mutex::new(StdRng::seed_from_u64(config.seed)),
+            calls_arrived: AtomicU64::new(0),
             fault_free: config.fault_free_operations.iter().cloned().collect(),
             config,
             upstream_base,
@@ -414,7 +418,7 @@ impl Shared {
         }
     }
 
-    fn latency_for(&self, id: &CallId) -> Duration {
+    fn latency_for(&self, id: &CallId, rng: &mut StdRng) -> Duration {
         let exact = format!("{}.{}", id.service, id.operation);
         let wildcard = format!("{}.*", id.service);
         let latency = self
@@ -424,15 +428,21 @@ impl Shared {
             .or_else(|| self.config.latency.get(&wildcard))
             .unwrap_or(&self.config.default_latency);
         let jitter = if latency.jitter_ms > 0 {
-            lock(&self.rng).random_range(0..=latency.jitter_ms)
+            rng.random_range(0..=latency.jitter_ms)
         } else {
             0
         };
         Duration::from_millis(latency.base_ms.saturating_add(jitter))
     }
 
-    fn roll(&self) -> f64 {
-        lock(&self.rng).random::<f64>()
+    /// The random generator of the next call to arrive.
+    fn call_rng(&self) -> StdRng {
+        let number = self.calls_arrived.fetch_add(1, Ordering::Relaxed);
+        StdRng::seed_from_u64(
+            self.config
+                .seed
+                .wrapping_add(number.wrapping_mul(0x9E37_79B9_7F4A_7C15)),
+        )
     }
 
     /// Whether a "created at" time from `map` for `key` lies within `window_ms`.
@@ -471,8 +481,9 @@ impl Shared {
     }
 
     async fn process(&self, parts: &Parts, body: Bytes, id: &CallId) -> Outcome {
+        let mut rng = self.call_rng();
         // 1. Latency.
-        let delay = self.latency_for(id);
+        let delay = self.latency_for(id, &mut rng);
         if !delay.is_zero() {
             tokio::time::sleep(delay).await;
         }
@@ -491,7 +502,7 @@ impl Shared {
         if faultable {
             let cfg = &self.config;
             if cfg.reset_rate > 0.0 || cfg.throttle_rate > 0.0 || cfg.server_error_rate > 0.0 {
-                let roll = self.roll();
+                let roll = rng.random::<f64>();
                 if roll < cfg.reset_rate {
                     return Outcome::drop_connection(Fault::Reset);
                 }
@@ -568,7 +579,7 @@ impl Shared {
 
         // 6. Drop the answer of a forwarded call.
         if faultable && self.config.reset_after_forward_rate > 0.0 {
-            let roll = self.roll();
+            let roll = rng.random::<f64>();
             if roll < self.config.reset_after_forward_rate {
                 return Outcome::drop_connection(Fault::ResetAfterForward);
             }
@@ -781,14 +792,14 @@ mod tests {
             protocol: Protocol::Query,
             function_name: None,
         };
-        assert_eq!(shared.latency_for(&id("IAM", "CreateRole")).as_millis(), 30);
-        assert_eq!(shared.latency_for(&id("IAM", "GetRole")).as_millis(), 10);
-        assert_eq!(
+        let latency = |call: CallId| {
             shared
-                .latency_for(&id("STS", "GetCallerIdentity"))
-                .as_millis(),
-            1
-        );
+                .latency_for(&call, &mut shared.call_rng())
+                .as_millis()
+        };
+        assert_eq!(latency(id("IAM", "CreateRole")), 30);
+        assert_eq!(latency(id("IAM", "GetRole")), 10);
+        assert_eq!(latency(id("STS", "GetCallerIdentity")), 1);
     }
 
     #[test]
@@ -811,7 +822,7 @@ mod tests {
             function_name: None,
         };
         let seen: HashSet<u128> = (0..200)
-            .map(|_| shared.latency_for(&id).as_millis())
+            .map(|_| shared.latency_for(&id, &mut shared.call_rng()).as_millis())
             .collect();
         assert!(seen.iter().all(|ms| (5..=8).contains(ms)), "{seen:?}");
         assert!(seen.len() > 1, "jitter never varied: {seen:?}");

@@ -236,9 +236,7 @@ pub fn pem_block(value: &str) -> Option<(&str, &str)> {
     let mut rest = value;
     while let Some(at) = rest.find(BEGIN) {
         rest = &rest[at + BEGIN.len()..];
-        let Some(label_end) = rest.find(DASHES) else {
-            return None;
-        };
+        let label_end = rest.find(DASHES)?;
         let label = &rest[..label_end];
         if label
             .bytes()
