@@ -162,6 +162,21 @@ fn succeeded(out: &Output, what: &str) {
     );
 }
 
+/// `secretslab --local --name LAB [LEVEL] migrate FUNCTION ARGS…`, `LEVEL` being an output
+/// level flag such as `-vv` or `--quiet`.
+fn migrate_args<'a>(
+    lab: &'a str,
+    level: Option<&'a str>,
+    function: &'a str,
+    args: &[&'a str],
+) -> Vec<&'a str> {
+    let mut all = vec!["--local", "--name", lab];
+    all.extend(level);
+    all.extend(["migrate", function]);
+    all.extend_from_slice(args);
+    all
+}
+
 #[tokio::test]
 async fn migrate_moves_a_plaintext_password_behind_the_extension_and_back() {
     let home = TestHome::new();
@@ -172,9 +187,7 @@ async fn migrate_moves_a_plaintext_password_behind_the_extension_and_back() {
     let secret = "mig-legacy/env";
     let mut outputs: Vec<Output> = Vec::new();
     let mut migrate = |args: &[&str]| {
-        let mut all = vec!["--local", "--name", lab, "-vv", "migrate", function];
-        all.extend_from_slice(args);
-        let out = home.run(&all);
+        let out = home.run(&migrate_args(lab, Some("-vv"), function, args));
         succeeded(&out, &format!("migrate {args:?}"));
         let text = stdout(&out);
         outputs.push(out);
@@ -318,9 +331,7 @@ async fn migrate_to_parameter_store_end_to_end() {
     let (lab, function, parameter) = ("migp", "migp-legacy", "/migp-legacy/env");
     let sdk = legacy_lab(&home, &endpoint, lab).await;
     let migrate = |args: &[&str]| {
-        let mut all = vec!["--local", "--name", lab, "migrate", function];
-        all.extend_from_slice(args);
-        let out = home.run(&all);
+        let out = home.run(&migrate_args(lab, None, function, args));
         succeeded(&out, &format!("migrate {args:?}"));
         out
     };
@@ -657,13 +668,12 @@ async fn crash_phase(home: &TestHome, endpoint: &str, phase: Phase) -> (Phase, u
     home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
     let password = config(&sdk, function).await.0["DB_PASSWORD"].clone();
     let args = |phase: Phase| -> Vec<&str> {
-        let mut all = vec!["--local", "--name", lab, "--quiet", "migrate", function];
-        all.extend_from_slice(match phase {
+        let phase_args = match phase {
             Phase::Expand => &["--var", "DB_PASSWORD"][..],
             Phase::Finish => &["--finish", "--force"][..],
             Phase::Rollback => &["--rollback"][..],
-        });
-        all
+        };
+        migrate_args(lab, Some("--quiet"), function, phase_args)
     };
     let run = |phase: Phase| succeeded(&home.run(&args(phase)), &format!("{phase:?}"));
     let mut kills = 0;
@@ -742,11 +752,7 @@ async fn a_second_variable_joins_the_same_document_and_rollback_keeps_newer_valu
     let endpoint = home.start_emulator();
     let (lab, function, secret) = ("mig2", "mig2-legacy", "mig2-legacy/env");
     let sdk = legacy_lab(&home, &endpoint, lab).await;
-    let run = |args: &[&str]| {
-        let mut all = vec!["--local", "--name", lab, "--quiet", "migrate", function];
-        all.extend_from_slice(args);
-        home.run(&all)
-    };
+    let run = |args: &[&str]| home.run(&migrate_args(lab, Some("--quiet"), function, args));
     let (before, _) = config(&sdk, function).await;
     succeeded(&run(&["--var", "DB_PASSWORD"]), "expand DB_PASSWORD");
     assert_eq!(invoke(&sdk, function).await["ok"], true);
