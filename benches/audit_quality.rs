@@ -26,7 +26,7 @@ use std::time::{Duration, Instant};
 
 use rand::seq::SliceRandom;
 use rand::SeedableRng;
-use secretslab::audit::classify::{classify, Class};
+use secretslab::classify::{classify, Class};
 use serde_json::Value;
 
 const DETECT_SECRETS: &str = "detect-secrets==1.5.0";
@@ -470,7 +470,7 @@ fn report(
     .unwrap();
     writeln!(
         doc,
-        "- **secretslab**: `secretslab::audit::classify::classify(name, value)`, four classes.\n\
+        "- **secretslab**: `secretslab::classify::classify(name, value)`, four classes.\n\
          - **detect-secrets** {}: Prowler's former plugin list and filters (`bench/audit_detect_secrets.py`), \
          in-process, one scan per function file. A hit counts as `secret`.\n\
          - **Kingfisher** {} (`kingfisher-bin` from PyPI), as Prowler runs it now: one \

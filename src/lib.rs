@@ -1,11 +1,13 @@
 //! secretslab: keep Lambda secrets in Secrets Manager and read them through the AWS Parameters
 //! and Secrets Lambda Extension — the whole lab as one guided command line.
 //!
-//! Floors, from the ground up (checked by `tests/layering.rs`): `domain` and `error`; `aws` and
-//! `ui`; `local`; the workflows in `lab`; then `cli`, `tour` and `commands`.
+//! Floors, from the ground up (checked by `tests/layering.rs`): `domain`, `classify` and
+//! `error`; `aws` and `ui`; `local`; `session`; the workflows (`lab`, `audit`, `migrate`, none
+//! importing another); then `cli`, `tour` and `commands`.
 
 pub mod audit;
 pub mod aws;
+pub mod classify;
 pub mod cli;
 pub mod commands;
 pub mod domain;
@@ -13,5 +15,6 @@ pub mod error;
 pub mod lab;
 pub mod local;
 pub mod migrate;
+pub mod session;
 pub mod tour;
 pub mod ui;

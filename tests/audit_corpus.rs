@@ -13,7 +13,7 @@
 
 use std::collections::BTreeMap;
 
-use secretslab::audit::classify::{classify, Class};
+use secretslab::classify::{classify, Class};
 
 const MIN_PRECISION: f64 = 0.95;
 const MIN_RECALL: f64 = 0.95;

@@ -58,7 +58,7 @@ pub fn suppress(report: &mut AuditReport, baseline: &[FindingKey]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::classify::{Class, Shape};
+    use crate::classify::{Class, Shape};
     use crate::audit::report::{Finding, Scanned};
 
     fn finding(function: &str, version: &str, fingerprint: &str) -> Finding {

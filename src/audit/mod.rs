@@ -1,10 +1,9 @@
 //! `secretslab audit`: find plaintext secrets in live Lambda functions' environment variables
 //! (`$LATEST` and every published version) across accounts and regions.
-//! `classify` decides what one variable holds; `fingerprint` names a value without revealing it;
+//! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
 //! `scope` and `scan` read the functions; `report`, `text`, `sarif` and `baseline` present them.
 
 pub mod baseline;
-pub mod classify;
 pub mod files;
 pub mod fingerprint;
 pub mod key;

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::classify::{classify, Class, Shape};
+use crate::classify::{classify, Class, Shape};
 use super::fingerprint::{fingerprint, FingerprintKey};
 use super::scan::ScopeScan;
 

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::classify::Class;
+use crate::classify::Class;
 use super::report::AuditReport;
 
 pub const SCHEMA: &str =

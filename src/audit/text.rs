@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::classify::Class;
+use crate::classify::Class;
 use super::report::{AuditReport, Finding};
 use crate::ui::style;
 

@@ -5,6 +5,7 @@ pub mod function;
 pub mod identity;
 pub mod layer;
 pub mod logs;
+pub mod migration;
 pub mod observed;
 pub mod parameter;
 pub mod policy;

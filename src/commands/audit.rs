@@ -1,13 +1,13 @@
 //! `secretslab audit`: turn the flags into a plan, run the audit, print or write the report,
 //! and map the result to the exit code (0 clean, 4 findings, 5 incomplete).
 
-use crate::audit::classify::Class;
+use crate::classify::Class;
 use crate::audit::report::{AuditReport, FailOn};
 use crate::audit::scope::{self, AccountSelection, RegionSelection};
 use crate::audit::{self, baseline, files, key, sarif, scan, AuditPlan};
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
 use crate::error::{Error, Result};
-use crate::lab::session::Session;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     let plan = plan(&args)?;

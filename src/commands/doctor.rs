@@ -9,7 +9,7 @@ use crate::aws::identity::resolve_identity;
 use crate::aws::layer::table_arn;
 use crate::domain::kinds::Arch;
 use crate::error::Result;
-use crate::lab::session::Session;
+use crate::session::Session;
 use crate::local::emulator;
 use crate::ui::style;
 
@@ -72,7 +72,7 @@ pub async fn run(session: &Session) -> Result<u8> {
         },
         fix: None,
     });
-    if session.options.endpoint != crate::lab::session::Endpoint::Embedded {
+    if session.options.endpoint != crate::session::Endpoint::Embedded {
         let connection = session.connect().await;
         match connection {
             Ok(connection) => {

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cli::LocalCommand;
 use crate::domain::kinds::ExtensionKind;
 use crate::error::{Error, Result};
-use crate::lab::session::Session;
+use crate::session::Session;
 use crate::local::{emulator, extension};
 use crate::ui::style;
 

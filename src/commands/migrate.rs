@@ -2,7 +2,7 @@
 
 use crate::cli::MigrateArgs;
 use crate::error::{Error, Result};
-use crate::lab::session::Session;
+use crate::session::Session;
 use crate::migrate::{self, Phase, Settings};
 
 pub async fn run(session: &Session, args: MigrateArgs) -> Result<u8> {

@@ -14,7 +14,7 @@ pub mod up;
 use crate::aws::AwsOptions;
 use crate::cli::{Cli, Command, GlobalArgs};
 use crate::error::Result;
-use crate::lab::session::{Endpoint, Session, SessionOptions};
+use crate::session::{Endpoint, Session, SessionOptions};
 
 /// Run the parsed command; returns the process exit code.
 pub async fn run(cli: Cli) -> Result<u8> {

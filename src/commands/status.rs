@@ -2,7 +2,7 @@
 
 use crate::error::Result;
 use crate::lab::inspect;
-use crate::lab::session::Session;
+use crate::session::Session;
 
 pub async fn run(session: &Session) -> Result<u8> {
     let connection = session.connect().await?;

@@ -5,7 +5,7 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::aws::secret::Recovery;
 use crate::cli::TeardownArgs;
 use crate::error::{Error, Result};
-use crate::lab::session::Session;
+use crate::session::Session;
 use crate::lab::teardown;
 
 pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {

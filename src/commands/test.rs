@@ -5,7 +5,7 @@ use std::time::Duration;
 use crate::cli::TestArgs;
 use crate::error::Result;
 use crate::lab::exercise::{self, TestOptions};
-use crate::lab::session::Session;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: TestArgs) -> Result<u8> {
     let connection = session.connect().await?;

@@ -1,7 +1,7 @@
 //! `secretslab tour`
 use crate::cli::TourArgs;
 use crate::error::Result;
-use crate::lab::session::Session;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     crate::tour::runner::run(session, args).await

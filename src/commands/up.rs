@@ -6,7 +6,7 @@ use crate::aws::secret::{SecretValue, MAX_SECRET_BYTES};
 use crate::cli::UpArgs;
 use crate::error::{Error, Result};
 use crate::lab::deploy::{self, Settings};
-use crate::lab::session::Session;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
     let secret_value = read_secret_input(&args)?;

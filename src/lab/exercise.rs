@@ -13,7 +13,7 @@ use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 use crate::local::extension::ExtensionStats;
 use crate::ui::style;
 

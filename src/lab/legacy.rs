@@ -16,7 +16,7 @@ use crate::domain::defaults;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package;
 use crate::error::{Error, Result};
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 use crate::ui::progress::Progress;
 
 /// The plaintext variables the legacy function carries.
@@ -121,7 +121,7 @@ pub async fn remove_legacy(
         legacy.function
     ));
     let immediate = recovery == Recovery::Immediate;
-    let mut removed = crate::migrate::remove_leftovers(aws, &legacy.function, immediate).await?;
+    let mut removed = crate::aws::migration::remove_leftovers(aws, &legacy.function, immediate).await?;
     removed += usize::from(function::delete_function(&aws.lambda, &legacy).await?);
     // Lambda may have created the log group itself on the first invocation: adopt it.
     removed += usize::from(logs::delete_log_group(&aws.logs, &legacy, true).await?);

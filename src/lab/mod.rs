@@ -1,9 +1,8 @@
 //! The workflows: `up` (deploy), `test` (exercise), `status` (inspect) and `teardown`, each
-//! taking a [`session::Session`] and its connection. Commands and the tour both come through here.
+//! taking a [`crate::session::Session`] and its connection. Commands and the tour both come through here.
 
 pub mod deploy;
 pub mod exercise;
 pub mod inspect;
 pub mod legacy;
-pub mod session;
 pub mod teardown;

@@ -13,7 +13,7 @@ use crate::aws::{function, logs, parameter, role, AwsContext};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::lab::legacy;
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 use crate::ui::progress::Progress;
 use crate::ui::style;
 
@@ -119,7 +119,7 @@ pub async fn teardown(
     note(ResourceKind::Function, legacy.map(drop));
     // And what migrate made, should someone have migrated the lab's own function.
     let immediate = recovery == Recovery::Immediate;
-    let leftovers = crate::migrate::remove_leftovers(aws, &names.function, immediate).await;
+    let leftovers = crate::aws::migration::remove_leftovers(aws, &names.function, immediate).await;
     note(ResourceKind::Function, leftovers.map(drop));
 
     progress.step(format!("deleting function {}", names.function));

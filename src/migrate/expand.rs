@@ -13,7 +13,7 @@ use crate::domain::migration::{
 use crate::domain::policy::same_policy;
 use crate::error::{Error, Result};
 
-use super::document::Values;
+use crate::aws::migration::Values;
 use super::report::MigrationReport;
 use super::{snippets, target, Job};
 

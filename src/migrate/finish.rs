@@ -6,9 +6,9 @@ use crate::aws::target_function::{self, TargetFunction};
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::migration::{reference_var, TAG_CODE_SHA256, TAG_SERVED_AT_EXPAND};
 use crate::error::{Error, Result};
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 
-use super::document::Found;
+use crate::aws::migration::Found;
 use super::report::MigrationReport;
 use super::{target, Job};
 

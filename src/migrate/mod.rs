@@ -12,7 +12,6 @@
 //! value in the function's environment or in the document at every instant: a run killed at
 //! any point loses nothing, and the same command run again finishes the job.
 
-mod document;
 mod expand;
 mod finish;
 mod report;
@@ -27,9 +26,9 @@ use serde::Serialize;
 use crate::aws;
 use crate::domain::kinds::Store;
 use crate::error::Result;
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 
-pub use document::DocumentRef;
+pub use crate::aws::migration::DocumentRef;
 pub use report::{MigrationReport, Outcome, StepRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -132,4 +131,3 @@ pub async fn migrate(
 
 /// Forget what migrate left for `function` (its document and role policy), whatever phase it
 /// reached: `teardown` removes a lab's legacy function with it.
-pub use rollback::remove_leftovers;

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use crate::ui::style;
 
-use super::document::DocumentRef;
+use crate::aws::migration::DocumentRef;
 
 /// Columns a report keeps within (the tour's terminal width).
 const WIDTH: usize = 80;

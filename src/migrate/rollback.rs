@@ -10,7 +10,7 @@ use crate::aws::AwsContext;
 use crate::domain::migration::{added_env, policy_name, TAG_ADDED_LAYER};
 use crate::error::{Error, Result};
 
-use super::document::{DocumentRef, Found};
+use crate::aws::migration::{DocumentRef, Found};
 use super::report::MigrationReport;
 use super::{target, Job, Settings};
 
@@ -159,36 +159,4 @@ async fn remove_policy(
         role::delete_inline_policy(&aws.iam, role_name, &policy).await?;
     }
     Ok(())
-}
-
-/// Remove migrate's document and role policy for a function that is going away (teardown):
-/// no value needs to go back anywhere. `immediate` deletes a secret without its recovery window.
-pub async fn remove_leftovers(
-    aws: &AwsContext,
-    function_name: &str,
-    immediate: bool,
-) -> Result<usize> {
-    let Some(function) = target_function::read(&aws.lambda, function_name).await? else {
-        return Ok(0);
-    };
-    let settings = Settings::new(function_name);
-    let mut removed = 0;
-    for (doc, found) in target::documents(aws, &function, &settings).await? {
-        if immediate {
-            doc.delete_now(aws).await?;
-            removed += 1;
-        } else if !found.scheduled_for_deletion {
-            doc.retire(aws).await?;
-            removed += 1;
-        }
-    }
-    let policy = policy_name(function_name);
-    if role::get_inline_policy(&aws.iam, function.role_name(), &policy)
-        .await?
-        .is_some()
-    {
-        role::delete_inline_policy(&aws.iam, function.role_name(), &policy).await?;
-        removed += 1;
-    }
-    Ok(removed)
 }

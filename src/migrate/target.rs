@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use crate::audit::classify::{classify, Class};
+use crate::classify::{classify, Class};
 use crate::aws::target_function::{self, TargetFunction};
 use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
@@ -11,9 +11,9 @@ use crate::domain::migration::{
     default_document_name, is_extension_layer, is_for_function, referenced_var, LAYER_LIMIT,
 };
 use crate::error::{Error, Result};
-use crate::lab::session::Session;
+use crate::session::Session;
 
-use super::document::{DocumentRef, Found};
+use crate::aws::migration::{self, DocumentRef, Found};
 use super::Settings;
 
 /// The function, or the refusal that names it.
@@ -126,43 +126,27 @@ pub async fn existing_document(
 }
 
 /// Every document migrate wrote for this function, in the order [`existing_document`] prefers.
+/// A same-named document under the name the user gave that is not this function's is refused.
 pub async fn documents(
     aws: &AwsContext,
     function: &TargetFunction,
     settings: &Settings,
 ) -> Result<Vec<(DocumentRef, Found)>> {
-    let mut candidates: Vec<DocumentRef> = Vec::new();
-    if let Some(name) = &settings.document_name {
-        candidates.push(DocumentRef {
-            store: settings.store,
-            name: name.clone(),
-        });
-    }
-    candidates.extend(references(&function.env).into_values());
-    for store in [settings.store, settings.store.other()] {
-        candidates.push(DocumentRef {
-            store,
-            name: default_document_name(&function.name, store),
-        });
-    }
-    candidates.extend(DocumentRef::tagged(aws, &function.arn).await?);
-    let mut seen = Vec::new();
-    let mut found_all = Vec::new();
-    for doc in candidates {
-        if seen.contains(&doc) {
-            continue;
+    let named = settings.document_name.as_ref().map(|name| DocumentRef {
+        store: settings.store,
+        name: name.clone(),
+    });
+    let found = migration::find_documents(aws, function, named.clone(), settings.store).await?;
+    let mut owned = Vec::new();
+    for (doc, found) in found {
+        if named.as_ref() == Some(&doc) {
+            refuse_foreign(&doc, &found, function)?;
         }
-        seen.push(doc.clone());
-        if let Some(found) = doc.find(aws).await? {
-            if settings.document_name.as_deref() == Some(doc.name.as_str()) {
-                refuse_foreign(&doc, &found, function)?;
-            }
-            if is_for_function(&found.tags, &function.arn) {
-                found_all.push((doc, found));
-            }
+        if is_for_function(&found.tags, &function.arn) {
+            owned.push((doc, found));
         }
     }
-    Ok(found_all)
+    Ok(owned)
 }
 
 /// Names each store accepts (a parameter in a hierarchy starts with `/`), checked before
@@ -222,19 +206,7 @@ pub fn granted_key(policy: Option<&serde_json::Value>) -> Option<String> {
 
 /// Reference variable name → the document it points at.
 pub fn references(env: &BTreeMap<String, String>) -> BTreeMap<String, DocumentRef> {
-    env.iter()
-        .filter_map(|(key, value)| {
-            referenced_var(key).map(|(_, store)| {
-                (
-                    key.clone(),
-                    DocumentRef {
-                        store,
-                        name: value.clone(),
-                    },
-                )
-            })
-        })
-        .collect()
+    migration::references(env)
 }
 
 /// The layers after adding the extension: unchanged when a version of it is attached already.

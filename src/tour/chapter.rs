@@ -3,7 +3,7 @@
 
 use std::io::Write;
 
-use crate::audit::classify::Class;
+use crate::classify::Class;
 use crate::audit::scope::{AccountSelection, RegionSelection};
 use crate::audit::{self, key, scan, AuditPlan};
 use crate::aws::function;
@@ -12,7 +12,7 @@ use crate::domain::kinds::Store;
 use crate::domain::migration::{default_document_name, reference_var};
 use crate::error::Result;
 use crate::lab::legacy::{self, PASSWORD_VAR};
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 use crate::migrate::{self, Phase, Settings};
 
 use super::runner::StepOutcome;

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
 use crate::lab::exercise::{self, TestOptions};
 use crate::lab::inspect::{self, Health};
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 use crate::lab::teardown;
 use crate::local::{emulator, extension};
 use crate::tour::progress::{ProgressStore, TutorialState};

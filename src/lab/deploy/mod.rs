@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use crate::domain::package;
 use crate::error::Result;
-use crate::lab::session::{Connection, Session};
+use crate::session::{Connection, Session};
 
 pub use plan::{planned_secret_arn, Action, Plan, ResourcePlan, Settings};
 pub use report::UpReport;

@@ -1,13 +1,18 @@
-//! The document that holds a function's moved variables: a Secrets Manager secret or a
-//! `SecureString` parameter, one JSON object with a member per variable. One interface over
-//! both stores, so the phases read the same whichever the user chose.
+//! What `migrate` makes for a function, as AWS holds it: the document with the function's
+//! moved variables (a Secrets Manager secret or a `SecureString` parameter, one JSON object with
+//! a member per variable, one interface over both stores) and the inline role policy that lets
+//! the function read it. Below the workflows, so `migrate` and the lab's teardown share it.
 
 use std::collections::BTreeMap;
 
 use crate::aws::secret::{self, Created, SecretValue};
-use crate::aws::{parameter, AwsContext};
+use crate::aws::target_function::{self, TargetFunction};
+use crate::aws::{parameter, role, AwsContext};
 use crate::domain::kinds::Store;
-use crate::domain::migration::{ROLLBACK_RECOVERY_DAYS, TAG_MIGRATED_FROM};
+use crate::domain::migration::{
+    default_document_name, is_for_function, policy_name, referenced_var, ROLLBACK_RECOVERY_DAYS,
+    TAG_MIGRATED_FROM,
+};
 use crate::error::{Error, Result};
 
 /// Variable name → value. Its `Debug` shows the names only.
@@ -209,6 +214,93 @@ impl DocumentRef {
                 .map(drop),
         }
     }
+}
+
+/// Reference variable name → the document it points at.
+pub fn references(env: &BTreeMap<String, String>) -> BTreeMap<String, DocumentRef> {
+    env.iter()
+        .filter_map(|(key, value)| {
+            referenced_var(key).map(|(_, store)| {
+                (
+                    key.clone(),
+                    DocumentRef {
+                        store,
+                        name: value.clone(),
+                    },
+                )
+            })
+        })
+        .collect()
+}
+
+/// Every document found under the names a function's documents may have, in order of
+/// preference: `first` (a name the user gave), the ones its reference variables point at, the
+/// default names (`store` first), then any document tagged for it (a custom name no longer
+/// passed, after a crash). Found means it exists: whether it is the function's is the
+/// caller's to check with [`is_for_function`] (a same-named stranger is refused, not skipped).
+pub async fn find_documents(
+    aws: &AwsContext,
+    function: &TargetFunction,
+    first: Option<DocumentRef>,
+    store: Store,
+) -> Result<Vec<(DocumentRef, Found)>> {
+    let mut candidates: Vec<DocumentRef> = first.into_iter().collect();
+    candidates.extend(references(&function.env).into_values());
+    for store in [store, store.other()] {
+        candidates.push(DocumentRef {
+            store,
+            name: default_document_name(&function.name, store),
+        });
+    }
+    candidates.extend(DocumentRef::tagged(aws, &function.arn).await?);
+    let mut seen = Vec::new();
+    let mut found_all = Vec::new();
+    for doc in candidates {
+        if seen.contains(&doc) {
+            continue;
+        }
+        seen.push(doc.clone());
+        if let Some(found) = doc.find(aws).await? {
+            found_all.push((doc, found));
+        }
+    }
+    Ok(found_all)
+}
+
+/// Remove what migrate left for a function that is going away (teardown): its documents and
+/// its inline role policy; no value needs to go back anywhere. `immediate` deletes a secret
+/// without its recovery window. Returns how many things were removed.
+pub async fn remove_leftovers(
+    aws: &AwsContext,
+    function_name: &str,
+    immediate: bool,
+) -> Result<usize> {
+    let Some(function) = target_function::read(&aws.lambda, function_name).await? else {
+        return Ok(0);
+    };
+    let mut removed = 0;
+    let documents = find_documents(aws, &function, None, Store::SecretsManager).await?;
+    for (doc, found) in documents {
+        if !is_for_function(&found.tags, &function.arn) {
+            continue;
+        }
+        if immediate {
+            doc.delete_now(aws).await?;
+            removed += 1;
+        } else if !found.scheduled_for_deletion {
+            doc.retire(aws).await?;
+            removed += 1;
+        }
+    }
+    let policy = policy_name(function_name);
+    if role::get_inline_policy(&aws.iam, function.role_name(), &policy)
+        .await?
+        .is_some()
+    {
+        role::delete_inline_policy(&aws.iam, function.role_name(), &policy).await?;
+        removed += 1;
+    }
+    Ok(removed)
 }
 
 #[cfg(test)]
