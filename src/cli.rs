@@ -201,7 +201,7 @@ pub struct TeardownArgs {
     #[arg(long, conflicts_with = "recovery_days")]
     pub force_delete_secret: bool,
 
-    /// Do not ask for confirmation
+    /// Delete without asking (required where there is no terminal to ask on)
     #[arg(long, short = 'y')]
     pub yes: bool,
 }

@@ -196,6 +196,23 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
     let sdk = home.sdk(&endpoint).await;
     let lab = "restore";
     let first = home.ok(&["--local", "--name", lab, "up"]);
+    // Without `--yes` and without a terminal to ask on, teardown refuses and deletes nothing.
+    let unconfirmed = home.run(&["--local", "--name", lab, "teardown"]);
+    assert_eq!(
+        unconfirmed.status.code(),
+        Some(2),
+        "{}",
+        stderr(&unconfirmed)
+    );
+    let said: Vec<String> = stderr(&unconfirmed).lines().map(str::to_string).collect();
+    assert!(
+        said.len() == 2
+            && said[0].starts_with("error: ")
+            && said[1].trim_start().starts_with("help: "),
+        "{said:?}"
+    );
+    assert!(said[1].contains("--yes"), "{said:?}");
+    assert_eq!(existing(&sdk, lab).await.len(), 5, "nothing deleted");
     let down = home.ok(&["--local", "--name", lab, "teardown", "--yes"]);
     let secret_line = down["receipt"]
         .as_array()
@@ -229,62 +246,70 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
     assert!(existing(&sdk, lab).await.is_empty());
 }
 
+/// The lab's secret ARN as Secrets Manager holds it, if the secret exists.
+async fn secret_arn(sdk: &secretslab::aws::AwsContext, lab: &str) -> Option<String> {
+    let described = sdk
+        .secrets
+        .describe_secret()
+        .secret_id(format!("{lab}/credentials"))
+        .send()
+        .await;
+    common::found(described, "the lab's secret").and_then(|d| d.arn().map(str::to_string))
+}
+
 #[tokio::test]
 async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
     let home = TestHome::new();
     let endpoint = home.start_emulator();
     let sdk = home.sdk(&endpoint).await;
     let lab = "crash";
-    let mut arns = None;
-    for delay_ms in [150u64, 400, 700, 1000] {
-        home.kill_after(
-            &["--local", "--name", lab, "up"],
-            Duration::from_millis(delay_ms),
+    let up = ["--local", "--name", lab, "up"];
+    // Each round kills `up` after an exact API call of a run from nothing (the pause hook; the
+    // kill is asserted to land mid-run) and converges; then kills a teardown of the complete
+    // lab part-way and converges `up` from the half-removed lab; then tears down for good.
+    for (up_call, teardown_call) in [(3, 4), (8, 12), (13, 20), (18, 28)] {
+        assert!(
+            common::killed_after_call(&home, &up, up_call),
+            "`up` finished before its call {up_call}: the kill did not land mid-run"
         );
-        let up = home.ok(&["--local", "--name", lab, "up"]);
-        let now = (up["secret_arn"].clone(), up["function_arn"].clone());
+        let before = secret_arn(&sdk, lab).await;
+        let converged = home.ok(&up);
         assert_eq!(
             existing(&sdk, lab).await.len(),
             5,
-            "after a kill at {delay_ms} ms"
+            "after a kill at call {up_call}"
+        );
+        if let Some(before) = before {
+            assert_eq!(
+                converged["secret_arn"], before.as_str(),
+                "the re-run made a second secret after a kill at call {up_call}"
+            );
+        }
+        let status = home.ok(&["--local", "--name", lab, "status"]);
+        assert!(
+            common::all_resources(&status, "present"),
+            "kill at call {up_call}: {status}"
+        );
+        let test = home.ok(&["--local", "--name", lab, "test", "-n", "1"]);
+        assert_eq!(test["ok"], true);
+        assert!(
+            common::killed_after_call(&home, &common::force_teardown_args(lab), teardown_call),
+            "teardown finished before its call {teardown_call}"
+        );
+        home.ok(&up);
+        assert_eq!(
+            existing(&sdk, lab).await.len(),
+            5,
+            "after a teardown killed at call {teardown_call}"
         );
         let status = home.ok(&["--local", "--name", lab, "status"]);
         assert!(
             common::all_resources(&status, "present"),
-            "kill at {delay_ms} ms: {status}"
+            "teardown killed at call {teardown_call}: {status}"
         );
-        // Later rounds start from a complete lab: it must stay the same lab.
-        if let Some(previous) = &arns {
-            assert_eq!(
-                previous, &now,
-                "the lab changed identity after a kill at {delay_ms} ms"
-            );
-        }
-        arns = Some(now);
-        let test = home.ok(&["--local", "--name", lab, "test", "-n", "1"]);
-        assert_eq!(test["ok"], true);
-        if delay_ms == 400 {
-            // Also crash a teardown part-way, then converge the lab back.
-            home.kill_after(
-                &common::force_teardown_args(lab),
-                Duration::from_millis(300),
-            );
-            home.ok(&["--local", "--name", lab, "up"]);
-            assert_eq!(existing(&sdk, lab).await.len(), 5);
-            arns = None;
-        }
+        home.force_teardown(lab);
+        assert!(existing(&sdk, lab).await.is_empty());
     }
-    home.kill_after(
-        &[
-            "--local",
-            "--name",
-            lab,
-            "teardown",
-            "--yes",
-            "--force-delete-secret",
-        ],
-        Duration::from_millis(250),
-    );
     home.force_teardown(lab);
     assert!(
         existing(&sdk, lab).await.is_empty(),

@@ -18,7 +18,9 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
     const SESSION: &[&str] = &["domain", "classify", "error", "aws", "ui", "local"];
     // A workflow stands on the floors below it, never on another workflow: what two of them
     // share belongs below both.
-    const WORKFLOW: &[&str] = &["domain", "classify", "error", "aws", "ui", "local", "session"];
+    const WORKFLOW: &[&str] = &[
+        "domain", "classify", "error", "aws", "ui", "local", "session",
+    ];
     const CLI: &[&str] = &[
         "domain", "classify", "error", "aws", "ui", "local", "session", "lab", "audit", "migrate",
         "cli", "tour",
@@ -147,8 +149,14 @@ fn the_check_sees_upward_imports() {
             "use crate::{commands::session::Session, lab::deploy};\n",
         ),
         ("local/emulator.rs", "let x = crate::cli::Arch::X86_64;\n"),
-        ("lab/teardown.rs", "crate::migrate::remove_leftovers(aws).await;\n"),
-        ("migrate/target.rs", "use crate::{audit::classify, session::Session};\n"),
+        (
+            "lab/teardown.rs",
+            "crate::migrate::remove_leftovers(aws).await;\n",
+        ),
+        (
+            "migrate/target.rs",
+            "use crate::{audit::classify, session::Session};\n",
+        ),
         ("main.rs", "use crate::commands::run;\n"),
     ] {
         let path = src.join(file);
@@ -164,5 +172,105 @@ fn the_check_sees_upward_imports() {
             "migrate/target.rs: `migrate` imports `audit`",
             "tour/runner.rs: `tour` imports `commands`",
         ]
+    );
+}
+
+/// Functions longer than `limit` lines in one file's text, as `name (N lines)`. A function
+/// runs from its `fn` line to the closing brace at the same indentation (rustfmt's layout).
+fn long_functions(text: &str, limit: usize) -> Vec<String> {
+    let lines: Vec<&str> = text.lines().collect();
+    let mut found = Vec::new();
+    for (start, line) in lines.iter().enumerate() {
+        let trimmed = line.trim_start();
+        let indent = &line[..line.len() - trimmed.len()];
+        let Some(name) = fn_name(trimmed) else {
+            continue;
+        };
+        // The signature ends at the first line ending in `{` (a body) or `;` (a declaration).
+        let Some(open) = lines[start..]
+            .iter()
+            .position(|l| l.trim_end().ends_with('{') || l.trim_end().ends_with(';'))
+        else {
+            continue;
+        };
+        if lines[start + open].trim_end().ends_with(';') {
+            continue;
+        }
+        let closing = format!("{indent}}}");
+        if let Some(end) = lines[start + open..].iter().position(|l| *l == closing) {
+            let length = open + end + 1;
+            if length > limit {
+                found.push(format!("{name} ({length} lines)"));
+            }
+        }
+    }
+    found
+}
+
+/// The name of the function a line declares, if it declares one.
+fn fn_name(line: &str) -> Option<&str> {
+    let mut words = line.split_whitespace().peekable();
+    while let Some(word) = words.next() {
+        match word {
+            "fn" => {
+                let name = words.next()?;
+                return name.split(['(', '<']).next();
+            }
+            w if w == "pub"
+                || w.starts_with("pub(")
+                || ["async", "const", "unsafe"].contains(&w) => {}
+            _ => return None,
+        }
+    }
+    None
+}
+
+/// Every Rust file under `src` with what `check` finds in it, as `file: finding`.
+fn findings_in_src(check: impl Fn(&str) -> Vec<String>) -> Vec<String> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rust_files(&src, &mut files);
+    files.sort();
+    let mut found = Vec::new();
+    for file in &files {
+        let text = std::fs::read_to_string(file).expect("read file");
+        let shown = file
+            .strip_prefix(&src)
+            .unwrap_or(file)
+            .display()
+            .to_string();
+        found.extend(check(&text).into_iter().map(|f| format!("{shown}: {f}")));
+    }
+    found
+}
+
+#[test]
+fn no_function_in_src_is_over_80_lines() {
+    let found = findings_in_src(|text| long_functions(text, 80));
+    assert!(found.is_empty(), "split these:\n{}", found.join("\n"));
+}
+
+#[test]
+fn no_file_in_src_is_over_600_lines() {
+    let found = findings_in_src(|text| {
+        let lines = text.lines().count();
+        if lines > 600 {
+            vec![format!("{lines} lines")]
+        } else {
+            vec![]
+        }
+    });
+    assert!(found.is_empty(), "split these:\n{}", found.join("\n"));
+}
+
+#[test]
+fn the_length_check_sees_long_functions() {
+    let body = "    let x = 1;\n".repeat(80);
+    let text = format!(
+        "pub async fn long(\n    a: u8,\n) -> u8 {{\n{body}}}\n\nfn short() {{\n    inner();\n}}\n\nimpl A {{\n    pub(crate) fn method(&self) {{\n{body}    }}\n    fn declared(&self);\n}}\n"
+    );
+    assert_eq!(
+        long_functions(&text, 80),
+        vec!["long (84 lines)", "method (82 lines)"]
     );
 }

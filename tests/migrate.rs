@@ -7,8 +7,7 @@
 mod common;
 
 use std::collections::HashMap;
-use std::io::{BufRead, BufReader};
-use std::process::{Output, Stdio};
+use std::process::Output;
 
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
@@ -67,31 +66,29 @@ fn extension_layers(layers: &[String]) -> usize {
 
 /// The moved variables as the secret holds them; `None` when it is gone or scheduled.
 async fn secret_document(sdk: &AwsContext, name: &str) -> Option<Value> {
-    let out = sdk
-        .secrets
-        .get_secret_value()
-        .secret_id(name)
-        .send()
-        .await
-        .ok()?;
+    if secret_scheduled(sdk, name).await {
+        return None;
+    }
+    let read = sdk.secrets.get_secret_value().secret_id(name).send().await;
+    let out = common::found(read, "the document secret")?;
     serde_json::from_str(out.secret_string()?).ok()
 }
 
 async fn parameter_document(sdk: &AwsContext, name: &str) -> Option<Value> {
-    let out = sdk
+    let read = sdk
         .ssm
         .get_parameter()
         .name(name)
         .with_decryption(true)
         .send()
-        .await
-        .ok()?;
+        .await;
+    let out = common::found(read, "the document parameter")?;
     serde_json::from_str(out.parameter()?.value()?).ok()
 }
 
 async fn secret_scheduled(sdk: &AwsContext, name: &str) -> bool {
     let described = sdk.secrets.describe_secret().secret_id(name).send().await;
-    described.is_ok_and(|d| d.deleted_date().is_some())
+    common::found(described, "the document secret").is_some_and(|d| d.deleted_date().is_some())
 }
 
 /// Secrets by this exact name, live or scheduled (to prove nothing was duplicated).
@@ -590,28 +587,6 @@ async fn denied_profile(sdk: &AwsContext, dir: &std::path::Path) -> std::path::P
 
 /// Run `migrate` paused after its `call`-th API call and SIGKILL it there. `false` when the
 /// run finished before reaching that call.
-fn killed_after_call(home: &TestHome, args: &[&str], call: usize) -> bool {
-    let mut child = home
-        .command()
-        .env(secretslab::aws::PAUSE_AFTER_CALL_ENV, call.to_string())
-        .args(args)
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("spawn secretslab");
-    let reader = BufReader::new(child.stderr.take().unwrap());
-    let paused = reader
-        .lines()
-        .map_while(Result::ok)
-        .any(|line| line.contains("paused after call"));
-    if paused {
-        child.kill().unwrap(); // SIGKILL
-    }
-    let status = child.wait().unwrap();
-    assert!(paused || status.success(), "{args:?} failed on its own");
-    paused
-}
-
 #[derive(Debug, Clone, Copy)]
 enum Phase {
     Expand,
@@ -698,7 +673,7 @@ async fn crash_phase(home: &TestHome, endpoint: &str, phase: Phase) -> (Phase, u
                 run(Phase::Finish);
             }
         }
-        if !killed_after_call(home, &args(phase), call) {
+        if !common::killed_after_call(home, &args(phase), call) {
             break;
         }
         kills += 1;

@@ -5,17 +5,26 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::aws::secret::Recovery;
 use crate::cli::TeardownArgs;
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::lab::teardown;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     let names = session.names();
-    if !args.yes
-        && std::io::stdin().is_terminal()
-        && std::io::stderr().is_terminal()
-        && !confirm(&names.lab)?
-    {
-        return Err(Error::Cancelled);
+    if !args.yes {
+        // A destructive command nobody confirmed does nothing: with no terminal to ask on
+        // (a script, a pipe, CI) it refuses, as `terraform destroy` does.
+        if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
+            return Err(Error::invalid(
+                format!(
+                    "teardown deletes every resource of lab `{}` and there is no terminal to confirm it on; nothing was deleted",
+                    names.lab
+                ),
+                "pass `--yes` to delete without asking: `secretslab teardown --yes`",
+            ));
+        }
+        if !confirm(&names.lab)? {
+            return Err(Error::Cancelled);
+        }
     }
     let connection = session.connect().await?;
     let recovery = if args.force_delete_secret {

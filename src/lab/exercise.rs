@@ -13,8 +13,8 @@ use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::session::{Connection, Session};
 use crate::local::extension::ExtensionStats;
+use crate::session::{Connection, Session};
 use crate::ui::style;
 
 /// Secrets Manager's price per 10,000 API calls, in US dollars (aws.amazon.com/secrets-manager/pricing).
@@ -188,92 +188,13 @@ pub async fn run(
             tokio::time::sleep(options.interval).await;
         }
         on_progress(number);
-        let before = counters();
-        let invocation = function::invoke(&aws.lambda, names, &payload).await?;
-        let after = counters();
-        let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
-        let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
-        let (ok, cold_start, fetch_ms, error) = match &answer {
-            Some(a) => (
-                a.ok && invocation.function_error.is_none(),
-                a.cold_start,
-                a.fetch_ms,
-                a.error.clone(),
-            ),
-            None => (
-                false,
-                false,
-                0.0,
-                Some(HandlerError {
-                    code: invocation
-                        .function_error
-                        .clone()
-                        .unwrap_or_else(|| "bad_payload".into()),
-                    status: None,
-                    message: "the function did not return the lab handler's answer".into(),
-                }),
-            ),
-        };
-        let source = match (ok, before, after) {
-            (false, ..) => FetchSource::Unknown,
-            (true, Some(b), Some(a)) => {
-                if a.since(&b).fetches() > 0 {
-                    FetchSource::Store
-                } else {
-                    FetchSource::Cache
-                }
-            }
-            (true, ..) if cold_start || fetch_ms >= HIT_THRESHOLD_MS => FetchSource::Store,
-            (true, ..) => FetchSource::Cache,
-        };
-        if let Some(s) = answer.as_ref().and_then(|a| a.secret.clone()) {
-            secret = Some(s);
-        }
-        reports.push(InvocationReport {
-            number,
-            status: invocation.status,
-            ok,
-            cold_start,
-            fetch_ms,
-            source,
-            billed_ms: report_line.as_ref().and_then(|r| r.billed_ms),
-            init_ms: report_line.as_ref().and_then(|r| r.init_ms),
-            error,
-        });
+        let (report, read) = invoke_once(aws, names, &payload, number, counters).await?;
+        secret = read.or(secret);
+        reports.push(report);
     }
-    let end_counters = counters();
-    let cache = match (start_counters, end_counters) {
-        (Some(start), Some(end)) => {
-            let d = end.since(&start);
-            CacheReport {
-                method: "exact",
-                invocations: options.invocations,
-                hits: d.hits + d.revalidations,
-                misses: d.misses,
-                upstream_calls: d.upstream_calls(),
-                calls_saved: u64::from(options.invocations).saturating_sub(d.upstream_calls()),
-                ttl_seconds: ttl,
-            }
-        }
-        _ => {
-            let misses = reports
-                .iter()
-                .filter(|r| r.source == FetchSource::Store)
-                .count() as u64;
-            let hits = reports
-                .iter()
-                .filter(|r| r.source == FetchSource::Cache)
-                .count() as u64;
-            CacheReport {
-                method: "inferred",
-                invocations: options.invocations,
-                hits,
-                misses,
-                upstream_calls: misses,
-                calls_saved: hits,
-                ttl_seconds: ttl,
-            }
-        }
+    let cache = match (start_counters, counters()) {
+        (Some(start), Some(end)) => counted_cache(&end.since(&start), options.invocations, ttl),
+        _ => inferred_cache(&reports, options.invocations, ttl),
     };
     let ok =
         !reports.is_empty() && reports.iter().all(|r| r.ok && r.status == 200) && secret.is_some();
@@ -288,6 +209,89 @@ pub async fn run(
         cache,
         problem,
     })
+}
+
+/// One invocation: its row, and the secret the handler said it read.
+async fn invoke_once(
+    aws: &AwsContext,
+    names: &ResourceNames,
+    payload: &serde_json::Value,
+    number: u32,
+    counters: &dyn Fn() -> Option<ExtensionStats>,
+) -> Result<(InvocationReport, Option<HandlerSecret>)> {
+    let before = counters();
+    let invocation = function::invoke(&aws.lambda, names, payload).await?;
+    let after = counters();
+    let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
+    let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
+    let (ok, cold_start, fetch_ms, error) = match &answer {
+        Some(a) => (
+            a.ok && invocation.function_error.is_none(),
+            a.cold_start,
+            a.fetch_ms,
+            a.error.clone(),
+        ),
+        None => (
+            false,
+            false,
+            0.0,
+            Some(HandlerError {
+                code: invocation
+                    .function_error
+                    .clone()
+                    .unwrap_or_else(|| "bad_payload".into()),
+                status: None,
+                message: "the function did not return the lab handler's answer".into(),
+            }),
+        ),
+    };
+    let source = match (ok, before, after) {
+        (false, ..) => FetchSource::Unknown,
+        (true, Some(b), Some(a)) if a.since(&b).fetches() > 0 => FetchSource::Store,
+        (true, Some(_), Some(_)) => FetchSource::Cache,
+        (true, ..) if cold_start || fetch_ms >= HIT_THRESHOLD_MS => FetchSource::Store,
+        (true, ..) => FetchSource::Cache,
+    };
+    let report = InvocationReport {
+        number,
+        status: invocation.status,
+        ok,
+        cold_start,
+        fetch_ms,
+        source,
+        billed_ms: report_line.as_ref().and_then(|r| r.billed_ms),
+        init_ms: report_line.as_ref().and_then(|r| r.init_ms),
+        error,
+    };
+    Ok((report, answer.and_then(|a| a.secret)))
+}
+
+/// The cache's figures as the local extension counted them.
+fn counted_cache(d: &ExtensionStats, invocations: u32, ttl_seconds: u64) -> CacheReport {
+    CacheReport {
+        method: "exact",
+        invocations,
+        hits: d.hits + d.revalidations,
+        misses: d.misses,
+        upstream_calls: d.upstream_calls(),
+        calls_saved: u64::from(invocations).saturating_sub(d.upstream_calls()),
+        ttl_seconds,
+    }
+}
+
+/// The cache's figures inferred from fetch times (the extension logs no hits).
+fn inferred_cache(reports: &[InvocationReport], invocations: u32, ttl_seconds: u64) -> CacheReport {
+    let count = |source: FetchSource| reports.iter().filter(|r| r.source == source).count() as u64;
+    let (hits, misses) = (count(FetchSource::Cache), count(FetchSource::Store));
+    CacheReport {
+        method: "inferred",
+        invocations,
+        hits,
+        misses,
+        upstream_calls: misses,
+        calls_saved: hits,
+        ttl_seconds,
+    }
 }
 
 fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String {
@@ -358,55 +362,58 @@ impl fmt::Display for TestReport {
             "   #  status  start  fetch       from             billed"
         )?;
         for r in &self.invocations {
-            let from = match (r.ok, r.source) {
-                (false, _) => style::failed("failed"),
-                (true, FetchSource::Cache) => style::ok("extension cache"),
-                (true, FetchSource::Store) => style::pending(store_label(self.store)),
-                (true, FetchSource::Unknown) => "unknown".into(),
-            };
-            let pad = 17usize.saturating_sub(match (r.ok, r.source) {
-                (false, _) => 6,
-                (true, FetchSource::Cache) => 15,
-                (true, FetchSource::Store) => 15,
-                (true, FetchSource::Unknown) => 7,
-            });
-            writeln!(
-                f,
-                "  {:>2}  {:<6}  {:<5}  {:>7.2} ms  {}{}{}",
-                r.number,
-                r.status,
-                if r.cold_start { "cold" } else { "warm" },
-                r.fetch_ms,
-                from,
-                " ".repeat(pad),
-                r.billed_ms
-                    .map(|b| format!("{b} ms"))
-                    .unwrap_or_else(|| "-".into())
-            )?;
-            if let Some(e) = &r.error {
-                writeln!(
-                    f,
-                    "      {}",
-                    style::failed(&format!("{}: {}", e.code, e.message))
-                )?;
-            }
+            self.fmt_invocation(f, r)?;
         }
         if let Some(s) = &self.secret {
-            writeln!(f, "secret read: {}", s.name)?;
-            writeln!(f, "  version {}", s.version_id)?;
-            for key in &s.keys {
-                let value = s
-                    .values
-                    .get(key)
-                    .map(|v| {
-                        v.as_str()
-                            .map(str::to_string)
-                            .unwrap_or_else(|| v.to_string())
-                    })
-                    .unwrap_or_default();
-                writeln!(f, "  {key} = {value}")?;
-            }
+            fmt_secret(f, s)?;
         }
+        self.fmt_cache(f)?;
+        self.fmt_cost(f)?;
+        match &self.problem {
+            Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),
+            None => writeln!(
+                f,
+                "{}",
+                style::ok("the function read the secret through the extension")
+            ),
+        }
+    }
+}
+
+impl TestReport {
+    fn fmt_invocation(&self, f: &mut fmt::Formatter<'_>, r: &InvocationReport) -> fmt::Result {
+        let (from, width) = match (r.ok, r.source) {
+            (false, _) => (style::failed("failed"), 6),
+            (true, FetchSource::Cache) => (style::ok("extension cache"), 15),
+            (true, FetchSource::Store) => (style::pending(store_label(self.store)), 15),
+            (true, FetchSource::Unknown) => ("unknown".into(), 7),
+        };
+        // Pad by the plain width so colours do not break alignment.
+        let pad = 17usize.saturating_sub(width);
+        writeln!(
+            f,
+            "  {:>2}  {:<6}  {:<5}  {:>7.2} ms  {}{}{}",
+            r.number,
+            r.status,
+            if r.cold_start { "cold" } else { "warm" },
+            r.fetch_ms,
+            from,
+            " ".repeat(pad),
+            r.billed_ms
+                .map(|b| format!("{b} ms"))
+                .unwrap_or_else(|| "-".into())
+        )?;
+        if let Some(e) = &r.error {
+            writeln!(
+                f,
+                "      {}",
+                style::failed(&format!("{}: {}", e.code, e.message))
+            )?;
+        }
+        Ok(())
+    }
+
+    fn fmt_cache(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.cache;
         let how = if c.method == "exact" {
             "counted by the local extension"
@@ -426,7 +433,10 @@ impl fmt::Display for TestReport {
             c.invocations,
             c.calls_saved
         )?;
-        writeln!(f, "  {}", style::dim(&format!("({how})")))?;
+        writeln!(f, "  {}", style::dim(&format!("({how})")))
+    }
+
+    fn fmt_cost(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let k = &self.cost;
         writeln!(
             f,
@@ -442,16 +452,28 @@ impl fmt::Display for TestReport {
             f,
             "  with the cache:  at most {} calls = ${:.2} per warm environment",
             k.with_cache_calls_per_environment, k.with_cache_usd_per_environment
-        )?;
-        match &self.problem {
-            Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),
-            None => writeln!(
-                f,
-                "{}",
-                style::ok("the function read the secret through the extension")
-            ),
-        }
+        )
     }
+}
+
+/// The secret the function read: its keys, with the values as the handler sent them
+/// (masked unless `--reveal`).
+fn fmt_secret(f: &mut fmt::Formatter<'_>, s: &HandlerSecret) -> fmt::Result {
+    writeln!(f, "secret read: {}", s.name)?;
+    writeln!(f, "  version {}", s.version_id)?;
+    for key in &s.keys {
+        let value = s
+            .values
+            .get(key)
+            .map(|v| {
+                v.as_str()
+                    .map(str::to_string)
+                    .unwrap_or_else(|| v.to_string())
+            })
+            .unwrap_or_default();
+        writeln!(f, "  {key} = {value}")?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

@@ -19,9 +19,9 @@ use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
 use crate::lab::exercise::{self, TestOptions};
 use crate::lab::inspect::{self, Health};
-use crate::session::{Connection, Session};
 use crate::lab::teardown;
 use crate::local::{emulator, extension};
+use crate::session::{Connection, Session};
 use crate::tour::progress::{ProgressStore, TutorialState};
 use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
 use crate::ui::style;
@@ -41,141 +41,44 @@ pub(super) enum StepOutcome {
     Failed(String),
 }
 
+/// Where the learner is: the steps, the saved progress and the step shown now.
+struct Walk {
+    steps: Vec<Step>,
+    store: ProgressStore,
+    state: TutorialState,
+    index: usize,
+    interactive: bool,
+}
+
+/// What the walk through the steps ended with.
+enum Ending {
+    /// Every step passed.
+    Complete,
+    /// The learner quit; progress is saved.
+    Quit,
+    /// A step failed with no one to retry it (`--yes`).
+    Failed,
+}
+
 pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
-    if session.json() {
-        // The tour is prose for a person; its JSON twins are `up`, `test` and `teardown --json`.
-        return Err(Error::invalid(
-            "the tour is an interactive tutorial and prints no JSON",
-            "drop `--json`, or script the lab with `secretslab up --json`, `test --json` and `teardown --json`",
-        ));
-    }
-    let steps = load_steps().map_err(|e| {
-        Error::local(
-            format!("the tour's steps are broken: {e}"),
-            "this is a bug in secretslab; please report it",
-        )
-    })?;
-    let interactive = !args.yes;
-    if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
-        return Err(Error::invalid(
-            "the tour waits for keys, but this is not a terminal",
-            "run `secretslab tour --yes` to go straight through every step",
-        ));
-    }
-    let store = ProgressStore::new(&session.dirs.tour_progress());
-    if args.restart {
-        store.clear()?;
-    }
-    let first_time = !store.exists();
-    let lab = session.names().lab;
-    let mut state = store
-        .load()
-        .filter(|s| s.lab == lab)
-        .unwrap_or_else(|| TutorialState {
-            lab: lab.clone(),
-            ..Default::default()
-        });
-    let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
-    let mut index = match &args.step {
-        Some(id) => ids.iter().position(|i| i == id).ok_or_else(|| {
-            Error::invalid(
-                format!("there is no step `{id}`"),
-                format!("choose one of: {}", ids.join(", ")),
-            )
-        })?,
-        None => state.resume_index(&ids),
-    };
+    let mut walk = Walk::start(session, &args)?;
     let mut out = std::io::stdout();
     session.progress.finish();
-    if first_time {
-        let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
-        let _ = writeln!(
-            out,
-            "Eight steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, clean up.\n"
-        );
-    } else if index > 0 {
-        let resuming = format!("resuming at step {}", step_of(index, &steps));
-        let _ = writeln!(out, "{}", style::hint(&resuming));
-    }
+    walk.greet(&mut out);
     let connection = session.connect().await?;
     let identity = resolve_identity(&connection.aws.sts).await?;
     session.progress.finish();
-    let skin = if style::enabled() {
-        MadSkin::default()
-    } else {
-        MadSkin::no_style()
-    };
-    let width = render_width();
-    let mut failed = false;
-    while index < steps.len() {
-        let step = &steps[index];
-        state.current = Some(step.id.clone());
-        store.save(&state)?;
-        let values = placeholders(session, &connection, &identity, &step.body).await?;
-        session.progress.finish();
-        let body = fill(&step.body, &values).map_err(|e| {
-            Error::local(
-                format!("{}: {e}", step.file),
-                "this is a bug in secretslab; please report it",
-            )
-        })?;
-        let title = format!("── Step {}: {} ──", step_of(index, &steps), step.title);
-        let _ = writeln!(out, "\n{}", style::heading(&title));
-        let _ = write!(out, "{}", render_markdown(&skin, &body, width));
-        let _ = out.flush();
-        let skip_action = step.action == StepAction::Teardown && args.keep;
-        session.progress.finish();
-        if interactive {
-            match wait_for_go(step, skip_action)? {
-                Key::Quit => {
-                    let _ = writeln!(
-                        out,
-                        "{}",
-                        style::hint("progress saved: run `secretslab tour` to continue here")
-                    );
-                    return Ok(0);
-                }
-                Key::Skip => {
-                    index += 1;
-                    continue;
-                }
-                _ => {}
-            }
-        }
-        let outcome = if skip_action {
-            let _ = writeln!(
-                out,
-                "{}",
-                style::hint(
-                    "--keep: the lab stays up; run `secretslab teardown` when you are done"
-                )
-            );
-            StepOutcome::Passed
-        } else {
-            run_step(session, &connection, step).await
-        };
-        match outcome {
-            StepOutcome::Passed => {
-                if step.check != StepCheck::None || step.action != StepAction::None {
-                    let _ = writeln!(out, "{} {}", style::ok("✓"), check_name(step.check));
-                }
-                state.done.insert(step.id.clone());
-                index += 1;
-            }
-            StepOutcome::Failed(why) => {
-                let _ = writeln!(out, "{} {why}", style::failed("✗"));
-                let _ = writeln!(out, "{} {}", style::hint("hint:"), step.hint);
-                if !interactive {
-                    failed = true;
-                    break;
-                }
-                // Interactive: stay on this step; Enter tries again, s skips.
-            }
-        }
+    let ending = walk
+        .through_steps(session, &connection, &identity, &args, &mut out)
+        .await?;
+    if matches!(ending, Ending::Quit) {
+        return Ok(0);
     }
+    let failed = matches!(ending, Ending::Failed);
     if failed && !args.keep {
         // Leave nothing behind even when a step failed half-way.
         let _ = writeln!(out, "{}", style::hint("cleaning up after the failed step"));
+        let steps = &walk.steps;
         if let Some(teardown_step) = steps.iter().find(|s| s.action == StepAction::Teardown) {
             if let StepOutcome::Failed(why) = run_step(session, &connection, teardown_step).await {
                 let _ = writeln!(out, "{} {why}", style::failed("✗"));
@@ -183,7 +86,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         }
     }
     if !failed {
-        store.clear()?;
+        walk.store.clear()?;
         let _ = writeln!(
             out,
             "\n{}",
@@ -196,6 +99,170 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::dim("stopped the local emulator"));
     }
     Ok(if failed { 1 } else { 0 })
+}
+
+impl Walk {
+    /// Load the steps and the saved progress; refuse what cannot work (JSON, no terminal).
+    fn start(session: &Session, args: &TourArgs) -> Result<Self> {
+        if session.json() {
+            // The tour is prose for a person; its JSON twins are `up`, `test` and `teardown --json`.
+            return Err(Error::invalid(
+                "the tour is an interactive tutorial and prints no JSON",
+                "drop `--json`, or script the lab with `secretslab up --json`, `test --json` and `teardown --json`",
+            ));
+        }
+        let steps = load_steps().map_err(|e| {
+            Error::local(
+                format!("the tour's steps are broken: {e}"),
+                "this is a bug in secretslab; please report it",
+            )
+        })?;
+        let interactive = !args.yes;
+        if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
+            return Err(Error::invalid(
+                "the tour waits for keys, but this is not a terminal",
+                "run `secretslab tour --yes` to go straight through every step",
+            ));
+        }
+        let store = ProgressStore::new(&session.dirs.tour_progress());
+        if args.restart {
+            store.clear()?;
+        }
+        let lab = session.names().lab;
+        let state = store
+            .load()
+            .filter(|s| s.lab == lab)
+            .unwrap_or_else(|| TutorialState {
+                lab: lab.clone(),
+                ..Default::default()
+            });
+        let ids: Vec<String> = steps.iter().map(|s| s.id.clone()).collect();
+        let index = match &args.step {
+            Some(id) => ids.iter().position(|i| i == id).ok_or_else(|| {
+                Error::invalid(
+                    format!("there is no step `{id}`"),
+                    format!("choose one of: {}", ids.join(", ")),
+                )
+            })?,
+            None => state.resume_index(&ids),
+        };
+        Ok(Self {
+            steps,
+            store,
+            state,
+            index,
+            interactive,
+        })
+    }
+
+    /// A welcome the first time; where the learner resumes after that.
+    fn greet(&self, out: &mut impl Write) {
+        if !self.store.exists() {
+            let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
+            let _ = writeln!(
+                out,
+                "Eight steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, clean up.\n"
+            );
+        } else if self.index > 0 {
+            let resuming = format!("resuming at step {}", step_of(self.index, &self.steps));
+            let _ = writeln!(out, "{}", style::hint(&resuming));
+        }
+    }
+
+    async fn through_steps(
+        &mut self,
+        session: &Session,
+        connection: &Connection,
+        identity: &Identity,
+        args: &TourArgs,
+        out: &mut impl Write,
+    ) -> Result<Ending> {
+        let skin = if style::enabled() {
+            MadSkin::default()
+        } else {
+            MadSkin::no_style()
+        };
+        while self.index < self.steps.len() {
+            let step = self.steps[self.index].clone();
+            self.state.current = Some(step.id.clone());
+            self.store.save(&self.state)?;
+            let values = placeholders(session, connection, identity, &step.body).await?;
+            session.progress.finish();
+            self.show(&step, &values, &skin, out)?;
+            let skip_action = step.action == StepAction::Teardown && args.keep;
+            session.progress.finish();
+            if self.interactive {
+                match wait_for_go(&step, skip_action)? {
+                    Key::Quit => {
+                        let saved = "progress saved: run `secretslab tour` to continue here";
+                        let _ = writeln!(out, "{}", style::hint(saved));
+                        return Ok(Ending::Quit);
+                    }
+                    Key::Skip => {
+                        self.index += 1;
+                        continue;
+                    }
+                    _ => {}
+                }
+            }
+            let outcome = if skip_action {
+                let kept = "--keep: the lab stays up; run `secretslab teardown` when you are done";
+                let _ = writeln!(out, "{}", style::hint(kept));
+                StepOutcome::Passed
+            } else {
+                run_step(session, connection, &step).await
+            };
+            if !self.after(&step, outcome, out) {
+                return Ok(Ending::Failed);
+            }
+        }
+        Ok(Ending::Complete)
+    }
+
+    /// Render a step's title and body.
+    fn show(
+        &self,
+        step: &Step,
+        values: &BTreeMap<&'static str, String>,
+        skin: &MadSkin,
+        out: &mut impl Write,
+    ) -> Result<()> {
+        let body = fill(&step.body, values).map_err(|e| {
+            Error::local(
+                format!("{}: {e}", step.file),
+                "this is a bug in secretslab; please report it",
+            )
+        })?;
+        let title = format!(
+            "── Step {}: {} ──",
+            step_of(self.index, &self.steps),
+            step.title
+        );
+        let _ = writeln!(out, "\n{}", style::heading(&title));
+        let _ = write!(out, "{}", render_markdown(skin, &body, render_width()));
+        let _ = out.flush();
+        Ok(())
+    }
+
+    /// Record a step's outcome; false when the walk must stop (a failure under `--yes`).
+    fn after(&mut self, step: &Step, outcome: StepOutcome, out: &mut impl Write) -> bool {
+        match outcome {
+            StepOutcome::Passed => {
+                if step.check != StepCheck::None || step.action != StepAction::None {
+                    let _ = writeln!(out, "{} {}", style::ok("✓"), check_name(step.check));
+                }
+                self.state.done.insert(step.id.clone());
+                self.index += 1;
+                true
+            }
+            StepOutcome::Failed(why) => {
+                let _ = writeln!(out, "{} {why}", style::failed("✗"));
+                let _ = writeln!(out, "{} {}", style::hint("hint:"), step.hint);
+                // Interactive: stay on this step; Enter tries again, s skips.
+                self.interactive
+            }
+        }
+    }
 }
 
 /// "3 of 8": where the learner is.

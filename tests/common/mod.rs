@@ -187,20 +187,33 @@ impl TestHome {
     pub fn force_teardown(&self, lab: &str) -> Value {
         self.ok(&force_teardown_args(lab))
     }
+}
 
-    /// Start the binary with `args` and SIGKILL it after `delay` (a crash part-way).
-    pub fn kill_after(&self, args: &[&str], delay: std::time::Duration) {
-        let mut child = self
-            .command()
-            .args(args)
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("spawn secretslab");
-        std::thread::sleep(delay);
-        let _ = child.kill();
-        let _ = child.wait();
+/// Run `args` with the pause hook at API call `call` and SIGKILL the process once it has
+/// paused there: true when the kill landed mid-run, false when the command finished (it
+/// makes fewer calls). Failing on its own fails the test.
+pub fn killed_after_call(home: &TestHome, args: &[&str], call: usize) -> bool {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    let mut child = home
+        .command()
+        .env(secretslab::aws::PAUSE_AFTER_CALL_ENV, call.to_string())
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn secretslab");
+    let reader = BufReader::new(child.stderr.take().expect("stderr"));
+    let paused = reader
+        .lines()
+        .map_while(Result::ok)
+        .any(|line| line.contains("paused after call"));
+    if paused {
+        child.kill().expect("SIGKILL");
     }
+    let status = child.wait().expect("wait");
+    assert!(paused || status.success(), "{args:?} failed on its own");
+    paused
 }
 
 impl Drop for TestHome {
@@ -218,18 +231,32 @@ pub fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// Error codes AWS answers when the thing asked for does not exist.
+const NOT_FOUND: &[&str] = &[
+    "ResourceNotFoundException",
+    "NoSuchEntity",
+    "ParameterNotFound",
+];
+
+/// What an SDK call found: its output, or `None` when AWS answered "not found". Any other
+/// error (an emulator that is down, a refused call) fails the test: "absent" must be an answer.
+pub fn found<T, E>(result: Result<T, E>, what: &str) -> Option<T>
+where
+    E: aws_sdk_lambda::error::ProvideErrorMetadata + std::fmt::Debug,
+{
+    match result {
+        Ok(output) => Some(output),
+        Err(e) if e.code().is_some_and(|code| NOT_FOUND.contains(&code)) => None,
+        Err(e) => panic!("reading {what} failed: {e:?}"),
+    }
+}
+
 /// What exists for `lab`, asked directly through the SDK (not through the CLI).
 pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
-    let mut found = Vec::new();
-    if sdk
-        .lambda
-        .get_function()
-        .function_name(lab)
-        .send()
-        .await
-        .is_ok()
-    {
-        found.push("function".to_string());
+    let mut found_kinds = Vec::new();
+    let function = sdk.lambda.get_function().function_name(lab).send().await;
+    if found(function, "the function").is_some() {
+        found_kinds.push("function".to_string());
     }
     let groups = sdk
         .logs
@@ -243,17 +270,16 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
         .iter()
         .any(|g| g.log_group_name() == Some(&format!("/aws/lambda/{lab}")))
     {
-        found.push("log_group".to_string());
+        found_kinds.push("log_group".to_string());
     }
-    if sdk
+    let role = sdk
         .iam
         .get_role()
         .role_name(format!("{lab}-role"))
         .send()
-        .await
-        .is_ok()
-    {
-        found.push("role".to_string());
+        .await;
+    if found(role, "the role").is_some() {
+        found_kinds.push("role".to_string());
     }
     let policies = sdk
         .iam
@@ -267,7 +293,7 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
         .iter()
         .any(|p| p.policy_name() == Some(&format!("{lab}-read-secret")))
     {
-        found.push("policy".to_string());
+        found_kinds.push("policy".to_string());
     }
     let secrets = sdk
         .secrets
@@ -281,7 +307,7 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
         .iter()
         .any(|s| s.name() == Some(&format!("{lab}/credentials")))
     {
-        found.push("secret".to_string());
+        found_kinds.push("secret".to_string());
     }
     let parameter = sdk
         .ssm
@@ -289,10 +315,10 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
         .name(format!("/{lab}/credentials"))
         .send()
         .await;
-    if parameter.is_ok() {
-        found.push("parameter".to_string());
+    if found(parameter, "the parameter").is_some() {
+        found_kinds.push("parameter".to_string());
     }
-    found
+    found_kinds
 }
 
 /// A raw `GET` on loopback, as the function sends it: (status, body).

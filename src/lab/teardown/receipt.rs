@@ -152,7 +152,10 @@ pub(super) async fn receipt(
 }
 
 /// The legacy function's lines, checked against the API like the rest.
-pub(super) async fn legacy_receipt(aws: &AwsContext, names: &ResourceNames) -> Result<Vec<ReceiptLine>> {
+pub(super) async fn legacy_receipt(
+    aws: &AwsContext,
+    names: &ResourceNames,
+) -> Result<Vec<ReceiptLine>> {
     let legacy = legacy::legacy_names(names);
     let function_there = !function::get_function(&aws.lambda, &legacy)
         .await?
