@@ -613,7 +613,7 @@ fn hit_batches(bench: &Bench, binary: &Path, lab: &str) -> Vec<Vec<f64>> {
     // Request 1 fills the cache (a miss, unless something read the secret already).
     assert_eq!(standin.get(&hit).0, 200);
     let before: Value = serde_json::from_str(&standin.get("/secretslab/stats").1).unwrap();
-    let mut batches = vec![Vec::with_capacity(FLAT_BATCH); 3];
+    let mut batches: Vec<Vec<f64>> = (0..3).map(|_| Vec::with_capacity(FLAT_BATCH)).collect();
     let mut refreshes = 0;
     for request in 2..=FLAT_REQUESTS {
         let batch = flat_batches()
