@@ -423,6 +423,85 @@ async fn stand_in_speaks_the_extension_api_and_refuses_bad_callers() {
     assert_eq!(serde_json::from_slice::<Value>(&kept).unwrap(), live);
 }
 
+/// Overlapping requests, some of them finding their entry expired: each is counted by what it
+/// did itself, so the outcomes add up to the requests and to the upstream calls exactly.
+#[tokio::test]
+async fn overlapping_requests_each_get_their_own_outcome() {
+    const WAVES: usize = 4;
+    const PER_BURST: usize = 25;
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let lab = "overlap";
+    home.ok(&["--local", "--name", lab, "up", "--ttl", "2"]);
+    let sdk = home.sdk(&endpoint).await;
+    let mut ids = vec![format!("{lab}%2Fcredentials")];
+    for i in 0..3 {
+        let name = format!("{lab}/extra-{i}");
+        sdk.secrets
+            .create_secret()
+            .name(&name)
+            .secret_string("{\"n\": 1}")
+            .send()
+            .await
+            .expect("create secret");
+        ids.push(name.replace('/', "%2F"));
+    }
+    let (port, token_header) = home.extension(lab);
+    let before = common::extension_stats(port, &token_header);
+    for wave in 0..WAVES {
+        // A wave starts once the entries of the last one expired; its first burst overlaps
+        // misses or revalidations, its second (within the TTL) hits with whatever is left.
+        if wave > 0 {
+            std::thread::sleep(Duration::from_millis(2200));
+        }
+        for _burst in 0..2 {
+            burst(port, &token_header, &ids, PER_BURST);
+        }
+    }
+    let after = common::extension_stats(port, &token_header);
+    let counted = |key: &str| after[key].as_u64().unwrap() - before[key].as_u64().unwrap_or(0);
+    let (hits, misses, revalidations) =
+        (counted("hits"), counted("misses"), counted("revalidations"));
+    let served = (WAVES * 2 * PER_BURST) as u64;
+    assert_eq!(
+        (counted("requests"), counted("served")),
+        (served, served),
+        "{after}"
+    );
+    assert_eq!(hits + misses + revalidations, served, "{after}");
+    assert_eq!(misses, counted("upstream_get_secret_value"), "{after}");
+    assert_eq!(
+        revalidations,
+        counted("upstream_describe_secret"),
+        "{after}"
+    );
+    // The run had all three kinds: each secret was fetched once at least, later waves found
+    // their entries expired, second bursts found them fresh.
+    assert!(misses >= ids.len() as u64, "{after}");
+    assert!(revalidations >= 1, "{after}");
+    assert!(hits >= 1, "{after}");
+    home.force_teardown(lab);
+}
+
+/// `count` requests at once (released together), for `ids` in turn; each must be served.
+fn burst(port: u16, token_header: &str, ids: &[String], count: usize) {
+    let start = std::sync::Arc::new(std::sync::Barrier::new(count));
+    let requests: Vec<_> = (0..count)
+        .map(|i| {
+            let path = format!("/secretsmanager/get?secretId={}", ids[i % ids.len()]);
+            let (start, headers) = (start.clone(), token_header.to_string());
+            std::thread::spawn(move || {
+                start.wait();
+                common::http_get(port, &path, &headers)
+            })
+        })
+        .collect();
+    for request in requests {
+        let (status, body) = request.join().unwrap();
+        assert_eq!(status, 200, "{body}");
+    }
+}
+
 #[tokio::test]
 async fn two_labs_at_once_and_local_stop_leaves_no_process() {
     let home = TestHome::new();

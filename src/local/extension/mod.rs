@@ -4,13 +4,15 @@
 //! runs a server with the extension's HTTP API on 127.0.0.1 only, token checked, pointed at the
 //! emulator: secrets cached through AWS's own `aws_secretsmanager_caching` crate (`server`),
 //! parameters through a `moka` cache (`parameters`), started, found and stopped by the
-//! `supervisor`. It counts the upstream calls so `test --local` can report exact hits and misses: the CLI reads the counters from the running
+//! `supervisor`. It counts the upstream calls (`upstream`: each request's own, and the totals) so
+//! `test --local` can report exact hits and misses: the CLI reads the counters from the running
 //! stand-in (`GET /secretslab/stats`, token checked), and a file keeps them across restarts,
 //! written off the request path so a cache hit pays no disk I/O.
 
 mod parameters;
 mod server;
 mod supervisor;
+mod upstream;
 
 use std::net::{Ipv4Addr, SocketAddr};
 use std::path::PathBuf;

@@ -18,6 +18,7 @@ use serde_json::{json, Value};
 use tokio::sync::OnceCell;
 
 use super::server::{bad_query, from_sdk, parse_flag, Failure, Outcome, ServerState};
+use super::upstream::recorded;
 
 /// Parameter Store's names for Secrets Manager secrets.
 const REFERENCE_PREFIX: &str = "/aws/reference/secretsmanager/";
@@ -112,25 +113,22 @@ pub(super) async fn answer(state: &ServerState, query: &str) -> (Outcome, Respon
         Ok(request) => request,
         Err(message) => return bad_query(message),
     };
-    let mut outcome = Outcome::Hit;
-    let result = match &state.parameters.0 {
-        None => {
-            outcome = Outcome::Miss;
-            fetch(state, &request).await
+    // A request that waits for another's fetch of the same answer makes no call: a hit.
+    let (result, calls) = recorded(async {
+        match &state.parameters.0 {
+            None => fetch(state, &request).await,
+            Some(cache) => {
+                let cell = cache.get_with(request.clone(), || Arc::new(OnceCell::new()));
+                cell.get_or_try_init(|| fetch(state, &request))
+                    .await
+                    .cloned()
+            }
         }
-        Some(cache) => {
-            let cell = cache.get_with(request.clone(), || Arc::new(OnceCell::new()));
-            cell.get_or_try_init(|| {
-                outcome = Outcome::Miss;
-                fetch(state, &request)
-            })
-            .await
-            .cloned()
-        }
-    };
+    })
+    .await;
     match result {
         Ok(body) => (
-            outcome,
+            Outcome::served(calls),
             ([(header::CONTENT_TYPE, "application/json")], body).into_response(),
         ),
         Err((status, body)) => (Outcome::Failed, (status, axum::Json(body)).into_response()),

@@ -17,13 +17,13 @@ use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
-use crate::aws::{AwsContext, CallLog, Target};
 use crate::domain::state::{read_json, write_json_quick, Dirs};
 use crate::error::{Error, Result};
 use crate::local::emulator::EmulatorState;
 use crate::local::process::is_alive;
 
 use super::parameters::{self, ParameterCache};
+use super::upstream::{recorded, Counter, Counts, Totals};
 use super::{
     lab_file, listen_address, ExtensionConfig, ExtensionStats, LabFile, CONFIG_ENV, STATS_PATH,
     TOKEN_HEADER,
@@ -39,12 +39,13 @@ pub(super) struct ServerState {
     pub(super) ssm: aws_sdk_ssm::Client,
     pub(super) secrets: aws_sdk_secretsmanager::Client,
     pub(super) parameters: ParameterCache,
-    calls: CallLog,
+    /// Every upstream call this process made.
+    upstream: Arc<Totals>,
     token: String,
     bypass_cache: bool,
     stats: Mutex<ExtensionStats>,
     /// Upstream calls counted by earlier runs of the stand-in (from the stats file).
-    upstream_before_start: Upstream,
+    upstream_before_start: Counts,
     stats_path: PathBuf,
     /// Wakes the task that writes the counters to `stats_path`.
     stats_changed: tokio::sync::Notify,
@@ -77,69 +78,8 @@ pub async fn serve_from_env(dirs: Dirs) -> Result<()> {
 }
 
 pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState) -> Result<()> {
-    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
-        .endpoint_url(&config.endpoint)
-        .region(aws_config::Region::new(config.region.clone()))
-        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
-            "test",
-            "test",
-            None,
-            None,
-            "secretslab-local",
-        ))
-        .load()
-        .await;
-    // Every client records its operations in one call log: the upstream counters.
-    let aws = AwsContext::from_sdk_config(
-        &sdk,
-        Target::Local {
-            endpoint: config.endpoint.clone(),
-        },
-    );
-    let size = NonZeroUsize::new(config.cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
-    let cache = SecretsManagerCachingClient::new(
-        aws.secrets.clone(),
-        size,
-        Duration::from_secs(config.ttl_seconds),
-        true,
-    )
-    .map_err(|e| {
-        Error::local(
-            format!("could not create the secret cache: {e}"),
-            "re-run `secretslab up --local`",
-        )
-    })?;
-    let stats_path = lab_file(&dirs, &config.lab, LabFile::Stats);
-    let stats: ExtensionStats = read_json(&stats_path).unwrap_or_default();
-    let upstream_before_start = Upstream {
-        get_secret_value: stats.upstream_get_secret_value,
-        describe_secret: stats.upstream_describe_secret,
-        get_parameter: stats.upstream_get_parameter,
-    };
-    let state = Arc::new(ServerState {
-        cache,
-        ssm: aws.ssm,
-        secrets: aws.secrets,
-        parameters: ParameterCache::new(config.ssm_ttl_seconds, config.cache_size),
-        calls: aws.calls,
-        token: emulator.token.clone(),
-        // As on Lambda: a TTL or cache size of 0 bypasses the cache.
-        bypass_cache: config.ttl_seconds == 0 || config.cache_size == 0,
-        stats: Mutex::new(stats),
-        upstream_before_start,
-        stats_path,
-        stats_changed: tokio::sync::Notify::new(),
-        stats_writing: Mutex::new(()),
-    });
+    let state = Arc::new(server_state(&dirs, &config, &emulator).await?);
     let writer = tokio::spawn(keep_stats_file(state.clone()));
-    let app = axum::Router::new()
-        .route(SECRETS_PATH, axum::routing::any(api))
-        .route(PARAMETERS_PATH, axum::routing::any(api))
-        // AWS's own examples spell it both ways.
-        .route(&format!("{PARAMETERS_PATH}/"), axum::routing::any(api))
-        .route(STATS_PATH, axum::routing::get(get_stats))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") })
-        .with_state(state.clone());
     let listener = tokio::net::TcpListener::bind(listen_address(config.port))
         .await
         .map_err(|e| {
@@ -153,23 +93,8 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         config.lab,
         listen_address(config.port)
     );
-    let emulator_pid = emulator.pid;
-    // The stand-in lives as long as the emulator it serves, or until `local stop` asks it to end.
-    let shutdown = async move {
-        let mut terminate =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        let emulator_gone = async {
-            while is_alive(emulator_pid) {
-                tokio::time::sleep(Duration::from_secs(1)).await;
-            }
-        };
-        tokio::select! {
-            () = emulator_gone => {}
-            Some(()) = async { terminate.as_mut()?.recv().await } => {}
-        }
-    };
-    let served = axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
+    let served = axum::serve(listener, router(state.clone()))
+        .with_graceful_shutdown(shutdown(emulator.pid))
         .await;
     writer.abort();
     write_stats_file(&state);
@@ -179,6 +104,107 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
             "re-run `secretslab up --local`",
         )
     })
+}
+
+/// The caches, the clients behind them and the counters (resumed from the stats file).
+async fn server_state(
+    dirs: &Dirs,
+    config: &ExtensionConfig,
+    emulator: &EmulatorState,
+) -> Result<ServerState> {
+    let upstream = Counter::default();
+    let (secrets, ssm) = clients(config, &upstream).await;
+    let size = NonZeroUsize::new(config.cache_size.max(1)).unwrap_or(NonZeroUsize::MIN);
+    let cache = SecretsManagerCachingClient::new(
+        secrets.clone(),
+        size,
+        Duration::from_secs(config.ttl_seconds),
+        true,
+    )
+    .map_err(|e| {
+        Error::local(
+            format!("could not create the secret cache: {e}"),
+            "re-run `secretslab up --local`",
+        )
+    })?;
+    let stats_path = lab_file(dirs, &config.lab, LabFile::Stats);
+    let stats: ExtensionStats = read_json(&stats_path).unwrap_or_default();
+    let upstream_before_start = Counts {
+        get_secret_value: stats.upstream_get_secret_value,
+        describe_secret: stats.upstream_describe_secret,
+        get_parameter: stats.upstream_get_parameter,
+    };
+    Ok(ServerState {
+        cache,
+        ssm,
+        secrets,
+        parameters: ParameterCache::new(config.ssm_ttl_seconds, config.cache_size),
+        upstream: upstream.0,
+        token: emulator.token.clone(),
+        // As on Lambda: a TTL or cache size of 0 bypasses the cache.
+        bypass_cache: config.ttl_seconds == 0 || config.cache_size == 0,
+        stats: Mutex::new(stats),
+        upstream_before_start,
+        stats_path,
+        stats_changed: tokio::sync::Notify::new(),
+        stats_writing: Mutex::new(()),
+    })
+}
+
+/// The stand-in's own Secrets Manager and SSM clients, pointed at the emulator, each operation
+/// counted by `upstream` (and by nothing that keeps a list).
+async fn clients(
+    config: &ExtensionConfig,
+    upstream: &Counter,
+) -> (aws_sdk_secretsmanager::Client, aws_sdk_ssm::Client) {
+    let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(&config.endpoint)
+        .region(aws_config::Region::new(config.region.clone()))
+        .credentials_provider(aws_sdk_secretsmanager::config::Credentials::new(
+            "test",
+            "test",
+            None,
+            None,
+            "secretslab-local",
+        ))
+        .load()
+        .await;
+    let secrets = aws_sdk_secretsmanager::config::Builder::from(&sdk)
+        .interceptor(upstream.clone())
+        .build();
+    let ssm = aws_sdk_ssm::config::Builder::from(&sdk)
+        .interceptor(upstream.clone())
+        .build();
+    (
+        aws_sdk_secretsmanager::Client::from_conf(secrets),
+        aws_sdk_ssm::Client::from_conf(ssm),
+    )
+}
+
+fn router(state: Arc<ServerState>) -> axum::Router {
+    axum::Router::new()
+        .route(SECRETS_PATH, axum::routing::any(api))
+        .route(PARAMETERS_PATH, axum::routing::any(api))
+        // AWS's own examples spell it both ways.
+        .route(&format!("{PARAMETERS_PATH}/"), axum::routing::any(api))
+        .route(STATS_PATH, axum::routing::get(get_stats))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Not found") })
+        .with_state(state)
+}
+
+/// The stand-in lives as long as the emulator it serves, or until `local stop` asks it to end.
+async fn shutdown(emulator_pid: u32) {
+    let mut terminate =
+        tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let emulator_gone = async {
+        while is_alive(emulator_pid) {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    };
+    tokio::select! {
+        () = emulator_gone => {}
+        Some(()) = async { terminate.as_mut()?.recv().await } => {}
+    }
 }
 
 /// Writes the counters to their file whenever they change, off the request path.
@@ -208,6 +234,20 @@ pub(super) enum Outcome {
     Revalidated,
     Refused,
     Failed,
+}
+
+impl Outcome {
+    /// A served request's outcome, from the upstream calls it made itself: a value fetched
+    /// is a miss, a DescribeSecret alone a revalidation, no call a hit.
+    pub(super) fn served(calls: Counts) -> Outcome {
+        if calls.get_secret_value > 0 || calls.get_parameter > 0 {
+            Outcome::Miss
+        } else if calls.describe_secret > 0 {
+            Outcome::Revalidated
+        } else {
+            Outcome::Hit
+        }
+    }
 }
 
 /// The counters, for the CLI: token checked like every other request, never counted.
@@ -270,19 +310,20 @@ async fn answer(state: &ServerState, query: &str) -> (Outcome, Response) {
         Ok(request) => request,
         Err(message) => return bad_query(message),
     };
-    let before = upstream_counts(&state.calls);
-    let result = state
-        .cache
-        .get_secret_value(
-            &request.secret_id,
-            request.version_id.as_deref(),
-            request.version_stage.as_deref(),
-            request.refresh_now || state.bypass_cache,
-        )
-        .await
-        // The crate's error is not Send: turn it into an owned answer right away.
-        .map_err(|e| upstream_error(e.as_ref()));
-    let after = upstream_counts(&state.calls);
+    let (result, calls) = recorded(async {
+        state
+            .cache
+            .get_secret_value(
+                &request.secret_id,
+                request.version_id.as_deref(),
+                request.version_stage.as_deref(),
+                request.refresh_now || state.bypass_cache,
+            )
+            .await
+            // The crate's error is not Send: turn it into an owned answer right away.
+            .map_err(|e| upstream_error(e.as_ref()))
+    })
+    .await;
     match result {
         Ok(value) => {
             let mut body = serde_json::to_value(&value).unwrap_or_default();
@@ -290,34 +331,12 @@ async fn answer(state: &ServerState, query: &str) -> (Outcome, Response) {
             if let Some(map) = body.as_object_mut() {
                 map.insert("ResultMetadata".into(), serde_json::json!({}));
             }
-            let outcome = if after.get_secret_value > before.get_secret_value {
-                Outcome::Miss
-            } else if after.describe_secret > before.describe_secret {
-                Outcome::Revalidated
-            } else {
-                Outcome::Hit
-            };
-            (outcome, (StatusCode::OK, axum::Json(body)).into_response())
+            (
+                Outcome::served(calls),
+                (StatusCode::OK, axum::Json(body)).into_response(),
+            )
         }
         Err((status, body)) => (Outcome::Failed, (status, axum::Json(body)).into_response()),
-    }
-}
-
-/// Upstream calls by operation, as the SDK's call log counted them.
-#[derive(Debug, Clone, Copy, Default)]
-struct Upstream {
-    get_secret_value: u64,
-    describe_secret: u64,
-    get_parameter: u64,
-}
-
-fn upstream_counts(calls: &CallLog) -> Upstream {
-    let operations = calls.operations();
-    let count = |name: &str| operations.iter().filter(|op| op.ends_with(name)).count() as u64;
-    Upstream {
-        get_secret_value: count(".GetSecretValue"),
-        describe_secret: count(".DescribeSecret"),
-        get_parameter: count(".GetParameter"),
     }
 }
 
@@ -336,12 +355,11 @@ fn record(state: &ServerState, outcome: Outcome) {
     if matches!(outcome, Outcome::Hit | Outcome::Miss | Outcome::Revalidated) {
         stats.served += 1;
     }
-    let now = upstream_counts(&state.calls);
-    let before = state.upstream_before_start;
     // Counters persist across restarts of the stand-in: add this process's calls to what the file had.
-    stats.upstream_get_secret_value = before.get_secret_value + now.get_secret_value;
-    stats.upstream_describe_secret = before.describe_secret + now.describe_secret;
-    stats.upstream_get_parameter = before.get_parameter + now.get_parameter;
+    let upstream = state.upstream_before_start.plus(state.upstream.now());
+    stats.upstream_get_secret_value = upstream.get_secret_value;
+    stats.upstream_describe_secret = upstream.describe_secret;
+    stats.upstream_get_parameter = upstream.get_parameter;
     drop(stats);
     state.stats_changed.notify_one();
 }
