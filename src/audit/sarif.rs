@@ -77,6 +77,7 @@ pub fn to_sarif(report: &AuditReport) -> Value {
                     "variable": f.variable,
                     "class": f.class,
                     "shape": f.shape,
+                    "owner": f.owner,
                 },
             })
         })
