@@ -358,9 +358,9 @@ pub enum AuditFormat {
     Text,
     Json,
     Sarif,
-    /// One self-contained page (no network), printable
+    // One self-contained page (no network), printable.
     Html,
-    /// One row per finding, for spreadsheets
+    // One row per finding, for spreadsheets.
     Csv,
 }
 

@@ -749,9 +749,16 @@ fn an_unknown_region_is_refused_with_the_nearest_known_one() {
     let out = home.run(&["audit", "--regions", "eu-west-1,us-est-1"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
-    let starting = |prefix: &str| err.lines().filter(|l| l.trim_start().starts_with(prefix)).count();
+    let starting = |prefix: &str| {
+        err.lines()
+            .filter(|l| l.trim_start().starts_with(prefix))
+            .count()
+    };
     assert_eq!((starting("error:"), starting("help:")), (1, 1), "{err}");
-    assert!(err.contains("us-est-1") && err.contains("`us-east-1`"), "{err}");
+    assert!(
+        err.contains("us-est-1") && err.contains("`us-east-1`"),
+        "{err}"
+    );
     assert!(err.contains("--allow-unknown-regions"), "{err}");
 }
 
@@ -773,7 +780,9 @@ async fn a_scope_without_functions_is_not_clean() {
     let out = audit(&home, &mut outputs, &["--function", "nope"]);
     assert_eq!(out.status.code(), Some(6), "{}", stderr(&out));
     let text = stdout(&out);
-    let scanned = text.find("scanned 1 account × 1 region: 0 functions").expect(&text);
+    let scanned = text
+        .find("scanned 1 account × 1 region: 0 functions")
+        .expect(&text);
     let verdict = text.find("nothing scanned").expect(&text);
     assert!(scanned < verdict, "{text}");
     assert!(!text.contains("clean"), "{text}");
@@ -872,7 +881,9 @@ async fn findings_name_the_stack_that_owns_the_function() {
     );
     for out in &outputs {
         for secret in [&owned_password, &loose_password] {
-            assert!(!stdout(out).contains(secret.as_str()) && !stderr(out).contains(secret.as_str()));
+            assert!(
+                !stdout(out).contains(secret.as_str()) && !stderr(out).contains(secret.as_str())
+            );
         }
     }
 }
@@ -924,7 +935,10 @@ fn run_chromium(chromium: &std::path::Path, page: &std::path::Path, args: &[&str
 /// `name="N"` in `tag`, as a number.
 fn data_count(tag: &str, name: &str) -> u64 {
     let needle = format!("{name}=\"");
-    let at = tag.find(&needle).unwrap_or_else(|| panic!("{name} missing in {tag}")) + needle.len();
+    let at = tag
+        .find(&needle)
+        .unwrap_or_else(|| panic!("{name} missing in {tag}"))
+        + needle.len();
     tag[at..].split('"').next().unwrap().parse().unwrap()
 }
 
@@ -939,19 +953,39 @@ async fn html_and_csv_reports_match_the_json_report() {
     let role = function_role(&iam, MANAGEMENT).await;
     let lambda = aws_sdk_lambda::Client::new(&sdk);
     let secrets = [random(28), format!("ghp_{}", random(36))];
-    create_function(&lambda, &role, "orders", &[("DB_PASSWORD", &secrets[0]), ("LOG_LEVEL", "info")]).await;
+    create_function(
+        &lambda,
+        &role,
+        "orders",
+        &[("DB_PASSWORD", &secrets[0]), ("LOG_LEVEL", "info")],
+    )
+    .await;
     publish(&lambda, "orders").await;
     create_function(&lambda, &role, "reports", &[("GITHUB_TOKEN", &secrets[1])]).await;
     create_function(&lambda, &role, "quiet", &[("TABLE", "orders")]).await;
 
     let mut outputs = Vec::new();
     let page = home.path().join("audit.html");
-    let out = audit(&home, &mut outputs, &["--json", "--format", "html", "--output", page.to_str().unwrap()]);
+    let out = audit(
+        &home,
+        &mut outputs,
+        &[
+            "--json",
+            "--format",
+            "html",
+            "--output",
+            page.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let doc = json(&out);
     let html = std::fs::read_to_string(&page).unwrap();
     let csv_path = home.path().join("audit.csv");
-    let out = audit(&home, &mut outputs, &["--format", "csv", "--output", csv_path.to_str().unwrap()]);
+    let out = audit(
+        &home,
+        &mut outputs,
+        &["--format", "csv", "--output", csv_path.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let csv = std::fs::read_to_string(&csv_path).unwrap();
     for secret in &secrets {
@@ -964,22 +998,41 @@ async fn html_and_csv_reports_match_the_json_report() {
 
     let Some(chromium) = chromium() else { return };
     let dom = stdout(&run_chromium(&chromium, &page, &["--dump-dom"]));
-    let body = dom.split("<body").nth(1).and_then(|b| b.split('>').next()).expect(&dom);
+    let body = dom
+        .split("<body")
+        .nth(1)
+        .and_then(|b| b.split('>').next())
+        .expect(&dom);
     let scanned = &doc["scanned"];
     for key in ["accounts", "regions", "functions", "versions", "variables"] {
-        assert_eq!(data_count(body, &format!("data-{key}")), scanned[key].as_u64().unwrap(), "{key}");
+        assert_eq!(
+            data_count(body, &format!("data-{key}")),
+            scanned[key].as_u64().unwrap(),
+            "{key}"
+        );
     }
     assert_eq!(data_count(body, "data-findings"), findings.len() as u64);
     let secret_count = findings.iter().filter(|f| f["class"] == "secret").count();
     assert_eq!(data_count(body, "data-secrets"), secret_count as u64);
     assert_eq!(data_count(body, "data-incomplete"), 0);
-    assert_eq!(dom.matches("<article class=\"finding\"").count(), findings.len());
+    assert_eq!(
+        dom.matches("<article class=\"finding\"").count(),
+        findings.len()
+    );
 
     let artifacts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("audit-report.png");
     let _ = std::fs::remove_file(&shot);
-    run_chromium(&chromium, &page, &[&format!("--screenshot={}", shot.display())]);
+    run_chromium(
+        &chromium,
+        &page,
+        &[&format!("--screenshot={}", shot.display())],
+    );
     let png = std::fs::read(&shot).expect("screenshot");
-    assert!(png.starts_with(b"\x89PNG") && png.len() > 10_000, "{} bytes", png.len());
+    assert!(
+        png.starts_with(b"\x89PNG") && png.len() > 10_000,
+        "{} bytes",
+        png.len()
+    );
 }

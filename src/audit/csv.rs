@@ -78,7 +78,12 @@ mod tests {
             }],
             ..ScopeScan::default()
         };
-        let report = build(&[scan], &Coverage::default(), &FingerprintKey::generate(), false);
+        let report = build(
+            &[scan],
+            &Coverage::default(),
+            &FingerprintKey::generate(),
+            false,
+        );
         let body = to_csv(&report).unwrap();
         assert!(!String::from_utf8_lossy(&body).contains(planted));
         let mut reader = ::csv::Reader::from_reader(body.as_slice());

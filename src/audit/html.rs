@@ -83,7 +83,10 @@ fn verdict(report: &AuditReport) -> String {
         _ => format!("{counts}."),
     };
     if report.suppressed > 0 {
-        text.push_str(&format!(" {} suppressed by the baseline.", report.suppressed));
+        text.push_str(&format!(
+            " {} suppressed by the baseline.",
+            report.suppressed
+        ));
     }
     text
 }

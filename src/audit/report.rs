@@ -6,10 +6,10 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{classify, Class, Shape};
-use crate::domain::owner::Owner;
 use super::fingerprint::{fingerprint, FingerprintKey};
 use super::scan::ScopeScan;
+use crate::classify::{classify, Class, Shape};
+use crate::domain::owner::Owner;
 
 /// The result of one audit (DESIGN §8).
 #[derive(Debug, Clone, Serialize)]

@@ -396,8 +396,7 @@ mod tests {
 
     #[test]
     fn unknown_regions_are_refused_with_the_nearest_known_one() {
-        let err = check_known_regions(&["eu-west-1".into(), "us-est-1".into()], false)
-            .unwrap_err();
+        let err = check_known_regions(&["eu-west-1".into(), "us-est-1".into()], false).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("us-est-1"), "{err}");
         let help = err.help_text().unwrap();

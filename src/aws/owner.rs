@@ -162,11 +162,18 @@ async fn stack_resources(
         .into_paginator()
         .send();
     while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| format!("listing resources of stack {stack}: {}", describe(&e)))?;
+        let page =
+            page.map_err(|e| format!("listing resources of stack {stack}: {}", describe(&e)))?;
         for summary in page.stack_resource_summaries() {
             resources.push(StackResource {
-                logical_id: summary.logical_resource_id().unwrap_or_default().to_string(),
-                physical_id: summary.physical_resource_id().unwrap_or_default().to_string(),
+                logical_id: summary
+                    .logical_resource_id()
+                    .unwrap_or_default()
+                    .to_string(),
+                physical_id: summary
+                    .physical_resource_id()
+                    .unwrap_or_default()
+                    .to_string(),
                 kind: summary.resource_type().unwrap_or_default().to_string(),
             });
         }

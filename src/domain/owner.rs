@@ -174,8 +174,14 @@ mod tests {
 
     #[test]
     fn owners_follow_what_aws_records() {
+        for (evidence, expected) in cases() {
+            assert_eq!(decide(&evidence), expected, "{evidence:?}");
+        }
+    }
+
+    fn cases() -> Vec<(OwnerEvidence, Owner)> {
         let cfn = [(TAG_STACK_NAME, "orders"), (TAG_LOGICAL_ID, "Handler")];
-        let cases: Vec<(OwnerEvidence, Owner)> = vec![
+        vec![
             (OwnerEvidence::default(), Owner::None),
             (
                 OwnerEvidence {
@@ -252,10 +258,7 @@ mod tests {
                     tool: Some(Tool::Serverless),
                 },
             ),
-        ];
-        for (evidence, expected) in cases {
-            assert_eq!(decide(&evidence), expected, "{evidence:?}");
-        }
+        ]
     }
 
     #[test]

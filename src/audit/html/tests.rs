@@ -74,6 +74,8 @@ fn an_empty_scope_is_not_called_clean() {
     let page = to_html(&report);
     assert!(page.contains("Nothing scanned"));
     assert!(!page.contains("Clean:"));
-    let scanned = page.find("Scanned 1 account × 1 region: 0 functions").unwrap();
+    let scanned = page
+        .find("Scanned 1 account × 1 region: 0 functions")
+        .unwrap();
     assert!(scanned < page.rfind("Nothing scanned").unwrap());
 }
