@@ -174,7 +174,7 @@ mod tests {
 
     #[test]
     fn owners_follow_what_aws_records() {
-        for (evidence, expected) in cases() {
+        for (evidence, expected) in cases().into_iter().chain(index_cases()) {
             assert_eq!(decide(&evidence), expected, "{evidence:?}");
         }
     }
@@ -227,6 +227,12 @@ mod tests {
                     tool: Some(Tool::Sam),
                 },
             ),
+        ]
+    }
+
+    /// Owners from CloudFormation's index, where the tags lack them.
+    fn index_cases() -> Vec<(OwnerEvidence, Owner)> {
+        vec![
             (
                 OwnerEvidence {
                     indexed: Some(("infra".into(), "Fn".into())),
