@@ -16,7 +16,8 @@ Exit codes:
   2  usage error (bad flag or value)
   3  partial teardown (something is still there; see the receipt)
   4  audit: findings at or above --fail-on
-  5  audit: no such findings, but part of the scope could not be read";
+  5  audit: no such findings, but part of the scope could not be read
+  6  audit: the scope held no function (nothing was checked)";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -286,7 +287,7 @@ pub struct MigrateArgs {
 #[command(after_help = concat!(
     "Classes: secret (a credential value), suspect (needs a human look), reference (names where a secret is kept), config (everything else). ",
     "Findings are secret and suspect variables; values are never shown, only their shape and a keyed fingerprint.\n\n",
-    "Exit codes: 0 clean and complete; 4 findings at or above --fail-on; 5 no such findings, but part of the scope could not be read; 1 failure; 2 usage error."
+    "Exit codes: 0 clean and complete; 4 findings at or above --fail-on; 5 no such findings, but part of the scope could not be read; 6 the scope held no function, so nothing was checked; 1 failure; 2 usage error."
 ))]
 pub struct AuditArgs {
     /// Regions to scan, comma-separated [default: the session's region]
@@ -301,6 +302,10 @@ pub struct AuditArgs {
     /// Scan every region of the partition
     #[arg(long)]
     pub all_regions: bool,
+
+    /// Accept --regions names missing from secretslab's list (regions newer than it)
+    #[arg(long, requires = "regions")]
+    pub allow_unknown_regions: bool,
 
     /// Accounts to scan, comma-separated 12-digit ids [default: the caller's account]
     #[arg(
@@ -353,6 +358,10 @@ pub enum AuditFormat {
     Text,
     Json,
     Sarif,
+    // One self-contained page (no network), printable.
+    Html,
+    // One row per finding, for spreadsheets.
+    Csv,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -281,7 +281,8 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         );
         if let Some(before) = before {
             assert_eq!(
-                converged["secret_arn"], before.as_str(),
+                converged["secret_arn"],
+                before.as_str(),
                 "the re-run made a second secret after a kill at call {up_call}"
             );
         }

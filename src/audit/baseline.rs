@@ -80,12 +80,15 @@ mod tests {
                 prefix: None,
             },
             fingerprint: fingerprint.into(),
+            owner: crate::domain::owner::Owner::None,
         }
     }
 
     fn report(findings: Vec<Finding>) -> AuditReport {
         AuditReport {
             scanned: Scanned::default(),
+            outcome: crate::audit::report::Outcome::Clean,
+            scopes: vec![],
             incomplete: vec![],
             findings,
             suppressed: 0,

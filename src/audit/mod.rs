@@ -1,11 +1,13 @@
 //! `secretslab audit`: find plaintext secrets in live Lambda functions' environment variables
 //! (`$LATEST` and every published version) across accounts and regions.
 //! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
-//! `scope` and `scan` read the functions; `report`, `text`, `sarif` and `baseline` present them.
+//! `scope` and `scan` read the functions; `report`, `text`, `sarif`, `html`, `csv` and `baseline` present them.
 
 pub mod baseline;
+pub mod csv;
 pub mod files;
 pub mod fingerprint;
+pub mod html;
 pub mod key;
 pub mod report;
 pub mod sarif;
@@ -21,13 +23,14 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::aws::identity::resolve_identity;
+use crate::aws::owner;
 use crate::aws::AwsContext;
 use crate::error::Result;
 use crate::ui::progress::Progress;
 use fingerprint::FingerprintKey;
 use report::{AuditReport, Coverage};
 use scan::{Pace, ScopeScan};
-use scope::{Access, AccountSelection, RegionSelection};
+use scope::{Access, Account, AccountSelection, RegionSelection};
 
 /// Requests in flight across all accounts and regions at once.
 const GLOBAL_IN_FLIGHT: usize = 64;
@@ -77,29 +80,49 @@ pub async fn run(
         accounts.len(),
         regions.len()
     ));
+    let scans = scan_all(base, aws, plan, &accounts, &regions).await;
+    progress.step("classifying");
+    let coverage = Coverage {
+        accounts: accounts.len(),
+        regions: regions.len(),
+    };
+    let mut report = report::build(&scans, &coverage, key, plan.show_all);
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Scan every account × region at once (under the global cap), sorted by account and region.
+/// A scope that cannot be entered, or whose task failed, is kept with its reason.
+async fn scan_all(
+    base: &aws_types::SdkConfig,
+    aws: &AwsContext,
+    plan: &AuditPlan,
+    accounts: &[Account],
+    regions: &[String],
+) -> Vec<ScopeScan> {
     let in_flight = Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     let mut spawned = HashMap::new();
     let mut scans = Vec::new();
-    for account in &accounts {
-        for region in &regions {
+    for account in accounts {
+        for region in regions {
             if let Access::Unavailable(reason) = &account.access {
-                scans.push(ScopeScan {
-                    account: account.id.clone(),
-                    region: region.clone(),
-                    functions: vec![],
-                    errors: vec![reason.clone()],
-                });
+                scans.push(unread(&account.id, region, reason.clone()));
                 continue;
             }
-            let client = scope::lambda_client(base, account, region, &aws.calls);
-            let handle = tasks.spawn(scan::scan_scope(
-                client,
-                account.id.clone(),
-                region.clone(),
-                plan.function.clone(),
-                Pace::new(plan.rate, in_flight.clone()),
-            ));
+            let lambda = scope::lambda_client(base, account, region, &aws.calls);
+            let (cloudformation, tagging) = scope::owner_clients(base, account, region, &aws.calls);
+            let pace = Pace::new(plan.rate, in_flight.clone());
+            let only = plan.function.clone();
+            let (id, name) = (account.id.clone(), region.clone());
+            let handle = tasks.spawn(async move {
+                let (mut scan, owners) = tokio::join!(
+                    scan::scan_scope(lambda, id, name, only, pace),
+                    owner::read_index(&cloudformation, &tagging)
+                );
+                scan.owners = owners;
+                scan
+            });
             spawned.insert(handle.id(), (account.id.clone(), region.clone()));
         }
     }
@@ -109,23 +132,22 @@ pub async fn run(
             // A failed scan task is a bug; its scope must still not vanish from the report.
             Err(e) => {
                 if let Some((account, region)) = spawned.remove(&e.id()) {
-                    scans.push(ScopeScan {
-                        account,
-                        region,
-                        functions: vec![],
-                        errors: vec![format!("the scan stopped unexpectedly: {e}")],
-                    });
+                    let reason = format!("the scan stopped unexpectedly: {e}");
+                    scans.push(unread(&account, &region, reason));
                 }
             }
         }
     }
     scans.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
-    progress.step("classifying");
-    let coverage = Coverage {
-        accounts: accounts.len(),
-        regions: regions.len(),
-    };
-    let mut report = report::build(&scans, &coverage, key, plan.show_all);
-    report.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(report)
+    scans
+}
+
+/// A scope that could not be read at all, with the reason.
+fn unread(account: &str, region: &str, reason: String) -> ScopeScan {
+    ScopeScan {
+        account: account.to_string(),
+        region: region.to_string(),
+        errors: vec![reason],
+        ..ScopeScan::default()
+    }
 }

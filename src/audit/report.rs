@@ -9,11 +9,16 @@ use serde::{Deserialize, Serialize};
 use super::fingerprint::{fingerprint, FingerprintKey};
 use super::scan::ScopeScan;
 use crate::classify::{classify, Class, Shape};
+use crate::domain::owner::Owner;
 
 /// The result of one audit (DESIGN §8).
 #[derive(Debug, Clone, Serialize)]
 pub struct AuditReport {
     pub scanned: Scanned,
+    /// What the scan amounts to, said after what was scanned: `clean` only when something was.
+    pub outcome: Outcome,
+    /// Each account × region scanned, with its counts.
+    pub scopes: Vec<ScopeCount>,
     pub incomplete: Vec<Incomplete>,
     /// `secret` and `suspect` variables only.
     pub findings: Vec<Finding>,
@@ -34,6 +39,18 @@ pub struct Scanned {
     pub variables: usize,
     /// Variables per class, over every version scanned.
     pub classes: BTreeMap<Class, usize>,
+}
+
+/// What one account and region held (findings are counted from `findings`, after a baseline).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ScopeCount {
+    pub account: String,
+    pub region: String,
+    pub functions: usize,
+    pub versions: usize,
+    pub variables: usize,
+    /// Every call of the scope succeeded.
+    pub complete: bool,
 }
 
 /// An account and region that could not be read, or not completely.
@@ -60,6 +77,8 @@ pub struct Finding {
     pub reason: &'static str,
     pub shape: Shape,
     pub fingerprint: String,
+    /// Who deploys the function (DESIGN §12): a fix made through the API alone may be undone.
+    pub owner: Owner,
 }
 
 /// What identifies a finding across runs (and in a baseline): where it is and the value's
@@ -105,6 +124,7 @@ pub fn build(
         ..Scanned::default()
     };
     let mut incomplete = Vec::new();
+    let mut scopes = Vec::new();
     let mut all = Vec::new();
     for scan in scans {
         if let Some(first) = scan.errors.first() {
@@ -119,50 +139,74 @@ pub fn build(
                 },
             });
         }
-        for function in &scan.functions {
-            scanned.functions += 1;
-            for version in &function.versions {
-                scanned.versions += 1;
-                let aliases = function
-                    .aliases
-                    .get(&version.version)
-                    .cloned()
-                    .unwrap_or_default();
-                for variable in &version.variables {
-                    scanned.variables += 1;
-                    let verdict = classify(&variable.name, variable.value.expose());
-                    *scanned.classes.entry(verdict.class).or_default() += 1;
-                    all.push(Finding {
-                        account: scan.account.clone(),
-                        region: scan.region.clone(),
-                        function: function.name.clone(),
-                        function_arn: function.qualified_arn(&version.version),
-                        version: version.version.clone(),
-                        aliases: aliases.clone(),
-                        variable: variable.name.clone(),
-                        class: verdict.class,
-                        rule: verdict.rule,
-                        reason: verdict.reason,
-                        shape: verdict.shape,
-                        fingerprint: fingerprint(key, variable.value.expose()),
-                    });
-                }
-            }
-        }
+        let scope = classify_scan(scan, key, &mut all);
+        scanned.functions += scope.functions;
+        scanned.versions += scope.versions;
+        scanned.variables += scope.variables;
+        scopes.push(scope);
+    }
+    for finding in &all {
+        *scanned.classes.entry(finding.class).or_default() += 1;
     }
     let findings = all
         .iter()
         .filter(|f| f.class >= Class::Suspect)
         .cloned()
         .collect();
-    AuditReport {
+    let mut report = AuditReport {
         scanned,
+        outcome: Outcome::Clean,
+        scopes,
         incomplete,
         findings,
         suppressed: 0,
         elapsed_ms: 0,
         variables: show_all.then_some(all),
+    };
+    report.decide(FailOn::AtLeast(Class::Secret));
+    report
+}
+
+/// Classify every variable of one scan into `all`; the scan's counts.
+fn classify_scan(scan: &ScopeScan, key: &FingerprintKey, all: &mut Vec<Finding>) -> ScopeCount {
+    let mut count = ScopeCount {
+        account: scan.account.clone(),
+        region: scan.region.clone(),
+        complete: scan.errors.is_empty(),
+        ..ScopeCount::default()
+    };
+    for function in &scan.functions {
+        count.functions += 1;
+        let owner = scan.owners.owner(&function.name, function.image);
+        for version in &function.versions {
+            count.versions += 1;
+            let aliases = function
+                .aliases
+                .get(&version.version)
+                .cloned()
+                .unwrap_or_default();
+            for variable in &version.variables {
+                count.variables += 1;
+                let verdict = classify(&variable.name, variable.value.expose());
+                all.push(Finding {
+                    account: scan.account.clone(),
+                    region: scan.region.clone(),
+                    function: function.name.clone(),
+                    function_arn: function.qualified_arn(&version.version),
+                    version: version.version.clone(),
+                    aliases: aliases.clone(),
+                    variable: variable.name.clone(),
+                    class: verdict.class,
+                    rule: verdict.rule,
+                    reason: verdict.reason,
+                    shape: verdict.shape,
+                    fingerprint: fingerprint(key, variable.value.expose()),
+                    owner: owner.clone(),
+                });
+            }
+        }
     }
+    count
 }
 
 /// Which findings fail the audit (`--fail-on`).
@@ -177,25 +221,61 @@ pub enum FailOn {
 /// Exit codes of `audit` (README and `--help`).
 pub const EXIT_FINDINGS: u8 = 4;
 pub const EXIT_INCOMPLETE: u8 = 5;
+pub const EXIT_NOTHING_SCANNED: u8 = 6;
+
+/// The audit's verdict, in the order that decides it: findings, then an incomplete scope,
+/// then a scope that held no function (nothing was checked, so nothing is clean), then clean.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Outcome {
+    Findings,
+    Incomplete,
+    NothingScanned,
+    Clean,
+}
+
+impl Outcome {
+    pub fn exit_code(self) -> u8 {
+        match self {
+            Outcome::Findings => EXIT_FINDINGS,
+            Outcome::Incomplete => EXIT_INCOMPLETE,
+            Outcome::NothingScanned => EXIT_NOTHING_SCANNED,
+            Outcome::Clean => 0,
+        }
+    }
+}
 
 impl AuditReport {
     pub fn count(&self, class: Class) -> usize {
         self.findings.iter().filter(|f| f.class == class).count()
     }
 
-    /// 4 for findings at or above `fail_on`; else 5 when some scope was incomplete; else 0.
-    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+    /// Findings at or above `fail_on`; else an incomplete scope; else no function at all;
+    /// else clean.
+    pub fn outcome(&self, fail_on: FailOn) -> Outcome {
         let failing = match fail_on {
             FailOn::AtLeast(threshold) => self.findings.iter().any(|f| f.class >= threshold),
             FailOn::Never => false,
         };
         if failing {
-            EXIT_FINDINGS
+            Outcome::Findings
         } else if !self.incomplete.is_empty() {
-            EXIT_INCOMPLETE
+            Outcome::Incomplete
+        } else if self.scanned.functions == 0 {
+            Outcome::NothingScanned
         } else {
-            0
+            Outcome::Clean
         }
+    }
+
+    /// Record the verdict under `fail_on` (after a baseline has suppressed what it knows).
+    pub fn decide(&mut self, fail_on: FailOn) {
+        self.outcome = self.outcome(fail_on);
+    }
+
+    /// 4 findings, 5 incomplete, 6 nothing scanned, 0 clean (see [`Outcome`]).
+    pub fn exit_code(&self, fail_on: FailOn) -> u8 {
+        self.outcome(fail_on).exit_code()
     }
 }
 
@@ -232,8 +312,10 @@ mod tests {
                     })
                     .collect(),
                 aliases: alias_map,
+                image: false,
             }],
             errors: vec![],
+            owners: Default::default(),
         }
     }
 
@@ -320,7 +402,12 @@ mod tests {
         assert_eq!(report.exit_code(FailOn::Never), 5);
         assert_eq!(report.exit_code(FailOn::AtLeast(Class::Secret)), 4);
         assert_eq!(report.incomplete.len(), 1);
-        let clean = build(&[], &Coverage::default(), &key, false);
+        let nothing = build(&[], &Coverage::default(), &key, false);
+        assert_eq!(nothing.exit_code(FailOn::AtLeast(Class::Secret)), 6);
+        assert_eq!(nothing.outcome, Outcome::NothingScanned);
+        let config_only = scan_with(vec![("$LATEST", vec![("LOG_LEVEL", "info")])], &[]);
+        let clean = build(&[config_only], &Coverage::default(), &key, false);
         assert_eq!(clean.exit_code(FailOn::AtLeast(Class::Secret)), 0);
+        assert_eq!(clean.outcome, Outcome::Clean);
     }
 }

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use super::report::AuditReport;
+use super::report::{AuditReport, Finding};
 use crate::classify::Class;
 
 pub const SCHEMA: &str =
@@ -21,65 +21,11 @@ fn level(class: Class) -> &'static str {
 
 /// One SARIF log with one run.
 pub fn to_sarif(report: &AuditReport) -> Value {
-    // Rule ids in first-seen order of a sorted map, so `ruleIndex` is stable across runs.
-    let mut rules: BTreeMap<&str, (&str, Class)> = BTreeMap::new();
-    for finding in &report.findings {
-        let entry = rules
-            .entry(finding.rule)
-            .or_insert((finding.reason, finding.class));
-        entry.1 = entry.1.max(finding.class);
-    }
-    let index: BTreeMap<&str, usize> = rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
-    let rule_objects: Vec<Value> = rules
-        .iter()
-        .map(|(id, (reason, class))| {
-            json!({
-                "id": id,
-                "shortDescription": { "text": reason },
-                "defaultConfiguration": { "level": level(*class) },
-            })
-        })
-        .collect();
+    let (rule_objects, index) = rules(report);
     let results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| {
-            let aliases = if f.aliases.is_empty() {
-                String::new()
-            } else {
-                format!(" (aliases {})", f.aliases.join(", "))
-            };
-            json!({
-                "ruleId": f.rule,
-                "ruleIndex": index.get(f.rule).copied().unwrap_or(0),
-                "level": level(f.class),
-                "message": {
-                    "text": format!(
-                        "{} in {} version {}{aliases} is a {}: {}",
-                        f.variable, f.function, f.version, class_word(f.class), f.reason
-                    )
-                },
-                "locations": [{
-                    "physicalLocation": { "artifactLocation": { "uri": f.function_arn } },
-                    "logicalLocations": [{
-                        "name": f.variable,
-                        "fullyQualifiedName": format!("{}#{}", f.function_arn, f.variable),
-                        "kind": "variable",
-                    }],
-                }],
-                "partialFingerprints": { "secretslabValue/v1": f.fingerprint },
-                "properties": {
-                    "account": f.account,
-                    "region": f.region,
-                    "function": f.function,
-                    "version": f.version,
-                    "aliases": f.aliases,
-                    "variable": f.variable,
-                    "class": f.class,
-                    "shape": f.shape,
-                },
-            })
-        })
+        .map(|f| result(f, index.get(f.rule).copied().unwrap_or(0)))
         .collect();
     let notifications: Vec<Value> = report
         .incomplete
@@ -109,9 +55,74 @@ pub fn to_sarif(report: &AuditReport) -> Value {
             "results": results,
             "properties": {
                 "scanned": report.scanned,
+                "outcome": report.outcome,
                 "suppressed": report.suppressed,
             },
         }]
+    })
+}
+
+/// One rule object per rule id, and each id's index among them.
+fn rules(report: &AuditReport) -> (Vec<Value>, BTreeMap<&'static str, usize>) {
+    // Rule ids in the order of a sorted map, so `ruleIndex` is stable across runs.
+    let mut rules: BTreeMap<&'static str, (&'static str, Class)> = BTreeMap::new();
+    for finding in &report.findings {
+        let entry = rules
+            .entry(finding.rule)
+            .or_insert((finding.reason, finding.class));
+        entry.1 = entry.1.max(finding.class);
+    }
+    let index = rules.keys().enumerate().map(|(i, r)| (*r, i)).collect();
+    let objects = rules
+        .iter()
+        .map(|(id, (reason, class))| {
+            json!({
+                "id": id,
+                "shortDescription": { "text": reason },
+                "defaultConfiguration": { "level": level(*class) },
+            })
+        })
+        .collect();
+    (objects, index)
+}
+
+/// One result: the finding at the version's function ARN, its variable as the logical location.
+fn result(f: &Finding, rule_index: usize) -> Value {
+    let aliases = if f.aliases.is_empty() {
+        String::new()
+    } else {
+        format!(" (aliases {})", f.aliases.join(", "))
+    };
+    json!({
+        "ruleId": f.rule,
+        "ruleIndex": rule_index,
+        "level": level(f.class),
+        "message": {
+            "text": format!(
+                "{} in {} version {}{aliases} is a {}: {}",
+                f.variable, f.function, f.version, class_word(f.class), f.reason
+            )
+        },
+        "locations": [{
+            "physicalLocation": { "artifactLocation": { "uri": f.function_arn } },
+            "logicalLocations": [{
+                "name": f.variable,
+                "fullyQualifiedName": format!("{}#{}", f.function_arn, f.variable),
+                "kind": "variable",
+            }],
+        }],
+        "partialFingerprints": { "secretslabValue/v1": f.fingerprint },
+        "properties": {
+            "account": f.account,
+            "region": f.region,
+            "function": f.function,
+            "version": f.version,
+            "aliases": f.aliases,
+            "variable": f.variable,
+            "class": f.class,
+            "shape": f.shape,
+            "owner": f.owner,
+        },
     })
 }
 

@@ -16,6 +16,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::aws::errors::{describe, kind, ErrorKind};
+use crate::aws::owner::OwnerIndex;
 
 /// Lambda's control-plane rate: 15 requests per second per account and region, not raisable
 /// (Lambda quotas page; everything but Invoke, GetFunction and GetPolicy counts).
@@ -71,6 +72,8 @@ pub struct FunctionRecord {
     pub versions: Vec<VersionRecord>,
     /// Version → aliases routing to it (an alias with a weighted second version is listed under both).
     pub aliases: BTreeMap<String, Vec<String>>,
+    /// `PackageType: Image` (a container image; layers do not apply).
+    pub image: bool,
 }
 
 impl FunctionRecord {
@@ -87,6 +90,8 @@ pub struct ScopeScan {
     pub region: String,
     pub functions: Vec<FunctionRecord>,
     pub errors: Vec<String>,
+    /// Who owns the functions, as AWS records it (read beside the scan).
+    pub owners: OwnerIndex,
 }
 
 /// Pacing shared by the calls of a scan: a token bucket per account and region (Lambda's
@@ -166,7 +171,14 @@ pub async fn scan_scope(
         });
     };
     match only {
-        Some(name) => spawn(&mut readers, Listed { name, latest: None }),
+        Some(name) => spawn(
+            &mut readers,
+            Listed {
+                name,
+                latest: None,
+                image: false,
+            },
+        ),
         None => {
             let mut marker: Option<String> = None;
             loop {
@@ -218,6 +230,7 @@ pub async fn scan_scope(
 struct Listed {
     name: String,
     latest: Option<(String, VersionRecord)>,
+    image: bool,
 }
 
 impl Listed {
@@ -227,6 +240,7 @@ impl Listed {
         Some(Self {
             name,
             latest: Some((arn, version_record(function))),
+            image: is_image(function),
         })
     }
 }
@@ -259,6 +273,7 @@ async fn read_function(
                 .map(|(arn, record)| ListedVersion {
                     arn: arn.clone(),
                     record: record.clone(),
+                    image: listed.image,
                 })
                 .collect(),
             Some(format!("listing versions of {}: {error}", listed.name)),
@@ -272,6 +287,7 @@ async fn read_function(
     else {
         return gone;
     };
+    let image = listed.image || versions.iter().any(|v| v.image);
     let mut versions: Vec<VersionRecord> = versions.into_iter().map(|v| v.record).collect();
     sort_versions(&mut versions);
     let name = arn.rsplit(':').next().unwrap_or(&listed.name).to_string();
@@ -289,6 +305,7 @@ async fn read_function(
             arn,
             versions,
             aliases,
+            image,
         }),
         error: error.or(alias_error),
     }
@@ -297,6 +314,7 @@ async fn read_function(
 struct ListedVersion {
     arn: String,
     record: VersionRecord,
+    image: bool,
 }
 
 /// Every page of a Lambda list call that follows `NextMarker`, paced; `Ok(None)` when the
@@ -343,6 +361,7 @@ async fn list_versions(
             .map(|version| ListedVersion {
                 arn: version.function_arn().map(unqualified).unwrap_or_default(),
                 record: version_record(version),
+                image: is_image(version),
             })
             .collect()
     }))
@@ -403,6 +422,10 @@ fn version_record(function: &FunctionConfiguration) -> VersionRecord {
         version: function.version().unwrap_or("$LATEST").to_string(),
         variables,
     }
+}
+
+fn is_image(function: &FunctionConfiguration) -> bool {
+    function.package_type() == Some(&aws_sdk_lambda::types::PackageType::Image)
 }
 
 /// `$LATEST` first, then published versions in numeric order.

@@ -120,6 +120,48 @@ fn looks_like_region(region: &str) -> bool {
         && parts[parts.len() - 1].parse::<u8>().is_ok_and(|n| n > 0)
 }
 
+/// Refuse a listed region that no known partition has (a typo such as `us-est-1` would
+/// otherwise scan nothing and look clean), naming the nearest known one. `allow_unknown` is
+/// for regions newer than the built-in list.
+pub fn check_known_regions(regions: &[String], allow_unknown: bool) -> Result<()> {
+    if allow_unknown {
+        return Ok(());
+    }
+    let known: Vec<&str> = crate::aws::layer::known_regions().collect();
+    let Some(unknown) = regions.iter().find(|r| !known.contains(&r.as_str())) else {
+        return Ok(());
+    };
+    let nearest = known
+        .iter()
+        .min_by_key(|k| (edit_distance(unknown, k), **k))
+        .copied()
+        .unwrap_or("us-east-1");
+    Err(Error::invalid(
+        format!("`{unknown}` is not a region secretslab knows"),
+        format!(
+            "did you mean `{nearest}`? For a region newer than secretslab's list, add `--allow-unknown-regions`"
+        ),
+    ))
+}
+
+/// Levenshtein distance (insertions, deletions, substitutions), for "did you mean".
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut diagonal = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let above = row[j + 1];
+            row[j + 1] = (above + 1)
+                .min(row[j] + 1)
+                .min(diagonal + usize::from(ca != *cb));
+            diagonal = above;
+        }
+    }
+    row[b.len()]
+}
+
 /// The regions to scan, in a stable order.
 pub fn regions(selection: &RegionSelection, current: &str, partition: &str) -> Vec<String> {
     match selection {
@@ -281,6 +323,38 @@ pub fn lambda_client(
     aws_sdk_lambda::Client::from_conf(builder.build())
 }
 
+/// The clients that read who owns the functions in `account` and `region` (CloudFormation
+/// and the tagging API), from the same SDK configuration and credentials as the scan's.
+pub fn owner_clients(
+    base: &aws_types::SdkConfig,
+    account: &Account,
+    region: &str,
+    calls: &CallLog,
+) -> (
+    aws_sdk_cloudformation::Client,
+    aws_sdk_resourcegroupstagging::Client,
+) {
+    let credentials = match &account.access {
+        Access::Assumed(credentials) => Some(credentials.clone()),
+        _ => None,
+    };
+    let region = Region::new(region.to_string());
+    let mut cloudformation = aws_sdk_cloudformation::config::Builder::from(base)
+        .region(region.clone())
+        .interceptor(calls.clone());
+    let mut tagging = aws_sdk_resourcegroupstagging::config::Builder::from(base)
+        .region(region)
+        .interceptor(calls.clone());
+    if let Some(credentials) = credentials {
+        cloudformation = cloudformation.credentials_provider(credentials.clone());
+        tagging = tagging.credentials_provider(credentials);
+    }
+    (
+        aws_sdk_cloudformation::Client::from_conf(cloudformation.build()),
+        aws_sdk_resourcegroupstagging::Client::from_conf(tagging.build()),
+    )
+}
+
 /// The error text of an SDK error for people: code and message, never a debug dump.
 pub fn plain_error<E, R>(err: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> String
 where
@@ -318,6 +392,21 @@ mod tests {
         for bad in ["useast1", "US-EAST-1", "us-east-", "us--1", "us-east-0x"] {
             assert!(parse_regions(&[bad.into()]).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn unknown_regions_are_refused_with_the_nearest_known_one() {
+        let err = check_known_regions(&["eu-west-1".into(), "us-est-1".into()], false).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("us-est-1"), "{err}");
+        let help = err.help_text().unwrap();
+        assert!(help.contains("`us-east-1`"), "{help}");
+        assert!(help.contains("--allow-unknown-regions"), "{help}");
+        assert!(check_known_regions(&["us-est-1".into()], true).is_ok());
+        assert!(check_known_regions(&["eu-west-1".into(), "cn-north-1".into()], false).is_ok());
+        assert_eq!(edit_distance("us-est-1", "us-east-1"), 1);
+        assert_eq!(edit_distance("", "abc"), 3);
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 
 use std::fmt;
 
-use super::report::{AuditReport, Finding};
+use super::report::{AuditReport, Finding, Outcome};
 use crate::classify::Class;
 use crate::ui::style;
 
@@ -64,6 +64,7 @@ fn write_grouped(f: &mut fmt::Formatter<'_>, rows: &[Finding]) -> fmt::Result {
                 style::heading(&row.function),
                 style::dim(&format!("account {} · {}", row.account, row.region))
             )?;
+            writeln!(f, "  {}", style::dim(&format!("owner: {}", row.owner)))?;
             current = Some(group);
         }
         write_variable(f, row)?;
@@ -100,6 +101,16 @@ impl fmt::Display for AuditReport {
             }
         }
         writeln!(f)?;
+        if self.outcome == Outcome::NothingScanned {
+            return writeln!(
+                f,
+                "{}: the scope held no function, so nothing was checked (check --function, --regions and --accounts)",
+                style::failed("nothing scanned")
+            );
+        }
+        if self.outcome == Outcome::Clean && self.findings.is_empty() {
+            write!(f, "{}: ", style::ok("clean"))?;
+        }
         let references = s.classes.get(&Class::Reference).copied().unwrap_or(0);
         write!(
             f,

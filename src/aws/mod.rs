@@ -7,6 +7,7 @@ pub mod layer;
 pub mod logs;
 pub mod migration;
 pub mod observed;
+pub mod owner;
 pub mod parameter;
 pub mod policy;
 pub mod role;

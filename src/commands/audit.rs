@@ -1,9 +1,9 @@
 //! `secretslab audit`: turn the flags into a plan, run the audit, print or write the report,
-//! and map the result to the exit code (0 clean, 4 findings, 5 incomplete).
+//! and map the result to the exit code (0 clean, 4 findings, 5 incomplete, 6 nothing scanned).
 
 use crate::audit::report::{AuditReport, FailOn};
 use crate::audit::scope::{self, AccountSelection, RegionSelection};
-use crate::audit::{self, baseline, files, key, sarif, scan, AuditPlan};
+use crate::audit::{self, baseline, csv, files, html, key, sarif, scan, AuditPlan};
 use crate::classify::Class;
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
 use crate::error::{Error, Result};
@@ -38,6 +38,7 @@ pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
         FailOnArg::Suspect => FailOn::AtLeast(Class::Suspect),
         FailOnArg::None => FailOn::Never,
     };
+    report.decide(fail_on);
     match &args.output {
         Some(path) => {
             files::write_atomically(path, &render(&report, format)?)?;
@@ -52,7 +53,7 @@ pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
             write_stdout(&render(&report, format)?)?;
         }
     }
-    Ok(report.exit_code(fail_on))
+    Ok(report.outcome.exit_code())
 }
 
 /// The flags as a plan; contradictions are usage errors before anything is called.
@@ -67,7 +68,9 @@ fn plan(args: &AuditArgs) -> Result<AuditPlan> {
     let regions = if args.all_regions {
         RegionSelection::All
     } else if !args.regions.is_empty() {
-        RegionSelection::Listed(scope::parse_regions(&args.regions)?)
+        let regions = scope::parse_regions(&args.regions)?;
+        scope::check_known_regions(&regions, args.allow_unknown_regions)?;
+        RegionSelection::Listed(regions)
     } else {
         RegionSelection::Current
     };
@@ -111,6 +114,13 @@ fn render(report: &AuditReport, format: AuditFormat) -> Result<Vec<u8>> {
         AuditFormat::Text => Ok(report.to_string().into_bytes()),
         AuditFormat::Json => encode(serde_json::to_vec_pretty(report)),
         AuditFormat::Sarif => encode(serde_json::to_vec_pretty(&sarif::to_sarif(report))),
+        AuditFormat::Html => Ok(html::to_html(report).into_bytes()),
+        AuditFormat::Csv => csv::to_csv(report).map_err(|e| {
+            Error::io_msg(
+                format!("could not encode the report as CSV: {e}"),
+                "this is a bug in secretslab; please report it",
+            )
+        }),
     }
 }
 

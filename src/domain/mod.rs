@@ -7,6 +7,7 @@ pub mod extension;
 pub mod kinds;
 pub mod migration;
 pub mod names;
+pub mod owner;
 pub mod package;
 pub mod policy;
 pub mod state;
