@@ -8,7 +8,10 @@
 //! format, credentials inside a URL) to what the name adds (a password name, a name about a
 //! secret's ARN or TTL rather than the secret).
 
+mod decoded;
+mod embedded;
 mod names;
+mod randomness;
 mod rules;
 mod values;
 mod vendors;
@@ -18,9 +21,9 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use embedded::UrlCredentials;
 use names::SecretWord;
 use rules::Rule;
-use values::UrlCredentials;
 
 /// What a variable holds, ordered by severity.
 #[derive(
@@ -124,10 +127,10 @@ const NOTHING_TO_READ: &[ShapeRule] = &[
 
 /// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
 const ENCODED_CREDENTIALS: &[ShapeRule] = &[
-    (values::is_basic_auth, rules::BASIC_AUTH),
+    (decoded::is_basic_auth, rules::BASIC_AUTH),
     (values::is_bearer_token, rules::BEARER_TOKEN),
-    (values::has_json_credential, rules::JSON_CREDENTIALS),
-    (values::is_encoded_credential, rules::ENCODED_CREDENTIALS),
+    (embedded::has_json_credential, rules::JSON_CREDENTIALS),
+    (decoded::is_encoded_credential, rules::ENCODED_CREDENTIALS),
 ];
 
 /// Identifiers that are configuration whatever the name says.
@@ -167,7 +170,7 @@ fn by_value(value: &str) -> Option<Decision> {
     if let Some(rule) = first_shape(value, NOTHING_TO_READ) {
         return hit(rule);
     }
-    if let Some(arn) = values::captures_after("arn:", &ARN, value) {
+    if let Some(arn) = embedded::captures_after("arn:", &ARN, value) {
         let service = arn.get(1).map_or("", |m| m.as_str());
         let resource = arn.get(2).map_or("", |m| m.as_str());
         return hit(match service {
@@ -178,7 +181,7 @@ fn by_value(value: &str) -> Option<Decision> {
             _ => rules::ARN,
         });
     }
-    if let Some((label, body)) = values::pem_block(value) {
+    if let Some((label, body)) = decoded::pem_block(value) {
         let material = body
             .bytes()
             .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
@@ -215,14 +218,14 @@ fn by_value(value: &str) -> Option<Decision> {
 
 /// Passwords inside URLs, JDBC URLs and `Key=value;` connection strings.
 fn credentials_in_strings(value: &str) -> Option<Rule> {
-    let is_url = value.starts_with("jdbc:") || values::is_url(value);
+    let is_url = value.starts_with("jdbc:") || embedded::is_url(value);
     let (found, password_rule) = if value.starts_with("jdbc:") {
-        (values::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
+        (embedded::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
     } else if is_url {
-        (values::url_credentials(value), rules::URL_CREDENTIALS)
+        (embedded::url_credentials(value), rules::URL_CREDENTIALS)
     } else {
         (
-            values::connection_string_credentials(value),
+            embedded::connection_string_credentials(value),
             rules::CONNECTION_STRING_PASSWORD,
         )
     };
@@ -235,7 +238,7 @@ fn credentials_in_strings(value: &str) -> Option<Rule> {
 }
 
 fn is_jwt_header(segment: &str) -> bool {
-    values::decode_base64(segment)
+    decoded::decode_base64(segment)
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .is_some_and(|header| header.contains("\"alg\""))
 }
@@ -246,7 +249,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if value.len() == 40
         && AWS_SECRET_KEY.is_match(value)
         && info.secret.is_some()
-        && values::character_classes(value) >= 3
+        && randomness::character_classes(value) >= 3
         && info.mentions_aws_or_access
     {
         return Some(rules::AWS_SECRET_ACCESS_KEY);
@@ -254,8 +257,9 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if values::is_boolean(value) {
         return Some(rules::BOOLEAN);
     }
-    let numeric_password =
-        info.secret == Some(SecretWord::Password) && values::is_digits(value) && value.len() >= 6;
+    let numeric_password = info.secret == Some(SecretWord::Password)
+        && randomness::is_digits(value)
+        && value.len() >= 6;
     if values::is_number(value) && !numeric_password {
         return Some(rules::NUMBER);
     }
@@ -281,12 +285,12 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     // word under `SECRET` may be the (weak) secret itself.
     let has_separator = value.contains(['/', '-', '_', '.', '!']);
     if info.mentions_secrets_manager
-        && values::is_name_like(value)
+        && randomness::is_name_like(value)
         && (info.refers_to_secret || (info.secret.is_some() && has_separator))
     {
         return Some(rules::SECRET_NAME);
     }
-    if info.mentions_parameter && values::is_name_like(value) {
+    if info.mentions_parameter && randomness::is_name_like(value) {
         return Some(rules::SSM_NAME);
     }
     first_shape(value, IDENTIFIERS)
@@ -296,7 +300,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
 fn by_name(value: &str, info: &names::NameInfo) -> Rule {
     match info.secret {
         Some(SecretWord::Password) => {
-            let varied = values::character_classes(value) >= 2 || values::is_digits(value);
+            let varied = randomness::character_classes(value) >= 2 || randomness::is_digits(value);
             if value.chars().count() >= 8 && varied {
                 rules::PASSWORD_NAME
             } else {
@@ -311,10 +315,10 @@ fn by_name(value: &str, info: &names::NameInfo) -> Rule {
 
 fn is_strong_key(value: &str) -> bool {
     let length = value.chars().count();
-    let classes = values::character_classes(value);
+    let classes = randomness::character_classes(value);
     values::is_uuid(value)
-        || (!values::is_name_like(value)
-            && ((length >= 16 && classes >= 2 && values::entropy(value) >= 3.0)
+        || (!randomness::is_name_like(value)
+            && ((length >= 16 && classes >= 2 && randomness::entropy(value) >= 3.0)
                 || (length >= 12 && classes >= 3)))
 }
 
@@ -322,12 +326,12 @@ fn neutral(value: &str, info: &names::NameInfo) -> Rule {
     if values::is_uuid(value) {
         rules::UUID
     } else if values::is_hex_digest(value)
-        || (info.is_digest && values::decode_base64(value).is_some())
+        || (info.is_digest && decoded::decode_base64(value).is_some())
     {
         rules::DIGEST
     } else if info.is_identifier {
         rules::IDENTIFIER
-    } else if values::looks_random(value) {
+    } else if randomness::looks_random(value) {
         rules::HIGH_ENTROPY_NEUTRAL_NAME
     } else {
         rules::VALUE
