@@ -21,6 +21,7 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use decoded::Content;
 use embedded::UrlCredentials;
 use names::SecretWord;
 use rules::Rule;
@@ -125,12 +126,11 @@ const NOTHING_TO_READ: &[ShapeRule] = &[
     (values::is_placeholder, rules::PLACEHOLDER),
 ];
 
-/// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
+/// Credentials in an encoding: HTTP authorization values, JSON documents.
 const ENCODED_CREDENTIALS: &[ShapeRule] = &[
     (decoded::is_basic_auth, rules::BASIC_AUTH),
     (values::is_bearer_token, rules::BEARER_TOKEN),
     (embedded::has_json_credential, rules::JSON_CREDENTIALS),
-    (decoded::is_encoded_credential, rules::ENCODED_CREDENTIALS),
 ];
 
 /// Identifiers that are configuration whatever the name says.
@@ -138,6 +138,15 @@ const IDENTIFIERS: &[ShapeRule] = &[
     (values::is_labelled_digest, rules::LABELLED_DIGEST),
     (values::is_generated_name, rules::GENERATED_NAME),
     (values::is_hostname, rules::HOSTNAME),
+];
+
+/// Shapes read as configuration under a name that does not announce a secret (under one, a
+/// value of these shapes may still be the secret).
+const NAMES_AND_SETTINGS: &[ShapeRule] = &[
+    (values::is_image_reference, rules::IMAGE_REFERENCE),
+    (values::is_prefixed_hex_id, rules::IDENTIFIER_FORMAT),
+    (values::is_lower_case_name, rules::LOWER_CASE_NAME),
+    (values::is_settings_list, rules::SETTINGS_LIST),
 ];
 
 fn first_shape(value: &str, shapes: &[ShapeRule]) -> Option<Rule> {
@@ -186,7 +195,8 @@ fn by_value(value: &str) -> Option<Decision> {
             .bytes()
             .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
             .count();
-        return hit(match (label.ends_with("PRIVATE KEY"), material >= 64) {
+        // `PRIVATE KEY`, and OpenPGP's `PRIVATE KEY BLOCK`.
+        return hit(match (label.contains("PRIVATE KEY"), material >= 64) {
             (true, true) => rules::PRIVATE_KEY,
             (true, false) => rules::EMPTY_PEM,
             (false, _) => rules::PUBLIC_KEY,
@@ -199,6 +209,9 @@ fn by_value(value: &str) -> Option<Decision> {
             rules::VENDOR_CHECKSUM_MISMATCH
         };
         return Some((rule, found.prefix));
+    }
+    if decoded::is_ssh_public_key(value) {
+        return hit(rules::SSH_PUBLIC_KEY);
     }
     if let Some(rule) = credentials_in_strings(value) {
         return hit(rule);
@@ -213,26 +226,59 @@ fn by_value(value: &str) -> Option<Decision> {
     if signed_jwt {
         return hit(rules::JWT);
     }
-    first_shape(value, ENCODED_CREDENTIALS).and_then(hit)
+    if let Some(private) = embedded::json_web_key(value) {
+        return hit(if private {
+            rules::JWK_PRIVATE
+        } else {
+            rules::JWK_PUBLIC
+        });
+    }
+    if let Some(rule) = first_shape(value, ENCODED_CREDENTIALS) {
+        return hit(rule);
+    }
+    decoded::inspect(value).and_then(|content| {
+        hit(match content {
+            Content::PrivateKey | Content::Credential => rules::ENCODED_CREDENTIALS,
+            Content::PublicKey => rules::ENCODED_PUBLIC_KEY,
+            Content::Document => rules::ENCODED_DOCUMENT,
+        })
+    })
 }
 
-/// Passwords inside URLs, JDBC URLs and `Key=value;` connection strings.
+/// Passwords inside URLs, JDBC URLs, connection strings, DSNs and command lines; webhook URLs.
 fn credentials_in_strings(value: &str) -> Option<Rule> {
-    let is_url = value.starts_with("jdbc:") || embedded::is_url(value);
-    let (found, password_rule) = if value.starts_with("jdbc:") {
-        (embedded::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
-    } else if is_url {
-        (embedded::url_credentials(value), rules::URL_CREDENTIALS)
-    } else {
+    if value.starts_with("jdbc:") {
+        let found = embedded::jdbc_credentials(value);
+        return password_rule(found, rules::JDBC_CREDENTIALS).or(Some(rules::URL));
+    }
+    if embedded::is_url(value) {
+        return match embedded::url_credentials(value) {
+            UrlCredentials::None if embedded::is_webhook_url(value) => Some(rules::WEBHOOK_URL),
+            found => password_rule(found, rules::URL_CREDENTIALS).or(Some(rules::URL)),
+        };
+    }
+    type Reader = fn(&str) -> UrlCredentials;
+    let readers: [(Reader, Rule); 3] = [
         (
-            embedded::connection_string_credentials(value),
+            embedded::connection_string_credentials,
             rules::CONNECTION_STRING_PASSWORD,
-        )
-    };
+        ),
+        (
+            embedded::bare_userinfo_credentials,
+            rules::USERINFO_CREDENTIALS,
+        ),
+        (embedded::argument_credentials, rules::ARGUMENT_CREDENTIALS),
+    ];
+    readers
+        .iter()
+        .find_map(|(read, rule)| password_rule(read(value), *rule))
+}
+
+/// The rule for what a reader found: `rule` for a password, another for a placeholder.
+fn password_rule(found: UrlCredentials, rule: Rule) -> Option<Rule> {
     match found {
-        UrlCredentials::Password => Some(password_rule),
+        UrlCredentials::Password => Some(rule),
         UrlCredentials::Placeholder => Some(rules::PLACEHOLDER_CREDENTIALS),
-        UrlCredentials::None if is_url => Some(rules::URL),
         UrlCredentials::None => None,
     }
 }
@@ -257,9 +303,13 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if values::is_boolean(value) {
         return Some(rules::BOOLEAN);
     }
-    let numeric_password = info.secret == Some(SecretWord::Password)
-        && randomness::is_digits(value)
-        && value.len() >= 6;
+    // Digits are the secret under a password name (6 or more) or a PIN name (4 or more).
+    let shortest_secret = match info.secret {
+        Some(SecretWord::Password) => 6,
+        Some(SecretWord::Pin) => 4,
+        _ => usize::MAX,
+    };
+    let numeric_password = randomness::is_digits(value) && value.len() >= shortest_secret;
     if values::is_number(value) && !numeric_password {
         return Some(rules::NUMBER);
     }
@@ -309,6 +359,10 @@ fn by_name(value: &str, info: &names::NameInfo) -> Rule {
         }
         Some(SecretWord::Key) if is_strong_key(value) => rules::SECRET_NAME_HIGH_ENTROPY,
         Some(SecretWord::Key) => rules::SECRET_NAME_WEAK_VALUE,
+        Some(SecretWord::Pin) if randomness::is_digits(value) && value.len() >= 4 => {
+            rules::PIN_NAME
+        }
+        Some(SecretWord::Pin) => rules::SECRET_NAME_WEAK_VALUE,
         None => neutral(value, info),
     }
 }
@@ -316,10 +370,15 @@ fn by_name(value: &str, info: &names::NameInfo) -> Rule {
 fn is_strong_key(value: &str) -> bool {
     let length = value.chars().count();
     let classes = randomness::character_classes(value);
+    // Short keys count when they mix letters and digits the way generated ones do.
+    let mixed = value.bytes().any(|b| b.is_ascii_digit())
+        && value.bytes().any(|b| b.is_ascii_alphabetic())
+        && randomness::entropy(value) >= 2.5;
     values::is_uuid(value)
         || (!randomness::is_name_like(value)
             && ((length >= 16 && classes >= 2 && randomness::entropy(value) >= 3.0)
-                || (length >= 12 && classes >= 3)))
+                || (length >= 12 && classes >= 3)
+                || (length >= 8 && mixed)))
 }
 
 fn neutral(value: &str, info: &names::NameInfo) -> Rule {
@@ -331,6 +390,10 @@ fn neutral(value: &str, info: &names::NameInfo) -> Rule {
         rules::DIGEST
     } else if info.is_identifier {
         rules::IDENTIFIER
+    } else if let Some(rule) = first_shape(value, NAMES_AND_SETTINGS) {
+        rule
+    } else if randomness::looks_random(value) && info.is_version {
+        rules::VERSION_NAME
     } else if randomness::looks_random(value) {
         rules::HIGH_ENTROPY_NEUTRAL_NAME
     } else {

@@ -1,11 +1,14 @@
-//! Credentials inside larger values: URLs, JDBC URLs, `Key=value;` connection strings and
-//! JSON documents.
+//! Credentials inside larger values: URLs (and webhook URLs whose path is the credential),
+//! JDBC URLs, `Key=value;` connection strings, `user:password@host` DSNs, command lines and
+//! JSON documents (JSON Web Keys among them).
 
 use std::sync::LazyLock;
 
 use regex::{Captures, Regex};
 
-use super::values::is_placeholder;
+use super::names;
+use super::randomness::character_classes;
+use super::values::{is_boolean, is_placeholder};
 
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?} is invalid: {e}"))
@@ -134,9 +137,199 @@ pub fn has_json_credential(value: &str) -> bool {
             .any(|c| c.get(1).is_some_and(|m| !is_placeholder(m.as_str())))
 }
 
+/// `user:password@host` or `user/password@host` with no scheme: Go's MySQL DSN
+/// (`@tcp(host)`), Oracle's EZConnect, proxies, Snowflake and memcached server lists.
+static BARE_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
+    re(
+        r"^([A-Za-z0-9._%+-]+)[:/](\S+?)@(?:tcp\([^)\s]+\)|[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+)(?::[0-9]{1,5})?(?:[/?]|$)",
+    )
+});
+
+/// A password before `@host` in a value with no scheme; a single word (`mailto:ops@…`) is not one.
+pub fn bare_userinfo_credentials(value: &str) -> UrlCredentials {
+    let Some(found) = captures_after("@", &BARE_USERINFO, value) else {
+        return UrlCredentials::None;
+    };
+    let user = found.get(1).map_or("", |m| m.as_str());
+    let password = found.get(2).map_or("", |m| m.as_str());
+    if character_classes(password) < 2 {
+        return UrlCredentials::None;
+    }
+    password_kind(user, password)
+}
+
+/// A credential handed to a program on its command line: `--password=…`, `--db-password …`,
+/// `-Dspring.datasource.password=…`, `PGPASSWORD=… psql`, and the short options clients
+/// document for it (`mysql -u user -p…`, `redis-cli -a …`, `sshpass -p …`, `curl -u user:…`).
+pub fn argument_credentials(value: &str) -> UrlCredentials {
+    if !value.contains(' ') && !value.starts_with('-') {
+        return UrlCredentials::None;
+    }
+    let tokens: Vec<&str> = value.split_whitespace().map(strip_quotes).collect();
+    let has = |word: &str| tokens.iter().any(|t| t.ends_with(word));
+    let mut found = UrlCredentials::None;
+    for (i, token) in tokens.iter().enumerate() {
+        let next = tokens.get(i + 1).copied().unwrap_or("");
+        let given = match token.split_once('=') {
+            Some((key, given)) if announces_secret(key) => Some(given),
+            Some(_) => None,
+            None if token.starts_with("--") && announces_secret(token) => {
+                Some(next).filter(|n| !n.starts_with('-'))
+            }
+            None => short_option_secret(token, next, &has),
+        };
+        let given = given.filter(|g| g.len() >= 4 && !g.starts_with('/') && !is_boolean(g));
+        match given {
+            Some(given) if given.contains(':') && matches!(*token, "-u" | "--user") => {
+                let (user, password) = given.split_once(':').unwrap_or_default();
+                found = password_kind(user, password);
+            }
+            Some(given) => found = password_kind("", given),
+            None => continue,
+        }
+        if found == UrlCredentials::Password {
+            break;
+        }
+    }
+    found
+}
+
+/// A name or option that announces a secret value (`--client-secret`, `-Ddb.pass`, `PGPASSWORD`)
+/// rather than describing one (`--password-file`, `--token-ttl`).
+fn announces_secret(key: &str) -> bool {
+    let key = key.trim_start_matches('-');
+    let key = key
+        .strip_prefix('D')
+        .filter(|k| k.contains('.'))
+        .unwrap_or(key);
+    names::analyse(key).secret.is_some()
+}
+
+/// The value of a client's documented short password option, attached or next.
+fn short_option_secret<'t>(
+    token: &'t str,
+    next: &'t str,
+    has: &dyn Fn(&str) -> bool,
+) -> Option<&'t str> {
+    match token {
+        "-a" if has("redis-cli") => Some(next),
+        "-p" if has("sshpass") => Some(next),
+        "-u" | "--user" if has("curl") && next.contains(':') => Some(next),
+        _ if token.len() > 2 && token.starts_with("-p") && has("-u") => Some(&token[2..]),
+        _ => None,
+    }
+}
+
+fn strip_quotes(token: &str) -> &str {
+    token.trim_matches(|c| c == '\'' || c == '"')
+}
+
+/// A webhook URL whose path is the credential: after a `hook` in the host (`hooks.slack.com`,
+/// `hook.eu1.make.com`, `….webhook.office.com`) or a path segment with `hook` in it (or `key`,
+/// `token`), ids and tokens that are together long enough to be unguessable.
+pub fn is_webhook_url(value: &str) -> bool {
+    let Some((_, rest)) = value.split_once("://") else {
+        return false;
+    };
+    let rest = rest.split(['?', '#']).next().unwrap_or("");
+    let (host, path) = rest.split_once('/').unwrap_or((rest, ""));
+    let mut after_keyword = host.split('.').any(|label| label.contains("hook"));
+    let (mut material, mut token) = (0, false);
+    for segment in path.split('/').filter(|s| !s.is_empty()) {
+        let lower = segment.to_ascii_lowercase();
+        if !after_keyword {
+            after_keyword = lower.contains("hook") || lower == "key" || lower == "token";
+            continue;
+        }
+        let id_like = segment
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_.@:~".contains(&b))
+            && (segment.bytes().any(|b| b.is_ascii_digit()) || segment.len() >= 20);
+        if id_like {
+            material += segment.len();
+            token |= segment.len() >= 16 || (segment.len() >= 6 && character_classes(segment) >= 2);
+        }
+    }
+    material >= 12 && token
+}
+
+/// A JSON Web Key or key set: `Some(true)` when a key has a private member (`d`, RSA's primes,
+/// a symmetric `k`), `Some(false)` for public keys only.
+pub fn json_web_key(value: &str) -> Option<bool> {
+    if !(value.starts_with('{') && value.contains("\"kty\"")) {
+        return None;
+    }
+    Some(JWK_PRIVATE_MEMBER.is_match(value))
+}
+
+static JWK_PRIVATE_MEMBER: LazyLock<Regex> =
+    LazyLock::new(|| re(r#""(?:d|p|q|dp|dq|qi|k)"\s*:\s*"[A-Za-z0-9_-]{8,}""#));
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_in_arguments_dsns_and_webhooks() {
+        use UrlCredentials::{None as Absent, Password, Placeholder};
+        for (value, expected) in [
+            ("-Xmx1g -Dspring.datasource.password=Zx81kQ9aLm", Password),
+            ("server --db-password 'Zx81kQ9aLm' --port 80", Password),
+            ("PGPASSWORD=Zx81kQ9aLm psql -h db", Password),
+            ("mysql -h db -u admin -pZx81kQ9aLm app", Password),
+            ("redis-cli -h cache -a Zx81kQ9aLm PING", Password),
+            ("curl -u monitor:Zx81kQ9aLm https://x.example.com", Password),
+            (
+                "-Dspring.datasource.password=${DB_PASSWORD} -Xmx1g",
+                Placeholder,
+            ),
+            (
+                "server --password-file=/run/secrets/db --token-ttl=3600",
+                Absent,
+            ),
+            (
+                "docker login --username ci --password-stdin registry.example.com",
+                Absent,
+            ),
+            ("psql -h db -p 5432 -U app", Absent),
+        ] {
+            assert_eq!(argument_credentials(value), expected, "{value}");
+        }
+        for (value, expected) in [
+            ("app:Zx81kQ9aLm@tcp(db:3306)/app", Password),
+            ("app/Zx81kQ9aLm@db.example.com:1521/ORCL", Password),
+            ("mailto:finance@example.com", Absent),
+            ("app@tcp(db:3306)/app", Absent),
+        ] {
+            assert_eq!(bare_userinfo_credentials(value), expected, "{value}");
+        }
+        assert!(is_webhook_url(
+            "https://discord.com/api/webhooks/123456789012345678/q8ZrT2LmX0vB7nKc4WjY9sDp"
+        ));
+        assert!(is_webhook_url(
+            "https://hooks.zapier.com/hooks/catch/1234567/ab12cd/"
+        ));
+        assert!(is_webhook_url(
+            "https://maker.ifttt.com/trigger/done/with/key/q8ZrT2LmX0vB7nKc4WjY9s"
+        ));
+        assert!(!is_webhook_url("https://app.example.com/webhooks/stripe"));
+        assert!(!is_webhook_url(
+            "https://hooks.slack.com/services/${SLACK_WEBHOOK_PATH}"
+        ));
+        assert!(!is_webhook_url(
+            "https://app.example.com/callbacks/0f0e1d2c-3b4a-4596-8877-66554433aabb/status"
+        ));
+        assert_eq!(
+            json_web_key(
+                r#"{"kty":"EC","crv":"P-256","x":"q8ZrT2LmX0vB7nKc","y":"q8ZrT2LmX0vB7nKc"}"#
+            ),
+            Some(false)
+        );
+        assert_eq!(
+            json_web_key(r#"{"kty":"EC","crv":"P-256","x":"q8ZrT2Lm","d":"q8ZrT2LmX0vB7nKc"}"#),
+            Some(true)
+        );
+    }
 
     #[test]
     fn credentials_need_a_password() {

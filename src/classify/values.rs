@@ -5,6 +5,8 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use super::names;
+
 fn re(pattern: &str) -> Regex {
     Regex::new(pattern).unwrap_or_else(|e| panic!("built-in pattern {pattern:?} is invalid: {e}"))
 }
@@ -151,10 +153,10 @@ pub fn is_file_path(value: &str) -> bool {
 }
 
 /// A name CloudFormation generates for a resource: `stack-LogicalId-RANDOMSUFFIX`, the suffix
-/// being 12 or 13 upper-case letters and digits (lower case for S3 buckets).
-static GENERATED_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    re(r"^[A-Za-z0-9][A-Za-z0-9-]*-[A-Za-z][A-Za-z0-9]*-(?:[A-Z0-9]{12,13}|[a-z0-9]{12,13})$")
-});
+/// being 12 or 13 letters and digits (upper case for most resources, lower case for S3
+/// buckets, mixed for Lambda functions).
+static GENERATED_NAME: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[A-Za-z0-9][A-Za-z0-9-]*-[A-Za-z][A-Za-z0-9]*-[A-Za-z0-9]{12,13}$"));
 
 pub fn is_generated_name(value: &str) -> bool {
     value.len() <= 255
@@ -165,6 +167,56 @@ pub fn is_generated_name(value: &str) -> bool {
             .as_bytes()
             .windows(3)
             .any(|w| w.iter().all(u8::is_ascii_alphabetic))
+}
+
+/// A container image pinned by digest: `registry/repository@sha256:<64 hex>`.
+static IMAGE_REFERENCE: LazyLock<Regex> =
+    LazyLock::new(|| re(r"^[a-z0-9][a-z0-9._/:-]*@sha256:[0-9a-f]{64}$"));
+
+pub fn is_image_reference(value: &str) -> bool {
+    value.contains("@sha256:") && IMAGE_REFERENCE.is_match(value)
+}
+
+/// A resource id of a short lower-case prefix and hex: `vpc-0a1b…`, `i-0a1b…`, `jr_0a1b…`.
+pub fn is_prefixed_hex_id(value: &str) -> bool {
+    value.split_once(['-', '_']).is_some_and(|(prefix, id)| {
+        (1..=8).contains(&prefix.len())
+            && prefix.bytes().all(|b| b.is_ascii_lowercase())
+            && id.len() >= 8
+            && id
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    })
+}
+
+/// A generated name in lower case, as S3 buckets, pods and containers are named: a word first,
+/// then words, digits and random parts joined by hyphens (`orders-api-7d9f8b6c5d-x2k9p`).
+pub fn is_lower_case_name(value: &str) -> bool {
+    let mut segments = value.split('-');
+    let first = segments.next().unwrap_or("");
+    value.contains('-')
+        && first.len() >= 3
+        && first.bytes().all(|b| b.is_ascii_lowercase())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && segments.all(|s| !s.is_empty())
+}
+
+/// `Key=value;Key=value` settings (a trace header, a feature list) none of whose keys names a
+/// credential, as a connection string's `Password=` would.
+pub fn is_settings_list(value: &str) -> bool {
+    let pairs: Vec<&str> = value.split([';', '&']).filter(|p| !p.is_empty()).collect();
+    pairs.len() >= 2
+        && pairs.iter().all(|pair| {
+            pair.split_once('=').is_some_and(|(key, _)| {
+                !key.is_empty()
+                    && key
+                        .bytes()
+                        .all(|b| b.is_ascii_alphanumeric() || b"_.-".contains(&b))
+                    && names::analyse(key).secret.is_none()
+            })
+        })
 }
 
 /// A KMS alias name (`alias/…`).
@@ -217,6 +269,23 @@ mod tests {
             "OrdersService-prod-UsersTable9725E9C8-1ABCDEFGH2IJ"
         ));
         assert!(!is_generated_name("0f0e1d2c-3b4a-4596-8877-66554433aabb"));
+        assert!(is_generated_name(
+            "OrdersStack-ApiHandler4F8A2B1C-x7QmR2tL9pKa"
+        ));
+        assert!(is_image_reference(
+            "ghcr.io/example/orders@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+        ));
+        assert!(
+            is_prefixed_hex_id("vpc-0a1b2c3d4e5f60718") && !is_prefixed_hex_id("sk-q8ZrT2LmX0vB")
+        );
+        assert!(
+            is_lower_case_name("orders-api-7d9f8b6c5d-x2k9p")
+                && !is_lower_case_name("q8zrt2lmx0vb7nkc")
+        );
+        assert!(is_settings_list(
+            "Root=1-5f84c7a1-0123456789abcdef01234567;Sampled=1"
+        ));
+        assert!(!is_settings_list("Server=db;Password=Zx81kQ9aLm"));
         assert!(is_boolean("TRUE") && is_boolean("yes") && !is_boolean("maybe"));
         assert!(is_number("3600") && is_number("15m") && is_number("0.01") && !is_number("v2"));
         assert!(
