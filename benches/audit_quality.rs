@@ -169,10 +169,11 @@ fn load_before(path: &Path, rows: &[Row]) -> Option<Before> {
 /// secretslab's saved verdicts from before the last rule change when there are some.
 fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>) -> String {
     let mut doc = String::new();
+    writeln!(doc, "## Both classes, by part of the corpus\n").unwrap();
     writeln!(
         doc,
-        "## Both classes, by part of the corpus
-"
+        "Re-run: `python3 bench/audit_corpus.py && cargo bench --bench audit_quality`. To record a new \
+         \"before\", run `AUDIT_QUALITY_SAVE_BEFORE=1 cargo bench --bench audit_quality` before changing the rules.\n"
     )
     .unwrap();
     writeln!(
@@ -189,7 +190,9 @@ fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>) ->
         writeln!(
             doc,
             "\"secretslab before\" is the classifier at commit `{}`, on this same corpus (saved verdicts, \
-             `bench/audit-quality-before.json`); every other row is from this run.\n",
+             `bench/audit-quality-before.json`); every other row is from this run. The rules changed since \
+             were written with the extended part in view, so its \"secretslab\" rows are no longer figures on \
+             unseen kinds; its \"before\" rows are.\n",
             before.commit
         )
         .unwrap();
