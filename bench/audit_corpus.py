@@ -9,6 +9,9 @@ placeholders (class config).
 
 Deterministic: a fixed seed, stdlib only.
 
+Each row also carries "set": "original" or "extended" (bench/audit_corpus_extended.py: kinds
+the original part does not hold, scored apart).
+
 usage: python3 bench/audit_corpus.py [OUTPUT]   (default tests/data/audit-corpus.jsonl)
 """
 
@@ -42,10 +45,13 @@ WORDS = ["falcon", "river", "orange", "planet", "summer", "winter", "copper", "m
          "tiger", "harbor", "meadow", "silver", "rocket", "cobalt", "velvet", "lantern"]
 
 rows = []
+# Which part of the corpus a row belongs to: "original", or "extended" for the kinds added
+# later by bench/audit_corpus_extended.py (scored apart, as the rules were not built beside them).
+part = "original"
 
 
 def add(name, value, klass, kind):
-    rows.append({"name": name, "value": value, "class": klass, "kind": kind})
+    rows.append({"name": name, "value": value, "class": klass, "kind": kind, "set": part})
 
 
 def rand(alphabet, n):
@@ -778,6 +784,11 @@ def main():
                     references, flags_and_numbers_under_secret_names, placeholders, identifiers,
                     generated_names, plain_config]:
         section()
+    # The extended part comes last, so the original rows keep their values.
+    global part
+    part = "extended"
+    import audit_corpus_extended
+    audit_corpus_extended.generate(sys.modules[__name__])
     out = Path(sys.argv[1] if len(sys.argv) > 1 else "tests/data/audit-corpus.jsonl")
     out.parent.mkdir(parents=True, exist_ok=True)
     with out.open("w") as f:

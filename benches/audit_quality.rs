@@ -13,6 +13,11 @@
 //!   the directory of files, `--confidence low --no-validate --no-dedup`.
 //!
 //! Both install into a benchmark venv under target/ when missing (never into the product).
+//!
+//! Scores are given for the corpus's original part, its extended part (kinds the rules were not
+//! built beside) and the whole. `AUDIT_QUALITY_SAVE_BEFORE=1` also saves secretslab's verdicts
+//! to `bench/audit-quality-before.json`; while that file matches the corpus, later runs show
+//! those verdicts as "secretslab before" next to the current ones.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -42,6 +47,8 @@ struct Row {
     value: String,
     class: Class,
     kind: String,
+    /// `original` or `extended`.
+    set: String,
 }
 
 /// What each tool said about one row.
@@ -98,7 +105,12 @@ fn main() {
             kingfisher: kingfisher.flagged[i],
         })
         .collect();
-    let doc = report(
+    let before_path = root.join("bench/audit-quality-before.json");
+    if std::env::var_os("AUDIT_QUALITY_SAVE_BEFORE").is_some() {
+        save_before(&before_path, &rows, &outcomes);
+    }
+    let before = load_before(&before_path, &rows);
+    let mut doc = report(
         &rows,
         &outcomes,
         functions.len(),
@@ -107,8 +119,138 @@ fn main() {
         &detect_secrets,
         &kingfisher,
     );
+    let parts = parts_section(&rows, &outcomes, before.as_ref());
+    let at = doc.find("## The `secret` class").unwrap_or(doc.len());
+    doc.insert_str(at, &parts);
     std::fs::write(root.join("docs/audit-quality.md"), &doc).unwrap();
     println!("{doc}");
+}
+
+/// secretslab's verdicts from an earlier run, kept to show what the rules did before a change.
+struct Before {
+    commit: String,
+    classes: Vec<Class>,
+}
+
+fn save_before(path: &Path, rows: &[Row], outcomes: &[Outcome]) {
+    let commit = Command::new("git")
+        .args(["rev-parse", "--short", "HEAD"])
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+        .unwrap_or_default();
+    let verdicts: Vec<Value> = rows
+        .iter()
+        .zip(outcomes)
+        .map(|(r, o)| serde_json::json!([r.name, o.ours, o.ours_rule]))
+        .collect();
+    let doc = serde_json::json!({ "commit": commit, "verdicts": verdicts });
+    std::fs::write(path, serde_json::to_string(&doc).unwrap() + "\n").unwrap();
+}
+
+/// The saved verdicts, when they are for this corpus (same rows, same names, in order).
+fn load_before(path: &Path, rows: &[Row]) -> Option<Before> {
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).ok()?).ok()?;
+    let verdicts = doc["verdicts"].as_array()?;
+    let matches = verdicts.len() == rows.len()
+        && verdicts
+            .iter()
+            .zip(rows)
+            .all(|(v, r)| v[0].as_str() == Some(r.name.as_str()));
+    matches.then(|| Before {
+        commit: doc["commit"].as_str().unwrap_or("").to_string(),
+        classes: verdicts
+            .iter()
+            .map(|v| serde_json::from_value(v[1].clone()).unwrap())
+            .collect(),
+    })
+}
+
+/// Both classes (`secret`; every finding) for each part of the corpus, every tool, and
+/// secretslab's saved verdicts from before the last rule change when there are some.
+fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>) -> String {
+    let mut doc = String::new();
+    writeln!(doc, "## Both classes, by part of the corpus\n").unwrap();
+    writeln!(
+        doc,
+        "Re-run: `python3 bench/audit_corpus.py && cargo bench --bench audit_quality`. To record a new \
+         \"before\", run `AUDIT_QUALITY_SAVE_BEFORE=1 cargo bench --bench audit_quality` before changing the rules.\n"
+    )
+    .unwrap();
+    writeln!(
+        doc,
+        "The original part is the corpus the rules were built beside; the extended part ({} variables) holds kinds \
+         the original does not (encoded configuration, public keys and certificates, versions and build ids, generated \
+         resource names, credentials inside arguments and DSNs, webhook URLs, short secrets, more vendor formats, each \
+         with clean look-alikes). `secret`: a labelled secret counts as found only when classified `secret`. Every \
+         finding: `secret` and `suspect` together on both sides (what a reviewer is asked to read); for the peers, any hit.\n",
+        rows.iter().filter(|r| r.set == "extended").count()
+    )
+    .unwrap();
+    if let Some(before) = before {
+        writeln!(
+            doc,
+            "\"secretslab before\" is the classifier at commit `{}`, on this same corpus (saved verdicts, \
+             `bench/audit-quality-before.json`); every other row is from this run. The rules changed since \
+             were written with the extended part in view, so its \"secretslab\" rows are no longer figures on \
+             unseen kinds; its \"before\" rows are.\n",
+            before.commit
+        )
+        .unwrap();
+    }
+    let finding = |c: Class| matches!(c, Class::Secret | Class::Suspect);
+    type Guess<'a> = Box<dyn Fn(usize) -> bool + 'a>;
+    let mut tools: Vec<(&str, Guess, Guess)> = Vec::new();
+    if let Some(before) = before {
+        tools.push((
+            "secretslab before",
+            Box::new(|i| before.classes[i] == Class::Secret),
+            Box::new(|i| finding(before.classes[i])),
+        ));
+    }
+    tools.push((
+        "secretslab",
+        Box::new(|i| outcomes[i].ours == Class::Secret),
+        Box::new(|i| finding(outcomes[i].ours)),
+    ));
+    tools.push((
+        "detect-secrets",
+        Box::new(|i| outcomes[i].detect_secrets),
+        Box::new(|i| outcomes[i].detect_secrets),
+    ));
+    tools.push((
+        "Kingfisher",
+        Box::new(|i| outcomes[i].kingfisher),
+        Box::new(|i| outcomes[i].kingfisher),
+    ));
+    writeln!(
+        doc,
+        "| part | tool | `secret` precision | `secret` recall | `secret` F1 | finding precision | finding recall | finding F1 |"
+    )
+    .unwrap();
+    writeln!(doc, "|---|---|---|---|---|---|---|---|").unwrap();
+    for part in ["original", "extended", "all"] {
+        let members: Vec<usize> = (0..rows.len())
+            .filter(|&i| part == "all" || rows[i].set == part)
+            .collect();
+        for (tool, secret, found) in &tools {
+            let s = scores(
+                members
+                    .iter()
+                    .map(|&i| (rows[i].class == Class::Secret, secret(i))),
+            );
+            let f = scores(members.iter().map(|&i| (finding(rows[i].class), found(i))));
+            writeln!(
+                doc,
+                "| {part} ({}) | {tool} | {} | {} |",
+                members.len(),
+                prf(s),
+                prf(f)
+            )
+            .unwrap();
+        }
+    }
+    writeln!(doc).unwrap();
+    doc
 }
 
 fn load_corpus(path: &Path) -> Vec<Row> {
@@ -123,6 +265,7 @@ fn load_corpus(path: &Path) -> Vec<Row> {
                 value: v["value"].as_str().unwrap().to_string(),
                 class: serde_json::from_value(v["class"].clone()).unwrap(),
                 kind: v["kind"].as_str().unwrap().to_string(),
+                set: v["set"].as_str().unwrap().to_string(),
             }
         })
         .collect()
@@ -729,8 +872,8 @@ fn report(
         .filter(|(r, o)| r.class != o.ours)
         .map(|(r, o)| {
             format!(
-                "| `{}` | {} | {} | {} | `{}` |",
-                r.name, r.kind, r.class, o.ours, o.ours_rule
+                "| `{}` | {} | {} | {} | {} | `{}` |",
+                r.name, r.set, r.kind, r.class, o.ours, o.ours_rule
             )
         })
         .collect();
@@ -741,8 +884,12 @@ fn report(
     )
     .unwrap();
     if !mistakes.is_empty() {
-        writeln!(doc, "| variable | kind | label | classified | rule |").unwrap();
-        writeln!(doc, "|---|---|---|---|---|").unwrap();
+        writeln!(
+            doc,
+            "| variable | part | kind | label | classified | rule |"
+        )
+        .unwrap();
+        writeln!(doc, "|---|---|---|---|---|---|").unwrap();
         writeln!(doc, "{}", mistakes.join("\n")).unwrap();
     }
     let rules: BTreeMap<&str, usize> = outcomes.iter().fold(BTreeMap::new(), |mut m, o| {

@@ -8,7 +8,10 @@
 //! format, credentials inside a URL) to what the name adds (a password name, a name about a
 //! secret's ARN or TTL rather than the secret).
 
+mod decoded;
+mod embedded;
 mod names;
+mod randomness;
 mod rules;
 mod values;
 mod vendors;
@@ -18,9 +21,10 @@ use std::sync::LazyLock;
 
 use regex::Regex;
 
+use decoded::Content;
+use embedded::UrlCredentials;
 use names::SecretWord;
 use rules::Rule;
-use values::UrlCredentials;
 
 /// What a variable holds, ordered by severity.
 #[derive(
@@ -122,12 +126,11 @@ const NOTHING_TO_READ: &[ShapeRule] = &[
     (values::is_placeholder, rules::PLACEHOLDER),
 ];
 
-/// Credentials in an encoding: HTTP authorization values, JSON documents, base64.
+/// Credentials in an encoding: HTTP authorization values, JSON documents.
 const ENCODED_CREDENTIALS: &[ShapeRule] = &[
-    (values::is_basic_auth, rules::BASIC_AUTH),
+    (decoded::is_basic_auth, rules::BASIC_AUTH),
     (values::is_bearer_token, rules::BEARER_TOKEN),
-    (values::has_json_credential, rules::JSON_CREDENTIALS),
-    (values::is_encoded_credential, rules::ENCODED_CREDENTIALS),
+    (embedded::has_json_credential, rules::JSON_CREDENTIALS),
 ];
 
 /// Identifiers that are configuration whatever the name says.
@@ -135,6 +138,15 @@ const IDENTIFIERS: &[ShapeRule] = &[
     (values::is_labelled_digest, rules::LABELLED_DIGEST),
     (values::is_generated_name, rules::GENERATED_NAME),
     (values::is_hostname, rules::HOSTNAME),
+];
+
+/// Shapes read as configuration under a name that does not announce a secret (under one, a
+/// value of these shapes may still be the secret).
+const NAMES_AND_SETTINGS: &[ShapeRule] = &[
+    (values::is_image_reference, rules::IMAGE_REFERENCE),
+    (values::is_prefixed_hex_id, rules::IDENTIFIER_FORMAT),
+    (values::is_lower_case_name, rules::LOWER_CASE_NAME),
+    (values::is_settings_list, rules::SETTINGS_LIST),
 ];
 
 fn first_shape(value: &str, shapes: &[ShapeRule]) -> Option<Rule> {
@@ -167,7 +179,7 @@ fn by_value(value: &str) -> Option<Decision> {
     if let Some(rule) = first_shape(value, NOTHING_TO_READ) {
         return hit(rule);
     }
-    if let Some(arn) = values::captures_after("arn:", &ARN, value) {
+    if let Some(arn) = embedded::captures_after("arn:", &ARN, value) {
         let service = arn.get(1).map_or("", |m| m.as_str());
         let resource = arn.get(2).map_or("", |m| m.as_str());
         return hit(match service {
@@ -178,12 +190,13 @@ fn by_value(value: &str) -> Option<Decision> {
             _ => rules::ARN,
         });
     }
-    if let Some((label, body)) = values::pem_block(value) {
+    if let Some((label, body)) = decoded::pem_block(value) {
         let material = body
             .bytes()
             .filter(|b| b.is_ascii_alphanumeric() || b"+/=".contains(b))
             .count();
-        return hit(match (label.ends_with("PRIVATE KEY"), material >= 64) {
+        // `PRIVATE KEY`, and OpenPGP's `PRIVATE KEY BLOCK`.
+        return hit(match (label.contains("PRIVATE KEY"), material >= 64) {
             (true, true) => rules::PRIVATE_KEY,
             (true, false) => rules::EMPTY_PEM,
             (false, _) => rules::PUBLIC_KEY,
@@ -196,6 +209,9 @@ fn by_value(value: &str) -> Option<Decision> {
             rules::VENDOR_CHECKSUM_MISMATCH
         };
         return Some((rule, found.prefix));
+    }
+    if decoded::is_ssh_public_key(value) {
+        return hit(rules::SSH_PUBLIC_KEY);
     }
     if let Some(rule) = credentials_in_strings(value) {
         return hit(rule);
@@ -210,32 +226,65 @@ fn by_value(value: &str) -> Option<Decision> {
     if signed_jwt {
         return hit(rules::JWT);
     }
-    first_shape(value, ENCODED_CREDENTIALS).and_then(hit)
+    if let Some(private) = embedded::json_web_key(value) {
+        return hit(if private {
+            rules::JWK_PRIVATE
+        } else {
+            rules::JWK_PUBLIC
+        });
+    }
+    if let Some(rule) = first_shape(value, ENCODED_CREDENTIALS) {
+        return hit(rule);
+    }
+    decoded::inspect(value).and_then(|content| {
+        hit(match content {
+            Content::PrivateKey | Content::Credential => rules::ENCODED_CREDENTIALS,
+            Content::PublicKey => rules::ENCODED_PUBLIC_KEY,
+            Content::Document => rules::ENCODED_DOCUMENT,
+        })
+    })
 }
 
-/// Passwords inside URLs, JDBC URLs and `Key=value;` connection strings.
+/// Passwords inside URLs, JDBC URLs, connection strings, DSNs and command lines; webhook URLs.
 fn credentials_in_strings(value: &str) -> Option<Rule> {
-    let is_url = value.starts_with("jdbc:") || values::is_url(value);
-    let (found, password_rule) = if value.starts_with("jdbc:") {
-        (values::jdbc_credentials(value), rules::JDBC_CREDENTIALS)
-    } else if is_url {
-        (values::url_credentials(value), rules::URL_CREDENTIALS)
-    } else {
+    if value.starts_with("jdbc:") {
+        let found = embedded::jdbc_credentials(value);
+        return password_rule(found, rules::JDBC_CREDENTIALS).or(Some(rules::URL));
+    }
+    if embedded::is_url(value) {
+        return match embedded::url_credentials(value) {
+            UrlCredentials::None if embedded::is_webhook_url(value) => Some(rules::WEBHOOK_URL),
+            found => password_rule(found, rules::URL_CREDENTIALS).or(Some(rules::URL)),
+        };
+    }
+    type Reader = fn(&str) -> UrlCredentials;
+    let readers: [(Reader, Rule); 3] = [
         (
-            values::connection_string_credentials(value),
+            embedded::connection_string_credentials,
             rules::CONNECTION_STRING_PASSWORD,
-        )
-    };
+        ),
+        (
+            embedded::bare_userinfo_credentials,
+            rules::USERINFO_CREDENTIALS,
+        ),
+        (embedded::argument_credentials, rules::ARGUMENT_CREDENTIALS),
+    ];
+    readers
+        .iter()
+        .find_map(|(read, rule)| password_rule(read(value), *rule))
+}
+
+/// The rule for what a reader found: `rule` for a password, another for a placeholder.
+fn password_rule(found: UrlCredentials, rule: Rule) -> Option<Rule> {
     match found {
-        UrlCredentials::Password => Some(password_rule),
+        UrlCredentials::Password => Some(rule),
         UrlCredentials::Placeholder => Some(rules::PLACEHOLDER_CREDENTIALS),
-        UrlCredentials::None if is_url => Some(rules::URL),
         UrlCredentials::None => None,
     }
 }
 
 fn is_jwt_header(segment: &str) -> bool {
-    values::decode_base64(segment)
+    decoded::decode_base64(segment)
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .is_some_and(|header| header.contains("\"alg\""))
 }
@@ -246,7 +295,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if value.len() == 40
         && AWS_SECRET_KEY.is_match(value)
         && info.secret.is_some()
-        && values::character_classes(value) >= 3
+        && randomness::character_classes(value) >= 3
         && info.mentions_aws_or_access
     {
         return Some(rules::AWS_SECRET_ACCESS_KEY);
@@ -254,8 +303,13 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     if values::is_boolean(value) {
         return Some(rules::BOOLEAN);
     }
-    let numeric_password =
-        info.secret == Some(SecretWord::Password) && values::is_digits(value) && value.len() >= 6;
+    // Digits are the secret under a password name (6 or more) or a PIN name (4 or more).
+    let shortest_secret = match info.secret {
+        Some(SecretWord::Password) => 6,
+        Some(SecretWord::Pin) => 4,
+        _ => usize::MAX,
+    };
+    let numeric_password = randomness::is_digits(value) && value.len() >= shortest_secret;
     if values::is_number(value) && !numeric_password {
         return Some(rules::NUMBER);
     }
@@ -281,12 +335,12 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
     // word under `SECRET` may be the (weak) secret itself.
     let has_separator = value.contains(['/', '-', '_', '.', '!']);
     if info.mentions_secrets_manager
-        && values::is_name_like(value)
+        && randomness::is_name_like(value)
         && (info.refers_to_secret || (info.secret.is_some() && has_separator))
     {
         return Some(rules::SECRET_NAME);
     }
-    if info.mentions_parameter && values::is_name_like(value) {
+    if info.mentions_parameter && randomness::is_name_like(value) {
         return Some(rules::SSM_NAME);
     }
     first_shape(value, IDENTIFIERS)
@@ -296,7 +350,7 @@ fn by_value_and_name(value: &str, info: &names::NameInfo) -> Option<Rule> {
 fn by_name(value: &str, info: &names::NameInfo) -> Rule {
     match info.secret {
         Some(SecretWord::Password) => {
-            let varied = values::character_classes(value) >= 2 || values::is_digits(value);
+            let varied = randomness::character_classes(value) >= 2 || randomness::is_digits(value);
             if value.chars().count() >= 8 && varied {
                 rules::PASSWORD_NAME
             } else {
@@ -305,29 +359,42 @@ fn by_name(value: &str, info: &names::NameInfo) -> Rule {
         }
         Some(SecretWord::Key) if is_strong_key(value) => rules::SECRET_NAME_HIGH_ENTROPY,
         Some(SecretWord::Key) => rules::SECRET_NAME_WEAK_VALUE,
+        Some(SecretWord::Pin) if randomness::is_digits(value) && value.len() >= 4 => {
+            rules::PIN_NAME
+        }
+        Some(SecretWord::Pin) => rules::SECRET_NAME_WEAK_VALUE,
         None => neutral(value, info),
     }
 }
 
 fn is_strong_key(value: &str) -> bool {
     let length = value.chars().count();
-    let classes = values::character_classes(value);
+    let classes = randomness::character_classes(value);
+    // Short keys count when they mix letters and digits the way generated ones do.
+    let mixed = value.bytes().any(|b| b.is_ascii_digit())
+        && value.bytes().any(|b| b.is_ascii_alphabetic())
+        && randomness::entropy(value) >= 2.5;
     values::is_uuid(value)
-        || (!values::is_name_like(value)
-            && ((length >= 16 && classes >= 2 && values::entropy(value) >= 3.0)
-                || (length >= 12 && classes >= 3)))
+        || (!randomness::is_name_like(value)
+            && ((length >= 16 && classes >= 2 && randomness::entropy(value) >= 3.0)
+                || (length >= 12 && classes >= 3)
+                || (length >= 8 && mixed)))
 }
 
 fn neutral(value: &str, info: &names::NameInfo) -> Rule {
     if values::is_uuid(value) {
         rules::UUID
     } else if values::is_hex_digest(value)
-        || (info.is_digest && values::decode_base64(value).is_some())
+        || (info.is_digest && decoded::decode_base64(value).is_some())
     {
         rules::DIGEST
     } else if info.is_identifier {
         rules::IDENTIFIER
-    } else if values::looks_random(value) {
+    } else if let Some(rule) = first_shape(value, NAMES_AND_SETTINGS) {
+        rule
+    } else if randomness::looks_random(value) && info.is_version {
+        rules::VERSION_NAME
+    } else if randomness::looks_random(value) {
         rules::HIGH_ENTROPY_NEUTRAL_NAME
     } else {
         rules::VALUE

@@ -8,6 +8,8 @@ pub enum SecretWord {
     Password,
     /// `SECRET`, `TOKEN`, `API_KEY`, `CREDENTIALS`, `AUTH`: a key or token, usually random.
     Key,
+    /// `PIN`, `PIN_CODE`: a few digits are the secret.
+    Pin,
 }
 
 /// What the name of a variable tells.
@@ -33,6 +35,8 @@ pub struct NameInfo {
     pub is_digest: bool,
     /// The name mentions AWS or an access key (`S3_SECRET_ACCESS_KEY`, `AWS_SECRET`).
     pub mentions_aws_or_access: bool,
+    /// The name is about a version, build or revision (`…_VERSION`, `BUILD_…`, `…_REF`).
+    pub is_version: bool,
 }
 
 /// Words that, after a secret word, make the name describe the secret instead of holding it.
@@ -46,7 +50,7 @@ const DESCRIPTORS: &[&str] = &[
     "algorithm", "algo", "alg", "format", "type", "mode", "scheme", "issuer", "audience", "scope",
     "url", "uri", "endpoint", "host", "port", "region", "provider", "source", "store", "stage",
     "version", "prefix", "suffix", "rotation", "refresh", "window", "hash", "cache", "method",
-    "level", "kind", "class", "connections",
+    "level", "kind", "class", "connections", "stdin",
 ];
 
 /// Descriptors that make the value an identifier of the secret (its name, id, path or ARN).
@@ -62,6 +66,11 @@ const NEUTRAL_KEY_QUALIFIERS: &[&str] = &[
     "partition", "sort", "primary", "cache", "object", "s3", "idempotency", "routing", "hash",
     "range", "foreign", "dedup", "dedupe", "lookup", "index", "public", "pub", "publishable", "kms",
     "cmk", "bucket", "group", "message", "shard", "cursor", "sequence", "compound",
+];
+
+/// Words that make a name about a version or build (its value names a build, not a secret).
+const VERSION_WORDS: &[&str] = &[
+    "version", "revision", "build", "release", "ref", "tag", "commit",
 ];
 
 #[rustfmt::skip]
@@ -100,9 +109,12 @@ pub fn words(name: &str) -> Vec<String> {
 }
 
 fn secret_word(word: &str, previous: Option<&str>) -> Option<SecretWord> {
-    const PASSWORD_WORDS: &[&str] = &["pwd", "pw", "pass", "passwd", "passphrase"];
+    const PASSWORD_WORDS: &[&str] = &["pwd", "pw", "pass", "passwd", "passphrase", "psk"];
     if word.contains("password") || PASSWORD_WORDS.contains(&word) {
         return Some(SecretWord::Password);
+    }
+    if word == "pin" {
+        return Some(SecretWord::Pin);
     }
     let keyish = word.contains("secret")
         || word.contains("token")
@@ -129,8 +141,9 @@ pub fn analyse(name: &str) -> NameInfo {
         let previous = i.checked_sub(1).map(|p| words[p].as_str());
         if let Some(kind) = secret_word(word, previous) {
             // A password word outranks a key word in the same name (`DB_PASSWORD_KEY`).
-            let kind = match last_secret {
-                Some((_, SecretWord::Password)) => SecretWord::Password,
+            let kind = match (last_secret, kind) {
+                (Some((_, SecretWord::Password)), _) => SecretWord::Password,
+                (Some((_, earlier)), SecretWord::Pin) => earlier,
                 _ => kind,
             };
             last_secret = Some((i, kind));
@@ -143,6 +156,7 @@ pub fn analyse(name: &str) -> NameInfo {
         info.mentions_kms |= matches!(word.as_str(), "kms" | "cmk");
         info.is_digest |= DIGEST_WORDS.contains(&word.as_str());
         info.mentions_aws_or_access |= matches!(word.as_str(), "aws" | "access");
+        info.is_version |= VERSION_WORDS.contains(&word.as_str());
     }
     let last = words.last().map(String::as_str);
     info.is_identifier = matches!(last, Some("id" | "ids" | "sid"));

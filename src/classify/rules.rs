@@ -39,11 +39,19 @@ rules! {
     BASIC_AUTH = Secret, "basic-auth", "value is an HTTP Basic authorization value (base64 of user:password)";
     BEARER_TOKEN = Secret, "bearer-token", "value is an HTTP authorization value carrying a bearer token";
     JSON_CREDENTIALS = Secret, "json-credentials", "value is a JSON document whose credential field (password, secret, token, private_key…) holds a value";
-    ENCODED_CREDENTIALS = Secret, "encoded-credentials", "value is base64 that decodes to a private key or to a JSON document with a credential field";
+    ENCODED_CREDENTIALS = Secret, "encoded-credentials", "value is base64 (possibly of gzip) that decodes to a private key (PEM or DER) or to a document with a credential field";
+    ENCODED_PUBLIC_KEY = Config, "config-encoded-public-key", "value is base64 of a public key or certificate (DER SubjectPublicKeyInfo, X.509, PKCS#1 or an elliptic-curve point), which is meant to be shared";
+    ENCODED_DOCUMENT = Config, "config-encoded-document", "value is base64 (possibly of gzip) of a readable document (JSON, YAML, a script, markup) with no credential field in it";
+    SSH_PUBLIC_KEY = Config, "config-ssh-public-key", "value is an OpenSSH public key line (type, base64 key blob naming the same type, comment), which is meant to be shared";
+    JWK_PUBLIC = Config, "config-jwk-public", "value is a JSON Web Key or key set with public members only (no d, p, q or k)";
+    JWK_PRIVATE = Secret, "jwk-private", "value is a JSON Web Key with a private member (d, p, q or a symmetric k)";
 
     // Credentials inside URLs and connection strings.
     JDBC_CREDENTIALS = Secret, "jdbc-credentials", "value is a JDBC URL carrying a password (user/password@ or a password= property)";
     URL_CREDENTIALS = Secret, "url-credentials", "value is a URL with a password in it (scheme://user:password@host or a password query parameter)";
+    USERINFO_CREDENTIALS = Secret, "userinfo-credentials", "value is user:password@host without a URL scheme (a Go or Oracle DSN, a proxy, a server list)";
+    ARGUMENT_CREDENTIALS = Secret, "argument-credentials", "value is a command line or option string handing a credential to an option or variable that names one (--password=…, -D….password=…, PGPASSWORD=…, mysql -p…)";
+    WEBHOOK_URL = Secret, "webhook-url", "value is a webhook URL whose path holds the id and token that let anyone post to it";
     CONNECTION_STRING_PASSWORD = Secret, "connection-string-password", "value is a connection string with a Password= or Pwd= field";
     PLACEHOLDER_CREDENTIALS = Config, "config-placeholder-credentials", "value has a placeholder where its password goes (user:password@, <password>, ${…})";
     URL = Config, "config-url", "value is a URL with no password in it";
@@ -65,6 +73,12 @@ rules! {
     PASSWORD_NAME = Secret, "password-name", "value under a password name (…PASSWORD, …_PASS, PWD, …_PW) is long and varied enough to be the password itself";
     SECRET_NAME_HIGH_ENTROPY = Secret, "secret-name-high-entropy", "value under a secret-ish name (…_SECRET, …_TOKEN, …_KEY) is long and random, so it is the secret itself";
     SECRET_NAME_WEAK_VALUE = Suspect, "secret-name-weak-value", "value under a secret-ish name is short or a plain word: a weak credential, a default or a setting; check it by hand";
+    PIN_NAME = Secret, "pin-name", "value under a PIN name is 4 or more digits, the PIN itself";
+    IMAGE_REFERENCE = Config, "config-image-reference", "value is a container image reference pinned by digest (repository@sha256:…)";
+    IDENTIFIER_FORMAT = Config, "config-identifier-format", "value is a resource id in the prefix-hex form AWS and others use (vpc-…, jr_…), under a name that does not announce a secret";
+    LOWER_CASE_NAME = Config, "config-lower-case-name", "value is a generated resource name in lower case (words, digits and a random part joined by hyphens, as S3 buckets and pods are named)";
+    SETTINGS_LIST = Config, "config-settings-list", "value is a list of Key=value settings none of whose keys names a credential";
+    VERSION_NAME = Config, "config-version-name", "value is random-looking under a name about a version, build or revision, so it names a build rather than a credential";
     UUID = Config, "config-uuid", "value is a UUID under a name that does not announce a secret";
     DIGEST = Config, "config-digest", "value is a digest or commit id (hex or base64) under a name that does not announce a secret";
     IDENTIFIER = Config, "config-identifier", "value is an identifier under a name ending in _ID";

@@ -38,201 +38,9 @@ impl VendorFormat {
     }
 }
 
-/// Ordered: the first format that matches wins.
-pub const FORMATS: &[VendorFormat] = &[
-    VendorFormat {
-        rule: "aws-access-key-id",
-        class: Class::Secret,
-        pattern: r"\b(?:AKIA|ASIA|ABIA|ACCA)[A-Z2-7]{16}\b",
-        prefixes: &["AKIA", "ASIA", "ABIA", "ACCA"],
-        check: Check::None,
-        reason: "value has the shape of an AWS access key id (AKIA/ASIA + 16 base32 characters)",
-    },
-    VendorFormat {
-        rule: "github-token",
-        class: Class::Secret,
-        pattern: r"\bgh[pousr]_[A-Za-z0-9]{36}\b",
-        prefixes: &["ghp_", "gho_", "ghu_", "ghs_", "ghr_"],
-        check: Check::Crc32Base62,
-        reason: "value has the shape of a GitHub token (gh?_ + 36 characters with a valid checksum)",
-    },
-    VendorFormat {
-        rule: "github-fine-grained-token",
-        class: Class::Secret,
-        pattern: r"\bgithub_pat_[A-Za-z0-9]{22}_[A-Za-z0-9]{59}\b",
-        prefixes: &["github_pat_"],
-        check: Check::None,
-        reason: "value has the shape of a GitHub fine-grained personal access token (github_pat_ + 82 characters)",
-    },
-    VendorFormat {
-        rule: "gitlab-token",
-        class: Class::Secret,
-        pattern: r"\bgl(?:pat|dt|rt|ptt|ft|soat|oas|cbt|imt|agent)-[A-Za-z0-9_-]{20,}",
-        prefixes: &["glpat-", "gldt-", "glrt-", "glptt-", "glft-", "glsoat-", "gloas-", "glcbt-", "glimt-", "glagent-"],
-        check: Check::None,
-        reason: "value has the shape of a GitLab token (glpat-/gldt-/glrt-… + 20 or more characters)",
-    },
-    VendorFormat {
-        rule: "slack-webhook",
-        class: Class::Secret,
-        pattern: r"https://hooks\.slack\.com/(?:services|workflows|triggers)/T[A-Z0-9]{6,}/[A-Z0-9]{6,}/[A-Za-z0-9]{20,}",
-        prefixes: &["https://hooks.slack.com/"],
-        check: Check::None,
-        reason: "value is a Slack incoming-webhook URL, which lets anyone post to the channel",
-    },
-    VendorFormat {
-        rule: "slack-token",
-        class: Class::Secret,
-        pattern: r"\b(?:xox[baprse]-[0-9]{6,}-[0-9A-Za-z-]{10,}|xapp-[0-9]-[A-Z0-9]{6,}-[0-9]{6,}-[a-z0-9]{32,})",
-        prefixes: &["xoxb-", "xoxp-", "xoxa-", "xoxr-", "xoxs-", "xoxe-", "xapp-"],
-        check: Check::None,
-        reason: "value has the shape of a Slack token (xoxb-/xoxp-/xapp- and numeric team and user ids)",
-    },
-    VendorFormat {
-        rule: "stripe-key",
-        class: Class::Secret,
-        pattern: r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{20,}\b",
-        prefixes: &["sk_live_", "sk_test_", "rk_live_", "rk_test_"],
-        check: Check::None,
-        reason: "value has the shape of a Stripe secret or restricted key (sk_/rk_ + live/test + 20 or more characters)",
-    },
-    VendorFormat {
-        rule: "stripe-webhook-secret",
-        class: Class::Secret,
-        pattern: r"\bwhsec_[A-Za-z0-9+/]{24,}",
-        prefixes: &["whsec_"],
-        check: Check::None,
-        reason: "value has the shape of a Stripe webhook signing secret (whsec_ + 24 or more characters)",
-    },
-    VendorFormat {
-        rule: "stripe-publishable-key",
-        class: Class::Config,
-        pattern: r"^pk_(?:live|test)_[A-Za-z0-9]{20,}$",
-        prefixes: &["pk_live_", "pk_test_"],
-        check: Check::None,
-        reason: "value is a Stripe publishable key, which Stripe documents as safe to publish",
-    },
-    VendorFormat {
-        rule: "sendgrid-key",
-        class: Class::Secret,
-        pattern: r"\bSG\.[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\b",
-        prefixes: &["SG."],
-        check: Check::None,
-        reason: "value has the shape of a SendGrid API key (SG. + 22 + . + 43 characters)",
-    },
-    VendorFormat {
-        rule: "twilio-account-sid",
-        class: Class::Config,
-        pattern: r"^AC[0-9a-f]{32}$",
-        prefixes: &["AC"],
-        check: Check::None,
-        reason: "value is a Twilio Account SID (AC + 32 hex), an identifier rather than a credential",
-    },
-    VendorFormat {
-        rule: "twilio-api-key",
-        class: Class::Secret,
-        pattern: r"^SK[0-9a-f]{32}$",
-        prefixes: &["SK"],
-        check: Check::None,
-        reason: "value has the shape of a Twilio API key (SK + 32 hex)",
-    },
-    VendorFormat {
-        rule: "google-api-key",
-        class: Class::Secret,
-        pattern: r"\bAIza[0-9A-Za-z_-]{35}",
-        prefixes: &["AIza"],
-        check: Check::None,
-        reason: "value has the shape of a Google API key (AIza + 35 characters)",
-    },
-    VendorFormat {
-        rule: "azure-storage-connection-string",
-        class: Class::Secret,
-        pattern: r"(?i)(?:AccountKey|SharedAccessKey)=[A-Za-z0-9+/]{40,}={0,2}",
-        prefixes: &[],
-        check: Check::None,
-        reason: "value is an Azure connection string with an AccountKey or SharedAccessKey",
-    },
-    VendorFormat {
-        rule: "npm-token",
-        class: Class::Secret,
-        pattern: r"\bnpm_[A-Za-z0-9]{36}\b",
-        prefixes: &["npm_"],
-        check: Check::Crc32Base62,
-        reason: "value has the shape of an npm access token (npm_ + 36 characters with a valid checksum)",
-    },
-    VendorFormat {
-        rule: "pypi-token",
-        class: Class::Secret,
-        pattern: r"\bpypi-AgEIcHlwaS5vcmc[A-Za-z0-9_-]{50,}",
-        prefixes: &["pypi-"],
-        check: Check::None,
-        reason: "value has the shape of a PyPI API token (pypi- + a macaroon issued by pypi.org)",
-    },
-    VendorFormat {
-        rule: "anthropic-key",
-        class: Class::Secret,
-        pattern: r"\bsk-ant-(?:api|admin)[0-9]{2}-[A-Za-z0-9_-]{80,}",
-        prefixes: &["sk-ant-"],
-        check: Check::None,
-        reason: "value has the shape of an Anthropic API key (sk-ant-api03- or sk-ant-admin01- + 80 or more characters)",
-    },
-    VendorFormat {
-        rule: "openai-key",
-        class: Class::Secret,
-        pattern: r"\bsk-(?:proj-|svcacct-|admin-)?[A-Za-z0-9_-]{16,}T3BlbkFJ[A-Za-z0-9_-]{16,}",
-        prefixes: &["sk-proj-", "sk-svcacct-", "sk-admin-", "sk-"],
-        check: Check::None,
-        reason: "value has the shape of an OpenAI API key (sk- with the T3BlbkFJ marker)",
-    },
-    VendorFormat {
-        rule: "huggingface-token",
-        class: Class::Secret,
-        pattern: r"\bhf_[A-Za-z]{34}\b",
-        prefixes: &["hf_"],
-        check: Check::None,
-        reason: "value has the shape of a Hugging Face access token (hf_ + 34 letters)",
-    },
-    VendorFormat {
-        rule: "digitalocean-token",
-        class: Class::Secret,
-        pattern: r"\bdo[por]_v1_[a-f0-9]{64}\b",
-        prefixes: &["dop_v1_", "doo_v1_", "dor_v1_"],
-        check: Check::None,
-        reason: "value has the shape of a DigitalOcean token (dop_v1_ + 64 hex)",
-    },
-    VendorFormat {
-        rule: "shopify-token",
-        class: Class::Secret,
-        pattern: r"\bshp(?:at|ca|pa|ss)_[a-fA-F0-9]{32}\b",
-        prefixes: &["shpat_", "shpca_", "shppa_", "shpss_"],
-        check: Check::None,
-        reason: "value has the shape of a Shopify access token (shpat_/shpss_… + 32 hex)",
-    },
-    VendorFormat {
-        rule: "vault-token",
-        class: Class::Secret,
-        pattern: r"\bhv[sb]\.[A-Za-z0-9_-]{24,}",
-        prefixes: &["hvs.", "hvb."],
-        check: Check::None,
-        reason: "value has the shape of a HashiCorp Vault token (hvs./hvb. + 24 or more characters)",
-    },
-    VendorFormat {
-        rule: "telegram-bot-token",
-        class: Class::Secret,
-        pattern: r"^[0-9]{8,10}:AA[A-Za-z0-9_-]{33}$",
-        prefixes: &[],
-        check: Check::None,
-        reason: "value has the shape of a Telegram bot token (numeric bot id, colon, AA + 33 characters)",
-    },
-    VendorFormat {
-        rule: "mailchimp-key",
-        class: Class::Secret,
-        pattern: r"^[0-9a-f]{32}-us[0-9]{1,2}$",
-        prefixes: &[],
-        check: Check::None,
-        reason: "value has the shape of a Mailchimp API key (32 hex + -us and a data-centre number)",
-    },
-];
+mod formats;
+
+pub use formats::FORMATS;
 
 static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
     FORMATS
@@ -361,6 +169,61 @@ mod tests {
             "vault-token" => format!("hvs.{}", &r36[..24]),
             "telegram-bot-token" => format!("123456789:AA{}", &r36[..33]),
             "mailchimp-key" => format!("{hex32}-us12"),
+            other => more_examples(other, r36, hex32),
+        }
+    }
+
+    /// Examples of the formats added with the extended corpus, built the same way.
+    fn more_examples(rule: &str, r36: &str, hex32: &str) -> String {
+        let hex40 = &format!("{hex32}{hex32}")[..40];
+        let r43 = &format!("{r36}{r36}")[..43];
+        match rule {
+            "atlassian-api-token" => format!("ATATT3xFfGF0{}", r36.repeat(5)),
+            "linear-api-key" => format!("lin_api_{}", &r36.repeat(2)[..40]),
+            "notion-token" => format!("ntn_12345678901{}", &r36[..35]),
+            "postman-api-key" => format!("PMAK-{}-{hex32}ab", &hex32[..24]),
+            "doppler-token" => format!("dp.st.prod.{}", &r36.repeat(2)[..40]),
+            "databricks-token" => format!("dapi{hex32}"),
+            "grafana-token" => format!("glsa_{}_{}", &r36[..32], &hex32[..8]),
+            "new-relic-key" => format!("NRAK-{}", &r36[..27]),
+            "dynatrace-token" => format!("dt0c01.{}.{}", "AB12".repeat(6), "CD34".repeat(16)),
+            "planetscale-token" => format!("pscale_tkn_{r43}"),
+            "supabase-token" => format!("sbp_{hex40}"),
+            "sentry-token" => format!("sntryu_{hex32}{hex32}"),
+            "pulumi-token" => format!("pul-{hex40}"),
+            "terraform-cloud-token" => format!("{}.atlasv1.{}", &r36[..14], &r36.repeat(2)[..67]),
+            "square-token" => format!("EAAA{}", &r36.repeat(2)[..60]),
+            "mailgun-key" => format!("key-{hex32}"),
+            "mapbox-secret-token" => format!("sk.eyJ1IjoiZXhhbXBsZSJ9.{}", &r36[..22]),
+            "mapbox-public-token" => format!("pk.eyJ1IjoiZXhhbXBsZSJ9.{}", &r36[..22]),
+            "airtable-token" => format!("pat{}.{hex32}{hex32}", &r36[..14]),
+            "figma-token" => format!("figd_{}", &r36.repeat(2)[..40]),
+            "buildkite-token" => format!("bkua_{hex40}"),
+            "docker-hub-token" => format!("dckr_pat_{}", &r36[..27]),
+            "azure-ad-client-secret" => format!("abC8Q~{}", &r36[..34]),
+            "alibaba-access-key-id" => format!("LTAI{}", &r36[..20]),
+            "groq-key" => format!("gsk_{}", &r36.repeat(2)[..52]),
+            "replicate-token" => format!("r8_{}", &r36.repeat(2)[..37]),
+            "perplexity-key" => format!("pplx-{}", &r36.repeat(2)[..48]),
+            "xai-key" => format!("xai-{}", &r36.repeat(3)[..80]),
+            "openrouter-key" => format!("sk-or-v1-{hex32}{hex32}"),
+            "facebook-token" => format!("EAAB{}", r36.repeat(3)),
+            "launchdarkly-sdk-key" => "sdk-0f0e1d2c-3b4a-4596-8877-66554433aabb".into(),
+            "netlify-token" => format!("nfp_{}", &r36.repeat(2)[..40]),
+            "contentful-token" => format!("CFPAT-{r43}"),
+            "firebase-server-key" => format!("AAAA{}:APA91b{}", &r36[..7], &r36.repeat(4)[..134]),
+            "posthog-personal-key" => format!("phx_{r43}"),
+            "posthog-project-key" => format!("phc_{r43}"),
+            "braintree-token" => format!("access_token$production$abcdefgh12345678${hex32}"),
+            "heroku-token" => format!("HRKU-{}", &r36[..32]),
+            "age-secret-key" => format!(
+                "AGE-SECRET-KEY-1{}",
+                "QPZRY9X8GF2TVDW0S3JN54KHCE6MUA7L"
+                    .repeat(2)
+                    .get(..58)
+                    .unwrap_or("")
+            ),
+            "revenuecat-public-key" => format!("appl_{}", &r36[..27]),
             other => panic!("no example for {other}"),
         }
     }
