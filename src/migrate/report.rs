@@ -1,5 +1,6 @@
-//! What a migrate run did (or, with `--dry-run`, would do): one row per step, the warnings,
-//! the handler change and what to do next. Names only: no value ever reaches a report.
+//! What a migrate run did (or, with `--dry-run`, would do), built from the plan and the
+//! executor's outcomes: one row per step, the warnings, the handler change and what to do
+//! next. Names only: no value ever reaches a report.
 
 use std::fmt;
 
@@ -9,9 +10,11 @@ use crate::ui::style;
 
 use crate::aws::migration::DocumentRef;
 
+use super::plan::Plan;
+use super::{snippets, Phase};
+
 /// Columns a report keeps within (the tour's terminal width).
 const WIDTH: usize = 80;
-use super::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,44 +49,60 @@ pub struct MigrationReport {
 }
 
 impl MigrationReport {
-    pub fn new(function: &str, phase: Phase, dry_run: bool, document: DocumentRef) -> Self {
+    /// The report of a plan, with what the executor did of each of its steps.
+    pub fn new(plan: &Plan, outcomes: &[Outcome], dry_run: bool) -> Self {
+        let steps = (plan.steps.iter().zip(outcomes)).map(|(step, outcome)| StepRow {
+            step: step.reason.clone(),
+            outcome: *outcome,
+        });
+        let handler_change = (plan.phase == Phase::Expand).then(|| {
+            let runtime = plan.runtime.as_deref();
+            snippets::handler_change(runtime, plan.document.store, &plan.variables)
+        });
         Self {
-            function: function.to_string(),
-            phase,
+            function: plan.function.clone(),
+            phase: plan.phase,
             dry_run,
-            document,
-            variables: Vec::new(),
-            steps: Vec::new(),
-            warnings: Vec::new(),
-            handler_change: None,
-            versions_holding_values: Vec::new(),
-            next: Vec::new(),
+            document: plan.document.clone(),
+            variables: plan.variables.clone(),
+            steps: steps.collect(),
+            warnings: plan.warnings.clone(),
+            handler_change,
+            versions_holding_values: plan.versions_holding_values.clone(),
+            next: next(plan),
         }
     }
 
-    /// Record a step that needs doing: planned on a dry run, done otherwise (the caller
-    /// does it right after, and an error ends the run before the report is printed).
-    pub fn will(&mut self, step: impl Into<String>) {
-        let outcome = if self.dry_run {
-            Outcome::Planned
-        } else {
-            Outcome::Done
-        };
-        self.steps.push(StepRow {
-            step: step.into(),
-            outcome,
-        });
-    }
-
-    pub fn unchanged(&mut self, step: impl Into<String>) {
-        self.steps.push(StepRow {
-            step: step.into(),
-            outcome: Outcome::Unchanged,
-        });
+    /// One phase run in two passes: this report's steps and warnings, then `later`'s.
+    pub fn then(mut self, mut later: Self) -> Self {
+        self.steps.append(&mut later.steps);
+        self.warnings.append(&mut later.warnings);
+        later.steps = self.steps;
+        later.warnings = self.warnings;
+        later
     }
 
     pub fn changed_anything(&self) -> bool {
         self.steps.iter().any(|s| s.outcome != Outcome::Unchanged)
+    }
+}
+
+/// What to do after this phase.
+fn next(plan: &Plan) -> Vec<String> {
+    let name = &plan.function;
+    match plan.phase {
+        Phase::Expand => vec![
+            "change the handler as shown, deploy it, and invoke the function: it reads the references now".into(),
+            format!("then `secretslab migrate {name} --finish` removes the plaintext (`--alias NAME` also publishes a version and moves the alias)"),
+            format!("or `secretslab migrate {name} --rollback` undoes all of this"),
+        ],
+        Phase::Finish => vec![format!(
+            "rotate {}: the value was readable by everyone allowed lambda:GetFunctionConfiguration, and stays in any published version that holds it",
+            plan.variables.join(", ")
+        )],
+        Phase::Rollback => vec![format!(
+            "`secretslab migrate {name} --var NAME` starts again whenever you are ready"
+        )],
     }
 }
 
