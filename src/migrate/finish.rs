@@ -115,15 +115,17 @@ fn expanded(observed: &Observed) -> Result<(&Seen, &Values)> {
     };
     let stored = match &seen.stored {
         Some(stored) if !seen.found.scheduled_for_deletion => stored,
-        _ => return Err(Error::refused(
-            format!(
-                "{} is scheduled for deletion: this migration was rolled back",
-                seen.doc.describe()
-            ),
-            format!(
+        _ => {
+            return Err(Error::refused(
+                format!(
+                    "{} is scheduled for deletion: this migration was rolled back",
+                    seen.doc.describe()
+                ),
+                format!(
                 "expand again first (`secretslab migrate {name} --var NAME`); nothing was changed"
             ),
-        )),
+            ))
+        }
     };
     let vars = stored.names();
     let unreferenced: Vec<String> = (vars.iter())

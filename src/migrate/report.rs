@@ -174,3 +174,63 @@ impl fmt::Display for MigrationReport {
         Ok(())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::plan::Action;
+    use super::*;
+
+    fn plan() -> Plan {
+        let mut plan = Plan::new(Phase::Expand, "billing", secret());
+        plan.runtime = Some("python3.13".into());
+        plan.variables = vec!["DB_PASSWORD".into()];
+        plan.keep("role `billing-role` may read secret `billing/env`");
+        let values = values(&[("DB_PASSWORD", PASSWORD)]);
+        let create = Action::CreateDocument {
+            values,
+            kms_key: None,
+            tags: Vec::new(),
+        };
+        plan.push(create, "secret `billing/env` created with 1 variable(s)");
+        plan
+    }
+
+    #[test]
+    fn a_dry_run_renders_the_same_plan_as_would() {
+        let plan = plan();
+        let outcomes = [Outcome::Unchanged, Outcome::Planned];
+        let report = MigrationReport::new(&plan, &outcomes, true);
+        let text = report.to_string();
+        assert!(text.contains("dry run: nothing was changed"), "{text}");
+        assert!(text.contains("as is  role `billing-role`"), "{text}");
+        assert!(
+            text.contains("would  secret `billing/env` created"),
+            "{text}"
+        );
+        assert!(text.contains("read_moved(\"DB_PASSWORD\")"), "{text}");
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        assert!(!text.contains(PASSWORD) && !json.contains(PASSWORD));
+    }
+
+    #[test]
+    fn two_passes_make_one_report_in_order() {
+        let mut first = Plan::new(Phase::Rollback, "billing", secret());
+        first.push(Action::RestoreDocument, "secret `billing/env` restored");
+        let mut second = Plan::new(Phase::Rollback, "billing", secret());
+        second.variables = vec!["DB_PASSWORD".into()];
+        second.push(Action::RetireDocument, "secret `billing/env` scheduled");
+        let report = MigrationReport::new(&first, &[Outcome::Done], false)
+            .then(MigrationReport::new(&second, &[Outcome::Done], false));
+        let rows: Vec<&str> = report.steps.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(
+            rows,
+            [
+                "secret `billing/env` restored",
+                "secret `billing/env` scheduled"
+            ]
+        );
+        assert_eq!(report.variables, ["DB_PASSWORD"]);
+        assert!(report.handler_change.is_none() && report.changed_anything());
+    }
+}
