@@ -93,11 +93,11 @@ fn unqualified(arn: &str) -> String {
 /// the function since it was read at `revision_id`; then wait until the update is done.
 pub async fn update_env_and_layers(
     lambda: &Client,
-    function: &TargetFunction,
+    name: &str,
+    revision_id: Option<&str>,
     env: &BTreeMap<String, String>,
     layers: &[String],
 ) -> Result<()> {
-    let name = &function.name;
     let sent = lambda
         .update_function_configuration()
         .function_name(name)
@@ -107,7 +107,7 @@ pub async fn update_env_and_layers(
                 .build(),
         )
         .set_layers(Some(layers.to_vec()))
-        .set_revision_id(function.revision_id.clone())
+        .set_revision_id(revision_id.map(str::to_string))
         .send()
         .await;
     if let Err(e) = sent {
@@ -222,12 +222,7 @@ mod tests {
             )
         });
         let lambda = mock_client!(aws_sdk_lambda, [&rule]);
-        let function = TargetFunction {
-            name: "billing".into(),
-            revision_id: Some("r1".into()),
-            ..Default::default()
-        };
-        let err = update_env_and_layers(&lambda, &function, &BTreeMap::new(), &[])
+        let err = update_env_and_layers(&lambda, "billing", Some("r1"), &BTreeMap::new(), &[])
             .await
             .unwrap_err();
         assert!(matches!(err, Error::Refused { .. }), "{err:?}");

@@ -8,12 +8,19 @@
 //! - *rollback*: put the variables back from the document, remove what migrate added, retire
 //!   the document.
 //!
-//! Each phase reads what exists and does only what is missing, in an order that keeps every
+//! Each phase observes once (`observe`), decides everything in a pure planning function
+//! (`plan_expand`, `plan_finish`, `plan_rollback`: an ordered list of steps, refusals
+//! first), and one executor (`apply`) runs the steps; the report is built from the plan and
+//! what the executor did. The steps do only what is missing, in an order that keeps every
 //! value in the function's environment or in the document at every instant: a run killed at
 //! any point loses nothing, and the same command run again finishes the job.
 
+mod apply;
 mod expand;
 mod finish;
+#[cfg(test)]
+mod fixtures;
+mod plan;
 mod report;
 mod rollback;
 mod snippets;
@@ -23,10 +30,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::aws;
 use crate::domain::kinds::Store;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::session::{Connection, Session};
+
+use plan::Plan;
 
 pub use crate::aws::migration::DocumentRef;
 pub use report::{MigrationReport, Outcome, StepRow};
@@ -89,42 +97,53 @@ impl Settings {
     }
 }
 
-/// One phase's inputs: the session, the connection, what was asked, the function as read.
-pub(crate) struct Job<'a> {
-    session: &'a Session,
-    connection: &'a Connection,
-    settings: &'a Settings,
-    function: aws::target_function::TargetFunction,
-}
-
-impl<'a> Job<'a> {
-    fn parts(
-        self,
-    ) -> (
-        &'a Session,
-        &'a Connection,
-        &'a Settings,
-        aws::target_function::TargetFunction,
-    ) {
-        (self.session, self.connection, self.settings, self.function)
-    }
-}
-
+/// Run one phase: observe, plan, apply the plan (or, with `--dry-run`, only render it).
+/// A plan that only begins the phase (a rollback restoring its document) is followed by a
+/// second observation and plan.
 pub async fn migrate(
     session: &Session,
     connection: &Connection,
     settings: &Settings,
 ) -> Result<MigrationReport> {
-    let function = target::load(session, &connection.aws, &settings.function).await?;
-    let job = Job {
-        session,
-        connection,
-        settings,
-        function,
-    };
-    match settings.phase {
-        Phase::Expand => expand::run(job).await,
-        Phase::Finish => finish::run(job).await,
-        Phase::Rollback => rollback::run(job).await,
+    let (plan, report) = pass(session, connection, settings).await?;
+    if !plan.plan_again || settings.dry_run {
+        return Ok(report);
     }
+    let (again, later) = pass(session, connection, settings).await?;
+    if again.plan_again {
+        return Err(Error::refused(
+            format!(
+                "{} still reads as scheduled for deletion after it was restored",
+                again.document.describe()
+            ),
+            "nothing was lost: re-run the same command once the store shows it restored",
+        ));
+    }
+    Ok(report.then(later))
+}
+
+/// One observation, one plan, one application of it.
+async fn pass(
+    session: &Session,
+    connection: &Connection,
+    settings: &Settings,
+) -> Result<(Plan, MigrationReport)> {
+    let function = target::load(session, &connection.aws, &settings.function).await?;
+    let plan = match settings.phase {
+        Phase::Expand => {
+            let observed = expand::observe(session, connection, settings, function).await?;
+            expand::plan_expand(&observed, settings)?
+        }
+        Phase::Finish => {
+            let observed = finish::observe(session, connection, settings, function).await?;
+            finish::plan_finish(&observed, settings)?
+        }
+        Phase::Rollback => {
+            let observed = rollback::observe(connection, settings, function).await?;
+            rollback::plan_rollback(&observed, settings)?
+        }
+    };
+    let outcomes = apply::apply(session, connection, &plan, settings.dry_run).await?;
+    let report = MigrationReport::new(&plan, &outcomes, settings.dry_run);
+    Ok((plan, report))
 }

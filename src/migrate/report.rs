@@ -1,5 +1,6 @@
-//! What a migrate run did (or, with `--dry-run`, would do): one row per step, the warnings,
-//! the handler change and what to do next. Names only: no value ever reaches a report.
+//! What a migrate run did (or, with `--dry-run`, would do), built from the plan and the
+//! executor's outcomes: one row per step, the warnings, the handler change and what to do
+//! next. Names only: no value ever reaches a report.
 
 use std::fmt;
 
@@ -9,9 +10,11 @@ use crate::ui::style;
 
 use crate::aws::migration::DocumentRef;
 
+use super::plan::Plan;
+use super::{snippets, Phase};
+
 /// Columns a report keeps within (the tour's terminal width).
 const WIDTH: usize = 80;
-use super::Phase;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -46,44 +49,60 @@ pub struct MigrationReport {
 }
 
 impl MigrationReport {
-    pub fn new(function: &str, phase: Phase, dry_run: bool, document: DocumentRef) -> Self {
+    /// The report of a plan, with what the executor did of each of its steps.
+    pub fn new(plan: &Plan, outcomes: &[Outcome], dry_run: bool) -> Self {
+        let steps = (plan.steps.iter().zip(outcomes)).map(|(step, outcome)| StepRow {
+            step: step.reason.clone(),
+            outcome: *outcome,
+        });
+        let handler_change = (plan.phase == Phase::Expand).then(|| {
+            let runtime = plan.runtime.as_deref();
+            snippets::handler_change(runtime, plan.document.store, &plan.variables)
+        });
         Self {
-            function: function.to_string(),
-            phase,
+            function: plan.function.clone(),
+            phase: plan.phase,
             dry_run,
-            document,
-            variables: Vec::new(),
-            steps: Vec::new(),
-            warnings: Vec::new(),
-            handler_change: None,
-            versions_holding_values: Vec::new(),
-            next: Vec::new(),
+            document: plan.document.clone(),
+            variables: plan.variables.clone(),
+            steps: steps.collect(),
+            warnings: plan.warnings.clone(),
+            handler_change,
+            versions_holding_values: plan.versions_holding_values.clone(),
+            next: next(plan),
         }
     }
 
-    /// Record a step that needs doing: planned on a dry run, done otherwise (the caller
-    /// does it right after, and an error ends the run before the report is printed).
-    pub fn will(&mut self, step: impl Into<String>) {
-        let outcome = if self.dry_run {
-            Outcome::Planned
-        } else {
-            Outcome::Done
-        };
-        self.steps.push(StepRow {
-            step: step.into(),
-            outcome,
-        });
-    }
-
-    pub fn unchanged(&mut self, step: impl Into<String>) {
-        self.steps.push(StepRow {
-            step: step.into(),
-            outcome: Outcome::Unchanged,
-        });
+    /// One phase run in two passes: this report's steps and warnings, then `later`'s.
+    pub fn then(mut self, mut later: Self) -> Self {
+        self.steps.append(&mut later.steps);
+        self.warnings.append(&mut later.warnings);
+        later.steps = self.steps;
+        later.warnings = self.warnings;
+        later
     }
 
     pub fn changed_anything(&self) -> bool {
         self.steps.iter().any(|s| s.outcome != Outcome::Unchanged)
+    }
+}
+
+/// What to do after this phase.
+fn next(plan: &Plan) -> Vec<String> {
+    let name = &plan.function;
+    match plan.phase {
+        Phase::Expand => vec![
+            "change the handler as shown, deploy it, and invoke the function: it reads the references now".into(),
+            format!("then `secretslab migrate {name} --finish` removes the plaintext (`--alias NAME` also publishes a version and moves the alias)"),
+            format!("or `secretslab migrate {name} --rollback` undoes all of this"),
+        ],
+        Phase::Finish => vec![format!(
+            "rotate {}: the value was readable by everyone allowed lambda:GetFunctionConfiguration, and stays in any published version that holds it",
+            plan.variables.join(", ")
+        )],
+        Phase::Rollback => vec![format!(
+            "`secretslab migrate {name} --var NAME` starts again whenever you are ready"
+        )],
     }
 }
 
@@ -153,5 +172,65 @@ impl fmt::Display for MigrationReport {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::fixtures::*;
+    use super::super::plan::Action;
+    use super::*;
+
+    fn plan() -> Plan {
+        let mut plan = Plan::new(Phase::Expand, "billing", secret());
+        plan.runtime = Some("python3.13".into());
+        plan.variables = vec!["DB_PASSWORD".into()];
+        plan.keep("role `billing-role` may read secret `billing/env`");
+        let values = values(&[("DB_PASSWORD", PASSWORD)]);
+        let create = Action::CreateDocument {
+            values,
+            kms_key: None,
+            tags: Vec::new(),
+        };
+        plan.push(create, "secret `billing/env` created with 1 variable(s)");
+        plan
+    }
+
+    #[test]
+    fn a_dry_run_renders_the_same_plan_as_would() {
+        let plan = plan();
+        let outcomes = [Outcome::Unchanged, Outcome::Planned];
+        let report = MigrationReport::new(&plan, &outcomes, true);
+        let text = report.to_string();
+        assert!(text.contains("dry run: nothing was changed"), "{text}");
+        assert!(text.contains("as is  role `billing-role`"), "{text}");
+        assert!(
+            text.contains("would  secret `billing/env` created"),
+            "{text}"
+        );
+        assert!(text.contains("read_moved(\"DB_PASSWORD\")"), "{text}");
+        let json = serde_json::to_string(&report).unwrap_or_default();
+        assert!(!text.contains(PASSWORD) && !json.contains(PASSWORD));
+    }
+
+    #[test]
+    fn two_passes_make_one_report_in_order() {
+        let mut first = Plan::new(Phase::Rollback, "billing", secret());
+        first.push(Action::RestoreDocument, "secret `billing/env` restored");
+        let mut second = Plan::new(Phase::Rollback, "billing", secret());
+        second.variables = vec!["DB_PASSWORD".into()];
+        second.push(Action::RetireDocument, "secret `billing/env` scheduled");
+        let report = MigrationReport::new(&first, &[Outcome::Done], false)
+            .then(MigrationReport::new(&second, &[Outcome::Done], false));
+        let rows: Vec<&str> = report.steps.iter().map(|s| s.step.as_str()).collect();
+        assert_eq!(
+            rows,
+            [
+                "secret `billing/env` restored",
+                "secret `billing/env` scheduled"
+            ]
+        );
+        assert_eq!(report.variables, ["DB_PASSWORD"]);
+        assert!(report.handler_change.is_none() && report.changed_anything());
     }
 }

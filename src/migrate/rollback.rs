@@ -4,108 +4,140 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::migration::{DocumentRef, Found, Values};
 use crate::aws::role;
-use crate::aws::target_function::{self, TargetFunction};
-use crate::aws::AwsContext;
+use crate::aws::target_function::TargetFunction;
+use crate::domain::kinds::Store;
 use crate::domain::migration::{added_env, policy_name, TAG_ADDED_LAYER};
 use crate::error::{Error, Result};
+use crate::session::Connection;
 
-use super::report::MigrationReport;
-use super::{target, Job};
-use crate::aws::migration::{DocumentRef, Found};
+use super::plan::{Action, Plan};
+use super::target::{self, Seen};
+use super::{Phase, Settings};
 
-pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
-    let (session, connection, settings, function) = job.parts();
+#[cfg(test)]
+mod tests;
+
+/// What rollback reads before it decides anything.
+#[derive(Debug, Clone)]
+pub struct Observed {
+    pub function: TargetFunction,
+    /// The document expand wrote, if any.
+    pub document: Option<Seen>,
+    /// Whether migrate's inline policy is on the function's role.
+    pub grant: bool,
+    /// Whether the function runs on the emulator, where migrate runs its extension stand-in.
+    pub local: bool,
+}
+
+pub async fn observe(
+    connection: &Connection,
+    settings: &Settings,
+    function: TargetFunction,
+) -> Result<Observed> {
     let aws = &connection.aws;
-    let name = function.name.clone();
-    let located = target::existing_document(aws, &function, settings).await?;
-    let dangling: Vec<String> = target::references(&function.env)
-        .into_iter()
-        .filter(|(_, doc)| located.as_ref().is_none_or(|(found, _)| found != doc))
+    let document = target::seen_document(aws, &function, settings).await?;
+    let policy = policy_name(&function.name);
+    let grant = role::get_inline_policy(&aws.iam, function.role_name(), &policy).await?;
+    Ok(Observed {
+        function,
+        document,
+        grant: grant.is_some(),
+        local: connection.emulator.is_some(),
+    })
+}
+
+/// Decide rollback: the variables back into the function, the grant removed, the document
+/// retired, in that order. A document scheduled for deletion that the function still reads
+/// is restored first, and the rest planned once its values can be read.
+pub fn plan_rollback(observed: &Observed, settings: &Settings) -> Result<Plan> {
+    let function = &observed.function;
+    let Some(seen) = &observed.document else {
+        return plan_without_document(observed, settings);
+    };
+    let doc = &seen.doc;
+    let ours: Vec<String> = (target::references(&function.env).into_iter())
+        .filter(|(_, d)| d == doc)
         .map(|(reference, _)| reference)
         .collect();
-    let Some((doc, found)) = located else {
-        if !dangling.is_empty() {
-            return Err(Error::refused(
-                format!("`{name}` still has {} but the document they name is gone", dangling.join(", ")),
-                "restore the secret (`aws secretsmanager restore-secret`) or put the variables back by hand; nothing was changed",
-            ));
-        }
-        let default = target::new_document(&function, settings);
-        let mut report = MigrationReport::new(&name, settings.phase, settings.dry_run, default);
-        report.unchanged("function: no reference variable to remove");
-        remove_policy(aws, &function, &mut report).await?;
-        return Ok(report);
-    };
-    let mut report = MigrationReport::new(&name, settings.phase, settings.dry_run, doc.clone());
-    let dry_run = settings.dry_run;
-    let ours = target::references(&function.env)
-        .into_iter()
-        .filter(|(_, d)| *d == doc)
-        .map(|(reference, _)| reference)
-        .collect::<Vec<_>>();
-
-    // 1. The variables back in the environment, what migrate added gone from it.
-    if found.scheduled_for_deletion && !ours.is_empty() {
-        report.will(format!(
-            "{} restored: the function still reads it",
+    let mut plan = Plan::new(Phase::Rollback, &function.name, doc.clone());
+    let scheduled = seen.found.scheduled_for_deletion;
+    if scheduled && !ours.is_empty() {
+        let reason = format!(
+            "{} restored: the function still reads it (the rest follows once it can be read)",
             doc.describe()
-        ));
-        if !dry_run {
-            doc.restore(aws).await?;
-        }
+        );
+        plan.push(Action::RestoreDocument, reason);
+        plan.plan_again = true;
+        return Ok(plan);
     }
-    let readable = !found.scheduled_for_deletion || !dry_run && !ours.is_empty();
-    if readable {
-        let values = doc.read(aws).await?;
-        report.variables = values.names();
-        let (env, layers) = restored(&function, &found, &ours, &values.0);
-        if env == function.env && layers == function.layers {
-            report
-                .unchanged("function: its variables are back and nothing of migrate is left in it");
-        } else {
-            report.will(format!(
-                "function: {} put back from {}; {} removed{}",
-                report.variables.join(", "),
-                doc.describe(),
-                if ours.is_empty() {
-                    "no reference".to_string()
-                } else {
-                    ours.join(", ")
-                },
-                if layers != function.layers {
-                    ", and the extension layer"
-                } else {
-                    ""
-                }
-            ));
-            if !dry_run {
-                session
-                    .progress
-                    .step(format!("putting the variables of `{name}` back"));
-                target_function::update_env_and_layers(&aws.lambda, &function, &env, &layers)
-                    .await?;
-            }
-        }
+    if let Some(values) = &seen.stored {
+        plan.variables = values.names();
+        plan_function(&mut plan, function, &seen.found, &ours, values);
     }
-
-    // 2. What migrate added elsewhere, the document last.
-    remove_policy(aws, &function, &mut report).await?;
-    if found.scheduled_for_deletion && ours.is_empty() {
-        report.unchanged(format!("{} is scheduled for deletion", doc.describe()));
+    plan_remove_grant(&mut plan, observed);
+    if scheduled {
+        plan.keep(format!("{} is scheduled for deletion", doc.describe()));
     } else {
-        report.will(retire_step(&doc));
-        if !dry_run {
-            doc.retire(aws).await?;
-        }
+        plan.push(Action::RetireDocument, retire_reason(doc));
     }
-    if !dry_run {
-        connection.forget_extension_for(session, &name)?;
+    if observed.local {
+        let reason = format!("local extension of `{}` stopped", function.name);
+        plan.push(Action::ForgetLocalExtension, reason);
     }
-    report.next = vec![format!(
-        "`secretslab migrate {name} --var NAME` starts again whenever you are ready"
-    )];
-    Ok(report)
+    Ok(plan)
+}
+
+/// No document: nothing to put back, unless references point at one that is gone.
+fn plan_without_document(observed: &Observed, settings: &Settings) -> Result<Plan> {
+    let function = &observed.function;
+    let dangling: Vec<String> = target::references(&function.env).into_keys().collect();
+    if !dangling.is_empty() {
+        return Err(Error::refused(
+            format!("`{}` still has {} but the document they name is gone", function.name, dangling.join(", ")),
+            "restore the secret (`aws secretsmanager restore-secret`) or put the variables back by hand; nothing was changed",
+        ));
+    }
+    let default = target::new_document(function, settings);
+    let mut plan = Plan::new(Phase::Rollback, &function.name, default);
+    plan.keep("function: no reference variable to remove");
+    plan_remove_grant(&mut plan, observed);
+    Ok(plan)
+}
+
+/// 1. The variables back in the environment, what migrate added gone from it.
+fn plan_function(
+    plan: &mut Plan,
+    function: &TargetFunction,
+    found: &Found,
+    ours: &[String],
+    values: &Values,
+) {
+    let (env, layers) = restored(function, found, ours, &values.0);
+    if env == function.env && layers == function.layers {
+        plan.keep("function: its variables are back and nothing of migrate is left in it");
+        return;
+    }
+    let references = match ours.is_empty() {
+        true => "no reference".to_string(),
+        false => ours.join(", "),
+    };
+    let layer = match layers != function.layers {
+        true => ", and the extension layer",
+        false => "",
+    };
+    let reason = format!(
+        "function: {} put back from {}; {references} removed{layer}",
+        plan.variables.join(", "),
+        plan.document.describe(),
+    );
+    let action = Action::UpdateFunction {
+        env: Values(env),
+        layers,
+        revision_id: function.revision_id.clone(),
+    };
+    plan.push(action, reason);
 }
 
 /// The environment and layers with the variables back and migrate's additions gone.
@@ -129,34 +161,24 @@ fn restored(
     (env, layers)
 }
 
-fn retire_step(doc: &DocumentRef) -> String {
+/// 2. What migrate added elsewhere: the role's inline policy.
+fn plan_remove_grant(plan: &mut Plan, observed: &Observed) {
+    let role = observed.function.role_name().to_string();
+    let policy = policy_name(&observed.function.name);
+    if !observed.grant {
+        plan.keep(format!("role `{role}`: no policy of migrate"));
+        return;
+    }
+    let reason = format!("role `{role}`: inline policy `{policy}` removed");
+    plan.push(Action::RemoveGrant { role, policy }, reason);
+}
+
+fn retire_reason(doc: &DocumentRef) -> String {
     match doc.store {
-        crate::domain::kinds::Store::SecretsManager => format!(
+        Store::SecretsManager => format!(
             "{} scheduled for deletion (restorable for 7 days)",
             doc.describe()
         ),
-        crate::domain::kinds::Store::ParameterStore => format!("{} deleted", doc.describe()),
+        Store::ParameterStore => format!("{} deleted", doc.describe()),
     }
-}
-
-async fn remove_policy(
-    aws: &AwsContext,
-    function: &TargetFunction,
-    report: &mut MigrationReport,
-) -> Result<()> {
-    let role_name = function.role_name();
-    let policy = policy_name(&function.name);
-    let step = format!("role `{role_name}`: inline policy `{policy}` removed");
-    if role::get_inline_policy(&aws.iam, role_name, &policy)
-        .await?
-        .is_none()
-    {
-        report.unchanged(format!("role `{role_name}`: no policy of migrate"));
-        return Ok(());
-    }
-    report.will(step);
-    if !report.dry_run {
-        role::delete_inline_policy(&aws.iam, role_name, &policy).await?;
-    }
-    Ok(())
 }

@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::session::Session;
 
 use super::Settings;
-use crate::aws::migration::{self, DocumentRef, Found};
+use crate::aws::migration::{self, DocumentRef, Found, Values};
 
 /// The function, or the refusal that names it.
 pub async fn load(session: &Session, aws: &AwsContext, name: &str) -> Result<TargetFunction> {
@@ -123,6 +123,42 @@ pub async fn existing_document(
     settings: &Settings,
 ) -> Result<Option<(DocumentRef, Found)>> {
     Ok(documents(aws, function, settings).await?.into_iter().next())
+}
+
+/// A document an earlier expand wrote, as observed: where, what a lookup found, and what it
+/// holds (read only when live: a secret scheduled for deletion cannot be read).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Seen {
+    pub doc: DocumentRef,
+    pub found: Found,
+    pub stored: Option<Values>,
+}
+
+/// [`existing_document`], read when it is live.
+pub async fn seen_document(
+    aws: &AwsContext,
+    function: &TargetFunction,
+    settings: &Settings,
+) -> Result<Option<Seen>> {
+    let Some((doc, found)) = existing_document(aws, function, settings).await? else {
+        return Ok(None);
+    };
+    let stored = match found.scheduled_for_deletion {
+        true => None,
+        false => Some(doc.read(aws).await?),
+    };
+    Ok(Some(Seen { doc, found, stored }))
+}
+
+/// IAM said no: say which permission is missing, and that nothing was created.
+pub fn access_refusal(err: Error, role: &str) -> Error {
+    match err {
+        Error::AccessDenied { detail, .. } => Error::refused(
+            format!("access denied on role `{role}`: {detail}"),
+            format!("the identity in use needs iam:GetRolePolicy and iam:PutRolePolicy on `{role}` (ask its owner, or use a profile that has them); nothing was changed"),
+        ),
+        other => other,
+    }
 }
 
 /// Every document migrate wrote for this function, in the order [`existing_document`] prefers.
