@@ -128,6 +128,3 @@ pub async fn migrate(
         Phase::Rollback => rollback::run(job).await,
     }
 }
-
-/// Forget what migrate left for `function` (its document and role policy), whatever phase it
-/// reached: `teardown` removes a lab's legacy function with it.
