@@ -257,7 +257,8 @@ export function extensionPath(secretId) {
 export function parameterPath(name) {
   // Without decryption a SecureString comes back encrypted.
   const query = encodeURIComponent(name);
-  return `/systemsmanager/parameters/get?name=${query}&withDecryption=true`;
+  const path = "/systemsmanager/parameters/get";
+  return `${path}?name=${query}&withDecryption=true`;
 }
 
 export function extensionUrl(secretId, port) {
@@ -270,10 +271,11 @@ export function extensionPort(env) {
   if (/^[0-9]+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 65535) {
     return Number(raw);
   }
+  const shown = JSON.stringify(raw.slice(0, 20));
   throw new FetchError(
     "not_configured",
-    `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is ${JSON.stringify(raw.slice(0, 20))}, ` +
-      "which is not a port number from 1 to 65535.",
+    `PARAMETERS_SECRETS_EXTENSION_HTTP_PORT is ${shown}, which is not ` +
+      "a port number from 1 to 65535.",
   );
 }
 
