@@ -18,7 +18,9 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
     const SESSION: &[&str] = &["domain", "classify", "error", "aws", "ui", "local"];
     // A workflow stands on the floors below it, never on another workflow: what two of them
     // share belongs below both.
-    const WORKFLOW: &[&str] = &["domain", "classify", "error", "aws", "ui", "local", "session"];
+    const WORKFLOW: &[&str] = &[
+        "domain", "classify", "error", "aws", "ui", "local", "session",
+    ];
     const CLI: &[&str] = &[
         "domain", "classify", "error", "aws", "ui", "local", "session", "lab", "audit", "migrate",
         "cli", "tour",
@@ -147,8 +149,14 @@ fn the_check_sees_upward_imports() {
             "use crate::{commands::session::Session, lab::deploy};\n",
         ),
         ("local/emulator.rs", "let x = crate::cli::Arch::X86_64;\n"),
-        ("lab/teardown.rs", "crate::migrate::remove_leftovers(aws).await;\n"),
-        ("migrate/target.rs", "use crate::{audit::classify, session::Session};\n"),
+        (
+            "lab/teardown.rs",
+            "crate::migrate::remove_leftovers(aws).await;\n",
+        ),
+        (
+            "migrate/target.rs",
+            "use crate::{audit::classify, session::Session};\n",
+        ),
         ("main.rs", "use crate::commands::run;\n"),
     ] {
         let path = src.join(file);

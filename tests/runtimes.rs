@@ -34,10 +34,15 @@ fn key_paths(value: &Value, prefix: &str, out: &mut BTreeSet<String>) {
     }
 }
 
-/// `test`'s text with the lab's name and the fetch times (which vary run to run) blanked.
+/// `test`'s text with what differs between two labs blanked: the lab's name, the secret's
+/// version id, and the fetch times (which vary run to run).
 fn rows(text: &str, lab: &str) -> Vec<String> {
     text.replace(lab, "LAB")
         .lines()
+        .map(|line| match line.trim_start().strip_prefix("version ") {
+            Some(_) => "version V",
+            None => line,
+        })
         .map(|line| {
             let words: Vec<&str> = line.split_whitespace().collect();
             let blanked: Vec<&str> = words
@@ -66,7 +71,9 @@ async fn function_config(sdk: &AwsContext, function: &str) -> (String, String, S
         .await
         .expect("function");
     (
-        out.runtime().map(|r| r.as_str().to_string()).unwrap_or_default(),
+        out.runtime()
+            .map(|r| r.as_str().to_string())
+            .unwrap_or_default(),
         out.handler().unwrap_or_default().to_string(),
         out.code_sha256().unwrap_or_default().to_string(),
     )
@@ -78,7 +85,10 @@ fn up_and_test(home: &TestHome, lab: &str, runtime: &str) -> (Value, Vec<String>
     let (out, test) = home.json(&["--local", "--name", lab, "test", "-n", "5"]);
     assert!(out.status.success(), "{runtime}: {}\n{test}", stderr(&out));
     assert!(common::every_invocation_read(&test, 5), "{runtime}: {test}");
-    assert_eq!(test["invocations"][0]["cold_start"], true, "{runtime}: {test}");
+    assert_eq!(
+        test["invocations"][0]["cold_start"], true,
+        "{runtime}: {test}"
+    );
     assert_eq!(test["cache"]["method"], "exact", "{runtime}: {test}");
     assert_eq!(
         (
@@ -104,7 +114,10 @@ async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
     let (py_json, py_rows) = up_and_test(&home, py_lab, "python3.13");
     let (js_json, js_rows) = up_and_test(&home, js_lab, "nodejs22.x");
     let (runtime, handler, _) = function_config(&sdk, js_lab).await;
-    assert_eq!((runtime.as_str(), handler.as_str()), ("nodejs22.x", "index.handler"));
+    assert_eq!(
+        (runtime.as_str(), handler.as_str()),
+        ("nodejs22.x", "index.handler")
+    );
     let shape = |doc: &Value| {
         let mut paths = BTreeSet::new();
         key_paths(doc, "", &mut paths);
@@ -148,7 +161,9 @@ async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
     replace_code(&sdk, js_lab, app).await;
     let status = home.ok(&["--local", "--name", js_lab, "status"]);
     assert!(
-        status.to_string().contains("code differs from function/index.mjs"),
+        status
+            .to_string()
+            .contains("code differs from function/index.mjs"),
         "{status}"
     );
 
@@ -256,12 +271,23 @@ async fn migrate_handler_changes_run_in_python_and_in_node() {
         ("snjs", "nodejs22.x", "index.mjs", NODE_APP),
     ] {
         let function = format!("{lab}-legacy");
-        home.ok(&["--local", "--name", lab, "up", "--runtime", runtime, "--with-legacy"]);
+        home.ok(&[
+            "--local",
+            "--name",
+            lab,
+            "up",
+            "--runtime",
+            runtime,
+            "--with-legacy",
+        ]);
         assert_eq!(function_config(&sdk, &function).await.0, runtime);
         let env = common::function_env(&sdk, &function).await;
         let expected = fingerprint(&env["DB_PASSWORD"]);
         replace_code(&sdk, &function, zip_of(file, app)).await;
-        assert_eq!(invoke(&sdk, &function).await["fingerprint"], expected.as_str());
+        assert_eq!(
+            invoke(&sdk, &function).await["fingerprint"],
+            expected.as_str()
+        );
 
         let migrate = |args: &[&str]| {
             let mut all = vec!["--local", "--name", lab, "migrate", function.as_str()];
@@ -272,13 +298,24 @@ async fn migrate_handler_changes_run_in_python_and_in_node() {
         let snippet = expanded["handler_change"].as_str().expect("handler_change");
         replace_code(&sdk, &function, zip_of(file, &apply_change(app, snippet))).await;
         let answer = invoke(&sdk, &function).await;
-        assert_eq!(answer["fingerprint"], expected.as_str(), "{runtime} after expand: {answer}");
+        assert_eq!(
+            answer["fingerprint"],
+            expected.as_str(),
+            "{runtime} after expand: {answer}"
+        );
 
         migrate(&["--finish"]);
         let env = common::function_env(&sdk, &function).await;
-        assert!(!env.contains_key("DB_PASSWORD"), "{runtime}: plaintext left");
+        assert!(
+            !env.contains_key("DB_PASSWORD"),
+            "{runtime}: plaintext left"
+        );
         let answer = invoke(&sdk, &function).await;
-        assert_eq!(answer["fingerprint"], expected.as_str(), "{runtime} after finish: {answer}");
+        assert_eq!(
+            answer["fingerprint"],
+            expected.as_str(),
+            "{runtime} after finish: {answer}"
+        );
         assert_eq!(home.force_teardown(lab)["remaining"], 0);
     }
 }

@@ -21,9 +21,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing, AwsError};
 use crate::aws::observed::Observed;
 use crate::domain::extension::ExtensionSettings;
+use crate::domain::handler;
 use crate::domain::kinds::{Arch, Runtime};
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::handler;
 use crate::domain::package::Package;
 use crate::error::{Error, Result};
 

@@ -9,9 +9,9 @@ use crate::aws::observed::Observed;
 use crate::aws::policy::policy_arn;
 use crate::aws::AwsContext;
 use crate::domain::extension::env;
+use crate::domain::handler;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::handler;
 use crate::domain::policy::basic_execution_policy_arn;
 use crate::error::Result;
 use crate::lab::deploy::observe::observe_resources;
@@ -77,7 +77,11 @@ impl fmt::Display for StatusReport {
             }
             if let (ResourceKind::Function, Some(runtime)) = (r.kind, &self.runtime) {
                 let file = handler::of_deployed(runtime).file;
-                writeln!(f, "             {}", style::dim(&format!("{runtime}, function/{file}")))?;
+                writeln!(
+                    f,
+                    "             {}",
+                    style::dim(&format!("{runtime}, function/{file}"))
+                )?;
             }
             for d in &r.drift {
                 writeln!(f, "             {}", style::pending(&format!("- {d}")))?;

@@ -13,9 +13,9 @@ use crate::aws::observed::Observed;
 use crate::aws::secret::Recovery;
 use crate::aws::{logs, role, secret, AwsContext};
 use crate::domain::defaults;
-use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::handler;
 use crate::domain::kinds::Runtime;
+use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::session::{Connection, Session};
 use crate::ui::progress::Progress;
@@ -126,7 +126,8 @@ pub async fn remove_legacy(
         legacy.function
     ));
     let immediate = recovery == Recovery::Immediate;
-    let mut removed = crate::aws::migration::remove_leftovers(aws, &legacy.function, immediate).await?;
+    let mut removed =
+        crate::aws::migration::remove_leftovers(aws, &legacy.function, immediate).await?;
     removed += usize::from(function::delete_function(&aws.lambda, &legacy).await?);
     // Lambda may have created the log group itself on the first invocation: adopt it.
     removed += usize::from(logs::delete_log_group(&aws.logs, &legacy, true).await?);

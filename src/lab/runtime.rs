@@ -13,7 +13,9 @@ use crate::error::Result;
 /// on a runtime the lab does not offer.
 pub async fn lab_runtime(aws: &AwsContext, names: &ResourceNames) -> Result<Runtime> {
     Ok(match get_function(&aws.lambda, names).await? {
-        Observed::Owned(function) => Runtime::from_id(&function.runtime).unwrap_or(defaults::RUNTIME),
+        Observed::Owned(function) => {
+            Runtime::from_id(&function.runtime).unwrap_or(defaults::RUNTIME)
+        }
         Observed::Missing | Observed::Foreign => defaults::RUNTIME,
     })
 }

@@ -12,17 +12,17 @@ use crate::aws::identity::{resolve_identity, Identity};
 use crate::aws::observed::Observed;
 use crate::aws::secret::{get_secret, Recovery};
 use crate::cli::TourArgs;
-use crate::domain::names::ResourceKind;
 use crate::domain::handler::Handler;
 use crate::domain::kinds::Runtime;
+use crate::domain::names::ResourceKind;
 use crate::domain::policy::{read_secret_policy, trust_policy};
 use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
 use crate::lab::exercise::{self, TestOptions};
 use crate::lab::inspect::{self, Health};
-use crate::session::{Connection, Session};
 use crate::lab::teardown;
 use crate::local::{emulator, extension};
+use crate::session::{Connection, Session};
 use crate::tour::progress::{ProgressStore, TutorialState};
 use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
 use crate::ui::style;
@@ -183,7 +183,9 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         // Leave nothing behind even when a step failed half-way.
         let _ = writeln!(out, "{}", style::hint("cleaning up after the failed step"));
         if let Some(teardown_step) = steps.iter().find(|s| s.action == StepAction::Teardown) {
-            if let StepOutcome::Failed(why) = run_step(session, &connection, teardown_step, runtime).await {
+            if let StepOutcome::Failed(why) =
+                run_step(session, &connection, teardown_step, runtime).await
+            {
                 let _ = writeln!(out, "{} {why}", style::failed("✗"));
             }
         }
@@ -369,7 +371,9 @@ fn handler_values(handler: &Handler) -> [(&'static str, String); 4] {
 pub fn handler_excerpt(handler: &Handler) -> String {
     let lines: Vec<&str> = handler.source.lines().collect();
     // `# tour:start` in Python, `// tour:start` in JavaScript.
-    let marked = |l: &str, mark: &str| [format!("# {mark}"), format!("// {mark}")].contains(&l.trim().to_string());
+    let marked = |l: &str, mark: &str| {
+        [format!("# {mark}"), format!("// {mark}")].contains(&l.trim().to_string())
+    };
     let start = lines
         .iter()
         .position(|l| marked(l, "tour:start"))
@@ -591,7 +595,11 @@ mod tests {
             assert!(excerpt
                 .lines()
                 .any(|l| l.starts_with("» ") && l.contains("TOKEN_HEADER")));
-            assert!(!excerpt.contains("tour:"), "{}: markers shown", handler.file);
+            assert!(
+                !excerpt.contains("tour:"),
+                "{}: markers shown",
+                handler.file
+            );
             assert!(excerpt.lines().count() < 80);
         }
     }
@@ -599,7 +607,11 @@ mod tests {
     /// A lab on Node.js shows its own handler, as JavaScript, within 80 columns.
     #[test]
     fn the_handler_step_shows_the_node_handler_for_a_node_lab() {
-        let step = load_steps().unwrap().into_iter().find(|s| s.id == "handler").unwrap();
+        let step = load_steps()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == "handler")
+            .unwrap();
         let values = BTreeMap::from(handler_values(Runtime::Nodejs22.handler()));
         let body = fill(&step.body, &values).unwrap();
         assert!(body.contains("This is the Node.js the lab deploys, `function/index.mjs`."));
