@@ -127,7 +127,7 @@ pub struct UpArgs {
     #[arg(long, value_enum, default_value_t = defaults::ARCH)]
     pub arch: Arch,
 
-    /// Python runtime of the function
+    /// Runtime of the function: the handler in Python or in Node.js
     #[arg(long, value_enum, default_value_t = defaults::RUNTIME)]
     pub runtime: Runtime,
 
@@ -220,6 +220,10 @@ pub struct TourArgs {
     /// Jump to the step with this id
     #[arg(long, value_name = "ID")]
     pub step: Option<String>,
+
+    /// Runtime of the lab's function [default: the deployed function's, else python3.13]
+    #[arg(long, value_enum)]
+    pub runtime: Option<Runtime>,
 
     /// Leave the lab up at the end (skip the teardown action)
     #[arg(long)]

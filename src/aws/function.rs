@@ -21,9 +21,10 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing, AwsError};
 use crate::aws::observed::Observed;
 use crate::domain::extension::ExtensionSettings;
+use crate::domain::handler;
 use crate::domain::kinds::{Arch, Runtime};
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::package::{Package, HANDLER_ENTRY};
+use crate::domain::package::Package;
 use crate::error::{Error, Result};
 
 /// How long `up` keeps retrying while a new role is not yet assumable by Lambda.
@@ -43,6 +44,8 @@ pub fn runtime_id(runtime: Runtime) -> LambdaRuntime {
         Runtime::Python312 => LambdaRuntime::Python312,
         Runtime::Python313 => LambdaRuntime::Python313,
         Runtime::Python314 => LambdaRuntime::Python314,
+        Runtime::Nodejs20 => LambdaRuntime::Nodejs20x,
+        Runtime::Nodejs22 => LambdaRuntime::Nodejs22x,
     }
 }
 
@@ -113,7 +116,7 @@ pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
     if current.runtime != runtime_id(desired.runtime).as_str() {
         config.push("runtime");
     }
-    if current.handler != HANDLER_ENTRY {
+    if current.handler != handler::entry(desired.runtime) {
         config.push("handler");
     }
     if current.layers != desired.layer_arn.iter().cloned().collect::<Vec<_>>() {
@@ -268,7 +271,7 @@ pub async fn create_function(
             .function_name(&names.function)
             .role(&desired.role_arn)
             .runtime(runtime_id(desired.runtime))
-            .handler(HANDLER_ENTRY)
+            .handler(handler::entry(desired.runtime))
             .architectures(architecture(desired.arch))
             .code(
                 FunctionCode::builder()
@@ -335,7 +338,7 @@ pub async fn update_configuration(
             .function_name(&names.function)
             .role(&desired.role_arn)
             .runtime(runtime_id(desired.runtime))
-            .handler(HANDLER_ENTRY)
+            .handler(handler::entry(desired.runtime))
             .set_layers(desired.layer_arn.clone().map(|layer| vec![layer]))
             .timeout(TIMEOUT_SECONDS)
             .memory_size(MEMORY_MB)

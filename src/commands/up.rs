@@ -26,7 +26,7 @@ pub async fn run(session: &Session, args: UpArgs) -> Result<u8> {
     };
     let mut report = deploy::up(session, &connection, &settings, args.dry_run).await?;
     if args.with_legacy && !args.dry_run {
-        let legacy = crate::lab::legacy::ensure_legacy(session, &connection).await?;
+        let legacy = crate::lab::legacy::ensure_legacy(session, &connection, args.runtime).await?;
         report.legacy_function = Some(legacy.function);
     }
     super::print(session, &report)?;

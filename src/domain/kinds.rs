@@ -13,14 +13,24 @@ pub enum Arch {
     Arm64,
 }
 
+/// The function's runtime: Lambda's identifier is the CLI value (see `domain::handler`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Serialize)]
 pub enum Runtime {
     #[value(name = "python3.12")]
+    #[serde(rename = "python3.12")]
     Python312,
     #[value(name = "python3.13")]
+    #[serde(rename = "python3.13")]
     Python313,
     #[value(name = "python3.14")]
+    #[serde(rename = "python3.14")]
     Python314,
+    #[value(name = "nodejs20.x")]
+    #[serde(rename = "nodejs20.x")]
+    Nodejs20,
+    #[value(name = "nodejs22.x")]
+    #[serde(rename = "nodejs22.x")]
+    Nodejs22,
 }
 
 /// Which program answers the extension's HTTP API locally.

@@ -4,6 +4,7 @@
 
 pub mod defaults;
 pub mod extension;
+pub mod handler;
 pub mod kinds;
 pub mod migration;
 pub mod names;

@@ -9,9 +9,9 @@ use crate::aws::observed::Observed;
 use crate::aws::policy::policy_arn;
 use crate::aws::AwsContext;
 use crate::domain::extension::env;
+use crate::domain::handler;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::package;
 use crate::domain::policy::basic_execution_policy_arn;
 use crate::error::Result;
 use crate::lab::deploy::observe::observe_resources;
@@ -42,6 +42,8 @@ pub struct StatusReport {
     pub lab: String,
     pub account: String,
     pub region: String,
+    /// The function's runtime (`python3.13`, `nodejs22.x`), when it exists.
+    pub runtime: Option<String>,
     pub resources: Vec<ResourceStatus>,
 }
 
@@ -72,6 +74,14 @@ impl fmt::Display for StatusReport {
             writeln!(f)?;
             if let Some(arn) = &r.arn {
                 writeln!(f, "             {}", style::dim(arn))?;
+            }
+            if let (ResourceKind::Function, Some(runtime)) = (r.kind, &self.runtime) {
+                let file = handler::of_deployed(runtime).file;
+                writeln!(
+                    f,
+                    "             {}",
+                    style::dim(&format!("{runtime}, function/{file}"))
+                )?;
             }
             for d in &r.drift {
                 writeln!(f, "             {}", style::pending(&format!("- {d}")))?;
@@ -135,7 +145,6 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
     let pol_arn = policy_arn(&identity.partition, &identity.account, names);
     let basic = basic_execution_policy_arn(&identity.partition);
     let (sec, par, rol, pol, log, fun) = observe_resources(aws, names, &identity).await?;
-    let package = package::build()?;
     // The function says which store the lab uses: the variable it reads the reference from.
     let store = match fun.owned() {
         Some(f) if f.env.contains_key(env::PARAMETER_NAME) => Store::ParameterStore,
@@ -238,10 +247,7 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
                     .any(|l| l.contains("AWS-Parameters-and-Secrets-Lambda-Extension"));
                 let state = f.state.as_deref().filter(|s| *s != "Active");
                 drift_notes([
-                    (
-                        f.code_sha256 != package.sha256,
-                        "code differs from function/lambda_function.py".into(),
-                    ),
+                    code_drift(&f.runtime, &f.handler, &f.code_sha256),
                     (!layer, "extension layer missing".into()),
                     (
                         f.env.get(reference_var) != Some(reference),
@@ -259,6 +265,19 @@ pub async fn status(aws: &AwsContext, names: &ResourceNames) -> Result<StatusRep
         lab: names.lab.clone(),
         account: identity.account,
         region: aws.region.clone(),
+        runtime: fun.owned().map(|f| f.runtime.clone()),
         resources,
     })
+}
+
+/// The code (or entry point) differs from the lab's handler for the function's runtime.
+fn code_drift(runtime: &str, entry: &str, code_sha256: &str) -> (bool, String) {
+    let handler = handler::of_deployed(runtime);
+    let package = crate::domain::kinds::Runtime::from_id(runtime).map(handler::package);
+    let same_code = matches!(package, Some(Ok(p)) if p.sha256 == code_sha256);
+    if !same_code {
+        return (true, format!("code differs from function/{}", handler.file));
+    }
+    let note = format!("handler is `{entry}`, not `{}`", handler.entry);
+    (entry != handler.entry, note)
 }

@@ -2,7 +2,7 @@
 //! environment variables, as too many functions do. `audit` finds it and `migrate` fixes it;
 //! `teardown` removes it with whatever migrate left for it. It runs the lab's handler (whose
 //! legacy mode reads `DB_USER`/`DB_PASSWORD`, or the references migrate adds beside them)
-//! under the lab's role, without the extension layer.
+//! under the lab's role, without the extension layer, in Python or Node.js.
 
 use std::collections::BTreeMap;
 
@@ -13,8 +13,9 @@ use crate::aws::observed::Observed;
 use crate::aws::secret::Recovery;
 use crate::aws::{logs, role, secret, AwsContext};
 use crate::domain::defaults;
+use crate::domain::handler;
+use crate::domain::kinds::Runtime;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::package;
 use crate::error::{Error, Result};
 use crate::session::{Connection, Session};
 use crate::ui::progress::Progress;
@@ -39,9 +40,13 @@ pub struct LegacyReport {
     pub created: bool,
 }
 
-/// Make sure `NAME-legacy` exists (the lab's role must). An existing one is left as it is:
-/// migrate may be halfway through changing it.
-pub async fn ensure_legacy(session: &Session, connection: &Connection) -> Result<LegacyReport> {
+/// Make sure `NAME-legacy` exists on `runtime` (the lab's role must). An existing one is left
+/// as it is: migrate may be halfway through changing it.
+pub async fn ensure_legacy(
+    session: &Session,
+    connection: &Connection,
+    runtime: Runtime,
+) -> Result<LegacyReport> {
     let aws = &connection.aws;
     let names = session.names();
     let legacy = legacy_names(&names);
@@ -74,14 +79,14 @@ pub async fn ensure_legacy(session: &Session, connection: &Connection) -> Result
     let password = secret::random_password(&aws.secrets).await?;
     let desired = DesiredFunction {
         role_arn,
-        runtime: defaults::RUNTIME,
+        runtime,
         arch: defaults::ARCH,
         layer_arn: None,
         env: BTreeMap::from([
             (USER_VAR.to_string(), "lab-user".to_string()),
             (PASSWORD_VAR.to_string(), password),
         ]),
-        package: package::build()?,
+        package: handler::package(runtime)?,
     };
     let progress = &session.progress;
     let on_wait = |waited: std::time::Duration| {

@@ -5,4 +5,5 @@ pub mod deploy;
 pub mod exercise;
 pub mod inspect;
 pub mod legacy;
+pub mod runtime;
 pub mod teardown;

@@ -20,7 +20,8 @@ use super::runner::StepOutcome;
 /// Deploy the legacy function (if needed) and audit it.
 pub async fn find(session: &Session, connection: &Connection) -> Result<StepOutcome> {
     let mut out = std::io::stdout();
-    let deployed = legacy::ensure_legacy(session, connection).await?;
+    let runtime = crate::lab::runtime::lab_runtime(&connection.aws, &session.names()).await?;
+    let deployed = legacy::ensure_legacy(session, connection, runtime).await?;
     session.progress.finish();
     let _ = writeln!(
         out,

@@ -12,8 +12,9 @@ use crate::aws::identity::{resolve_identity, Identity};
 use crate::aws::observed::Observed;
 use crate::aws::secret::{get_secret, Recovery};
 use crate::cli::TourArgs;
+use crate::domain::handler::Handler;
+use crate::domain::kinds::Runtime;
 use crate::domain::names::ResourceKind;
-use crate::domain::package::HANDLER_SOURCE;
 use crate::domain::policy::{read_secret_policy, trust_policy};
 use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
@@ -67,9 +68,14 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
     walk.greet(&mut out);
     let connection = session.connect().await?;
     let identity = resolve_identity(&connection.aws.sts).await?;
+    // The lab's runtime: asked for, else the deployed function's, so the tour keeps it.
+    let runtime = match args.runtime {
+        Some(runtime) => runtime,
+        None => crate::lab::runtime::lab_runtime(&connection.aws, &session.names()).await?,
+    };
     session.progress.finish();
     let ending = walk
-        .through_steps(session, &connection, &identity, &args, &mut out)
+        .through_steps(session, &connection, &identity, &args, runtime, &mut out)
         .await?;
     if matches!(ending, Ending::Quit) {
         return Ok(0);
@@ -80,7 +86,9 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::hint("cleaning up after the failed step"));
         let steps = &walk.steps;
         if let Some(teardown_step) = steps.iter().find(|s| s.action == StepAction::Teardown) {
-            if let StepOutcome::Failed(why) = run_step(session, &connection, teardown_step).await {
+            if let StepOutcome::Failed(why) =
+                run_step(session, &connection, teardown_step, runtime).await
+            {
                 let _ = writeln!(out, "{} {why}", style::failed("✗"));
             }
         }
@@ -175,6 +183,7 @@ impl Walk {
         connection: &Connection,
         identity: &Identity,
         args: &TourArgs,
+        runtime: Runtime,
         out: &mut impl Write,
     ) -> Result<Ending> {
         let skin = if style::enabled() {
@@ -186,7 +195,7 @@ impl Walk {
             let step = self.steps[self.index].clone();
             self.state.current = Some(step.id.clone());
             self.store.save(&self.state)?;
-            let values = placeholders(session, connection, identity, &step.body).await?;
+            let values = placeholders(session, connection, identity, &step.body, runtime).await?;
             session.progress.finish();
             self.show(&step, &values, &skin, out)?;
             let skip_action = step.action == StepAction::Teardown && args.keep;
@@ -210,7 +219,7 @@ impl Walk {
                 let _ = writeln!(out, "{}", style::hint(kept));
                 StepOutcome::Passed
             } else {
-                run_step(session, connection, &step).await
+                run_step(session, connection, &step, runtime).await
             };
             if !self.after(&step, outcome, out) {
                 return Ok(Ending::Failed);
@@ -385,6 +394,7 @@ async fn placeholders(
     connection: &Connection,
     identity: &Identity,
     body: &str,
+    runtime: Runtime,
 ) -> Result<BTreeMap<&'static str, String>> {
     let names = session.names();
     let region = &connection.aws.region;
@@ -396,7 +406,7 @@ async fn placeholders(
         }
     }
     let pretty = |v: &serde_json::Value| serde_json::to_string_pretty(v).unwrap_or_default();
-    Ok(BTreeMap::from([
+    Ok([
         ("account", identity.account.clone()),
         ("region", region.clone()),
         ("partition", identity.partition.clone()),
@@ -409,21 +419,37 @@ async fn placeholders(
             "policy_json",
             pretty(&read_secret_policy(&secret_arn, None)),
         ),
-        ("handler_code", handler_excerpt()),
-    ]))
+    ]
+    .into_iter()
+    .chain(handler_values(runtime.handler()))
+    .collect())
+}
+
+/// The handler step's values: the handler `runtime` runs, excerpted.
+fn handler_values(handler: &Handler) -> [(&'static str, String); 4] {
+    [
+        ("handler_code", handler_excerpt(handler)),
+        ("handler_language", handler.language.to_string()),
+        ("handler_file", handler.file.to_string()),
+        ("handler_fence", handler.fence.to_string()),
+    ]
 }
 
 /// The part of the handler that talks to the extension, with those lines marked `»`.
-pub fn handler_excerpt() -> String {
-    let lines: Vec<&str> = HANDLER_SOURCE.lines().collect();
+pub fn handler_excerpt(handler: &Handler) -> String {
+    let lines: Vec<&str> = handler.source.lines().collect();
+    // `# tour:start` in Python, `// tour:start` in JavaScript.
+    let marked = |l: &str, mark: &str| {
+        [format!("# {mark}"), format!("// {mark}")].contains(&l.trim().to_string())
+    };
     let start = lines
         .iter()
-        .position(|l| l.trim() == "# tour:start")
+        .position(|l| marked(l, "tour:start"))
         .map(|i| i + 1)
         .unwrap_or(0);
     let end = lines
         .iter()
-        .position(|l| l.trim() == "# tour:end")
+        .position(|l| marked(l, "tour:end"))
         .unwrap_or(lines.len());
     let talks_to_extension = |line: &str| {
         [
@@ -449,8 +475,13 @@ pub fn handler_excerpt() -> String {
         .join("\n")
 }
 
-async fn run_step(session: &Session, connection: &Connection, step: &Step) -> StepOutcome {
-    match run_step_inner(session, connection, step).await {
+async fn run_step(
+    session: &Session,
+    connection: &Connection,
+    step: &Step,
+    runtime: Runtime,
+) -> StepOutcome {
+    match run_step_inner(session, connection, step, runtime).await {
         Ok(outcome) => outcome,
         Err(e) => StepOutcome::Failed(match e.help_text() {
             Some(help) => format!("{e} ({help})"),
@@ -463,13 +494,17 @@ async fn run_step_inner(
     session: &Session,
     connection: &Connection,
     step: &Step,
+    runtime: Runtime,
 ) -> Result<StepOutcome> {
     let mut out = std::io::stdout();
     let outcome = match step.action {
         StepAction::None => StepOutcome::Passed,
         StepAction::Up => {
             // One observation: the plan is shown, then applied as planned.
-            let settings = Settings::defaults(connection.emulator.is_some());
+            let settings = Settings {
+                runtime,
+                ..Settings::defaults(connection.emulator.is_some())
+            };
             let planned = deploy::plan_lab(session, connection, &settings).await?;
             session.progress.finish();
             let _ = write!(
@@ -570,12 +605,14 @@ async fn verify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::handler::{NODEJS, PYTHON};
     use crate::tour::steps::PLACEHOLDERS;
 
     /// Every step as a learner sees it on an 80-column terminal with NO_COLOR: snapshots
     /// (src/tour/snapshots/) catch rendering changes; the checks catch broken layout.
     #[test]
     fn steps_render_within_80_columns_without_escape_codes() {
+        let python_values = BTreeMap::from(handler_values(&PYTHON));
         let values: BTreeMap<&str, String> = PLACEHOLDERS
             .iter()
             .map(|k| {
@@ -586,7 +623,9 @@ mod tests {
                     ))
                     .unwrap(),
                     "trust_policy_json" => serde_json::to_string_pretty(&trust_policy()).unwrap(),
-                    "handler_code" => handler_excerpt(),
+                    "handler_code" | "handler_language" | "handler_file" | "handler_fence" => {
+                        python_values[*k].clone()
+                    }
                     "account" => "123456789012".into(),
                     "region" => "us-east-1".into(),
                     "partition" => "aws".into(),
@@ -616,13 +655,37 @@ mod tests {
 
     #[test]
     fn handler_excerpt_marks_the_extension_call() {
-        let excerpt = handler_excerpt();
-        assert!(excerpt
-            .lines()
-            .any(|l| l.starts_with("» ") && l.contains("secretsmanager/get")));
-        assert!(excerpt
-            .lines()
-            .any(|l| l.starts_with("» ") && l.contains("TOKEN_HEADER")));
-        assert!(excerpt.lines().count() < 80);
+        for handler in [&PYTHON, &NODEJS] {
+            let excerpt = handler_excerpt(handler);
+            assert!(excerpt
+                .lines()
+                .any(|l| l.starts_with("» ") && l.contains("secretsmanager/get")));
+            assert!(excerpt
+                .lines()
+                .any(|l| l.starts_with("» ") && l.contains("TOKEN_HEADER")));
+            assert!(
+                !excerpt.contains("tour:"),
+                "{}: markers shown",
+                handler.file
+            );
+            assert!(excerpt.lines().count() < 80);
+        }
+    }
+
+    /// A lab on Node.js shows its own handler, as JavaScript, within 80 columns.
+    #[test]
+    fn the_handler_step_shows_the_node_handler_for_a_node_lab() {
+        let step = load_steps()
+            .unwrap()
+            .into_iter()
+            .find(|s| s.id == "handler")
+            .unwrap();
+        let values = BTreeMap::from(handler_values(Runtime::Nodejs22.handler()));
+        let body = fill(&step.body, &values).unwrap();
+        assert!(body.contains("This is the Node.js the lab deploys, `function/index.mjs`."));
+        assert!(body.contains("```javascript\n"));
+        assert!(body.contains("fetchViaExtension") && !body.contains("def "));
+        let text = render_markdown(&MadSkin::no_style(), &body, 80);
+        assert!(text.lines().all(|l| l.chars().count() <= 80), "{text}");
     }
 }

@@ -188,6 +188,9 @@ pub const PLACEHOLDERS: &[&str] = &[
     "trust_policy_json",
     "policy_json",
     "handler_code",
+    "handler_language",
+    "handler_file",
+    "handler_fence",
 ];
 
 #[cfg(test)]

@@ -8,7 +8,7 @@ pub mod report;
 
 use std::time::Instant;
 
-use crate::domain::package;
+use crate::domain::handler;
 use crate::error::Result;
 use crate::session::{Connection, Session};
 
@@ -33,7 +33,7 @@ pub async fn plan_lab(
     session
         .progress
         .step("reading the account and the lab's resources");
-    let package = package::build()?;
+    let package = handler::package(settings.runtime)?;
     let observation = observe::observe(
         &connection.aws,
         &names,
