@@ -1,5 +1,6 @@
 //! The interactive tutorial: steps from `lab-steps/`, the learner's progress, the runner.
 
+mod actions;
 mod chapter;
 pub mod progress;
 pub mod runner;
