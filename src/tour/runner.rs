@@ -10,7 +10,6 @@ use termimad::MadSkin;
 use crate::aws::identity::{resolve_identity, Identity};
 use crate::cli::TourArgs;
 use crate::domain::kinds::Runtime;
-use crate::domain::policy::{read_secret_policy, trust_policy};
 use crate::error::{Error, Result};
 use crate::local::{emulator, extension};
 use crate::session::{Connection, Session};
@@ -385,6 +384,7 @@ fn read_key() -> Result<Key> {
 mod tests {
     use super::*;
     use crate::domain::handler::{NODEJS, PYTHON};
+    use crate::domain::policy::{read_secret_policy, trust_policy};
     use crate::tour::actions::{handler_excerpt, handler_values};
     use crate::tour::steps::PLACEHOLDERS;
 
