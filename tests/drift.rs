@@ -29,14 +29,21 @@ fn by_kind(doc: &Value, state: &str, notes: &str) -> BTreeMap<String, (String, V
 
 /// Change the lab behind the CLI's back, in every kind of resource.
 async fn drift(sdk: &AwsContext, lab: &str, account: &str) {
-    let secret = sdk.secrets.delete_secret().secret_id(format!("{lab}/credentials"));
+    let secret = sdk
+        .secrets
+        .delete_secret()
+        .secret_id(format!("{lab}/credentials"));
     secret.recovery_window_in_days(7).send().await.unwrap();
 
     let role = format!("{lab}-role");
     let ec2_trust = json!({"Version": "2012-10-17", "Statement": [{"Effect": "Allow",
         "Principal": {"Service": "ec2.amazonaws.com"}, "Action": "sts:AssumeRole"}]});
     let trust = sdk.iam.update_assume_role_policy().role_name(&role);
-    trust.policy_document(ec2_trust.to_string()).send().await.unwrap();
+    trust
+        .policy_document(ec2_trust.to_string())
+        .send()
+        .await
+        .unwrap();
     let detach = sdk.iam.detach_role_policy().role_name(&role);
     detach.policy_arn(BASIC_EXECUTION).send().await.unwrap();
 
@@ -44,7 +51,9 @@ async fn drift(sdk: &AwsContext, lab: &str, account: &str) {
         "Action": "secretsmanager:GetSecretValue", "Resource": "*"}]});
     let policy_arn = format!("arn:aws:iam::{account}:policy/{lab}-read-secret");
     let version = sdk.iam.create_policy_version().policy_arn(policy_arn);
-    let version = version.policy_document(broad.to_string()).set_as_default(true);
+    let version = version
+        .policy_document(broad.to_string())
+        .set_as_default(true);
     version.send().await.unwrap();
 
     let retention = sdk.logs.put_retention_policy();
@@ -64,8 +73,14 @@ async fn drift(sdk: &AwsContext, lab: &str, account: &str) {
     let mut env = common::function_env(sdk, lab).await;
     env.insert("SECRETS_MANAGER_TTL".into(), "7".into());
     let variables = Environment::builder().set_variables(Some(env)).build();
-    let config = sdk.lambda.update_function_configuration().function_name(lab);
-    let config = config.runtime(Runtime::Python312).timeout(30).environment(variables);
+    let config = sdk
+        .lambda
+        .update_function_configuration()
+        .function_name(lab);
+    let config = config
+        .runtime(Runtime::Python312)
+        .timeout(30)
+        .environment(variables);
     config.set_layers(Some(Vec::new())).send().await.unwrap();
     secretslab::aws::function::wait_until_updated_named(&sdk.lambda, lab)
         .await

@@ -9,8 +9,8 @@ use crate::aws::AwsContext;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package;
 use crate::error::Result;
-use crate::lab::deploy::plan::{self, Action, Plan, Settings};
 use crate::lab::deploy::observe;
+use crate::lab::deploy::plan::{self, Action, Plan, Settings};
 use crate::ui::style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

@@ -55,17 +55,16 @@ pub async fn apply(
         "creating the {}, the role and the log group",
         desired.store.kind().label()
     ));
-    let in_phase = |phase: Phase| -> Vec<&Step> {
-        plan.steps().filter(|s| s.phase() == phase).collect()
-    };
+    let in_phase =
+        |phase: Phase| -> Vec<&Step> { plan.steps().filter(|s| s.phase() == phase).collect() };
     // Each resource's preparation runs beside the others'.
     let prepared = plan.rows.iter().map(|row| {
         let steps = row.steps.iter().filter(|s| s.phase() == Phase::Prepare);
         run.sequence(steps.collect(), desired.store_arn())
     });
     let created = try_join_all(prepared).await?;
-    let store_arn = (created.into_iter().flatten().next())
-        .unwrap_or_else(|| desired.store_arn().to_string());
+    let store_arn =
+        (created.into_iter().flatten().next()).unwrap_or_else(|| desired.store_arn().to_string());
     let mut grant = in_phase(Phase::Policy);
     grant.extend(in_phase(Phase::Attach));
     let (function, contract) = (in_phase(Phase::Function), in_phase(Phase::Contract));
@@ -156,10 +155,16 @@ impl Runner<'_> {
         let (sm, ssm, names) = (&self.aws.secrets, &self.aws.ssm, self.names);
         match step {
             Step::CreateSecret { value, kms_key } => {
-                return self.create_secret(value, kms_key.as_deref()).await.map(Some)
+                return self
+                    .create_secret(value, kms_key.as_deref())
+                    .await
+                    .map(Some)
             }
             Step::CreateParameter { value, kms_key } => {
-                return self.create_parameter(value, kms_key.as_deref()).await.map(Some)
+                return self
+                    .create_parameter(value, kms_key.as_deref())
+                    .await
+                    .map(Some)
             }
             Step::RestoreSecret => {
                 secret::restore_secret(sm, names).await?;
@@ -186,8 +191,7 @@ impl Runner<'_> {
             Step::PutParameterValue { value, kms_key } => {
                 let value = self.value(value).await?;
                 if parameter::read_value(ssm, names).await? != value {
-                    parameter::put_named(ssm, &names.parameter, &value, kms_key.as_deref())
-                        .await?;
+                    parameter::put_named(ssm, &names.parameter, &value, kms_key.as_deref()).await?;
                     self.done(format!("updated parameter {}", names.parameter));
                 }
             }
@@ -315,13 +319,15 @@ impl Runner<'_> {
                 self.done(format!("updated the code of {}", names.function));
             }
             Step::UpdateFunctionConfiguration { fields } => {
-                self.progress.step(format!(
-                    "updating the configuration of {}",
-                    names.function
-                ));
+                self.progress
+                    .step(format!("updating the configuration of {}", names.function));
                 let on_wait = |waited| self.waiting_for_iam(waited);
                 function::update_configuration(lambda, names, desired, on_wait).await?;
-                self.done(format!("updated {} of {}", fields.join(", "), names.function));
+                self.done(format!(
+                    "updated {} of {}",
+                    fields.join(", "),
+                    names.function
+                ));
             }
             _ => {}
         }

@@ -165,7 +165,6 @@ impl DesiredLab {
             }
         }
     }
-
 }
 
 fn read_policy(store: Store, arn: &str, kms_key: Option<&str>) -> Value {
@@ -225,14 +224,13 @@ fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result
     Ok(defaults::EXTENSION_PORT)
 }
 
-
 /// The settings `status` plans with: those of `up` without flags, in the store the deployed
 /// function reads (a store switch is chosen with `--store`, not drift to report).
 pub fn status_settings(observation: &Observation) -> Settings {
-    let reads_parameter = observation
-        .function
-        .owned()
-        .is_some_and(|f| f.env.contains_key(crate::domain::extension::env::PARAMETER_NAME));
+    let reads_parameter = observation.function.owned().is_some_and(|f| {
+        f.env
+            .contains_key(crate::domain::extension::env::PARAMETER_NAME)
+    });
     Settings {
         store: if reads_parameter {
             Store::ParameterStore
@@ -285,12 +283,18 @@ pub fn draft(
     let policy = &observation.policy;
     let mut rows = vec![
         row(settings.store.kind(), store_row),
-        row(ResourceKind::Role, resources::role(&observation.role, &desired)),
+        row(
+            ResourceKind::Role,
+            resources::role(&observation.role, &desired),
+        ),
         row(
             ResourceKind::Policy,
             resources::policy(policy, &desired, creates_store, left_behind.as_deref()),
         ),
-        row(ResourceKind::LogGroup, resources::log_group(&observation.log_group)),
+        row(
+            ResourceKind::LogGroup,
+            resources::log_group(&observation.log_group),
+        ),
         row(
             ResourceKind::Function,
             function::function(&observation.function, &desired.function),

@@ -25,7 +25,10 @@ enum Part {
 fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, String)> {
     let mut found = Vec::new();
     if current.code_sha256 != desired.package.sha256 {
-        found.push((Part::Code, "code differs from the lab's handler".to_string()));
+        found.push((
+            Part::Code,
+            "code differs from the lab's handler".to_string(),
+        ));
     }
     let arch = architecture(desired.arch).as_str().to_string();
     if !current.architectures.is_empty() && current.architectures != [arch.clone()] {

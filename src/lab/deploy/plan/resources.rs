@@ -60,9 +60,8 @@ impl Change {
 
     /// The resource in the store the lab left: removed once its value is carried over.
     pub fn left_behind(store: Store) -> Self {
-        let reason = format!(
-            "the lab moved to {store}: its value is carried over, then this is removed"
-        );
+        let reason =
+            format!("the lab moved to {store}: its value is carried over, then this is removed");
         let step = match store.other() {
             Store::SecretsManager => Step::RemoveSecret {
                 recovery_days: defaults::RECOVERY_DAYS,
@@ -74,8 +73,16 @@ impl Change {
 }
 
 /// Both stores write `value` only when it may differ from what is stored.
-fn value_difference(value: Option<&NewValue>, put: impl Fn(NewValue) -> Step) -> Option<(String, Vec<Step>)> {
-    value.map(|v| (format!("{} (if different)", v.source()), vec![put(v.clone())]))
+fn value_difference(
+    value: Option<&NewValue>,
+    put: impl Fn(NewValue) -> Step,
+) -> Option<(String, Vec<Step>)> {
+    value.map(|v| {
+        (
+            format!("{} (if different)", v.source()),
+            vec![put(v.clone())],
+        )
+    })
 }
 
 pub fn secret(
@@ -95,13 +102,24 @@ pub fn secret(
     };
     let mut differences = Vec::new();
     if info.deleted_date.is_some() {
-        differences.push(("scheduled for deletion".to_string(), vec![Step::RestoreSecret]));
+        differences.push((
+            "scheduled for deletion".to_string(),
+            vec![Step::RestoreSecret],
+        ));
     }
-    if let Some(key) = desired.kms_key.as_ref().filter(|k| info.kms_key_id.as_ref() != Some(k)) {
-        let step = Step::SetSecretKey { kms_key: key.clone() };
+    if let Some(key) = desired
+        .kms_key
+        .as_ref()
+        .filter(|k| info.kms_key_id.as_ref() != Some(k))
+    {
+        let step = Step::SetSecretKey {
+            kms_key: key.clone(),
+        };
         differences.push(("encrypted with another KMS key".to_string(), vec![step]));
     }
-    differences.extend(value_difference(value, |value| Step::PutSecretValue { value }));
+    differences.extend(value_difference(value, |value| Step::PutSecretValue {
+        value,
+    }));
     let action = if info.deleted_date.is_some() {
         Action::Restore
     } else {
@@ -144,7 +162,9 @@ pub fn parameter(
             differences.push((format!("{} (if different)", source.source()), vec![]));
         }
         let value = value.cloned();
-        differences[0].1.push(Step::RewriteParameter { value, kms_key });
+        differences[0]
+            .1
+            .push(Step::RewriteParameter { value, kms_key });
     }
     Change::of(Action::Update, differences)
 }
@@ -165,7 +185,11 @@ pub fn role(observed: &Observed<RoleInfo>, desired: &DesiredLab) -> Change {
         let reason = "trust policy is not lambda.amazonaws.com's".to_string();
         differences.push((reason, vec![Step::UpdateTrustPolicy]));
     }
-    for policy in desired.role_policies.iter().filter(|p| !info.attached.contains(p)) {
+    for policy in desired
+        .role_policies
+        .iter()
+        .filter(|p| !info.attached.contains(p))
+    {
         let name = policy.rsplit('/').next().unwrap_or(policy);
         differences.push((format!("{name} not attached"), vec![attach(policy)]));
     }
@@ -198,7 +222,11 @@ pub fn policy(
         Observed::Owned(info) => info,
     };
     let wanted = desired.policy_document(desired.store_arn());
-    if info.document.as_ref().is_some_and(|d| same_policy(d, &wanted)) {
+    if info
+        .document
+        .as_ref()
+        .is_some_and(|d| same_policy(d, &wanted))
+    {
         return Change::of(Action::Update, Vec::new());
     }
     let reason = if creates_store {

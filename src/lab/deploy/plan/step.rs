@@ -167,7 +167,10 @@ impl fmt::Display for Step {
             Step::UpdateTrustPolicy => f.write_str("update trust policy"),
             Step::AttachPolicy { arn } => write!(f, "attach policy {arn}"),
             Step::CreateLogGroup => {
-                write!(f, "create log group with {RETENTION_DAYS} days of retention")
+                write!(
+                    f,
+                    "create log group with {RETENTION_DAYS} days of retention"
+                )
             }
             Step::SetRetention => write!(f, "set log retention to {RETENTION_DAYS} days"),
             Step::CreatePolicy { grant } => write!(f, "create policy {}", grant_text(grant)),

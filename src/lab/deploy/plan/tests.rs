@@ -2,14 +2,14 @@
 //! reason per difference, and the steps `apply` runs for each.
 
 use super::*;
-use crate::aws::logs::RETENTION_DAYS;
-use crate::aws::observed::Observed;
 use crate::aws::function::{FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS};
 use crate::aws::layer::{LayerSource, ResolvedLayer};
 use crate::aws::logs::LogGroupInfo;
+use crate::aws::logs::RETENTION_DAYS;
+use crate::aws::observed::Observed;
+use crate::aws::parameter::ParameterInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
-use crate::aws::parameter::ParameterInfo;
 use crate::aws::secret::SecretInfo;
 use crate::domain::kinds::Store;
 use crate::domain::names::LabName;
@@ -406,7 +406,12 @@ fn function_drift_names_each_field_and_never_a_value() {
             Step::WaitForFunction,
             Step::UpdateFunctionCode,
             Step::UpdateFunctionConfiguration {
-                fields: vec!["runtime", "extension layer", "environment", "timeout/memory"]
+                fields: vec![
+                    "runtime",
+                    "extension layer",
+                    "environment",
+                    "timeout/memory"
+                ]
             }
         ]
     );
@@ -507,14 +512,7 @@ fn a_draft_shows_foreign_resources_that_a_plan_refuses() {
     let mut observation = converged();
     observation.log_group = Observed::Foreign;
     let package = package::build().unwrap();
-    let draft = draft(
-        observation,
-        &names(),
-        &settings(),
-        "us-east-1",
-        &package,
-    )
-    .unwrap();
+    let draft = draft(observation, &names(), &settings(), "us-east-1", &package).unwrap();
     let logs = row(&draft, ResourceKind::LogGroup);
     assert_eq!(logs.action, Action::NotOwned);
     assert!(logs.steps.is_empty());
