@@ -1,16 +1,20 @@
-//! Converge the account to the plan's desired lab. Independent work overlaps: the store's
-//! resource (secret or parameter), the role and the log group at once; then the policy (which
-//! needs the store's ARN) is attached while the function is created (which needs only the
-//! role, and may wait for IAM to propagate).
+//! Run the plan's steps, as given. Independent work overlaps: each resource's preparation
+//! (the store's resource, the role, the log group) at once; then the policy and its
+//! attachments (which need the store's ARN) while the function is created or updated (which
+//! needs only the role, and may wait for IAM to propagate).
 //!
 //! Switching stores is expand → contract, so the function never loses its credentials: the
-//! new store gets the old one's value, the policy grants both, the function moves over, the
-//! policy narrows to the new store, and only then is the old resource removed.
+//! new store gets the old one's value, the policy grants both, the function moves over, and
+//! only then do the contract steps narrow the policy and remove the old resource.
+//!
+//! Nothing here reads the observation: a crash-safety fallback ("the name is taken after
+//! all") reads that one resource again and runs the steps the same planning rule gives.
 
+use futures_util::future::try_join_all;
 use serde_json::Value;
 
 use crate::aws::function::{self, CreateOutcome};
-use crate::aws::logs::{self, RETENTION_DAYS};
+use crate::aws::logs;
 use crate::aws::observed::Observed;
 use crate::aws::parameter;
 use crate::aws::policy as iam_policy;
@@ -19,11 +23,11 @@ use crate::aws::secret::{self, Created, Recovery, SecretValue};
 use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::policy::{combined, same_policy};
 use crate::error::{Error, Result};
 use crate::ui::progress::Progress;
 
-use super::plan::{DesiredLab, Plan};
+use super::plan::step::{Grant, NewValue, Phase, Step};
+use super::plan::{function as function_rule, resources, DesiredLab, Plan};
 
 /// What applying learned: the ARNs that exist now and the policy applied.
 #[derive(Debug, Clone)]
@@ -40,75 +44,98 @@ pub async fn apply(
     plan: &Plan,
     progress: &Progress,
 ) -> Result<Applied> {
-    let step = Applier {
+    let desired = &plan.desired;
+    let run = Runner {
         aws,
         names,
-        plan,
+        desired,
         progress,
     };
-    let store = plan.desired.store;
     progress.step(format!(
         "creating the {}, the role and the log group",
-        store.kind().label()
+        desired.store.kind().label()
     ));
-    let (store_arn, (), ()) = tokio::try_join!(step.store(), step.role(), step.log_group())?;
-    let policy_document = plan.desired.policy_document(&store_arn);
-    let function_arn = match step.left_behind_arn() {
-        None => tokio::try_join!(step.policy(&policy_document), step.function())?.1,
-        Some(old_arn) => {
-            let old = DesiredLab {
-                store: store.other(),
-                ..plan.desired.clone()
-            };
-            let both = combined(&old.policy_document(&old_arn), &policy_document);
-            step.policy(&both).await?;
-            let function_arn = step.function().await?;
-            step.policy(&policy_document).await?;
-            step.remove_left_behind().await?;
-            function_arn
-        }
+    let in_phase =
+        |phase: Phase| -> Vec<&Step> { plan.steps().filter(|s| s.phase() == phase).collect() };
+    // Each resource's preparation runs beside the others'.
+    let prepared = plan.rows.iter().map(|row| {
+        let steps = row.steps.iter().filter(|s| s.phase() == Phase::Prepare);
+        run.sequence(steps.collect(), desired.store_arn())
+    });
+    let created = try_join_all(prepared).await?;
+    let store_arn =
+        (created.into_iter().flatten().next()).unwrap_or_else(|| desired.store_arn().to_string());
+    let mut grant = in_phase(Phase::Policy);
+    grant.extend(in_phase(Phase::Attach));
+    let (function, contract) = (in_phase(Phase::Function), in_phase(Phase::Contract));
+    let function_arn = if contract.is_empty() {
+        let both = tokio::try_join!(
+            run.sequence(grant, &store_arn),
+            run.sequence(function, &store_arn)
+        )?;
+        both.1
+    } else {
+        run.sequence(grant, &store_arn).await?;
+        let arn = run.sequence(function, &store_arn).await?;
+        run.sequence(contract, &store_arn).await?;
+        arn
     };
     Ok(Applied {
+        policy_document: desired.policy_document(&store_arn),
         store_arn,
-        function_arn,
-        policy_document,
+        function_arn: function_arn.unwrap_or_else(|| desired.function_arn.clone()),
     })
 }
 
-/// What every step of applying works with.
+/// What every step works with.
 #[derive(Clone, Copy)]
-struct Applier<'a> {
+struct Runner<'a> {
     aws: &'a AwsContext,
     names: &'a ResourceNames,
-    plan: &'a Plan,
+    desired: &'a DesiredLab,
     progress: &'a Progress,
 }
 
-impl Applier<'_> {
-    async fn store(&self) -> Result<String> {
-        match self.plan.desired.store {
-            Store::SecretsManager => self.secret().await,
-            Store::ParameterStore => self.parameter().await,
+impl Runner<'_> {
+    /// Run `steps` in order; the ARN of what the last creating step made, if any.
+    async fn sequence(&self, steps: Vec<&Step>, store_arn: &str) -> Result<Option<String>> {
+        let mut created = None;
+        for step in steps {
+            created = self.step(step, store_arn).await?.or(created);
+        }
+        Ok(created)
+    }
+
+    /// Run one step; `Some(arn)` when it made the store's resource or the function.
+    async fn step(&self, step: &Step, store_arn: &str) -> Result<Option<String>> {
+        match step {
+            Step::CreateSecret { .. }
+            | Step::RestoreSecret
+            | Step::SetSecretKey { .. }
+            | Step::PutSecretValue { .. }
+            | Step::CreateParameter { .. }
+            | Step::RewriteParameter { .. }
+            | Step::PutParameterValue { .. }
+            | Step::RemoveSecret { .. }
+            | Step::DeleteParameter => self.store_step(step).await,
+            Step::CreateFunction
+            | Step::WaitForFunction
+            | Step::UpdateFunctionCode
+            | Step::UpdateFunctionConfiguration { .. } => self.function_step(step).await,
+            _ => self.access_step(step, store_arn).await.map(|()| None),
         }
     }
 
-    /// The value the store must hold: the user's, else the value of the store the lab
-    /// leaves (carried over), else none (keep what is there, or generate one).
-    async fn value_to_write(&self) -> Result<Option<SecretValue>> {
-        let desired = &self.plan.desired;
-        if let Some(value) = &desired.secret_value {
-            return Ok(Some(value.clone()));
-        }
-        if !self.plan.observation.left_behind(desired.store) {
-            return Ok(None);
-        }
-        match desired.store.other() {
+    /// The value a step writes (read or generated only now: values are not planned).
+    async fn value(&self, value: &NewValue) -> Result<SecretValue> {
+        match value {
+            NewValue::Given(value) => Ok(value.clone()),
+            NewValue::Generated => secret::random_secret(&self.aws.secrets).await,
             // A binary secret has no text to carry over: refuse rather than generate a new
             // value and then retire the old one.
-            Store::SecretsManager => secret::read_value(&self.aws.secrets, self.names)
-                .await?
-                .map(Some)
-                .ok_or_else(|| {
+            NewValue::CarriedFrom(Store::SecretsManager) => {
+                let read = secret::read_value(&self.aws.secrets, self.names).await?;
+                read.ok_or_else(|| {
                     Error::invalid(
                         format!(
                             "secret `{}` holds a binary value, which a parameter cannot carry over",
@@ -116,264 +143,239 @@ impl Applier<'_> {
                         ),
                         "keep `--store secrets-manager`, or give the value with `--secret-file`",
                     )
-                }),
-            Store::ParameterStore => parameter::read_value(&self.aws.ssm, self.names)
-                .await
-                .map(Some),
+                })
+            }
+            NewValue::CarriedFrom(Store::ParameterStore) => {
+                parameter::read_value(&self.aws.ssm, self.names).await
+            }
         }
     }
 
-    async fn new_value(&self) -> Result<SecretValue> {
-        match self.value_to_write().await? {
-            Some(value) => Ok(value),
-            None => secret::random_secret(&self.aws.secrets).await,
-        }
-    }
-
-    /// The left-behind store resource's ARN, when the lab is switching stores.
-    fn left_behind_arn(&self) -> Option<String> {
-        let observation = &self.plan.observation;
-        if !observation.left_behind(self.plan.desired.store) {
-            return None;
-        }
-        match self.plan.desired.store.other() {
-            Store::SecretsManager => observation.secret.owned().map(|s| s.arn.clone()),
-            Store::ParameterStore => observation.parameter.owned().map(|p| p.arn.clone()),
-        }
-    }
-
-    /// Remove the store the lab left, once nothing reads it: a secret is scheduled for
-    /// deletion (restorable for the default recovery window), a parameter is deleted.
-    async fn remove_left_behind(&self) -> Result<()> {
-        let names = self.names;
-        match self.plan.desired.store.other() {
-            Store::SecretsManager => {
-                let days = Recovery::Days(crate::domain::defaults::RECOVERY_DAYS);
-                secret::delete_secret(&self.aws.secrets, names, days).await?;
-                self.progress.done(format!(
+    async fn store_step(&self, step: &Step) -> Result<Option<String>> {
+        let (sm, ssm, names) = (&self.aws.secrets, &self.aws.ssm, self.names);
+        match step {
+            Step::CreateSecret { value, kms_key } => {
+                return self
+                    .create_secret(value, kms_key.as_deref())
+                    .await
+                    .map(Some)
+            }
+            Step::CreateParameter { value, kms_key } => {
+                return self
+                    .create_parameter(value, kms_key.as_deref())
+                    .await
+                    .map(Some)
+            }
+            Step::RestoreSecret => {
+                secret::restore_secret(sm, names).await?;
+                self.done(format!(
+                    "restored secret {} (it was scheduled for deletion)",
+                    names.secret
+                ));
+            }
+            Step::SetSecretKey { kms_key } => secret::set_kms_key(sm, names, kms_key).await?,
+            Step::PutSecretValue { value } => {
+                let value = self.value(value).await?;
+                if secret::put_value_if_changed(sm, names, &value).await? {
+                    self.done(format!("stored your value in {}", names.secret));
+                }
+            }
+            Step::RewriteParameter { value, kms_key } => {
+                let value = match value {
+                    Some(value) => self.value(value).await?,
+                    None => parameter::read_value(ssm, names).await?,
+                };
+                parameter::put_named(ssm, &names.parameter, &value, kms_key.as_deref()).await?;
+                self.done(format!("updated parameter {}", names.parameter));
+            }
+            Step::PutParameterValue { value, kms_key } => {
+                let value = self.value(value).await?;
+                if parameter::read_value(ssm, names).await? != value {
+                    parameter::put_named(ssm, &names.parameter, &value, kms_key.as_deref()).await?;
+                    self.done(format!("updated parameter {}", names.parameter));
+                }
+            }
+            Step::RemoveSecret { recovery_days } => {
+                secret::delete_secret(sm, names, Recovery::Days(*recovery_days)).await?;
+                self.done(format!(
                     "scheduled secret {} for deletion (the lab reads the parameter now)",
                     names.secret
                 ));
             }
-            Store::ParameterStore => {
-                parameter::delete_parameter(&self.aws.ssm, names).await?;
-                self.progress.done(format!(
+            Step::DeleteParameter => {
+                parameter::delete_parameter(ssm, names).await?;
+                self.done(format!(
                     "deleted parameter {} (the lab reads the secret now)",
                     names.parameter
                 ));
             }
+            _ => {}
         }
-        Ok(())
+        Ok(None)
     }
 
-    async fn parameter(&self) -> Result<String> {
-        let ssm = &self.aws.ssm;
-        let desired = &self.plan.desired;
-        let kms_key = desired.kms_key.as_deref();
-        let mut current = self.plan.observation.parameter.clone();
-        if current.is_missing() {
-            let value = self.new_value().await?;
-            if parameter::create_parameter(ssm, self.names, &value, kms_key).await? {
-                self.progress
-                    .done(format!("created parameter {}", self.names.parameter));
-                return Ok(desired.parameter_arn.clone());
-            }
-            // Taken after all (a crashed run, or a race): read again and converge.
-            current = parameter::get_parameter(ssm, self.names).await?;
-        }
-        let Observed::Owned(info) = current else {
-            return Err(Error::not_owned(self.names, ResourceKind::Parameter));
-        };
-        let value = self.value_to_write().await?;
-        let changed = parameter::converge(ssm, self.names, &info, value.as_ref(), kms_key).await?;
-        if changed {
-            self.progress
-                .done(format!("updated parameter {}", self.names.parameter));
-        }
-        Ok(info.arn)
+    /// A value written at creation is also what a resource found in the way should hold;
+    /// a generated one is not (what is there is kept).
+    fn value_to_keep(value: &NewValue) -> Option<&NewValue> {
+        (*value != NewValue::Generated).then_some(value)
     }
 
-    async fn secret(&self) -> Result<String> {
-        let sm = &self.aws.secrets;
-        let desired: &DesiredLab = &self.plan.desired;
-        let mut current = self.plan.observation.secret.clone();
-        if current.is_missing() {
-            let value = self.new_value().await?;
-            match secret::create_secret(sm, self.names, &value, desired.kms_key.as_deref()).await? {
-                Created::Arn(arn) => {
-                    self.progress
-                        .done(format!("created secret {}", self.names.secret));
-                    return Ok(arn);
-                }
-                // Taken after all (a scheduled deletion, or a race): read again and converge.
-                Created::NameTaken => current = secret::get_secret(sm, self.names).await?,
-            }
+    async fn create_secret(&self, value: &NewValue, kms_key: Option<&str>) -> Result<String> {
+        let (sm, names) = (&self.aws.secrets, self.names);
+        let written = self.value(value).await?;
+        if let Created::Arn(arn) = secret::create_secret(sm, names, &written, kms_key).await? {
+            self.done(format!("created secret {}", names.secret));
+            return Ok(arn);
         }
-        let info = match current {
-            Observed::Owned(info) => info,
-            Observed::Foreign => return Err(Error::not_owned(self.names, ResourceKind::Secret)),
+        // Taken after all (a scheduled deletion, or a race): read again and converge.
+        let found = secret::get_secret(sm, names).await?;
+        let info = match &found {
+            Observed::Owned(info) => info.clone(),
+            Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Secret)),
             Observed::Missing => {
                 return Err(Error::Aws {
-                    action: format!("creating secret `{}`", self.names.secret),
+                    action: format!("creating secret `{}`", names.secret),
                     detail: "the name is taken but the secret cannot be read".into(),
                     help: "wait a minute (a forced deletion may still be finishing) and re-run `secretslab up`".into(),
                 })
             }
         };
-        if info.deleted_date.is_some() {
-            secret::restore_secret(sm, self.names).await?;
-            self.progress.done(format!(
-                "restored secret {} (it was scheduled for deletion)",
-                self.names.secret
-            ));
-        }
-        if let Some(key) = &desired.kms_key {
-            if info.kms_key_id.as_deref() != Some(key.as_str()) {
-                secret::set_kms_key(sm, self.names, key).await?;
-            }
-        }
-        if let Some(value) = self.value_to_write().await? {
-            if secret::put_value_if_changed(sm, self.names, &value).await? {
-                self.progress
-                    .done(format!("stored your value in {}", self.names.secret));
-            }
+        let change = resources::secret(&found, self.desired, Self::value_to_keep(value));
+        for step in &change.steps {
+            Box::pin(self.store_step(step)).await?;
         }
         Ok(info.arn)
     }
 
-    async fn role(&self) -> Result<()> {
-        match &self.plan.observation.role {
-            Observed::Owned(info) if !info.trust_matches => {
-                role::update_trust_policy(&self.aws.iam, self.names).await
-            }
-            Observed::Owned(_) => Ok(()),
-            _ => {
+    async fn create_parameter(&self, value: &NewValue, kms_key: Option<&str>) -> Result<String> {
+        let (ssm, names) = (&self.aws.ssm, self.names);
+        let written = self.value(value).await?;
+        if parameter::create_parameter(ssm, names, &written, kms_key).await? {
+            self.done(format!("created parameter {}", names.parameter));
+            return Ok(self.desired.parameter_arn.clone());
+        }
+        // Taken after all (a crashed run, or a race): read again and converge.
+        let found = parameter::get_parameter(ssm, names).await?;
+        let Observed::Owned(info) = &found else {
+            return Err(Error::not_owned(names, ResourceKind::Parameter));
+        };
+        let change = resources::parameter(&found, self.desired, Self::value_to_keep(value));
+        for step in &change.steps {
+            Box::pin(self.store_step(step)).await?;
+        }
+        Ok(info.arn.clone())
+    }
+
+    /// The role, the log group and the policy (with its attachments).
+    async fn access_step(&self, step: &Step, store_arn: &str) -> Result<()> {
+        let (iam, names) = (&self.aws.iam, self.names);
+        let policy_arn = &self.desired.policy_arn;
+        match step {
+            Step::CreateRole => {
                 // The planned role ARN is derived from the name, as IAM derives it.
-                role::create_role(&self.aws.iam, self.names).await?;
-                self.progress
-                    .done(format!("created IAM role {}", self.names.role));
-                Ok(())
+                role::create_role(iam, names).await?;
+                self.done(format!("created IAM role {}", names.role));
             }
-        }
-    }
-
-    async fn log_group(&self) -> Result<()> {
-        match &self.plan.observation.log_group {
-            Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => Ok(()),
-            Observed::Owned(_) => logs::set_retention(&self.aws.logs, self.names).await,
-            _ => {
-                logs::create_log_group(&self.aws.logs, self.names).await?;
-                self.progress
-                    .done(format!("created log group {}", self.names.log_group));
-                Ok(())
+            Step::UpdateTrustPolicy => role::update_trust_policy(iam, names).await?,
+            Step::AttachPolicy { arn } => role::attach_policy(iam, names, arn).await?,
+            Step::CreateLogGroup => {
+                logs::create_log_group(&self.aws.logs, names).await?;
+                self.done(format!("created log group {}", names.log_group));
             }
-        }
-    }
-
-    async fn policy(&self, document: &Value) -> Result<()> {
-        let arn = &self.plan.desired.policy_arn;
-        match &self.plan.observation.policy {
-            Observed::Owned(info) => {
-                if !info
-                    .document
-                    .as_ref()
-                    .is_some_and(|d| same_policy(d, document))
-                {
-                    iam_policy::update_policy(&self.aws.iam, arn, self.names, document).await?;
-                    self.progress
-                        .done(format!("updated IAM policy {}", self.names.policy));
-                }
+            Step::SetRetention => logs::set_retention(&self.aws.logs, names).await?,
+            Step::CreatePolicy { grant } => {
+                let document = self.desired.grant_document(grant, store_arn);
+                iam_policy::create_policy(iam, policy_arn, names, &document).await?;
+                self.done(format!("created IAM policy {}", names.policy));
             }
-            _ => {
-                iam_policy::create_policy(&self.aws.iam, arn, self.names, document).await?;
-                self.progress
-                    .done(format!("created IAM policy {}", self.names.policy));
-            }
-        }
-        let attached: &[String] = self
-            .plan
-            .observation
-            .role
-            .owned()
-            .map(|r| r.attached.as_slice())
-            .unwrap_or_default();
-        for policy in &self.plan.desired.role_policies {
-            if !attached.contains(policy) {
-                role::attach_policy(&self.aws.iam, self.names, policy).await?;
-            }
+            Step::UpdatePolicy { grant } => self.update_policy(grant, store_arn).await?,
+            Step::NarrowPolicy => self.update_policy(&Grant::Store, store_arn).await?,
+            _ => {}
         }
         Ok(())
     }
 
-    async fn function(&self) -> Result<String> {
-        let lambda = &self.aws.lambda;
-        let desired = &self.plan.desired.function;
-        let on_wait = |waited: std::time::Duration| {
-            self.progress.step(format!(
-                "waiting for IAM to make the new role assumable by Lambda ({:.0} s so far, up to {} s)",
-                waited.as_secs_f64(),
-                function::IAM_PROPAGATION_LIMIT.as_secs()
-            ));
-        };
-        let info = match self.plan.observation.function.owned() {
-            Some(info) => info.clone(),
-            None => {
-                self.progress
-                    .step(format!("creating function {}", self.names.function));
-                match function::create_function(lambda, self.names, desired, on_wait).await? {
-                    CreateOutcome::Created(arn) => {
-                        self.progress.step(format!(
-                            "waiting for function {} to become Active",
-                            self.names.function
-                        ));
-                        function::wait_until_active(lambda, self.names).await?;
-                        self.progress.done(format!(
-                            "created function {} with the extension layer",
-                            self.names.function
-                        ));
-                        return Ok(arn);
-                    }
-                    // A crashed run created it already: converge what is there.
-                    CreateOutcome::AlreadyExists => {
-                        match function::get_function(lambda, self.names).await? {
-                            Observed::Owned(info) => info,
-                            _ => return Err(Error::not_owned(self.names, ResourceKind::Function)),
-                        }
-                    }
-                }
+    async fn update_policy(&self, grant: &Grant, store_arn: &str) -> Result<()> {
+        let document = self.desired.grant_document(grant, store_arn);
+        let (iam, names) = (&self.aws.iam, self.names);
+        iam_policy::update_policy(iam, &self.desired.policy_arn, names, &document).await?;
+        self.done(format!("updated IAM policy {}", names.policy));
+        Ok(())
+    }
+
+    async fn function_step(&self, step: &Step) -> Result<Option<String>> {
+        let (lambda, names) = (&self.aws.lambda, self.names);
+        let desired = &self.desired.function;
+        match step {
+            Step::CreateFunction => return self.create_function().await.map(Some),
+            Step::WaitForFunction => {
+                function::wait_until_active(lambda, names).await?;
+                function::wait_until_updated(lambda, names).await?;
             }
-        };
-        // A function left Pending or mid-update by a crashed run must settle before changes.
-        if info.state.as_deref() != Some("Active") {
-            function::wait_until_active(lambda, self.names).await?;
+            Step::UpdateFunctionCode => {
+                self.progress
+                    .step(format!("uploading new code to {}", names.function));
+                function::update_code(lambda, names, desired).await?;
+                self.done(format!("updated the code of {}", names.function));
+            }
+            Step::UpdateFunctionConfiguration { fields } => {
+                self.progress
+                    .step(format!("updating the configuration of {}", names.function));
+                let on_wait = |waited| self.waiting_for_iam(waited);
+                function::update_configuration(lambda, names, desired, on_wait).await?;
+                self.done(format!(
+                    "updated {} of {}",
+                    fields.join(", "),
+                    names.function
+                ));
+            }
+            _ => {}
         }
-        if info
-            .last_update_status
-            .as_deref()
-            .is_some_and(|s| s != "Successful")
-        {
-            function::wait_until_updated(lambda, self.names).await?;
+        Ok(None)
+    }
+
+    fn waiting_for_iam(&self, waited: std::time::Duration) {
+        self.progress.step(format!(
+            "waiting for IAM to make the new role assumable by Lambda ({:.0} s so far, up to {} s)",
+            waited.as_secs_f64(),
+            function::IAM_PROPAGATION_LIMIT.as_secs()
+        ));
+    }
+
+    async fn create_function(&self) -> Result<String> {
+        let (lambda, names) = (&self.aws.lambda, self.names);
+        let desired = &self.desired.function;
+        self.progress
+            .step(format!("creating function {}", names.function));
+        let on_wait = |waited| self.waiting_for_iam(waited);
+        match function::create_function(lambda, names, desired, on_wait).await? {
+            CreateOutcome::Created(arn) => {
+                self.progress.step(format!(
+                    "waiting for function {} to become Active",
+                    names.function
+                ));
+                function::wait_until_active(lambda, names).await?;
+                self.done(format!(
+                    "created function {} with the extension layer",
+                    names.function
+                ));
+                Ok(arn)
+            }
+            // A crashed run created it already: converge what is there.
+            CreateOutcome::AlreadyExists => {
+                let Observed::Owned(info) = function::get_function(lambda, names).await? else {
+                    return Err(Error::not_owned(names, ResourceKind::Function));
+                };
+                let (_, steps) = function_rule::updates(&info, desired);
+                for step in &steps {
+                    Box::pin(self.function_step(step)).await?;
+                }
+                Ok(info.arn)
+            }
         }
-        let diff = function::diff(&info, desired);
-        if diff.code {
-            self.progress
-                .step(format!("uploading new code to {}", self.names.function));
-            function::update_code(lambda, self.names, desired).await?;
-            self.progress
-                .done(format!("updated the code of {}", self.names.function));
-        }
-        if !diff.config.is_empty() {
-            self.progress.step(format!(
-                "updating the configuration of {}",
-                self.names.function
-            ));
-            function::update_configuration(lambda, self.names, desired, on_wait).await?;
-            self.progress.done(format!(
-                "updated {} of {}",
-                diff.config.join(", "),
-                self.names.function
-            ));
-        }
-        Ok(info.arn)
+    }
+
+    fn done(&self, message: String) {
+        self.progress.done(message);
     }
 }

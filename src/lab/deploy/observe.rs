@@ -12,7 +12,7 @@ use crate::aws::secret::{self, SecretInfo};
 use crate::aws::AwsContext;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// Everything read before acting.
 #[derive(Debug, Clone)]
@@ -28,35 +28,15 @@ pub struct Observation {
 }
 
 impl Observation {
-    /// Refuse when a same-named resource the lab would change is someone else's: nothing
-    /// may be changed then. (A foreign resource in the store not in use is left alone.)
-    pub fn refuse_foreign(&self, names: &ResourceNames, store: Store) -> Result<()> {
-        let foreign = [
-            (
-                ResourceKind::Secret,
-                store == Store::SecretsManager && matches!(self.secret, Observed::Foreign),
-            ),
-            (
-                ResourceKind::Parameter,
-                store == Store::ParameterStore && matches!(self.parameter, Observed::Foreign),
-            ),
-            (ResourceKind::Role, matches!(self.role, Observed::Foreign)),
-            (
-                ResourceKind::Policy,
-                matches!(self.policy, Observed::Foreign),
-            ),
-            (
-                ResourceKind::LogGroup,
-                matches!(self.log_group, Observed::Foreign),
-            ),
-            (
-                ResourceKind::Function,
-                matches!(self.function, Observed::Foreign),
-            ),
-        ];
-        match foreign.into_iter().find(|(_, is_foreign)| *is_foreign) {
-            Some((kind, _)) => Err(Error::not_owned(names, kind)),
-            None => Ok(()),
+    /// The ARN of the lab's resource of `kind`, when it is the lab's.
+    pub fn arn_of(&self, kind: ResourceKind) -> Option<String> {
+        match kind {
+            ResourceKind::Secret => self.secret.owned().map(|s| s.arn.clone()),
+            ResourceKind::Parameter => self.parameter.owned().map(|p| p.arn.clone()),
+            ResourceKind::Role => self.role.owned().map(|r| r.arn.clone()),
+            ResourceKind::Policy => self.policy.owned().map(|p| p.arn.clone()),
+            ResourceKind::LogGroup => self.log_group.owned().map(|l| l.arn.clone()),
+            ResourceKind::Function => self.function.owned().map(|f| f.arn.clone()),
         }
     }
 

@@ -1,15 +1,19 @@
-//! From what exists and what the user asked for, the plan: one row per resource for people,
-//! and the desired lab that `apply` converges to. Pure: no AWS call, so it is unit-tested.
+//! From what exists and what the user asked for, the plan: one row per resource with its
+//! action, the reasons (one per difference) and the steps `apply` runs, and the desired lab
+//! those steps converge to. Pure: no AWS call, so it is unit-tested. `up`, `up --dry-run` and
+//! `status` all render a plan made here.
+
+pub(super) mod function;
+pub(super) mod resources;
+pub mod step;
 
 use std::fmt;
 
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::aws::function::{self, DesiredFunction, FunctionInfo};
+use crate::aws::function::{DesiredFunction, FunctionInfo};
 use crate::aws::identity::Identity;
-use crate::aws::logs::RETENTION_DAYS;
-use crate::aws::observed::Observed;
 use crate::aws::parameter::parameter_arn;
 use crate::aws::policy::policy_arn;
 use crate::aws::secret::SecretValue;
@@ -19,15 +23,17 @@ use crate::domain::kinds::{Arch, Runtime, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
 use crate::domain::policy::{
-    basic_execution_policy_arn, read_parameter_policy, read_secret_policy, same_policy,
+    basic_execution_policy_arn, combined, read_parameter_policy, read_secret_policy,
 };
 use crate::error::{Error, Result};
 use crate::ui::style;
 
 use super::observe::Observation;
+use resources::Change;
+use step::{serialize_steps, Grant, NewValue, Step};
 
 /// What the user asked for.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Settings {
     /// The function's architecture; the extension layer follows it.
     pub arch: Arch,
@@ -77,6 +83,8 @@ pub enum Action {
     /// The lab left this resource behind (it moved to the other store).
     Remove,
     Unchanged,
+    /// Someone else's resource under the lab's name: `up` refuses to change anything.
+    NotOwned,
 }
 
 impl fmt::Display for Action {
@@ -87,6 +95,7 @@ impl fmt::Display for Action {
             Action::Restore => (style::pending("restore"), 7),
             Action::Remove => (style::pending("remove"), 6),
             Action::Unchanged => (style::dim("unchanged"), 9),
+            Action::NotOwned => (style::failed("not owned"), 9),
         };
         // Pad by the plain width so colours do not break alignment.
         write!(f, "{text}{}", " ".repeat(10usize.saturating_sub(plain)))
@@ -98,8 +107,13 @@ pub struct ResourcePlan {
     pub kind: ResourceKind,
     pub name: String,
     pub action: Action,
-    /// What will change, or why it is unchanged.
+    /// What a create makes, or the reasons joined.
     pub detail: String,
+    /// One note per difference from the desired state (update, restore, remove, not owned).
+    pub reasons: Vec<String>,
+    /// What `apply` runs for this resource, in order.
+    #[serde(serialize_with = "serialize_steps")]
+    pub steps: Vec<Step>,
 }
 
 /// The lab as it should be once applied.
@@ -114,6 +128,8 @@ pub struct DesiredLab {
     pub secret_arn: String,
     /// The parameter's ARN (derived from its name, as Parameter Store derives it).
     pub parameter_arn: String,
+    /// The function's ARN when it exists; derived from its name before.
+    pub function_arn: String,
     pub policy_arn: String,
     /// Managed policies the role must have attached.
     pub role_policies: [String; 2],
@@ -134,27 +150,52 @@ impl DesiredLab {
     /// The read policy for the store's resource at its real ARN (a secret's is known once
     /// the secret exists).
     pub fn policy_document(&self, store_arn: &str) -> Value {
-        match self.store {
-            Store::SecretsManager => read_secret_policy(store_arn, self.kms_key.as_deref()),
-            Store::ParameterStore => read_parameter_policy(store_arn, self.kms_key.as_deref()),
-        }
+        read_policy(self.store, store_arn, self.kms_key.as_deref())
     }
 
-    /// Whether the store's resource is still to be created.
-    fn creates_store(&self, observation: &Observation) -> bool {
-        match self.store {
-            Store::SecretsManager => observation.secret.owned().is_none(),
-            Store::ParameterStore => observation.parameter.owned().is_none(),
+    /// The document a policy step writes, once the store's resource is at `store_arn`.
+    pub fn grant_document(&self, grant: &Grant, store_arn: &str) -> Value {
+        let document = self.policy_document(store_arn);
+        match grant {
+            Grant::Store => document,
+            Grant::Both { left_behind_arn } => {
+                let kms_key = self.kms_key.as_deref();
+                let old = read_policy(self.store.other(), left_behind_arn, kms_key);
+                combined(&old, &document)
+            }
         }
     }
 }
 
-/// The plan: rows for people, the desired lab for `apply`, and what it converges from.
+fn read_policy(store: Store, arn: &str, kms_key: Option<&str>) -> Value {
+    match store {
+        Store::SecretsManager => read_secret_policy(arn, kms_key),
+        Store::ParameterStore => read_parameter_policy(arn, kms_key),
+    }
+}
+
+/// The plan: rows for people (with the steps for `apply`), the desired lab, and the
+/// observation it was made from (for reports; `apply` does not read it).
 #[derive(Debug, Clone)]
 pub struct Plan {
     pub rows: Vec<ResourcePlan>,
     pub desired: DesiredLab,
     pub observation: Observation,
+}
+
+impl Plan {
+    /// Refuse when a resource the lab would change is someone else's.
+    pub fn refuse_foreign(&self, names: &ResourceNames) -> Result<()> {
+        match self.rows.iter().find(|r| r.action == Action::NotOwned) {
+            Some(row) => Err(Error::not_owned(names, row.kind)),
+            None => Ok(()),
+        }
+    }
+
+    /// Every step of the plan, in row order.
+    pub fn steps(&self) -> impl Iterator<Item = &Step> {
+        self.rows.iter().flat_map(|r| r.steps.iter())
+    }
 }
 
 /// A secret ARN for display before the secret exists (the 6-character suffix comes at creation).
@@ -183,6 +224,32 @@ fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result
     Ok(defaults::EXTENSION_PORT)
 }
 
+/// The settings `status` plans with: those of `up` without flags, in the store the deployed
+/// function reads (a store switch is chosen with `--store`, not drift to report).
+pub fn status_settings(observation: &Observation) -> Settings {
+    let reads_parameter = observation.function.owned().is_some_and(|f| {
+        f.env
+            .contains_key(crate::domain::extension::env::PARAMETER_NAME)
+    });
+    let defaults = Settings::defaults(false);
+    // The runtime the function runs, like the store: a Node.js lab is not drift.
+    let runtime = observation
+        .function
+        .owned()
+        .and_then(|f| crate::domain::kinds::Runtime::from_id(&f.runtime))
+        .unwrap_or(defaults.runtime);
+    Settings {
+        store: if reads_parameter {
+            Store::ParameterStore
+        } else {
+            Store::SecretsManager
+        },
+        runtime,
+        ..defaults
+    }
+}
+
+/// The plan `up` applies: refused when a resource it would change is someone else's.
 pub fn plan(
     observation: Observation,
     names: &ResourceNames,
@@ -190,87 +257,60 @@ pub fn plan(
     region: &str,
     package: &Package,
 ) -> Result<Plan> {
-    observation.refuse_foreign(names, settings.store)?;
-    let identity = &observation.identity;
-    let current_function = observation.function.owned();
-    let extension = ExtensionSettings {
-        port: extension_port(settings, current_function)?,
-        ttl_seconds: settings.ttl_seconds,
-        ssm_ttl_seconds: settings.ssm_ttl_seconds,
-        cache_size: settings.cache_size,
-    };
-    let desired = DesiredLab {
-        store: settings.store,
-        secret_value: settings.secret_value.clone(),
-        kms_key: settings.kms_key.clone(),
-        secret_arn: observation
-            .secret
-            .owned()
-            .map(|s| s.arn.clone())
-            .unwrap_or_else(|| planned_secret_arn(identity, region, names)),
-        parameter_arn: observation.parameter.owned().map_or_else(
-            || parameter_arn(&identity.partition, region, &identity.account, names),
-            |p| p.arn.clone(),
-        ),
-        policy_arn: policy_arn(&identity.partition, &identity.account, names),
-        role_policies: [
-            basic_execution_policy_arn(&identity.partition),
-            policy_arn(&identity.partition, &identity.account, names),
-        ],
-        function: DesiredFunction {
-            role_arn: observation
-                .role
-                .owned()
-                .map(|r| r.arn.clone())
-                .unwrap_or_else(|| {
-                    format!(
-                        "arn:{}:iam::{}:role/{}",
-                        identity.partition, identity.account, names.role
-                    )
-                }),
-            runtime: settings.runtime,
-            arch: settings.arch,
-            layer_arn: Some(observation.layer.arn.clone()),
-            env: extension.function_env(settings.store, names.name_of(settings.store.kind())),
-            package: package.clone(),
-        },
-        extension,
-    };
-    let row = |kind: ResourceKind, (action, detail): (Action, String)| ResourcePlan {
+    let plan = draft(observation, names, settings, region, package)?;
+    plan.refuse_foreign(names)?;
+    Ok(plan)
+}
+
+/// The plan with someone else's resources as rows (`status` shows them).
+pub fn draft(
+    observation: Observation,
+    names: &ResourceNames,
+    settings: &Settings,
+    region: &str,
+    package: &Package,
+) -> Result<Plan> {
+    let desired = desired_lab(&observation, names, settings, region, package)?;
+    let row = |kind: ResourceKind, change: Change| ResourcePlan {
         kind,
         name: names.name_of(kind).to_string(),
-        action,
-        detail,
+        action: change.action,
+        detail: change.detail,
+        reasons: change.reasons,
+        steps: change.steps,
     };
+    let value = new_value(&observation, &desired);
     let store_row = match settings.store {
-        Store::SecretsManager => row(ResourceKind::Secret, secret_change(&observation, &desired)),
-        Store::ParameterStore => row(
-            ResourceKind::Parameter,
-            parameter_change(&observation, &desired),
-        ),
+        Store::SecretsManager => resources::secret(&observation.secret, &desired, value.as_ref()),
+        Store::ParameterStore => {
+            resources::parameter(&observation.parameter, &desired, value.as_ref())
+        }
     };
+    let creates_store = store_row.action == Action::Create;
+    let left_behind = left_behind_arn(&observation, settings.store);
+    let policy = &observation.policy;
     let mut rows = vec![
-        store_row,
-        row(ResourceKind::Role, role_change(&observation, &desired)),
-        row(ResourceKind::Policy, policy_change(&observation, &desired)),
-        row(ResourceKind::LogGroup, log_group_change(&observation)),
+        row(settings.store.kind(), store_row),
+        row(
+            ResourceKind::Role,
+            resources::role(&observation.role, &desired),
+        ),
+        row(
+            ResourceKind::Policy,
+            resources::policy(policy, &desired, creates_store, left_behind.as_deref()),
+        ),
+        row(
+            ResourceKind::LogGroup,
+            resources::log_group(&observation.log_group),
+        ),
         row(
             ResourceKind::Function,
-            function_change(&observation, &desired),
+            function::function(&observation.function, &desired.function),
         ),
     ];
-    if observation.left_behind(settings.store) {
+    if left_behind.is_some() {
         let kind = settings.store.other().kind();
-        rows.push(row(
-            kind,
-            (
-                Action::Remove,
-                format!(
-                    "the lab moved to {}: its value is carried over, then this is removed",
-                    settings.store
-                ),
-            ),
-        ));
+        rows.push(row(kind, Change::left_behind(settings.store)));
     }
     Ok(Plan {
         rows,
@@ -279,127 +319,78 @@ pub fn plan(
     })
 }
 
-fn unchanged() -> (Action, String) {
-    (Action::Unchanged, String::new())
-}
-
-fn secret_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    match &observation.secret {
-        Observed::Owned(info) if info.deleted_date.is_some() => (
-            Action::Restore,
-            "scheduled for deletion: restore it".to_string(),
-        ),
-        Observed::Owned(info)
-            if desired.kms_key.is_some() && info.kms_key_id != desired.kms_key =>
-        {
-            (Action::Update, "KMS key".to_string())
-        }
-        Observed::Owned(_) if desired.secret_value.is_some() => (
-            Action::Update,
-            "value from your input (if different)".to_string(),
-        ),
-        Observed::Owned(_) => unchanged(),
-        _ => (Action::Create, value_source(observation, desired)),
+/// The ARN of the lab's live resource in the store other than `store` (a switch leaves it).
+fn left_behind_arn(observation: &Observation, store: Store) -> Option<String> {
+    if !observation.left_behind(store) {
+        return None;
+    }
+    match store.other() {
+        Store::SecretsManager => observation.secret.owned().map(|s| s.arn.clone()),
+        Store::ParameterStore => observation.parameter.owned().map(|p| p.arn.clone()),
     }
 }
 
-fn parameter_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    match &observation.parameter {
-        Observed::Owned(info) if !info.secure => (Action::Update, "as SecureString".to_string()),
-        Observed::Owned(info) if desired.kms_key.is_some() && info.key_id != desired.kms_key => {
-            (Action::Update, "KMS key".to_string())
-        }
-        Observed::Owned(_) if desired.secret_value.is_some() => (
-            Action::Update,
-            "value from your input (if different)".to_string(),
-        ),
-        Observed::Owned(_) => unchanged(),
-        _ => (
-            Action::Create,
-            format!("SecureString, {}", value_source(observation, desired)),
-        ),
+/// The value the store must be given: the user's, else the value of the store the lab leaves
+/// (carried over), else none (keep what is there, or generate one when creating).
+fn new_value(observation: &Observation, desired: &DesiredLab) -> Option<NewValue> {
+    if let Some(value) = &desired.secret_value {
+        return Some(NewValue::Given(value.clone()));
     }
+    observation
+        .left_behind(desired.store)
+        .then(|| NewValue::CarriedFrom(desired.store.other()))
 }
 
-/// Where a new store resource gets its value: the user, the store the lab leaves, or
-/// Secrets Manager's password generator.
-fn value_source(observation: &Observation, desired: &DesiredLab) -> String {
-    if desired.secret_value.is_some() {
-        "value from your input".to_string()
-    } else if observation.left_behind(desired.store) {
-        format!("value from the {}", desired.store.other().kind().label())
-    } else {
-        "GetRandomPassword".to_string()
-    }
-}
-
-fn role_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    let Observed::Owned(info) = &observation.role else {
-        return (Action::Create, "trust: lambda.amazonaws.com".to_string());
+/// The lab as `settings` want it, at the ARNs that exist (or will, derived from names).
+fn desired_lab(
+    observation: &Observation,
+    names: &ResourceNames,
+    settings: &Settings,
+    region: &str,
+    package: &Package,
+) -> Result<DesiredLab> {
+    let identity = &observation.identity;
+    let (partition, account) = (&identity.partition, &identity.account);
+    let extension = ExtensionSettings {
+        port: extension_port(settings, observation.function.owned())?,
+        ttl_seconds: settings.ttl_seconds,
+        ssm_ttl_seconds: settings.ssm_ttl_seconds,
+        cache_size: settings.cache_size,
     };
-    let mut changes = Vec::new();
-    if !info.trust_matches {
-        changes.push("trust policy");
-    }
-    if desired
-        .role_policies
-        .iter()
-        .any(|p| !info.attached.contains(p))
-    {
-        changes.push("attached policies");
-    }
-    if changes.is_empty() {
-        unchanged()
-    } else {
-        (Action::Update, changes.join(", "))
-    }
-}
-
-fn policy_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    let document = desired.policy_document(desired.store_arn());
-    match &observation.policy {
-        Observed::Owned(info)
-            if info
-                .document
-                .as_ref()
-                .is_some_and(|d| same_policy(d, &document)) =>
-        {
-            unchanged()
-        }
-        Observed::Owned(_) if desired.creates_store(observation) => (
-            Action::Update,
-            format!("the new {}'s ARN", desired.store.kind().label()),
+    let owned_arn = |arn: Option<&String>, derived: String| arn.cloned().unwrap_or(derived);
+    let role_arn = format!("arn:{partition}:iam::{account}:role/{}", names.role);
+    let function_arn = format!(
+        "arn:{partition}:lambda:{region}:{account}:function:{}",
+        names.function
+    );
+    Ok(DesiredLab {
+        store: settings.store,
+        secret_value: settings.secret_value.clone(),
+        kms_key: settings.kms_key.clone(),
+        secret_arn: owned_arn(
+            observation.secret.owned().map(|s| &s.arn),
+            planned_secret_arn(identity, region, names),
         ),
-        Observed::Owned(_) => (Action::Update, "policy document".to_string()),
-        _ => (
-            Action::Create,
-            format!("read this {} only", desired.store.kind().label()),
+        parameter_arn: owned_arn(
+            observation.parameter.owned().map(|p| &p.arn),
+            parameter_arn(partition, region, account, names),
         ),
-    }
-}
-
-fn log_group_change(observation: &Observation) -> (Action, String) {
-    match &observation.log_group {
-        Observed::Owned(info) if info.retention_days == Some(RETENTION_DAYS) => unchanged(),
-        Observed::Owned(_) => (Action::Update, format!("retention {RETENTION_DAYS} days")),
-        _ => (Action::Create, format!("retention {RETENTION_DAYS} days")),
-    }
-}
-
-fn function_change(observation: &Observation, desired: &DesiredLab) -> (Action, String) {
-    let Some(current) = observation.function.owned() else {
-        return (Action::Create, "with the extension layer".to_string());
-    };
-    let diff = function::diff(current, &desired.function);
-    if diff.is_empty() {
-        return unchanged();
-    }
-    let mut what: Vec<&str> = Vec::new();
-    if diff.code {
-        what.push("code");
-    }
-    what.extend(diff.config.iter().copied());
-    (Action::Update, what.join(", "))
+        function_arn: owned_arn(observation.function.owned().map(|f| &f.arn), function_arn),
+        policy_arn: policy_arn(partition, account, names),
+        role_policies: [
+            basic_execution_policy_arn(partition),
+            policy_arn(partition, account, names),
+        ],
+        function: DesiredFunction {
+            role_arn: owned_arn(observation.role.owned().map(|r| &r.arn), role_arn),
+            runtime: settings.runtime,
+            arch: settings.arch,
+            layer_arn: Some(observation.layer.arn.clone()),
+            env: extension.function_env(settings.store, names.name_of(settings.store.kind())),
+            package: package.clone(),
+        },
+        extension,
+    })
 }
 
 #[cfg(test)]

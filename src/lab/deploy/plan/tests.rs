@@ -1,9 +1,13 @@
-//! Planning without an emulator: create, update, unchanged, restore, and a foreign resource.
+//! Planning without an emulator: create, update, unchanged, restore, a foreign resource, one
+//! reason per difference, and the steps `apply` runs for each.
 
 use super::*;
 use crate::aws::function::{FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS};
 use crate::aws::layer::{LayerSource, ResolvedLayer};
 use crate::aws::logs::LogGroupInfo;
+use crate::aws::logs::RETENTION_DAYS;
+use crate::aws::observed::Observed;
+use crate::aws::parameter::ParameterInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::SecretInfo;
@@ -154,8 +158,17 @@ fn changed_settings_update_only_the_function() {
         .find(|r| r.kind == ResourceKind::Function)
         .unwrap();
     assert_eq!(
-        (function.action, function.detail.as_str()),
-        (Action::Update, "environment")
+        (function.action, function.reasons.clone()),
+        (
+            Action::Update,
+            vec!["environment variable SECRETS_MANAGER_TTL differs".to_string()]
+        )
+    );
+    assert_eq!(
+        function.steps,
+        vec![Step::UpdateFunctionConfiguration {
+            fields: vec!["environment"]
+        }]
     );
     assert_eq!(
         plan.rows
@@ -267,5 +280,262 @@ fn a_foreign_parameter_is_left_alone_unless_the_lab_uses_it() {
     assert!(
         matches!(refused, Err(Error::NotOwned { .. })),
         "{refused:?}"
+    );
+}
+
+fn row(plan: &Plan, kind: ResourceKind) -> &ResourcePlan {
+    plan.rows.iter().find(|r| r.kind == kind).unwrap()
+}
+
+fn owned<T>(observed: &mut Observed<T>) -> &mut T {
+    match observed {
+        Observed::Owned(value) => value,
+        _ => unreachable!("a converged lab owns every resource"),
+    }
+}
+
+#[test]
+fn a_converged_lab_has_no_steps() {
+    let plan = run(converged(), &settings()).unwrap();
+    assert_eq!(plan.steps().count(), 0, "{:?}", plan.rows);
+    assert!(plan.rows.iter().all(|r| r.reasons.is_empty()));
+}
+
+#[test]
+fn an_empty_account_creates_in_dependency_phases() {
+    let plan = run(nothing_yet(), &settings()).unwrap();
+    assert_eq!(
+        row(&plan, ResourceKind::Secret).steps,
+        vec![Step::CreateSecret {
+            value: NewValue::Generated,
+            kms_key: None
+        }]
+    );
+    let role = &row(&plan, ResourceKind::Role).steps;
+    assert_eq!(role[0], Step::CreateRole);
+    let attached: Vec<_> = role[1..].iter().map(Step::phase).collect();
+    assert_eq!(attached, vec![step::Phase::Attach; 2]);
+    assert_eq!(
+        row(&plan, ResourceKind::Policy).steps,
+        vec![Step::CreatePolicy {
+            grant: Grant::Store
+        }]
+    );
+    assert_eq!(
+        row(&plan, ResourceKind::Function).steps,
+        vec![Step::CreateFunction]
+    );
+    assert!(plan.rows.iter().all(|r| r.reasons.is_empty()));
+}
+
+#[test]
+fn each_difference_is_one_reason_and_its_step() {
+    let mut observation = converged();
+    owned(&mut observation.secret).deleted_date = Some(aws_smithy_types::DateTime::from_secs(1));
+    let role = owned(&mut observation.role);
+    role.trust_matches = false;
+    role.attached.remove(0);
+    owned(&mut observation.policy).document = Some(serde_json::json!({"Statement": []}));
+    owned(&mut observation.log_group).retention_days = Some(7);
+    let plan = run(observation, &settings()).unwrap();
+    let secret = row(&plan, ResourceKind::Secret);
+    assert_eq!(secret.action, Action::Restore);
+    assert_eq!(secret.reasons, vec!["scheduled for deletion"]);
+    assert_eq!(secret.steps, vec![Step::RestoreSecret]);
+    let role = row(&plan, ResourceKind::Role);
+    assert_eq!(
+        role.reasons,
+        vec![
+            "trust policy is not lambda.amazonaws.com's",
+            "AWSLambdaBasicExecutionRole not attached"
+        ]
+    );
+    assert_eq!(role.steps[0], Step::UpdateTrustPolicy);
+    assert_eq!(
+        role.steps[1],
+        Step::AttachPolicy {
+            arn: "arn:aws:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole".into()
+        }
+    );
+    let policy = row(&plan, ResourceKind::Policy);
+    assert_eq!(policy.action, Action::Update);
+    assert_eq!(policy.reasons.len(), 1, "{:?}", policy.reasons);
+    assert_eq!(
+        policy.steps,
+        vec![Step::UpdatePolicy {
+            grant: Grant::Store
+        }]
+    );
+    let logs = row(&plan, ResourceKind::LogGroup);
+    assert_eq!(logs.reasons, vec!["retention 7 days, want 3"]);
+    assert_eq!(logs.steps, vec![Step::SetRetention]);
+    assert_eq!(row(&plan, ResourceKind::Function).action, Action::Unchanged);
+}
+
+#[test]
+fn function_drift_names_each_field_and_never_a_value() {
+    let mut observation = converged();
+    let function = owned(&mut observation.function);
+    function.layers.clear();
+    function.runtime = "python3.12".into();
+    function.timeout = Some(30);
+    function.code_sha256 = "other".into();
+    function
+        .env
+        .insert("SECRETS_MANAGER_TTL".into(), "hunter2".into());
+    function.env.insert("EXTRA".into(), "hunter2".into());
+    function.state = Some("Pending".into());
+    let plan = run(observation, &settings()).unwrap();
+    let function = row(&plan, ResourceKind::Function);
+    assert_eq!(
+        function.reasons,
+        vec![
+            "code differs from the lab's handler",
+            "runtime python3.12, want python3.13",
+            "extension layer missing",
+            "environment variable EXTRA not expected",
+            "environment variable SECRETS_MANAGER_TTL differs",
+            "timeout 30 s, want 15 s",
+        ]
+    );
+    assert_eq!(function.detail, function.reasons.join(", "));
+    assert!(!format!("{function:?}").contains("hunter2"));
+    assert_eq!(
+        function.steps,
+        vec![
+            Step::WaitForFunction,
+            Step::UpdateFunctionCode,
+            Step::UpdateFunctionConfiguration {
+                fields: vec![
+                    "runtime",
+                    "extension layer",
+                    "environment",
+                    "timeout/memory"
+                ]
+            }
+        ]
+    );
+}
+
+#[test]
+fn a_kms_key_and_a_given_value_are_steps_of_the_secret() {
+    let mut wanted = settings();
+    wanted.kms_key = Some("arn:aws:kms:us-east-1:123456789012:key/k".into());
+    wanted.secret_value = Some(SecretValue::from_password("pw"));
+    let plan = run(converged(), &wanted).unwrap();
+    let secret = row(&plan, ResourceKind::Secret);
+    assert_eq!(secret.action, Action::Update);
+    assert_eq!(
+        secret.reasons,
+        vec![
+            "encrypted with another KMS key",
+            "value from your input (if different)"
+        ]
+    );
+    assert_eq!(
+        secret.steps,
+        vec![
+            Step::SetSecretKey {
+                kms_key: "arn:aws:kms:us-east-1:123456789012:key/k".into()
+            },
+            Step::PutSecretValue {
+                value: NewValue::Given(SecretValue::from_password("pw"))
+            }
+        ]
+    );
+    let json = serde_json::to_string(&plan.rows).unwrap();
+    assert!(!json.contains("\"pw\""), "{json}");
+}
+
+#[test]
+fn a_plain_parameter_is_rewritten_in_one_step() {
+    let mut observation = converged();
+    observation.secret = Observed::Missing;
+    observation.parameter = Observed::Owned(ParameterInfo {
+        arn: "arn:aws:ssm:us-east-1:123456789012:parameter/demo/credentials".into(),
+        version: 1,
+        secure: false,
+        key_id: None,
+    });
+    let plan = in_parameter_store(observation).unwrap();
+    let parameter = row(&plan, ResourceKind::Parameter);
+    assert_eq!(parameter.reasons, vec!["not a SecureString"]);
+    assert_eq!(
+        parameter.steps,
+        vec![Step::RewriteParameter {
+            value: None,
+            kms_key: None
+        }]
+    );
+}
+
+#[test]
+fn a_switch_expands_the_policy_moves_the_function_then_contracts() {
+    let plan = in_parameter_store(converged()).unwrap();
+    assert_eq!(
+        row(&plan, ResourceKind::Parameter).steps,
+        vec![Step::CreateParameter {
+            value: NewValue::CarriedFrom(Store::SecretsManager),
+            kms_key: None
+        }]
+    );
+    assert_eq!(
+        row(&plan, ResourceKind::Policy).steps,
+        vec![
+            Step::UpdatePolicy {
+                grant: Grant::Both {
+                    left_behind_arn: SECRET_ARN.into()
+                }
+            },
+            Step::NarrowPolicy
+        ]
+    );
+    let secret = row(&plan, ResourceKind::Secret);
+    assert_eq!(
+        secret.steps,
+        vec![Step::RemoveSecret {
+            recovery_days: defaults::RECOVERY_DAYS
+        }]
+    );
+    let both = plan.desired.grant_document(
+        &Grant::Both {
+            left_behind_arn: SECRET_ARN.into(),
+        },
+        plan.desired.store_arn(),
+    );
+    let text = both.to_string();
+    assert!(text.contains(SECRET_ARN) && text.contains(plan.desired.store_arn()));
+}
+
+#[test]
+fn a_draft_shows_foreign_resources_that_a_plan_refuses() {
+    let mut observation = converged();
+    observation.log_group = Observed::Foreign;
+    let package = package::build().unwrap();
+    let draft = draft(observation, &names(), &settings(), "us-east-1", &package).unwrap();
+    let logs = row(&draft, ResourceKind::LogGroup);
+    assert_eq!(logs.action, Action::NotOwned);
+    assert!(logs.steps.is_empty());
+    assert!(matches!(
+        draft.refuse_foreign(&names()),
+        Err(Error::NotOwned { .. })
+    ));
+}
+
+#[test]
+fn status_plans_with_the_defaults_in_the_store_the_function_reads() {
+    assert_eq!(status_settings(&nothing_yet()), Settings::defaults(false));
+    assert_eq!(status_settings(&converged()).store, Store::SecretsManager);
+    let mut observation = converged();
+    let env = &mut owned(&mut observation.function).env;
+    env.remove("SECRET_ID");
+    env.insert("PARAMETER_NAME".into(), "/demo/credentials".into());
+    let wanted = status_settings(&observation);
+    assert_eq!(
+        wanted,
+        Settings {
+            store: Store::ParameterStore,
+            ..Settings::defaults(false)
+        }
     );
 }
