@@ -58,8 +58,8 @@ pub fn suppress(report: &mut AuditReport, baseline: &[FindingKey]) {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::classify::{Class, Shape};
     use crate::audit::report::{Finding, Scanned};
+    use crate::classify::{Class, Shape};
 
     fn finding(function: &str, version: &str, fingerprint: &str) -> Finding {
         Finding {

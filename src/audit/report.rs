@@ -6,9 +6,9 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::classify::{classify, Class, Shape};
 use super::fingerprint::{fingerprint, FingerprintKey};
 use super::scan::ScopeScan;
+use crate::classify::{classify, Class, Shape};
 
 /// The result of one audit (DESIGN §8).
 #[derive(Debug, Clone, Serialize)]

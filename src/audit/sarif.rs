@@ -5,8 +5,8 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
-use crate::classify::Class;
 use super::report::AuditReport;
+use crate::classify::Class;
 
 pub const SCHEMA: &str =
     "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json";

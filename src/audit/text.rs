@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use crate::classify::Class;
 use super::report::{AuditReport, Finding};
+use crate::classify::Class;
 use crate::ui::style;
 
 fn class_label(class: Class) -> String {

@@ -1,10 +1,10 @@
 //! `secretslab audit`: turn the flags into a plan, run the audit, print or write the report,
 //! and map the result to the exit code (0 clean, 4 findings, 5 incomplete).
 
-use crate::classify::Class;
 use crate::audit::report::{AuditReport, FailOn};
 use crate::audit::scope::{self, AccountSelection, RegionSelection};
 use crate::audit::{self, baseline, files, key, sarif, scan, AuditPlan};
+use crate::classify::Class;
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
 use crate::error::{Error, Result};
 use crate::session::Session;

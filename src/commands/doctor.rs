@@ -9,8 +9,8 @@ use crate::aws::identity::resolve_identity;
 use crate::aws::layer::table_arn;
 use crate::domain::kinds::Arch;
 use crate::error::Result;
-use crate::session::Session;
 use crate::local::emulator;
+use crate::session::Session;
 use crate::ui::style;
 
 #[derive(Debug, Serialize)]

@@ -7,8 +7,8 @@ use serde::Serialize;
 use crate::cli::LocalCommand;
 use crate::domain::kinds::ExtensionKind;
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::local::{emulator, extension};
+use crate::session::Session;
 use crate::ui::style;
 
 #[derive(Debug, Serialize)]

@@ -2,8 +2,8 @@
 
 use crate::cli::MigrateArgs;
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::migrate::{self, Phase, Settings};
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: MigrateArgs) -> Result<u8> {
     let settings = settings(args)?;

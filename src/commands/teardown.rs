@@ -5,8 +5,8 @@ use std::io::{BufRead, IsTerminal, Write};
 use crate::aws::secret::Recovery;
 use crate::cli::TeardownArgs;
 use crate::error::{Error, Result};
-use crate::session::Session;
 use crate::lab::teardown;
+use crate::session::Session;
 
 pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
     let names = session.names();

@@ -13,8 +13,8 @@ use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
-use crate::session::{Connection, Session};
 use crate::local::extension::ExtensionStats;
+use crate::session::{Connection, Session};
 use crate::ui::style;
 
 /// Secrets Manager's price per 10,000 API calls, in US dollars (aws.amazon.com/secrets-manager/pricing).

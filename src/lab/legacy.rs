@@ -121,7 +121,8 @@ pub async fn remove_legacy(
         legacy.function
     ));
     let immediate = recovery == Recovery::Immediate;
-    let mut removed = crate::aws::migration::remove_leftovers(aws, &legacy.function, immediate).await?;
+    let mut removed =
+        crate::aws::migration::remove_leftovers(aws, &legacy.function, immediate).await?;
     removed += usize::from(function::delete_function(&aws.lambda, &legacy).await?);
     // Lambda may have created the log group itself on the first invocation: adopt it.
     removed += usize::from(logs::delete_log_group(&aws.logs, &legacy, true).await?);

@@ -13,9 +13,9 @@ use crate::domain::migration::{
 use crate::domain::policy::same_policy;
 use crate::error::{Error, Result};
 
-use crate::aws::migration::Values;
 use super::report::MigrationReport;
 use super::{snippets, target, Job};
+use crate::aws::migration::Values;
 
 pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     let (session, connection, settings, function) = job.parts();

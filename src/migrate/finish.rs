@@ -8,9 +8,9 @@ use crate::domain::migration::{reference_var, TAG_CODE_SHA256, TAG_SERVED_AT_EXP
 use crate::error::{Error, Result};
 use crate::session::{Connection, Session};
 
-use crate::aws::migration::Found;
 use super::report::MigrationReport;
 use super::{target, Job};
+use crate::aws::migration::Found;
 
 pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     let (session, connection, settings, function) = job.parts();

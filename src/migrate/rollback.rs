@@ -10,9 +10,9 @@ use crate::aws::AwsContext;
 use crate::domain::migration::{added_env, policy_name, TAG_ADDED_LAYER};
 use crate::error::{Error, Result};
 
-use crate::aws::migration::{DocumentRef, Found};
 use super::report::MigrationReport;
 use super::{target, Job, Settings};
+use crate::aws::migration::{DocumentRef, Found};
 
 pub async fn run(job: Job<'_>) -> Result<MigrationReport> {
     let (session, connection, settings, function) = job.parts();

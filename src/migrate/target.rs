@@ -3,9 +3,9 @@
 
 use std::collections::BTreeMap;
 
-use crate::classify::{classify, Class};
 use crate::aws::target_function::{self, TargetFunction};
 use crate::aws::AwsContext;
+use crate::classify::{classify, Class};
 use crate::domain::kinds::Store;
 use crate::domain::migration::{
     default_document_name, is_extension_layer, is_for_function, referenced_var, LAYER_LIMIT,
@@ -13,8 +13,8 @@ use crate::domain::migration::{
 use crate::error::{Error, Result};
 use crate::session::Session;
 
-use crate::aws::migration::{self, DocumentRef, Found};
 use super::Settings;
+use crate::aws::migration::{self, DocumentRef, Found};
 
 /// The function, or the refusal that names it.
 pub async fn load(session: &Session, aws: &AwsContext, name: &str) -> Result<TargetFunction> {

@@ -3,17 +3,17 @@
 
 use std::io::Write;
 
-use crate::classify::Class;
 use crate::audit::scope::{AccountSelection, RegionSelection};
 use crate::audit::{self, key, scan, AuditPlan};
 use crate::aws::function;
 use crate::aws::target_function;
+use crate::classify::Class;
 use crate::domain::kinds::Store;
 use crate::domain::migration::{default_document_name, reference_var};
 use crate::error::Result;
 use crate::lab::legacy::{self, PASSWORD_VAR};
-use crate::session::{Connection, Session};
 use crate::migrate::{self, Phase, Settings};
+use crate::session::{Connection, Session};
 
 use super::runner::StepOutcome;
 

@@ -19,9 +19,9 @@ use crate::error::{Error, Result};
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
 use crate::lab::exercise::{self, TestOptions};
 use crate::lab::inspect::{self, Health};
-use crate::session::{Connection, Session};
 use crate::lab::teardown;
 use crate::local::{emulator, extension};
+use crate::session::{Connection, Session};
 use crate::tour::progress::{ProgressStore, TutorialState};
 use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
 use crate::ui::style;
@@ -248,6 +248,7 @@ fn check_name(check: StepCheck) -> &'static str {
         StepCheck::PlaintextMoved => {
             "the plaintext is gone from $LATEST and the function reads the secret"
         }
+        StepCheck::ExportWritten => "every exported file is written, and its Terraform parses",
         StepCheck::LabRemoved => "every lab resource is gone",
     }
 }
@@ -268,6 +269,7 @@ fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
         (StepAction::Test, _) => "test (`secretslab test`)".to_string(),
         (StepAction::Find, _) => "find it (`secretslab audit`)".to_string(),
         (StepAction::Fix, _) => "fix it (`secretslab migrate`)".to_string(),
+        (StepAction::Export, _) => "export it (`secretslab export`)".to_string(),
         (StepAction::Teardown, _) => "tear down (`secretslab teardown`)".to_string(),
     };
     loop {
@@ -436,6 +438,7 @@ async fn run_step_inner(
         }
         StepAction::Find => super::chapter::find(session, connection).await?,
         StepAction::Fix => super::chapter::fix(session, connection).await?,
+        StepAction::Export => super::take_home::export(session, connection).await?,
         StepAction::Teardown => {
             let report = teardown::remove_lab(session, connection, Recovery::Immediate).await?;
             session.progress.finish();
@@ -464,6 +467,7 @@ async fn verify(
         StepCheck::None | StepCheck::SecretRead => StepOutcome::Passed,
         StepCheck::PlaintextFound => super::chapter::plaintext_present(session, connection).await?,
         StepCheck::PlaintextMoved => super::chapter::plaintext_moved(session, connection).await?,
+        StepCheck::ExportWritten => super::take_home::written(session)?,
         StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
             Observed::Owned(f)
                 if f.state.as_deref().is_none_or(|s| s == "Active")
