@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{stderr, stdout, TestHome};
 
-const TITLES: [&str; 8] = [
+const TITLES: [&str; 9] = [
     "What we are fixing, and how it fits together",
     "The IAM role and its policies",
     "The handler code",

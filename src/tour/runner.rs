@@ -91,7 +91,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
         let _ = writeln!(
             out,
-            "Eight steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, clean up.\n"
+            "Nine steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, take it home as code, clean up.\n"
         );
     } else if index > 0 {
         let resuming = format!("resuming at step {}", step_of(index, &steps));

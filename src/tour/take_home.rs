@@ -53,7 +53,10 @@ pub fn written(session: &Session) -> Result<StepOutcome> {
             "{missing} is written but {README} does not say what it is"
         )));
     }
-    let listed = readme
+    // The files section: from its heading to the next one.
+    let section = readme.split("## Files").nth(1).unwrap_or_default();
+    let section = section.split("\n## ").next().unwrap_or_default();
+    let listed = section
         .lines()
         .filter_map(|l| l.strip_prefix("- `")?.split('`').next());
     if let Some(absent) = listed.into_iter().find(|f| !on_disk.iter().any(|d| d == f)) {
