@@ -7,6 +7,7 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::domain::defaults;
 use crate::domain::kinds::{Arch, ExtensionKind, Runtime, Store};
 use crate::domain::names::LabName;
+use crate::iac::IacFormat;
 use crate::ui::style::ColorChoice;
 
 const EXIT_CODES: &str = "\
@@ -107,6 +108,8 @@ pub enum Command {
     Audit(AuditArgs),
     /// Move a function's plaintext variables into a secret read through the extension (expand, --finish, --rollback)
     Migrate(MigrateArgs),
+    /// Write the deployed lab as infrastructure code to keep: Terraform, CloudFormation, SAM or CDK
+    Export(ExportArgs),
     /// Print a shell completion script (see the README)
     Completions {
         #[arg(value_enum)]
@@ -171,6 +174,22 @@ pub struct UpArgs {
     /// Port the extension listens on inside the function (default 2773; a free port with --local)
     #[arg(long, value_parser = clap::value_parser!(u16).range(1024..))]
     pub extension_port: Option<u16>,
+}
+
+#[derive(Debug, Clone, Args)]
+#[command(after_help = concat!(
+    "The lab is read back from AWS (run `secretslab up` first): the same names, the same policy, ",
+    "the region's extension layer and its settings, the log group and the handler. ",
+    "No secret value is written: the IaC tool generates the password, or you pass it in."
+))]
+pub struct ExportArgs {
+    /// Which infrastructure code to write
+    #[arg(long, value_enum)]
+    pub format: IacFormat,
+
+    /// Directory to write into [default: NAME-FORMAT]
+    #[arg(long, short = 'o', value_name = "DIR")]
+    pub output: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

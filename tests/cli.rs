@@ -147,6 +147,7 @@ fn help_texts_are_stable_and_fit_80_columns() {
         "completions",
         "audit",
         "migrate",
+        "export",
     ] {
         let mut args: Vec<&str> = command.split_whitespace().collect();
         args.push("--help");

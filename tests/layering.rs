@@ -1,7 +1,8 @@
 //! The house's floors (DESIGN §11), checked on the source: a module may import only from the
-//! floors below it. Ground: `domain`, `classify` and `error`. Then `aws/` and `ui/` (beside
+//! floors below it. Ground: `domain`, `classify`, `error` and `iac` (the infrastructure code
+//! we write for others, importable by every floor). Then `aws/` and `ui/` (beside
 //! each other, neither importing the other); `local/`; `session`; the workflows (`lab/`,
-//! `audit/`, `migrate/`), none importing another; on top the CLI (`cli`, `tour/`,
+//! `audit/`, `migrate/`, `export/`), none importing another; on top the CLI (`cli`, `tour/`,
 //! `commands/`), where only `main.rs` imports `commands/`.
 //!
 //! `SECRETSLAB_LAYERING_SRC=DIR` checks another source tree (e.g. an older checkout).
@@ -11,27 +12,27 @@ use std::path::{Path, PathBuf};
 
 /// Top-level modules each top-level module may import (besides itself).
 fn allowed(module: &str) -> Option<&'static [&'static str]> {
-    const GROUND: &[&str] = &["domain", "classify", "error"];
-    const AWS: &[&str] = &["domain", "classify", "error"];
-    const UI: &[&str] = &["domain", "classify", "error"];
-    const LOCAL: &[&str] = &["domain", "classify", "error", "aws", "ui"];
-    const SESSION: &[&str] = &["domain", "classify", "error", "aws", "ui", "local"];
+    const GROUND: &[&str] = &["domain", "classify", "error", "iac"];
+    const AWS: &[&str] = &["domain", "classify", "error", "iac"];
+    const UI: &[&str] = &["domain", "classify", "error", "iac"];
+    const LOCAL: &[&str] = &["domain", "classify", "error", "iac", "aws", "ui"];
+    const SESSION: &[&str] = &["domain", "classify", "error", "iac", "aws", "ui", "local"];
     // A workflow stands on the floors below it, never on another workflow: what two of them
     // share belongs below both.
     const WORKFLOW: &[&str] = &[
-        "domain", "classify", "error", "aws", "ui", "local", "session",
+        "domain", "classify", "error", "iac", "aws", "ui", "local", "session",
     ];
     const CLI: &[&str] = &[
-        "domain", "classify", "error", "aws", "ui", "local", "session", "lab", "audit", "migrate",
-        "cli", "tour",
+        "domain", "classify", "error", "iac", "aws", "ui", "local", "session", "lab", "audit",
+        "migrate", "export", "cli", "tour",
     ];
     Some(match module {
-        "domain" | "classify" | "error" => GROUND,
+        "domain" | "classify" | "error" | "iac" => GROUND,
         "aws" => AWS,
         "ui" => UI,
         "local" => LOCAL,
         "session" => SESSION,
-        "lab" | "audit" | "migrate" => WORKFLOW,
+        "lab" | "audit" | "migrate" | "export" => WORKFLOW,
         "cli" | "tour" | "commands" => CLI,
         // The entry points: `lib.rs` declares the modules, `main.rs` runs the commands.
         "lib" | "main" => return None,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{stderr, stdout, TestHome};
 
-const TITLES: [&str; 8] = [
+const TITLES: [&str; 9] = [
     "What we are fixing, and how it fits together",
     "The IAM role and its policies",
     "The handler code",
@@ -18,6 +18,7 @@ const TITLES: [&str; 8] = [
     "Test the function and read the secret",
     "Find it: a password in plaintext",
     "Fix it: move the password behind the extension",
+    "Take it home: the lab as code",
     "Tear down, and the notes to keep",
 ];
 
@@ -35,6 +36,7 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
         "read the secret through the extension",
         "audit found the plaintext password the API shows",
         "the plaintext is gone from $LATEST and the function reads the secret",
+        "every exported file is written, and its Terraform parses",
         "every lab resource is gone",
         "tour complete",
     ] {
@@ -57,6 +59,12 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
         home.processes()
     );
     assert!(!home.path().join("state/emulator.json").exists());
+    // "Take it home" wrote the lab as Terraform beside the tour's state, each file shown.
+    let export = home.path().join("state/exports/secrets-lab-terraform");
+    for file in ["main.tf", "README.md", "function/lambda_function.py"] {
+        assert!(export.join(file).is_file(), "{file} not exported");
+        assert!(text.contains(&format!("  {file}\n")), "{file} not shown");
+    }
 }
 
 /// A tmux server of our own, on its own socket, killed when the test ends.
@@ -184,7 +192,7 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         tmux.wait_for("progress saved", limit);
     }
     let tmux = Tmux::start(&home, "tour --local");
-    tmux.wait_for("resuming at step 3 of 8", limit);
+    tmux.wait_for("resuming at step 3 of 9", limit);
     tmux.wait_for(TITLES[2], limit);
     tmux.press("Enter");
     tmux.wait_for(TITLES[3], limit);
@@ -221,6 +229,10 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         "{screen}"
     );
     tmux.wait_for(TITLES[7], limit);
+    tmux.wait_for("[Enter] export it", limit);
+    tmux.press("Enter");
+    tmux.wait_for("every exported file is written", limit);
+    tmux.wait_for(TITLES[8], limit);
     tmux.press("Enter");
     let screen = tmux.wait_for("tour complete", limit);
     assert!(screen.contains("teardown receipt"), "{screen}");

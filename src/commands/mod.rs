@@ -3,6 +3,7 @@
 pub mod audit;
 pub mod completions;
 pub mod doctor;
+pub mod export;
 pub mod local;
 pub mod migrate;
 pub mod status;
@@ -30,6 +31,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
         Command::Completions { shell } => completions::run(shell),
         Command::Audit(args) => audit::run(&session, args).await,
         Command::Migrate(args) => migrate::run(&session, args).await,
+        Command::Export(args) => export::run(&session, args).await,
         Command::ServeExtension => crate::local::extension::serve_from_env(session.dirs.clone())
             .await
             .map(|()| 0),

@@ -5,3 +5,4 @@ mod chapter;
 pub mod progress;
 pub mod runner;
 pub mod steps;
+mod take_home;

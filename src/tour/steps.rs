@@ -22,6 +22,10 @@ pub const STEP_FILES: &[(&str, &str)] = &[
     ),
     ("07-fix-it.md", include_str!("../../lab-steps/07-fix-it.md")),
     (
+        "08-take-it-home.md",
+        include_str!("../../lab-steps/08-take-it-home.md"),
+    ),
+    (
         "08-teardown.md",
         include_str!("../../lab-steps/08-teardown.md"),
     ),
@@ -36,6 +40,8 @@ pub enum StepAction {
     Find,
     /// Migrate the legacy function's password, invoking it at each stage.
     Fix,
+    /// Export the lab as infrastructure code.
+    Export,
     Teardown,
 }
 
@@ -50,6 +56,8 @@ pub enum StepCheck {
     PlaintextFound,
     /// The plaintext is gone and the reference names a live secret.
     PlaintextMoved,
+    /// Every file the export reported is on disk, and its Terraform parses.
+    ExportWritten,
     /// Nothing of the lab is left (a scheduled secret counts as removed).
     LabRemoved,
 }
@@ -100,10 +108,11 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "test" => StepAction::Test,
         "find" => StepAction::Find,
         "fix" => StepAction::Fix,
+        "export" => StepAction::Export,
         "teardown" => StepAction::Teardown,
         other => {
             return Err(format!(
-                "{file}: unknown action `{other}` (none, up, test, find, fix, teardown)"
+                "{file}: unknown action `{other}` (none, up, test, find, fix, export, teardown)"
             ))
         }
     };
@@ -113,10 +122,11 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "secret_read" => StepCheck::SecretRead,
         "plaintext_found" => StepCheck::PlaintextFound,
         "plaintext_moved" => StepCheck::PlaintextMoved,
+        "export_written" => StepCheck::ExportWritten,
         "lab_removed" => StepCheck::LabRemoved,
         other => {
             return Err(format!(
-                "{file}: unknown check `{other}` (none, function_ready, secret_read, plaintext_found, plaintext_moved, lab_removed)"
+                "{file}: unknown check `{other}` (none, function_ready, secret_read, plaintext_found, plaintext_moved, export_written, lab_removed)"
             ))
         }
     };
@@ -215,6 +225,7 @@ mod tests {
             StepAction::Test,
             StepAction::Find,
             StepAction::Fix,
+            StepAction::Export,
             StepAction::Teardown,
         ] {
             assert!(actions.contains(&wanted), "no step runs {wanted:?}");

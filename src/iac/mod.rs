@@ -1,0 +1,309 @@
+//! Infrastructure code we write for others, built as data: the lab (or one function's change)
+//! as CloudFormation and SAM JSON, Terraform HCL and CDK TypeScript. Pure: the model comes in,
+//! documents come out; nothing here reads AWS or writes files. No secret value ever enters a
+//! model: the IaC tool generates the password, or the user passes it in.
+
+pub mod bundle;
+pub mod cdk;
+pub mod cloudformation;
+pub mod sam;
+pub mod terraform;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::{Arch, Store};
+use crate::domain::names::ResourceNames;
+use crate::domain::package::HANDLER_FILE;
+use crate::domain::policy;
+
+/// The infrastructure-as-code formats secretslab writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum IacFormat {
+    /// Terraform HCL (`terraform init && terraform apply`)
+    Terraform,
+    /// A CloudFormation template (JSON)
+    Cloudformation,
+    /// An AWS SAM template (`sam deploy --guided`)
+    Sam,
+    /// An AWS CDK app in TypeScript (`cdk deploy`)
+    #[value(name = "cdk-ts")]
+    CdkTs,
+}
+
+impl IacFormat {
+    /// The format as `--format` spells it.
+    pub fn id(self) -> &'static str {
+        match self {
+            Self::Terraform => "terraform",
+            Self::Cloudformation => "cloudformation",
+            Self::Sam => "sam",
+            Self::CdkTs => "cdk-ts",
+        }
+    }
+
+    /// The format as people name it.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::Terraform => "Terraform",
+            Self::Cloudformation => "CloudFormation",
+            Self::Sam => "AWS SAM",
+            Self::CdkTs => "AWS CDK (TypeScript)",
+        }
+    }
+}
+
+/// The folder every export keeps the handler in, beside its infrastructure code.
+pub const FUNCTION_DIR: &str = "function";
+/// The deterministic zip of the handler (the bytes `up` deploys) for formats that upload one.
+pub const PACKAGE_FILE: &str = "function.zip";
+/// The generated password's shape, as `up` asks Secrets Manager for it.
+pub const PASSWORD_LENGTH: u32 = 32;
+pub const PASSWORD_EXCLUDED: &str = "\"'\\`";
+/// The username beside the generated password.
+pub const USERNAME: &str = "lab-user";
+
+/// One Lambda function as infrastructure code declares it: what a single function's change
+/// (`migrate --emit`) and the whole lab share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunctionSpec {
+    pub name: String,
+    /// `python3.13`, as Lambda names it.
+    pub runtime: String,
+    pub handler: String,
+    pub arch: Arch,
+    pub timeout: i32,
+    pub memory: i32,
+    /// The extension layer, region- and architecture-specific.
+    pub layer_arn: String,
+    /// Names only (a reference and the extension's settings), never a value.
+    pub env: BTreeMap<String, String>,
+}
+
+impl FunctionSpec {
+    /// The extension's settings the environment carries.
+    pub fn extension(&self) -> ExtensionSettings {
+        ExtensionSettings::from_env(&self.env)
+    }
+
+    /// Lambda's spelling of the architecture.
+    pub fn architecture(&self) -> &'static str {
+        arch_name(self.arch)
+    }
+}
+
+/// Lambda's spelling of an architecture.
+pub fn arch_name(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86_64 => "x86_64",
+        Arch::Arm64 => "arm64",
+    }
+}
+
+/// The converged lab, as read back from the API: what every format exports.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LabModel {
+    pub names: ResourceNames,
+    pub region: String,
+    pub store: Store,
+    /// The customer managed key of the store, when one is used (`kms:Decrypt` on it only then).
+    pub kms_key_arn: Option<String>,
+    pub function: FunctionSpec,
+    pub log_retention_days: i32,
+}
+
+impl LabModel {
+    /// The ownership tags every lab resource carries, so `status`, `test` and `teardown`
+    /// know a lab made by the IaC tool as their own.
+    pub fn tags(&self) -> Vec<(String, String)> {
+        self.names.tags()
+    }
+
+    /// The description `up` gives the function.
+    pub fn function_description(&self) -> String {
+        format!("secretslab lab `{}`", self.names.lab)
+    }
+
+    /// The description `up` gives the policy.
+    pub fn policy_description(&self) -> String {
+        format!(
+            "secretslab lab `{}`: read this lab's secret only",
+            self.names.lab
+        )
+    }
+
+    /// The handler's path inside an export directory.
+    pub fn handler_path() -> String {
+        format!("{FUNCTION_DIR}/{HANDLER_FILE}")
+    }
+}
+
+/// The least-privilege read policy `up` applies, with the document's and the key's ARN given
+/// as the format's own expressions (a reference to the resource the code creates, or a
+/// literal): the very statements of [`policy::read_secret_policy`] /
+/// [`policy::read_parameter_policy`], so an export can never grant more than the lab does.
+pub fn read_policy(store: Store, document_arn: Value, kms_key_arn: Option<Value>) -> Value {
+    const DOCUMENT: &str = "\u{0}document-arn";
+    const KEY: &str = "\u{0}key-arn";
+    let key = kms_key_arn.as_ref().map(|_| KEY);
+    let mut document = match store {
+        Store::SecretsManager => policy::read_secret_policy(DOCUMENT, key),
+        Store::ParameterStore => policy::read_parameter_policy(DOCUMENT, key),
+    };
+    for statement in document["Statement"].as_array_mut().into_iter().flatten() {
+        let replacement = match statement["Resource"].as_str() {
+            Some(DOCUMENT) => Some(document_arn.clone()),
+            Some(KEY) => kms_key_arn.clone(),
+            _ => None,
+        };
+        if let Some(value) = replacement {
+            statement["Resource"] = value;
+        }
+    }
+    document
+}
+
+/// The statements of a read policy (see [`read_policy`]).
+pub fn read_statements(
+    store: Store,
+    document_arn: Value,
+    kms_key_arn: Option<Value>,
+) -> Vec<Value> {
+    match read_policy(store, document_arn, kms_key_arn)["Statement"].take() {
+        Value::Array(statements) => statements,
+        _ => Vec::new(),
+    }
+}
+
+/// One file an export writes: where, what it holds (for the report and the README), its bytes.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Artifact {
+    pub path: String,
+    pub what: String,
+    pub contents: Vec<u8>,
+}
+
+impl std::fmt::Debug for Artifact {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Artifact")
+            .field("path", &self.path)
+            .field("what", &self.what)
+            .field("bytes", &self.contents.len())
+            .finish()
+    }
+}
+
+impl Artifact {
+    pub fn text(path: impl Into<String>, what: impl Into<String>, text: String) -> Self {
+        Self {
+            path: path.into(),
+            what: what.into(),
+            contents: text.into_bytes(),
+        }
+    }
+
+    /// Pretty JSON with a final newline.
+    pub fn json(path: impl Into<String>, what: impl Into<String>, value: &Value) -> Self {
+        let mut text = serde_json::to_string_pretty(value).unwrap_or_default();
+        text.push('\n');
+        Self::text(path, what, text)
+    }
+}
+
+/// A README section: a heading, paragraphs, and shell commands, rendered as Markdown.
+#[derive(Debug, Clone, Default)]
+pub struct Readme {
+    pub title: String,
+    pub intro: Vec<String>,
+    pub files: Vec<(String, String)>,
+    pub next: Vec<String>,
+    pub notes: Vec<String>,
+}
+
+impl Readme {
+    pub fn render(&self) -> String {
+        let mut out = format!("# {}\n\n", self.title);
+        for paragraph in &self.intro {
+            out.push_str(paragraph);
+            out.push_str("\n\n");
+        }
+        out.push_str("## Files\n\n");
+        for (path, what) in &self.files {
+            out.push_str(&format!("- `{path}`: {what}\n"));
+        }
+        out.push_str("\n## Next\n\n```sh\n");
+        for command in &self.next {
+            out.push_str(command);
+            out.push('\n');
+        }
+        out.push_str("```\n");
+        if !self.notes.is_empty() {
+            out.push_str("\n## Notes\n\n");
+            for note in &self.notes {
+                out.push_str(&format!("- {note}\n"));
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+    use crate::domain::names::LabName;
+    use serde_json::json;
+
+    /// A lab as `up` leaves it, for every format's tests.
+    pub fn model(store: Store, kms: bool) -> LabModel {
+        let names = LabName::new("demo").unwrap().resources();
+        let reference = match store {
+            Store::SecretsManager => names.secret.clone(),
+            Store::ParameterStore => names.parameter.clone(),
+        };
+        LabModel {
+            store,
+            kms_key_arn: kms.then(|| "arn:aws:kms:us-east-1:123456789012:key/k-1".into()),
+            function: FunctionSpec {
+                name: names.function.clone(),
+                runtime: "python3.13".into(),
+                handler: "lambda_function.lambda_handler".into(),
+                arch: Arch::Arm64,
+                timeout: 15,
+                memory: 128,
+                layer_arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24".into(),
+                env: ExtensionSettings::default().function_env(store, &reference),
+            },
+            names,
+            region: "us-east-1".into(),
+            log_retention_days: 3,
+        }
+    }
+
+    #[test]
+    fn read_policy_is_the_labs_own_with_expressions() {
+        let arn = json!({"Ref": "Credentials"});
+        let policy = read_policy(Store::SecretsManager, arn.clone(), None);
+        let plain = policy::read_secret_policy("x", None);
+        assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(2));
+        assert_eq!(policy["Statement"][0]["Resource"], arn);
+        assert_eq!(
+            policy["Statement"][0]["Action"],
+            plain["Statement"][0]["Action"]
+        );
+        assert_eq!(policy["Statement"][1], plain["Statement"][1]);
+    }
+
+    #[test]
+    fn decrypt_only_with_a_customer_key() {
+        let key = json!("arn:aws:kms:us-east-1:1:key/k");
+        let with = read_statements(Store::ParameterStore, json!("p"), Some(key.clone()));
+        assert_eq!(with.len(), 2);
+        assert_eq!(with[1]["Action"], "kms:Decrypt");
+        assert_eq!(with[1]["Resource"], key);
+        let without = read_statements(Store::ParameterStore, json!("p"), None);
+        assert!(!json!(without).to_string().contains("kms:"));
+    }
+}
