@@ -156,14 +156,14 @@ async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
         let status = home.ok(&["--local", "--name", js_lab, "status"]);
         assert!(common::all_resources(&status, "present"), "{status}");
     }
-    // The node lab's status notices foreign code, naming the Node file.
+    // The node lab's status notices foreign code.
     let app = zip_of("index.mjs", "export const handler = async () => ({});\n");
     replace_code(&sdk, js_lab, app).await;
     let status = home.ok(&["--local", "--name", js_lab, "status"]);
     assert!(
         status
             .to_string()
-            .contains("code differs from function/index.mjs"),
+            .contains("code differs from the lab's handler"),
         "{status}"
     );
 

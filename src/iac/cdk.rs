@@ -268,6 +268,85 @@ fn store_statement(model: &LabModel) -> Statement {
     }
 }
 
+/// The lab's read policy on the store's resource only.
+fn policy_statement(model: &LabModel, document_arn: Ts) -> Statement {
+    Statement::Const(
+        "policy",
+        Ts::New(
+            "iam.ManagedPolicy",
+            vec![
+                Ts::Name("this"),
+                Ts::lit("ReadPolicy"),
+                Ts::Object(vec![
+                    ("managedPolicyName", Ts::lit(&model.names.policy)),
+                    ("description", Ts::lit(model.policy_description())),
+                    (
+                        "statements",
+                        Ts::Array(read_policy_statements(
+                            model.store,
+                            document_arn,
+                            model.kms_key_arn.as_deref(),
+                        )),
+                    ),
+                ]),
+            ],
+        ),
+    )
+}
+
+/// The function's role: Lambda may assume it; basic logging and the read policy.
+fn role_statement(model: &LabModel) -> Statement {
+    Statement::Const(
+        "role",
+        Ts::New(
+            "iam.Role",
+            vec![
+                Ts::Name("this"),
+                Ts::lit("Role"),
+                Ts::Object(vec![
+                    ("roleName", Ts::lit(&model.names.role)),
+                    (
+                        "assumedBy",
+                        Ts::New(
+                            "iam.ServicePrincipal",
+                            vec![Ts::lit("lambda.amazonaws.com")],
+                        ),
+                    ),
+                    (
+                        "managedPolicies",
+                        Ts::Array(vec![
+                            Ts::Call(
+                                "iam.ManagedPolicy.fromAwsManagedPolicyName",
+                                vec![Ts::lit("service-role/AWSLambdaBasicExecutionRole")],
+                            ),
+                            Ts::Name("policy"),
+                        ]),
+                    ),
+                ]),
+            ],
+        ),
+    )
+}
+
+/// The function's log group, with the lab's retention, removed with the stack.
+fn log_group_statement(model: &LabModel) -> Statement {
+    Statement::Const(
+        "logGroup",
+        Ts::New(
+            "logs.LogGroup",
+            vec![
+                Ts::Name("this"),
+                Ts::lit("LogGroup"),
+                Ts::Object(vec![
+                    ("logGroupName", Ts::lit(&model.names.log_group)),
+                    ("retention", Ts::Name(retention(model.log_retention_days))),
+                    ("removalPolicy", Ts::Name("RemovalPolicy.DESTROY")),
+                ]),
+            ],
+        ),
+    )
+}
+
 /// The stack's constructor body.
 pub fn stack_statements(model: &LabModel) -> Vec<Statement> {
     let document_arn = match model.store {
@@ -276,73 +355,9 @@ pub fn stack_statements(model: &LabModel) -> Vec<Statement> {
     };
     let mut statements = vec![
         store_statement(model),
-        Statement::Const(
-            "policy",
-            Ts::New(
-                "iam.ManagedPolicy",
-                vec![
-                    Ts::Name("this"),
-                    Ts::lit("ReadPolicy"),
-                    Ts::Object(vec![
-                        ("managedPolicyName", Ts::lit(&model.names.policy)),
-                        ("description", Ts::lit(model.policy_description())),
-                        (
-                            "statements",
-                            Ts::Array(read_policy_statements(
-                                model.store,
-                                document_arn,
-                                model.kms_key_arn.as_deref(),
-                            )),
-                        ),
-                    ]),
-                ],
-            ),
-        ),
-        Statement::Const(
-            "role",
-            Ts::New(
-                "iam.Role",
-                vec![
-                    Ts::Name("this"),
-                    Ts::lit("Role"),
-                    Ts::Object(vec![
-                        ("roleName", Ts::lit(&model.names.role)),
-                        (
-                            "assumedBy",
-                            Ts::New(
-                                "iam.ServicePrincipal",
-                                vec![Ts::lit("lambda.amazonaws.com")],
-                            ),
-                        ),
-                        (
-                            "managedPolicies",
-                            Ts::Array(vec![
-                                Ts::Call(
-                                    "iam.ManagedPolicy.fromAwsManagedPolicyName",
-                                    vec![Ts::lit("service-role/AWSLambdaBasicExecutionRole")],
-                                ),
-                                Ts::Name("policy"),
-                            ]),
-                        ),
-                    ]),
-                ],
-            ),
-        ),
-        Statement::Const(
-            "logGroup",
-            Ts::New(
-                "logs.LogGroup",
-                vec![
-                    Ts::Name("this"),
-                    Ts::lit("LogGroup"),
-                    Ts::Object(vec![
-                        ("logGroupName", Ts::lit(&model.names.log_group)),
-                        ("retention", Ts::Name(retention(model.log_retention_days))),
-                        ("removalPolicy", Ts::Name("RemovalPolicy.DESTROY")),
-                    ]),
-                ],
-            ),
-        ),
+        policy_statement(model, document_arn),
+        role_statement(model),
+        log_group_statement(model),
     ];
     let code = Ts::Call(
         "lambda.Code.fromAsset",

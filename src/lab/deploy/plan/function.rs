@@ -8,7 +8,6 @@ use crate::aws::function::{
     architecture, runtime_id, DesiredFunction, FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS,
 };
 use crate::aws::observed::Observed;
-use crate::domain::package::HANDLER_ENTRY;
 
 use super::resources::Change;
 use super::step::Step;
@@ -44,8 +43,9 @@ fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, 
         let reason = format!("runtime {}, want {}", current.runtime, runtime.as_str());
         found.push((Part::Config("runtime"), reason));
     }
-    if current.handler != HANDLER_ENTRY {
-        let reason = format!("handler `{}`, want `{HANDLER_ENTRY}`", current.handler);
+    let entry = crate::domain::handler::entry(desired.runtime);
+    if current.handler != entry {
+        let reason = format!("handler `{}`, want `{entry}`", current.handler);
         found.push((Part::Config("handler"), reason));
     }
     let layers: Vec<String> = desired.layer_arn.iter().cloned().collect();
