@@ -3,7 +3,7 @@
 
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use super::rules::Rule;
 use super::Class;
@@ -52,11 +52,58 @@ static COMPILED: LazyLock<Vec<Regex>> = LazyLock::new(|| {
         .collect()
 });
 
-/// All formats in one automaton: one pass over the value says which formats can match.
-static ANY: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(FORMATS.iter().map(|f| f.pattern))
-        .unwrap_or_else(|e| panic!("vendor patterns are invalid: {e}"))
+/// Literal text that every match of a format without prefixes contains. The Azure pattern is
+/// case-insensitive: its `…Key=` ends in `y=` or `Y=` whatever the case of the rest.
+fn markers(format: &VendorFormat) -> &'static [&'static str] {
+    match format.rule {
+        _ if !format.prefixes.is_empty() => format.prefixes,
+        "azure-storage-connection-string" => &["y=", "Y="],
+        "telegram-bot-token" => &[":AA"],
+        "mailchimp-key" => &["-us"],
+        "terraform-cloud-token" => &[".atlasv1."],
+        "azure-ad-client-secret" => &["Q~"],
+        other => panic!("vendor format {other} has neither prefixes nor markers"),
+    }
+}
+
+/// One literal to look for: the format it may start, and whether it is the prefix of a pattern
+/// anchored at the start of the value (then only a marker at offset 0 counts).
+struct Marker {
+    text: &'static [u8],
+    format: usize,
+    anchored: bool,
+}
+
+/// The markers by their first byte: one pass over the value finds every format that can match,
+/// where one automaton of all the patterns would track their counted repeats (`{134}`, `{150,}`)
+/// at once and leave the fast engine.
+static MARKERS: LazyLock<Vec<Vec<Marker>>> = LazyLock::new(|| {
+    let mut by_first_byte: Vec<Vec<Marker>> = (0..256).map(|_| Vec::new()).collect();
+    for (format, f) in FORMATS.iter().enumerate() {
+        for text in markers(f) {
+            by_first_byte[usize::from(text.as_bytes()[0])].push(Marker {
+                text: text.as_bytes(),
+                format,
+                anchored: f.pattern.starts_with('^') && !f.prefixes.is_empty(),
+            });
+        }
+    }
+    by_first_byte
 });
+
+/// Which formats' markers occur in `value`, as a bit per format.
+fn candidates(value: &str) -> u128 {
+    let bytes = value.as_bytes();
+    let mut found = 0u128;
+    for (at, &b) in bytes.iter().enumerate() {
+        for marker in &MARKERS[usize::from(b)] {
+            if (at == 0 || !marker.anchored) && bytes[at..].starts_with(marker.text) {
+                found |= 1 << marker.format;
+            }
+        }
+    }
+    found
+}
 
 /// The outcome of matching a value against the table.
 pub struct VendorMatch {
@@ -69,13 +116,24 @@ pub struct VendorMatch {
 /// The shortest token any format matches (`AKIA` + 16).
 const SHORTEST: usize = 20;
 
+/// The first format, in table order, whose pattern matches, and the text it matched.
+fn first_match(value: &str) -> Option<(&'static VendorFormat, &str)> {
+    let mut left = candidates(value);
+    while left != 0 {
+        let index = left.trailing_zeros() as usize;
+        left &= left - 1;
+        if let Some(found) = COMPILED[index].find(value) {
+            return Some((&FORMATS[index], found.as_str()));
+        }
+    }
+    None
+}
+
 pub fn find(value: &str) -> Option<VendorMatch> {
     if value.len() < SHORTEST {
         return None;
     }
-    let index = ANY.matches(value).iter().next()?;
-    let (format, regex) = (&FORMATS[index], &COMPILED[index]);
-    let text = regex.find(value)?.as_str();
+    let (format, text) = first_match(value)?;
     let prefix = format
         .prefixes
         .iter()
@@ -251,6 +309,28 @@ mod tests {
                 assert!(found.prefix.is_some(), "{} reports no prefix", format.rule);
             }
         }
+    }
+
+    /// The markers only skip patterns that cannot match: on every corpus value and every
+    /// example, the first format found is the one a set of all the patterns reports first.
+    #[test]
+    fn markers_never_skip_a_match() {
+        assert!(FORMATS.len() <= 128, "candidates() keeps one bit a format");
+        let all = regex::RegexSet::new(FORMATS.iter().map(|f| f.pattern)).expect("valid patterns");
+        let corpus = include_str!("../../tests/data/audit-corpus.jsonl");
+        let values = corpus
+            .lines()
+            .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+            .filter_map(|row| row["value"].as_str().map(str::to_string))
+            .chain(FORMATS.iter().map(|f| example(f.rule)));
+        let mut checked = 0;
+        for value in values {
+            let expected = all.matches(&value).iter().next();
+            let found = first_match(&value).map(|(f, _)| f.rule);
+            assert_eq!(found, expected.map(|i| FORMATS[i].rule), "{value}");
+            checked += 1;
+        }
+        assert!(checked > 1000, "only {checked} values checked");
     }
 
     #[test]
