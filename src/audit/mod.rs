@@ -30,7 +30,7 @@ use crate::ui::progress::Progress;
 use fingerprint::FingerprintKey;
 use report::{AuditReport, Coverage};
 use scan::{Pace, ScopeScan};
-use scope::{Access, Account, AccountSelection, RegionSelection};
+use scope::{Access, Account, AccountEntry, AccountSelection, ListedAccount, RegionSelection};
 
 /// Requests in flight across all accounts and regions at once.
 const GLOBAL_IN_FLIGHT: usize = 64;
@@ -66,24 +66,24 @@ pub async fn run(
     if plan.accounts == AccountSelection::Organization {
         progress.step("listing the organization's accounts");
     }
-    let accounts = scope::accounts(
+    let listed = scope::listed_accounts(
         &plan.accounts,
         plan.assume_role.as_deref(),
         &caller,
         &organizations,
-        &aws.sts,
     )
     .await?;
     let regions = scope::regions(&plan.regions, &aws.region, &caller.partition);
     progress.step(format!(
         "scanning {} account(s) × {} region(s)",
-        accounts.len(),
+        listed.len(),
         regions.len()
     ));
-    let scans = scan_all(base, aws, plan, &accounts, &regions).await;
+    let entry = AccountEntry::new(&aws.sts, &caller, plan.assume_role.as_deref());
+    let scans = scan_all(base, aws, plan, &entry, &listed, &regions).await;
     progress.step("classifying");
     let coverage = Coverage {
-        accounts: accounts.len(),
+        accounts: listed.len(),
         regions: regions.len(),
     };
     let mut report = report::build(&scans, &coverage, key, plan.show_all);
@@ -92,54 +92,94 @@ pub async fn run(
 }
 
 /// Scan every account × region at once (under the global cap), sorted by account and region.
-/// A scope that cannot be entered, or whose task failed, is kept with its reason.
+/// Each account's scans start as soon as that account is entered, so the `AssumeRole` calls
+/// overlap the scans already running. A scope that cannot be entered, or whose task failed,
+/// is kept with its reason.
 async fn scan_all(
     base: &aws_types::SdkConfig,
     aws: &AwsContext,
     plan: &AuditPlan,
-    accounts: &[Account],
+    entry: &AccountEntry,
+    listed: &[ListedAccount],
     regions: &[String],
 ) -> Vec<ScopeScan> {
     let in_flight = Arc::new(Semaphore::new(GLOBAL_IN_FLIGHT));
     let mut tasks = JoinSet::new();
     let mut spawned = HashMap::new();
-    let mut scans = Vec::new();
-    for account in accounts {
-        for region in regions {
-            if let Access::Unavailable(reason) = &account.access {
-                scans.push(unread(&account.id, region, reason.clone()));
-                continue;
-            }
-            let lambda = scope::lambda_client(base, account, region, &aws.calls);
-            let (cloudformation, tagging) = scope::owner_clients(base, account, region, &aws.calls);
-            let pace = Pace::new(plan.rate, in_flight.clone());
-            let only = plan.function.clone();
-            let (id, name) = (account.id.clone(), region.clone());
-            let handle = tasks.spawn(async move {
-                let (mut scan, owners) = tokio::join!(
-                    scan::scan_scope(lambda, id, name, only, pace),
-                    owner::read_index(&cloudformation, &tagging)
-                );
-                scan.owners = owners;
-                scan
-            });
-            spawned.insert(handle.id(), (account.id.clone(), region.clone()));
-        }
+    for account in listed {
+        let scopes = AccountScopes {
+            base: base.clone(),
+            calls: aws.calls.clone(),
+            regions: regions.to_vec(),
+            rate: plan.rate,
+            only: plan.function.clone(),
+            in_flight: in_flight.clone(),
+        };
+        let (entry, listed) = (entry.clone(), account.clone());
+        let handle = tasks.spawn(async move { scopes.scan(entry.enter(listed).await).await });
+        spawned.insert(handle.id(), account.id.clone());
     }
+    let mut scans = Vec::new();
     while let Some(joined) = tasks.join_next_with_id().await {
         match joined {
-            Ok((_, scan)) => scans.push(scan),
-            // A failed scan task is a bug; its scope must still not vanish from the report.
+            Ok((_, account_scans)) => scans.extend(account_scans),
+            // A failed scan task is a bug; its scopes must still not vanish from the report.
             Err(e) => {
-                if let Some((account, region)) = spawned.remove(&e.id()) {
+                if let Some(account) = spawned.remove(&e.id()) {
                     let reason = format!("the scan stopped unexpectedly: {e}");
-                    scans.push(unread(&account, &region, reason));
+                    scans.extend(regions.iter().map(|r| unread(&account, r, reason.clone())));
                 }
             }
         }
     }
     scans.sort_by(|a, b| (&a.account, &a.region).cmp(&(&b.account, &b.region)));
     scans
+}
+
+/// What scanning one account's regions needs, owned so the account's task can carry it.
+struct AccountScopes {
+    base: aws_types::SdkConfig,
+    calls: crate::aws::CallLog,
+    regions: Vec<String>,
+    rate: u32,
+    only: Option<String>,
+    in_flight: Arc<Semaphore>,
+}
+
+impl AccountScopes {
+    /// Every region of one entered account, at once; each with its own pace (Lambda's limit
+    /// is per account and region) and the owners read beside the functions.
+    async fn scan(self, account: Account) -> Vec<ScopeScan> {
+        if let Access::Unavailable(reason) = &account.access {
+            let id = &account.id;
+            return self
+                .regions
+                .iter()
+                .map(|r| unread(id, r, reason.clone()))
+                .collect();
+        }
+        let scopes = self.regions.iter().map(|region| {
+            let lambda = scope::lambda_client(&self.base, &account, region, &self.calls);
+            let (cloudformation, tagging) =
+                scope::owner_clients(&self.base, &account, region, &self.calls);
+            let pace = Pace::new(self.rate, self.in_flight.clone());
+            let scan = scan::scan_scope(
+                lambda,
+                account.id.clone(),
+                region.clone(),
+                self.only.clone(),
+                pace,
+            );
+            async move {
+                let (mut scan, owners) = tokio::join!(scan, async {
+                    owner::read_index(&cloudformation, &tagging).await
+                });
+                scan.owners = owners;
+                scan
+            }
+        });
+        futures_util::future::join_all(scopes).await
+    }
 }
 
 /// A scope that could not be read at all, with the reason.

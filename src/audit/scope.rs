@@ -1,12 +1,13 @@
 //! Which accounts and regions an audit covers, and how to act in each: the caller's own
 //! credentials, credentials from `AssumeRole`, or the reason the account cannot be read.
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use aws_sdk_lambda::config::retry::{RetryConfig, RetryPartition, TokenBucket};
 use aws_sdk_lambda::config::{Credentials, Region};
 use aws_smithy_types::error::display::DisplayErrorContext;
-use futures_util::stream::{self, StreamExt};
+use tokio::sync::Semaphore;
 
 use crate::aws::errors::{describe, into_error};
 use crate::aws::identity::Identity;
@@ -178,24 +179,37 @@ pub fn regions(selection: &RegionSelection, current: &str, partition: &str) -> V
     }
 }
 
-/// The accounts to scan and how to act in each. An account that cannot be entered is kept,
-/// as `Unavailable`, so the report lists it as incomplete instead of dropping it.
-pub async fn accounts(
+/// One account in scope before it is entered: its id, and why it cannot be read at all
+/// (an organization member that is not `ACTIVE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedAccount {
+    pub id: String,
+    pub unavailable: Option<String>,
+}
+
+/// The accounts to scan. Entering them (`AccountEntry::enter`) is left to the scan, so that
+/// each account's scan starts as soon as its own role is assumed.
+pub async fn listed_accounts(
     selection: &AccountSelection,
     assume_role: Option<&str>,
     caller: &Identity,
     organizations: &aws_sdk_organizations::Client,
-    sts: &aws_sdk_sts::Client,
-) -> Result<Vec<Account>> {
-    let listed: Vec<(String, Option<String>)> = match selection {
-        AccountSelection::Caller => vec![(caller.account.clone(), None)],
-        AccountSelection::Listed(ids) => ids.iter().map(|id| (id.clone(), None)).collect(),
+) -> Result<Vec<ListedAccount>> {
+    let listed: Vec<ListedAccount> = match selection {
+        AccountSelection::Caller => vec![ListedAccount {
+            id: caller.account.clone(),
+            unavailable: None,
+        }],
+        AccountSelection::Listed(ids) => ids
+            .iter()
+            .map(|id| ListedAccount {
+                id: id.clone(),
+                unavailable: None,
+            })
+            .collect(),
         AccountSelection::Organization => organization_accounts(organizations).await?,
     };
-    let others = listed
-        .iter()
-        .filter(|(id, _)| *id != caller.account)
-        .count();
+    let others = listed.iter().filter(|a| a.id != caller.account).count();
     if others > 0 && assume_role.is_none() {
         return Err(Error::invalid(
             format!(
@@ -205,34 +219,53 @@ pub async fn accounts(
             "pass `--assume-role NAME`, a role that exists in every member account (e.g. OrganizationAccountAccessRole)",
         ));
     }
-    let role = assume_role.unwrap_or_default().to_string();
-    let partition = caller.partition.clone();
-    let caller_account = caller.account.clone();
-    let accounts = stream::iter(listed)
-        .map(|(id, unavailable)| {
-            let role = role.clone();
-            let partition = partition.clone();
-            let caller_account = caller_account.clone();
-            async move {
-                let access = match unavailable {
-                    Some(reason) => Access::Unavailable(reason),
-                    None if id == caller_account => Access::Caller,
-                    None => assume(sts, &partition, &id, &role).await,
-                };
-                Account { id, access }
+    Ok(listed)
+}
+
+/// How to enter the listed accounts: the caller's own with its credentials, any other by
+/// assuming the role, at most `ASSUME_CONCURRENCY` at once. An account that cannot be
+/// entered is kept, as `Unavailable`, so the report lists it as incomplete.
+#[derive(Clone)]
+pub struct AccountEntry {
+    sts: aws_sdk_sts::Client,
+    partition: String,
+    caller_account: String,
+    role: String,
+    assuming: Arc<Semaphore>,
+}
+
+impl AccountEntry {
+    pub fn new(sts: &aws_sdk_sts::Client, caller: &Identity, assume_role: Option<&str>) -> Self {
+        Self {
+            sts: sts.clone(),
+            partition: caller.partition.clone(),
+            caller_account: caller.account.clone(),
+            role: assume_role.unwrap_or_default().to_string(),
+            assuming: Arc::new(Semaphore::new(ASSUME_CONCURRENCY)),
+        }
+    }
+
+    pub async fn enter(&self, listed: ListedAccount) -> Account {
+        let access = match listed.unavailable {
+            Some(reason) => Access::Unavailable(reason),
+            None if listed.id == self.caller_account => Access::Caller,
+            None => {
+                let _turn = self.assuming.acquire().await;
+                assume(&self.sts, &self.partition, &listed.id, &self.role).await
             }
-        })
-        .buffered(ASSUME_CONCURRENCY)
-        .collect()
-        .await;
-    Ok(accounts)
+        };
+        Account {
+            id: listed.id,
+            access,
+        }
+    }
 }
 
 /// Every account of the organization; accounts that are not `ACTIVE` carry the reason
 /// they cannot be scanned.
 async fn organization_accounts(
     client: &aws_sdk_organizations::Client,
-) -> Result<Vec<(String, Option<String>)>> {
+) -> Result<Vec<ListedAccount>> {
     let mut accounts = Vec::new();
     let mut pages = client.list_accounts().into_paginator().send();
     while let Some(page) = pages.next().await {
@@ -255,7 +288,10 @@ async fn organization_accounts(
                 None | Some("ACTIVE") => None,
                 Some(status) => Some(format!("the account's status is {status}")),
             };
-            accounts.push((id.to_string(), unavailable));
+            accounts.push(ListedAccount {
+                id: id.to_string(),
+                unavailable,
+            });
         }
     }
     Ok(accounts)
