@@ -262,9 +262,7 @@ fn cdk_ts_check(checkers: &Path, dir: &Path, file: &Path) {
             "--target",
             "es2020",
             "--module",
-            "commonjs",
-            "--moduleResolution",
-            "node",
+            "nodenext",
             "--skipLibCheck",
         ])
         .arg(file)
