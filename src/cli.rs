@@ -304,6 +304,26 @@ pub struct MigrateArgs {
     /// With --finish: go ahead although nothing shows the code reads the references
     #[arg(long, requires = "finish")]
     pub force: bool,
+
+    /// Who deploys the function, where AWS records nothing
+    #[arg(long, value_enum, value_name = "OWNER")]
+    pub owner: Option<crate::migrate::OwnerFlag>,
+
+    /// With --finish: the owner's source carries the change (skip the stack's template check)
+    #[arg(long, requires = "finish")]
+    pub owner_updated: bool,
+
+    /// Print (or write) the change for the owner's source; changes nothing
+    #[arg(long, value_enum, value_name = "FORMAT", conflicts_with_all = ["finish", "rollback", "dry_run"])]
+    pub emit: Option<crate::iac::change::EmitFormat>,
+
+    /// With --emit: write the change to this file
+    #[arg(long, value_name = "PATH", requires = "emit")]
+    pub output: Option<std::path::PathBuf>,
+
+    /// With --emit cloudformation|sam: your template (JSON or YAML), patched
+    #[arg(long, value_name = "FILE", requires = "emit")]
+    pub template: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Args)]

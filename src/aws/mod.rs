@@ -190,6 +190,8 @@ pub struct AwsContext {
     pub sts: aws_sdk_sts::Client,
     pub logs: aws_sdk_cloudwatchlogs::Client,
     pub ssm: aws_sdk_ssm::Client,
+    /// Who owns a function (migrate), and what its stack's deployed template holds.
+    pub cloudformation: aws_sdk_cloudformation::Client,
     pub calls: CallLog,
 }
 
@@ -270,6 +272,7 @@ impl AwsContext {
             sts: client!(aws_sdk_sts),
             logs: client!(aws_sdk_cloudwatchlogs),
             ssm: client!(aws_sdk_ssm),
+            cloudformation: client!(aws_sdk_cloudformation),
             calls,
         }
     }

@@ -99,6 +99,94 @@ pub async fn read_index(
     index
 }
 
+/// The owner of one function (migrate): its own tags first, then CloudFormation's index by
+/// physical id (`DescribeStackResources`), then the owning stack's marks. A failed read makes
+/// the owner unknown, never none.
+pub async fn owner_of(
+    cloudformation: &aws_sdk_cloudformation::Client,
+    function: &str,
+    tags: &BTreeMap<String, String>,
+    image: bool,
+) -> Owner {
+    let mut evidence = OwnerEvidence {
+        image,
+        tags: tags.clone(),
+        ..OwnerEvidence::default()
+    };
+    if evidence.stack().is_none() {
+        match indexed_stack(cloudformation, function).await {
+            Ok(indexed) => evidence.indexed = indexed,
+            Err(reason) => return Owner::Unknown { reason },
+        }
+    }
+    if let Some((stack, _)) = evidence.stack() {
+        match stack_marks(cloudformation, &stack).await {
+            Ok(marks) => evidence.stack_marks = Some(marks),
+            Err(reason) => return Owner::Unknown { reason },
+        }
+    }
+    decide(&evidence)
+}
+
+/// The stack and logical id CloudFormation's index gives a function's physical id.
+async fn indexed_stack(
+    client: &aws_sdk_cloudformation::Client,
+    function: &str,
+) -> Result<Option<(String, String)>, String> {
+    let described = client
+        .describe_stack_resources()
+        .physical_resource_id(function)
+        .send()
+        .await;
+    let out = match described {
+        Ok(out) => out,
+        // "Stack for FUNCTION does not exist": no stack owns it.
+        Err(e) if describe(&e).contains("does not exist") => return Ok(None),
+        Err(e) => return Err(format!("reading CloudFormation's index: {}", describe(&e))),
+    };
+    Ok(out
+        .stack_resources()
+        .iter()
+        .find(|r| r.physical_resource_id() == Some(function))
+        .and_then(|r| {
+            Some((
+                r.stack_name()?.to_string(),
+                r.logical_resource_id()?.to_string(),
+            ))
+        }))
+}
+
+async fn stack_marks(
+    client: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> Result<StackMarks, String> {
+    let resources = stack_resources(client, stack).await?;
+    let described = client.describe_stacks().stack_name(stack).send().await;
+    let described = described.map_err(|e| format!("describing stack {stack}: {}", describe(&e)))?;
+    let serverless_output = described.stacks().iter().any(|s| {
+        s.outputs()
+            .iter()
+            .any(|o| o.output_key() == Some(SERVERLESS_OUTPUT))
+    });
+    Ok(StackMarks {
+        cdk_metadata: resources.iter().any(|r| r.kind == CDK_METADATA_TYPE),
+        serverless_output,
+    })
+}
+
+/// The template a stack was last deployed with (`GetTemplate`, as the user wrote it).
+pub async fn deployed_template(
+    client: &aws_sdk_cloudformation::Client,
+    stack: &str,
+) -> Result<String, String> {
+    let out = client.get_template().stack_name(stack).send().await;
+    let out =
+        out.map_err(|e| format!("reading the template of stack {stack}: {}", describe(&e)))?;
+    out.template_body()
+        .map(str::to_string)
+        .ok_or_else(|| format!("stack {stack} returned no template"))
+}
+
 /// Function name → tags, for every tagged function of the region.
 async fn function_tags(
     client: &aws_sdk_resourcegroupstagging::Client,

@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use aws_sdk_lambda::types::Environment;
+use aws_sdk_lambda::types::{Environment, PackageType, SnapStartApplyOn};
 use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, describe, into_error, unless_missing};
@@ -27,6 +27,13 @@ pub struct TargetFunction {
     pub code_sha256: String,
     pub revision_id: Option<String>,
     pub tags: BTreeMap<String, String>,
+    /// `PackageType: Image`: a container image, which takes no layers.
+    pub image: bool,
+    /// SnapStart on published versions (its restores do not set `AWS_SESSION_TOKEN`).
+    pub snap_start: bool,
+    pub handler: Option<String>,
+    pub timeout: Option<i32>,
+    pub memory: Option<i32>,
 }
 
 // The environment holds the very values migrate moves: never print them.
@@ -80,6 +87,12 @@ pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>>
             .tags()
             .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
             .unwrap_or_default(),
+        image: config.package_type() == Some(&PackageType::Image),
+        snap_start: config.snap_start().and_then(|s| s.apply_on())
+            == Some(&SnapStartApplyOn::PublishedVersions),
+        handler: config.handler().map(str::to_string),
+        timeout: config.timeout(),
+        memory: config.memory_size(),
     }))
 }
 

@@ -6,20 +6,30 @@ use crate::migrate::{self, Phase, Settings};
 use crate::session::Session;
 
 pub async fn run(session: &Session, args: MigrateArgs) -> Result<u8> {
-    let settings = settings(args)?;
+    let emit = args.emit.map(|format| migrate::Emit {
+        format,
+        output: args.output.clone(),
+        template: args.template.clone(),
+    });
+    let settings = settings(args, emit.is_some())?;
     let connection = session.connect().await?;
+    if let Some(emit) = emit {
+        let report = migrate::emit(session, &connection, &settings, &emit).await?;
+        super::print(session, &report)?;
+        return Ok(0);
+    }
     let report = migrate::migrate(session, &connection, &settings).await?;
     super::print(session, &report)?;
     Ok(0)
 }
 
-fn settings(args: MigrateArgs) -> Result<Settings> {
+fn settings(args: MigrateArgs, emit: bool) -> Result<Settings> {
     let phase = match (args.finish, args.rollback) {
         (true, _) => Phase::Finish,
         (_, true) => Phase::Rollback,
         _ => Phase::Expand,
     };
-    if phase == Phase::Expand && args.vars.is_empty() && !args.flagged {
+    if phase == Phase::Expand && args.vars.is_empty() && !args.flagged && !emit {
         return Err(Error::invalid(
             "say which variables to move",
             "pass `--var NAME` (repeatable) or `--flagged`; `--finish` and `--rollback` take none",
@@ -47,5 +57,7 @@ fn settings(args: MigrateArgs) -> Result<Settings> {
         layer_arn: args.layer_arn,
         dry_run: args.dry_run,
         force: args.force,
+        owner: args.owner,
+        owner_updated: args.owner_updated,
     })
 }

@@ -5,8 +5,11 @@
 
 pub mod bundle;
 pub mod cdk;
+pub mod cdk_py;
+pub mod change;
 pub mod cloudformation;
 pub mod sam;
+pub mod template;
 pub mod terraform;
 
 use std::collections::BTreeMap;

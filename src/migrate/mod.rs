@@ -16,10 +16,12 @@
 //! any point loses nothing, and the same command run again finishes the job.
 
 mod apply;
+mod emit;
 mod expand;
 mod finish;
 #[cfg(test)]
 mod fixtures;
+mod owner;
 mod plan;
 mod report;
 mod rollback;
@@ -37,6 +39,8 @@ use crate::session::{Connection, Session};
 use plan::Plan;
 
 pub use crate::aws::migration::DocumentRef;
+pub use emit::{emit, Emit, EmitReport};
+pub use owner::OwnerFlag;
 pub use report::{MigrationReport, Outcome, StepRow};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize)]
@@ -77,6 +81,10 @@ pub struct Settings {
     pub dry_run: bool,
     /// `--finish` without evidence that the code reads the references.
     pub force: bool,
+    /// `--owner`: what AWS cannot tell.
+    pub owner: Option<OwnerFlag>,
+    /// `--owner-updated`: the owner's source carries the change (skip the stack's check).
+    pub owner_updated: bool,
 }
 
 impl Settings {
@@ -93,6 +101,8 @@ impl Settings {
             layer_arn: None,
             dry_run: false,
             force: false,
+            owner: None,
+            owner_updated: false,
         }
     }
 }
@@ -129,7 +139,12 @@ async fn pass(
     settings: &Settings,
 ) -> Result<(Plan, MigrationReport)> {
     let function = target::load(session, &connection.aws, &settings.function).await?;
-    let plan = match settings.phase {
+    let owned = owner::observe(&connection.aws, &function, settings).await;
+    if settings.phase == Phase::Expand {
+        refuse_image(session, connection, settings, &function, &owned.owner).await?;
+    }
+    let reviewed = function.clone();
+    let mut plan = match settings.phase {
         Phase::Expand => {
             let observed = expand::observe(session, connection, settings, function).await?;
             expand::plan_expand(&observed, settings)?
@@ -143,7 +158,41 @@ async fn pass(
             rollback::plan_rollback(&observed, settings)?
         }
     };
+    owner::review(&mut plan, &reviewed, &owned, settings)?;
     let outcomes = apply::apply(session, connection, &plan, settings.dry_run).await?;
     let report = MigrationReport::new(&plan, &outcomes, settings.dry_run);
     Ok((plan, report))
+}
+
+/// An image function: the Dockerfile lines that bake the extension in (printed, in text
+/// mode), then the refusal, before anything changes.
+async fn refuse_image(
+    session: &Session,
+    connection: &Connection,
+    settings: &Settings,
+    function: &crate::aws::target_function::TargetFunction,
+    found: &crate::domain::owner::Owner,
+) -> Result<()> {
+    let refusal = match owner::refuse_image(function) {
+        Ok(()) => return Ok(()),
+        Err(refusal) => refusal,
+    };
+    if !session.json() {
+        let aws = &connection.aws;
+        let layer_arn = owner::layer_arn(aws, function, settings).await?;
+        let doc = target::new_document(function, settings);
+        let vars = target::variables(function, settings).unwrap_or_default();
+        let change = emit::function_change(
+            function,
+            found,
+            &layer_arn,
+            &doc,
+            &vars,
+            &aws.region,
+            settings,
+        );
+        session.progress.finish();
+        print!("{}", crate::iac::change::dockerfile(&change));
+    }
+    Err(refusal)
 }

@@ -6,6 +6,7 @@
 use crate::aws::migration::{DocumentRef, Values};
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
+use crate::domain::owner::Owner;
 
 use super::Phase;
 
@@ -96,6 +97,8 @@ pub struct Plan {
     pub phase: Phase,
     pub function: String,
     pub runtime: Option<String>,
+    /// Who deploys the function (its next deploy may undo the change).
+    pub owner: Owner,
     pub document: DocumentRef,
     /// The variables the document holds (or will hold).
     pub variables: Vec<String>,
@@ -114,6 +117,7 @@ impl Plan {
             phase,
             function: function.to_string(),
             runtime: None,
+            owner: Owner::None,
             document,
             variables: Vec::new(),
             steps: Vec::new(),

@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::ui::style;
 
 use crate::aws::migration::DocumentRef;
+use crate::domain::owner::Owner;
 
 use super::plan::Plan;
 use super::{snippets, Phase};
@@ -37,6 +38,8 @@ pub struct MigrationReport {
     pub function: String,
     pub phase: Phase,
     pub dry_run: bool,
+    /// Who deploys the function.
+    pub owner: Owner,
     pub document: DocumentRef,
     pub variables: Vec<String>,
     pub steps: Vec<StepRow>,
@@ -63,6 +66,7 @@ impl MigrationReport {
             function: plan.function.clone(),
             phase: plan.phase,
             dry_run,
+            owner: plan.owner.clone(),
             document: plan.document.clone(),
             variables: plan.variables.clone(),
             steps: steps.collect(),
@@ -130,6 +134,7 @@ impl fmt::Display for MigrationReport {
             write!(f, " ({})", self.variables.join(", "))?;
         }
         writeln!(f)?;
+        writeln!(f, "  {} {}", style::dim("owner   "), self.owner)?;
         for row in &self.steps {
             let mark = match row.outcome {
                 Outcome::Planned => style::pending("would "),
