@@ -95,6 +95,17 @@ pub enum Error {
     #[diagnostic(code(secretslab::refused), help("{help}"))]
     Refused { message: String, help: String },
 
+    /// A refusal that hands over what to do instead (`field` of the `--json` error document;
+    /// text mode prints `text` before the error): nothing was changed.
+    #[error("{message}")]
+    #[diagnostic(code(secretslab::refused), help("{help}"))]
+    RefusedWith {
+        message: String,
+        help: String,
+        field: &'static str,
+        text: String,
+    },
+
     #[error("cancelled")]
     #[diagnostic(code(secretslab::cancelled))]
     Cancelled,
@@ -156,6 +167,14 @@ impl Error {
         Error::Refused {
             message: message.into(),
             help: help.into(),
+        }
+    }
+
+    /// What a [`Error::RefusedWith`] hands over: its `--json` key and text.
+    pub fn handed_over(&self) -> Option<(&'static str, &str)> {
+        match self {
+            Error::RefusedWith { field, text, .. } => Some((field, text.as_str())),
+            _ => None,
         }
     }
 

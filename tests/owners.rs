@@ -5,8 +5,10 @@
 //! so it stays true) and `--finish` refuses while the deployed template would do that; the
 //! template `--emit cloudformation --template` patched, deployed through `UpdateStack`, keeps
 //! the function migrated, and `--finish` passes; rollback restores the original environment.
-//! Every emitted artifact is checked by its owner's own tools (installed into target/ by
-//! `scripts/install-checkers`), and no output or file holds the password.
+//! The same for a SAM application (`--emit sam --template`), on the emulator with the SAM
+//! transform installed for the tests. Every emitted artifact is checked by its owner's own
+//! tools (installed into target/ by `scripts/install-checkers`), and no output or file holds
+//! the password.
 
 mod common;
 
@@ -22,10 +24,47 @@ use secretslab::aws::{AwsContext, AwsOptions, Target};
 use serde_json::Value;
 
 const LAB: &str = "owners";
-const FUNCTION: &str = "orders-api";
-const STACK: &str = "orders-stack";
-const TEMPLATE: &str = include_str!("data/owners-stack.yaml");
 const EXTENSION_LAYER: &str = "AWS-Parameters-and-Secrets-Lambda-Extension";
+
+/// A stack that owns a function, and how its template is emitted.
+struct Case {
+    stack: &'static str,
+    function: &'static str,
+    logical_id: &'static str,
+    template: &'static str,
+    /// `--emit` format of the patched template.
+    format: &'static str,
+    /// The tool `audit` names (`owner.tool`).
+    tool: Option<&'static str>,
+    /// What the patched template keeps or gains, beside the references.
+    patched_marks: &'static [&'static str],
+}
+
+const CFN: Case = Case {
+    stack: "orders-stack",
+    function: "orders-api",
+    logical_id: "OrdersApi",
+    template: include_str!("data/owners-stack.yaml"),
+    format: "cloudformation",
+    tool: None,
+    patched_marks: &["Role: !GetAtt OrdersRole.Arn", "!Sub"],
+};
+
+const SAM: Case = Case {
+    stack: "orders-sam-stack",
+    function: "orders-sam-api",
+    logical_id: "OrdersApi",
+    template: include_str!("data/owners-sam.yaml"),
+    format: "sam",
+    tool: Some("sam"),
+    patched_marks: &[
+        "Transform: AWS::Serverless-2016-10-31",
+        "CodeUri:",
+        "!Sub",
+        "Policies:",
+        "secretsmanager:GetSecretValue",
+    ],
+};
 
 fn random(n: usize) -> String {
     use rand::distr::{Alphanumeric, SampleString};
@@ -86,11 +125,12 @@ fn parameters(password: &str, code: &(String, String), revision: &str) -> Vec<Pa
     .collect()
 }
 
-async fn wait_for(sdk: &AwsContext, done: StackStatus) {
+async fn wait_for(sdk: &AwsContext, case: &Case, done: StackStatus) {
+    let stack = case.stack;
     for _ in 0..240 {
         let described = cfn(sdk)
             .describe_stacks()
-            .stack_name(STACK)
+            .stack_name(stack)
             .send()
             .await
             .unwrap();
@@ -100,47 +140,55 @@ async fn wait_for(sdk: &AwsContext, done: StackStatus) {
             Some(s) if s.as_str().ends_with("FAILED") || s.as_str().contains("ROLLBACK") => {
                 let events = cfn(sdk)
                     .describe_stack_events()
-                    .stack_name(STACK)
+                    .stack_name(stack)
                     .send()
                     .await;
-                panic!("stack {STACK}: {s:?}: {events:?}")
+                panic!("stack {stack}: {s:?}: {events:?}")
             }
             _ => tokio::time::sleep(Duration::from_millis(500)).await,
         }
     }
-    panic!("stack {STACK} did not reach {done:?} within 120 s");
+    panic!("stack {stack} did not reach {done:?} within 120 s");
 }
 
-async fn create_stack(sdk: &AwsContext, password: &str, code: &(String, String)) {
+/// SAM's transform is a macro: CloudFormation asks for `CAPABILITY_AUTO_EXPAND` with it.
+fn capabilities() -> Option<Vec<Capability>> {
+    Some(vec![
+        Capability::CapabilityIam,
+        Capability::CapabilityAutoExpand,
+    ])
+}
+
+async fn create_stack(sdk: &AwsContext, case: &Case, password: &str, code: &(String, String)) {
     cfn(sdk)
         .create_stack()
-        .stack_name(STACK)
-        .template_body(TEMPLATE)
+        .stack_name(case.stack)
+        .template_body(case.template)
         .set_parameters(Some(parameters(password, code, "1")))
-        .capabilities(Capability::CapabilityIam)
+        .set_capabilities(capabilities())
         .send()
         .await
         .expect("create stack");
-    wait_for(sdk, StackStatus::CreateComplete).await;
+    wait_for(sdk, case, StackStatus::CreateComplete).await;
 }
 
 /// `UpdateStack` with `template` (a new revision, so the function is touched).
-async fn update_stack(sdk: &AwsContext, template: &str, parameters: Vec<Parameter>) {
+async fn update_stack(sdk: &AwsContext, case: &Case, template: &str, parameters: Vec<Parameter>) {
     cfn(sdk)
         .update_stack()
-        .stack_name(STACK)
+        .stack_name(case.stack)
         .template_body(template)
         .set_parameters(Some(parameters))
-        .capabilities(Capability::CapabilityIam)
+        .set_capabilities(capabilities())
         .send()
         .await
         .expect("update stack");
-    wait_for(sdk, StackStatus::UpdateComplete).await;
+    wait_for(sdk, case, StackStatus::UpdateComplete).await;
 }
 
-async fn config(sdk: &AwsContext) -> (HashMap<String, String>, Vec<String>) {
+async fn config(sdk: &AwsContext, case: &Case) -> (HashMap<String, String>, Vec<String>) {
     let out = (sdk.lambda.get_function_configuration())
-        .function_name(FUNCTION)
+        .function_name(case.function)
         .send()
         .await
         .expect("function");
@@ -156,8 +204,8 @@ fn extension_layers(layers: &[String]) -> usize {
         .count()
 }
 
-async fn invoke(sdk: &AwsContext) -> Value {
-    let out = (sdk.lambda.invoke().function_name(FUNCTION))
+async fn invoke(sdk: &AwsContext, case: &Case) -> Value {
+    let out = (sdk.lambda.invoke().function_name(case.function))
         .payload(Blob::new("{}"))
         .send()
         .await
@@ -165,8 +213,8 @@ async fn invoke(sdk: &AwsContext) -> Value {
     serde_json::from_slice(out.payload().expect("payload").as_ref()).expect("json payload")
 }
 
-fn migrate(home: &TestHome, outputs: &mut Vec<Output>, args: &[&str]) -> Output {
-    let mut full = vec!["--local", "--name", LAB, "migrate", FUNCTION];
+fn migrate(home: &TestHome, case: &Case, outputs: &mut Vec<Output>, args: &[&str]) -> Output {
+    let mut full = vec!["--local", "--name", LAB, "migrate", case.function];
     full.extend_from_slice(args);
     let out = home.run(&full);
     outputs.push(out.clone());
@@ -325,31 +373,33 @@ fn dockerfile_check(text: &str) {
     );
 }
 
-/// Every format emitted to `dir`, checked by its tools; the artifacts' text.
-fn emit_all(home: &TestHome, outputs: &mut Vec<Output>, dir: &Path, original: &Path) -> String {
+/// Every format but the patched template, emitted to `dir` and checked by its tools; the
+/// artifacts' text.
+fn emit_every_format(
+    home: &TestHome,
+    case: &Case,
+    outputs: &mut Vec<Output>,
+    dir: &Path,
+) -> String {
     let checkers = checkers();
     let mut texts = String::new();
     let formats = [
-        ("cloudformation", "change.cfn.json", None),
-        ("sam", "change.sam.json", None),
-        ("cloudformation", "patched.yaml", Some(original)),
-        ("terraform", "change.tf", None),
-        ("cdk-ts", "change.ts", None),
-        ("cdk-py", "change.py", None),
-        ("dockerfile", "Dockerfile.extension", None),
+        ("cloudformation", "change.cfn.json"),
+        ("sam", "change.sam.json"),
+        ("terraform", "change.tf"),
+        ("cdk-ts", "change.ts"),
+        ("cdk-py", "change.py"),
+        ("dockerfile", "Dockerfile.extension"),
     ];
-    for (format, file, template) in formats {
+    for (format, file) in formats {
         let path = dir.join(file);
-        let mut args = vec!["--emit", format, "--output", path.to_str().unwrap()];
-        if let Some(template) = template {
-            args.extend(["--template", template.to_str().unwrap()]);
-        }
-        succeeded(&migrate(home, outputs, &args));
+        let args = ["--emit", format, "--output", path.to_str().unwrap()];
+        succeeded(&migrate(home, case, outputs, &args));
         let text = std::fs::read_to_string(&path).unwrap();
         assert!(text.contains("DB_PASSWORD_SECRET_ID"), "{format}:\n{text}");
         texts.push_str(&text);
     }
-    for file in ["change.cfn.json", "change.sam.json", "patched.yaml"] {
+    for file in ["change.cfn.json", "change.sam.json"] {
         cfn_lint(&checkers, &dir.join(file));
     }
     terraform_checks(&checkers, &dir.join("change.tf"));
@@ -359,8 +409,38 @@ fn emit_all(home: &TestHome, outputs: &mut Vec<Output>, dir: &Path, original: &P
     texts
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_stack_owned_function_stays_migrated_only_through_its_template() {
+/// The case's template patched by `--emit FORMAT --template`, clean for cfn-lint, changed
+/// where the function and its role need it and nowhere else.
+fn emit_patched(home: &TestHome, case: &Case, outputs: &mut Vec<Output>, dir: &Path) -> String {
+    let original = dir.join("original.yaml");
+    std::fs::write(&original, case.template).unwrap();
+    let path = dir.join("patched.yaml");
+    let args = [
+        "--emit",
+        case.format,
+        "--template",
+        original.to_str().unwrap(),
+        "--output",
+        path.to_str().unwrap(),
+    ];
+    succeeded(&migrate(home, case, outputs, &args));
+    let patched = std::fs::read_to_string(&path).unwrap();
+    assert!(
+        patched.contains("DB_PASSWORD_SECRET_ID") && !patched.contains("DB_PASSWORD: !Ref"),
+        "{patched}"
+    );
+    for mark in case.patched_marks {
+        assert!(patched.contains(mark), "no `{mark}` in:\n{patched}");
+    }
+    cfn_lint(&checkers(), &path);
+    patched
+}
+
+/// A stack owns the function: audit names it; expand keeps the function answering; the
+/// original template's next update puts the plaintext back and `--finish` refuses; the
+/// patched template through `UpdateStack` keeps it migrated, `--finish` passes; rollback
+/// restores the original environment. No output, file or state holds the password.
+async fn stays_migrated_only_through_its_template(case: &Case) {
     let home = TestHome::new();
     let endpoint = home.start_emulator();
     // The lab publishes the emulator's stand-in extension layer that migrate attaches.
@@ -368,77 +448,70 @@ async fn a_stack_owned_function_stays_migrated_only_through_its_template() {
     let sdk = home.sdk(&endpoint).await;
     let password = random(28);
     let code = upload_code(&endpoint).await;
-    create_stack(&sdk, &password, &code).await;
-    let (original, layers) = config(&sdk).await;
+    create_stack(&sdk, case, &password, &code).await;
+    let (original, layers) = config(&sdk, case).await;
     assert_eq!(original["DB_PASSWORD"], password);
     assert!(layers.is_empty());
     let mut outputs = Vec::new();
 
-    // audit names the stack.
-    let out = home.run(&["--local", "--json", "audit", "--function", FUNCTION]);
+    // audit names the stack (and the tool behind it).
+    let out = home.run(&["--local", "--json", "audit", "--function", case.function]);
     let doc: Value = serde_json::from_slice(&out.stdout).expect("audit json");
-    let finding = &doc["findings"][0];
-    assert_eq!(finding["owner"]["kind"], "cloudformation", "{doc:#}");
-    assert_eq!(finding["owner"]["stack"], STACK);
-    assert_eq!(finding["owner"]["logical_id"], "OrdersApi");
+    let owner = &doc["findings"][0]["owner"];
+    assert_eq!(owner["kind"], "cloudformation", "{doc:#}");
+    assert_eq!(owner["stack"], case.stack);
+    assert_eq!(owner["logical_id"], case.logical_id);
+    if let Some(tool) = case.tool {
+        assert_eq!(owner["tool"], tool, "{doc:#}");
+    }
     outputs.push(out);
 
     // Expand through the API: the function keeps answering; the report names the owner and
     // warns that the stack's next update undoes it.
-    let report = succeeded(&migrate(
-        &home,
-        &mut outputs,
-        &["--json", "--var", "DB_PASSWORD"],
-    ));
-    assert_eq!(report["owner"]["stack"], STACK, "{report:#}");
-    let warned = report["warnings"].as_array().unwrap().iter();
-    assert!(
-        warned.clone().any(|w| w
-            .as_str()
-            .unwrap()
-            .contains("--emit cloudformation --template FILE")),
-        "{report:#}"
+    let expand = ["--json", "--var", "DB_PASSWORD"];
+    let report = succeeded(&migrate(&home, case, &mut outputs, &expand));
+    assert_eq!(report["owner"]["stack"], case.stack, "{report:#}");
+    let hint = format!("--emit {} --template FILE", case.format);
+    assert!(report["warnings"].to_string().contains(&hint), "{report:#}");
+    let dry_run = ["--var", "DB_PASSWORD", "--dry-run"];
+    let text = stdout(&migrate(&home, case, &mut outputs, &dry_run));
+    let named = format!(
+        "owner    CloudFormation stack {}, logical id {}",
+        case.stack, case.logical_id
     );
-    let text = stdout(&migrate(
-        &home,
-        &mut outputs,
-        &["--var", "DB_PASSWORD", "--dry-run"],
-    ));
-    assert!(
-        text.contains("owner    CloudFormation stack orders-stack, logical id OrdersApi"),
-        "{text}"
-    );
-    let (env, layers) = config(&sdk).await;
-    assert_eq!(env["DB_PASSWORD_SECRET_ID"], "orders-api/env");
+    assert!(text.contains(&named), "{text}");
+    if case.tool == Some("sam") {
+        assert!(text.contains("(deployed with SAM)"), "{text}");
+    }
+    let reference = format!("{}/env", case.function);
+    let (env, layers) = config(&sdk, case).await;
+    assert_eq!(env["DB_PASSWORD_SECRET_ID"], reference);
     assert_eq!(extension_layers(&layers), 1, "{layers:?}");
-    let answer = invoke(&sdk).await;
+    let answer = invoke(&sdk, case).await;
     assert_eq!(answer["ok"], true, "{answer}");
 
     // The trap: the stack's next update puts the plaintext back and drops the change.
-    update_stack(&sdk, TEMPLATE, parameters(&password, &code, "2")).await;
-    let (env, layers) = config(&sdk).await;
+    update_stack(&sdk, case, case.template, parameters(&password, &code, "2")).await;
+    let (env, layers) = config(&sdk, case).await;
     assert_eq!(
         env.get("DB_PASSWORD"),
         Some(&password),
         "the update did not restore the plaintext"
     );
     assert!(!env.contains_key("DB_PASSWORD_SECRET_ID") && extension_layers(&layers) == 0);
-    let out = migrate(&home, &mut outputs, &["--finish", "--force"]);
+    let out = migrate(&home, case, &mut outputs, &["--finish", "--force"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
-    assert_eq!(config(&sdk).await, (env, layers));
+    assert_eq!(config(&sdk, case).await, (env, layers));
 
     // Expanded again, --finish still refuses while the deployed template holds the plaintext.
-    succeeded(&migrate(
-        &home,
-        &mut outputs,
-        &["--json", "--var", "DB_PASSWORD"],
-    ));
-    let expanded = config(&sdk).await;
-    let out = migrate(&home, &mut outputs, &["--finish", "--force"]);
+    succeeded(&migrate(&home, case, &mut outputs, &expand));
+    let expanded = config(&sdk, case).await;
+    let out = migrate(&home, case, &mut outputs, &["--finish", "--force"]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(
-        err.contains("deployed template still sets DB_PASSWORD in plaintext"),
+        err.contains("deployed template still sets DB_PASSWORD in plaintext")
+            && err.contains(&hint),
         "{err}"
     );
     assert_eq!(
@@ -447,43 +520,46 @@ async fn a_stack_owned_function_stays_migrated_only_through_its_template() {
         "{err}"
     );
     assert_eq!(
-        config(&sdk).await,
+        config(&sdk, case).await,
         expanded,
         "a refused --finish changed the function"
     );
 
-    // The change for the stack, in every format, checked by each owner's tools.
+    // The change for the stack (for CloudFormation, in every format), checked by each
+    // owner's tools.
     let dir = home.path().join("emitted");
     std::fs::create_dir_all(&dir).unwrap();
-    let original_template = dir.join("original.yaml");
-    std::fs::write(&original_template, TEMPLATE).unwrap();
-    let emitted = emit_all(&home, &mut outputs, &dir, &original_template);
-    let patched = std::fs::read_to_string(dir.join("patched.yaml")).unwrap();
-    assert!(
-        patched.contains("Role: !GetAtt OrdersRole.Arn") && patched.contains("!Sub"),
-        "{patched}"
-    );
+    let mut emitted = emit_patched(&home, case, &mut outputs, &dir);
+    if case.format == "cloudformation" {
+        emitted.push_str(&emit_every_format(&home, case, &mut outputs, &dir));
+    }
 
     // The patched template through UpdateStack: migrated, answering; --finish then passes.
-    update_stack(&sdk, &patched, parameters(&password, &code, "3")).await;
-    let (env, layers) = config(&sdk).await;
+    let patched = std::fs::read_to_string(dir.join("patched.yaml")).unwrap();
+    update_stack(&sdk, case, &patched, parameters(&password, &code, "3")).await;
+    let (env, layers) = config(&sdk, case).await;
     assert!(!env.contains_key("DB_PASSWORD"), "{:?}", env.keys());
-    assert_eq!(env["DB_PASSWORD_SECRET_ID"], "orders-api/env");
+    assert_eq!(env["DB_PASSWORD_SECRET_ID"], reference);
     assert_eq!(extension_layers(&layers), 1, "{layers:?}");
-    let answer = invoke(&sdk).await;
+    let answer = invoke(&sdk, case).await;
     assert_eq!(answer["ok"], true, "{answer}");
-    let report = succeeded(&migrate(&home, &mut outputs, &["--json", "--finish"]));
+    let report = succeeded(&migrate(&home, case, &mut outputs, &["--json", "--finish"]));
     assert_eq!(report["owner"]["kind"], "cloudformation");
 
     // Rollback restores the original environment (and says the stack still carries it).
-    let report = succeeded(&migrate(&home, &mut outputs, &["--json", "--rollback"]));
+    let report = succeeded(&migrate(
+        &home,
+        case,
+        &mut outputs,
+        &["--json", "--rollback"],
+    ));
     assert!(
         report["warnings"]
             .to_string()
             .contains("template may still carry the change"),
         "{report:#}"
     );
-    let (env, layers) = config(&sdk).await;
+    let (env, layers) = config(&sdk, case).await;
     assert_eq!(env, original);
     assert_eq!(extension_layers(&layers), 0);
 
@@ -495,4 +571,83 @@ async fn a_stack_owned_function_stays_migrated_only_through_its_template() {
         "an emitted file holds the password"
     );
     assert!(!home.state_files_text().contains(&password));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stack_owned_function_stays_migrated_only_through_its_template() {
+    stays_migrated_only_through_its_template(&CFN).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sam_function_stays_migrated_only_through_its_sam_template() {
+    common::ensure_sam_support();
+    stays_migrated_only_through_its_template(&SAM).await;
+}
+
+/// A container image takes no layers: migrate refuses before any change and hands over the
+/// Dockerfile lines that bake the extension in — printed in text mode, in the error's
+/// `dockerfile` with `--json`.
+#[tokio::test(flavor = "multi_thread")]
+async fn an_image_function_is_refused_with_the_dockerfile_lines() {
+    use aws_sdk_lambda::types::{Environment, FunctionCode, PackageType};
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let password = random(28);
+    let name = "orders-image";
+    (sdk.lambda.create_function().function_name(name))
+        .package_type(PackageType::Image)
+        .code(
+            FunctionCode::builder()
+                .image_uri("123456789012.dkr.ecr.us-east-1.amazonaws.com/orders:1")
+                .build(),
+        )
+        .role("arn:aws:iam::000000000000:role/orders-image")
+        .environment(
+            Environment::builder()
+                .variables("DB_PASSWORD", &password)
+                .build(),
+        )
+        .send()
+        .await
+        .expect("create image function");
+    let config = || async {
+        let out = (sdk.lambda.get_function_configuration().function_name(name))
+            .send()
+            .await
+            .expect("function");
+        (out.environment().cloned(), out.layers().len())
+    };
+    let before = config().await;
+
+    let args = ["--local", "migrate", name, "--var", "DB_PASSWORD"];
+    let (out, doc) = home.json(&args);
+    assert_eq!(out.status.code(), Some(1), "{doc:#}");
+    assert_eq!(doc["error"]["code"], "secretslab::refused", "{doc:#}");
+    let lines = doc["error"]["dockerfile"]
+        .as_str()
+        .expect("dockerfile lines");
+    assert!(
+        lines.contains("COPY --from=parameters-and-secrets-extension /opt /opt")
+            && lines.contains("ENV DB_PASSWORD_SECRET_ID="),
+        "{lines}"
+    );
+    dockerfile_check(lines);
+    let text = home.run(&args);
+    assert_eq!(text.status.code(), Some(1));
+    assert_eq!(stdout(&text), lines, "text mode prints the same lines");
+    let err = stderr(&text);
+    assert!(
+        err.contains("container image") && err.contains("help:"),
+        "{err}"
+    );
+
+    assert_eq!(
+        config().await,
+        before,
+        "a refused migrate changed the function"
+    );
+    for out in [&out, &text] {
+        assert!(!stdout(out).contains(&password) && !stderr(out).contains(&password));
+    }
 }

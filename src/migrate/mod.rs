@@ -164,8 +164,8 @@ async fn pass(
     Ok((plan, report))
 }
 
-/// An image function: the Dockerfile lines that bake the extension in (printed, in text
-/// mode), then the refusal, before anything changes.
+/// An image function: the Dockerfile lines that bake the extension in (printed in text mode,
+/// in the error's `dockerfile` with `--json`), then the refusal, before anything changes.
 async fn refuse_image(
     session: &Session,
     connection: &Connection,
@@ -173,26 +173,26 @@ async fn refuse_image(
     function: &crate::aws::target_function::TargetFunction,
     found: &crate::domain::owner::Owner,
 ) -> Result<()> {
-    let refusal = match owner::refuse_image(function) {
-        Ok(()) => return Ok(()),
-        Err(refusal) => refusal,
-    };
-    if !session.json() {
-        let aws = &connection.aws;
-        let layer_arn = owner::layer_arn(aws, function, settings).await?;
-        let doc = target::new_document(function, settings);
-        let vars = target::variables(function, settings).unwrap_or_default();
-        let change = emit::function_change(
-            function,
-            found,
-            &layer_arn,
-            &doc,
-            &vars,
-            &aws.region,
-            settings,
-        );
-        session.progress.finish();
-        print!("{}", crate::iac::change::dockerfile(&change));
+    if !function.image {
+        return Ok(());
     }
-    Err(refusal)
+    let aws = &connection.aws;
+    let layer_arn = owner::layer_arn(aws, function, settings).await?;
+    let doc = target::new_document(function, settings);
+    let vars = target::variables(function, settings).unwrap_or_default();
+    let change = emit::function_change(
+        function,
+        found,
+        &layer_arn,
+        &doc,
+        &vars,
+        &aws.region,
+        settings,
+    );
+    let lines = crate::iac::change::dockerfile(&change);
+    if !session.json() {
+        session.progress.finish();
+        print!("{lines}");
+    }
+    Err(owner::image_refusal(&function.name, lines))
 }

@@ -10,7 +10,7 @@ use crate::aws::target_function::TargetFunction;
 use crate::aws::{layer, AwsContext};
 use crate::domain::kinds::Arch;
 use crate::domain::migration::reference_var;
-use crate::domain::owner::Owner;
+use crate::domain::owner::{Owner, Tool};
 use crate::error::{Error, Result};
 use crate::iac::template;
 
@@ -85,17 +85,27 @@ pub fn decide(found: Owner, flag: Option<OwnerFlag>) -> Owner {
     }
 }
 
-/// A container image takes no layers: refused before anything changes. (The emulator lets
-/// an image function take a layer; AWS does not, so secretslab checks itself.)
-pub fn refuse_image(function: &TargetFunction) -> Result<()> {
-    if !function.image {
-        return Ok(());
+/// A container image takes no layers: refused before anything changes, handing over the
+/// Dockerfile lines that bake the extension in. (The emulator lets an image function take a
+/// layer; AWS does not, so secretslab checks itself.)
+pub fn image_refusal(name: &str, dockerfile: String) -> Error {
+    Error::RefusedWith {
+        message: format!("`{name}` is a container image (PackageType: Image): Lambda attaches no layers to it"),
+        help: format!("bake the extension into /opt with the Dockerfile lines printed above (`dockerfile` in the --json error; `secretslab migrate {name} --var NAME --emit dockerfile --output FILE` writes them), rebuild and deploy the image; nothing was changed"),
+        field: "dockerfile",
+        text: dockerfile,
     }
-    let name = &function.name;
-    Err(Error::refused(
-        format!("`{name}` is a container image (PackageType: Image): Lambda attaches no layers to it"),
-        format!("bake the extension into /opt with the Dockerfile lines printed above (`secretslab migrate {name} --var NAME --emit dockerfile --output FILE` writes them), rebuild and deploy the image; nothing was changed"),
-    ))
+}
+
+/// The `--emit` format of the owner's template: SAM where the stack shows SAM's mark.
+fn template_format(owner: &Owner) -> &'static str {
+    match owner {
+        Owner::Cloudformation {
+            tool: Some(Tool::Sam),
+            ..
+        } => "sam",
+        _ => "cloudformation",
+    }
 }
 
 /// The owner's warnings, and `--finish`'s refusal while the stack would undo it.
@@ -114,7 +124,7 @@ pub fn review(
     let undo = match &seen.owner {
         Owner::Cloudformation { stack, logical_id, .. } => Some(format!(
             "CloudFormation stack {stack} owns `{name}` ({logical_id}): its next update of the function puts the plaintext back and drops the layer and the references; carry the change in the template ({} patches it) and deploy it",
-            emit("cloudformation --template FILE")
+            emit(&format!("{} --template FILE", template_format(&seen.owner)))
         )),
         Owner::Terraform => Some(format!(
             "Terraform owns `{name}`: its next apply undoes changes made outside it; carry the change in the configuration ({} prints it)",
@@ -151,7 +161,8 @@ fn check_finish(plan: &mut Plan, seen: &OwnerSeen, settings: &Settings) -> Resul
         ));
         return Ok(());
     }
-    let help = format!("patch the template (`secretslab migrate {name} --emit cloudformation --template FILE`), deploy the stack, then re-run; `--owner-updated` says the stack carries the change; nothing was changed");
+    let format = template_format(&seen.owner);
+    let help = format!("patch the template (`secretslab migrate {name} --emit {format} --template FILE`), deploy the stack, then re-run; `--owner-updated` says the stack carries the change; nothing was changed");
     let names = match &seen.deployed {
         Some(Ok(text)) => template::parse(text).map_err(|e| format!("its template is {e}")),
         Some(Err(e)) => Err(e.clone()),
@@ -228,13 +239,14 @@ mod tests {
     }
 
     #[test]
-    fn an_image_is_refused_before_any_change_though_the_emulator_would_take_a_layer() {
-        let mut image = function(&[("DB_PASSWORD", PASSWORD)], &[]);
-        image.image = true;
-        let err = refuse_image(&image).unwrap_err();
+    fn an_image_is_refused_with_the_dockerfile_lines_handed_over() {
+        let err = image_refusal("billing", "COPY --from=x /opt /opt\n".into());
         assert!(err.to_string().contains("container image"), "{err}");
         assert!(err.help_text().unwrap().contains("Dockerfile lines"));
-        assert!(refuse_image(&function(&[], &[])).is_ok());
+        assert_eq!(
+            err.handed_over(),
+            Some(("dockerfile", "COPY --from=x /opt /opt\n"))
+        );
     }
 
     #[test]
@@ -299,5 +311,33 @@ mod tests {
             Owner::Terraform
         );
         assert_eq!(decide(stack(), Some(OwnerFlag::Terraform)), stack());
+    }
+
+    #[test]
+    fn a_sam_stack_is_pointed_to_its_sam_template() {
+        let sam = Owner::Cloudformation {
+            stack: "orders".into(),
+            logical_id: "Billing".into(),
+            tool: Some(Tool::Sam),
+        };
+        let mut plan = Plan::new(Phase::Expand, "billing", secret());
+        let seen = OwnerSeen {
+            owner: sam.clone(),
+            deployed: None,
+        };
+        review(&mut plan, &function(&[], &[]), &seen, &settings(&[])).unwrap();
+        let warned = plan.warnings.join("\n");
+        assert!(warned.contains("--emit sam --template FILE"), "{warned}");
+        let settings = Settings {
+            phase: Phase::Finish,
+            ..settings(&[])
+        };
+        let mut seen = deployed("          DB_PASSWORD: !Ref P\n");
+        seen.owner = sam;
+        let err = review(&mut finish_plan(), &function(&[], &[]), &seen, &settings).unwrap_err();
+        assert!(err
+            .help_text()
+            .unwrap()
+            .contains("--emit sam --template FILE"));
     }
 }

@@ -25,18 +25,26 @@ pub fn emit<T: Serialize + Display>(json: bool, result: &T) -> std::io::Result<(
 
 /// With `--json`, errors are a JSON document on stdout too.
 pub fn emit_error_json(err: &Error) {
-    let doc = serde_json::json!({
+    let _ = writeln!(
+        std::io::stdout(),
+        "{}",
+        serde_json::to_string_pretty(&error_document(err)).unwrap_or_default()
+    );
+}
+
+/// `{"error": {"code", "message", "help"}}`, and what a refusal hands over under its key.
+pub fn error_document(err: &Error) -> serde_json::Value {
+    let mut doc = serde_json::json!({
         "error": {
             "code": err.code(),
             "message": err.to_string(),
             "help": err.help_text(),
         }
     });
-    let _ = writeln!(
-        std::io::stdout(),
-        "{}",
-        serde_json::to_string_pretty(&doc).unwrap_or_default()
-    );
+    if let Some((field, text)) = err.handed_over() {
+        doc["error"][field] = serde_json::Value::from(text);
+    }
+    doc
 }
 
 /// The error for people, on stderr: one line saying what happened, one saying what to do.
@@ -49,5 +57,25 @@ pub fn print_problem(message: &str, help: Option<&str>) {
     eprintln!("{} {message}", crate::ui::style::failed("error:"));
     if let Some(help) = help {
         eprintln!("  {} {help}", crate::ui::style::hint("help:"));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refusal_hands_over_its_text_in_the_json_error() {
+        let err = Error::RefusedWith {
+            message: "no".into(),
+            help: "do this".into(),
+            field: "dockerfile",
+            text: "COPY --from=x /opt /opt\n".into(),
+        };
+        let doc = error_document(&err);
+        assert_eq!(doc["error"]["code"], "secretslab::refused");
+        assert_eq!(doc["error"]["dockerfile"], "COPY --from=x /opt /opt\n");
+        let plain = error_document(&Error::refused("no", "do this"));
+        assert_eq!(plain["error"].as_object().map(|o| o.len()), Some(3));
     }
 }

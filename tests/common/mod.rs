@@ -20,6 +20,60 @@ pub fn shared_cache() -> PathBuf {
         .unwrap_or_else(|| Path::new(env!("CARGO_TARGET_TMPDIR")).join("secretslab-cache"))
 }
 
+/// The SAM transform MiniStack applies to `Transform: AWS::Serverless-2016-10-31` (its `full`
+/// extra; the product installs the lean emulator). Only this package, not the extra's
+/// database drivers and Docker client.
+pub const SAM_TRANSLATOR: &str = "aws-sam-translator==1.115.0";
+
+/// Give the shared MiniStack install the SAM transform, once, under the install's own lock
+/// (a marker in the venv, so a new MiniStack version installs it again). Call before
+/// starting the emulator that must deploy SAM templates.
+pub fn ensure_sam_support() {
+    use secretslab::local::emulator::{ensure_installed, BOTO3_VERSION};
+    let cache = shared_cache();
+    let dirs = secretslab::domain::state::Dirs {
+        state: cache.join("unused-state"),
+        cache: cache.clone(),
+    };
+    let progress = secretslab::ui::progress::Progress::new(true, true);
+    let venv = ensure_installed(&dirs, &progress).expect("MiniStack install");
+    let marker = venv.join(".secretslab-sam-ready");
+    if marker.exists() {
+        return;
+    }
+    let lock = std::fs::File::create(cache.join(".install.lock")).expect("install lock");
+    lock.lock().expect("waiting for the install lock");
+    if marker.exists() {
+        return;
+    }
+    let started = std::time::Instant::now();
+    let out = Command::new(venv.join("bin").join("python"))
+        .args([
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+        ])
+        .arg(SAM_TRANSLATOR)
+        // Keeps the boto3 MiniStack was installed with.
+        .arg(format!("boto3=={BOTO3_VERSION}"))
+        .output()
+        .expect("run pip");
+    assert!(
+        out.status.success(),
+        "installing {SAM_TRANSLATOR} into {}: {}",
+        venv.display(),
+        stderr(&out)
+    );
+    std::fs::write(&marker, SAM_TRANSLATOR).expect("SAM marker");
+    eprintln!(
+        "installed {SAM_TRANSLATOR} into {} in {:.1} s",
+        venv.display(),
+        started.elapsed().as_secs_f64()
+    );
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_secretslab"))
 }
