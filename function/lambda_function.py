@@ -28,7 +28,8 @@ user's and the previous one's. The handler reads it directly (signed
 GetParameter), never through the extension's cache. Answer fields, besides
 ok/mode/cold_start/fetch_ms/attempts/source/secret (or error):
 
-* "login": "ok" | "refused" | "unchecked" (no simulated database set) |
+* "login": "ok" | "refused" | "unchecked" (no simulated database set, or
+  credentials with no "password" member) |
   "error" (it could not be read; "login_error" says why);
 * "served_version_id": the version the first fetch was served (with the
   extension, possibly a cached one); "secret.version_id" is the one that
@@ -270,7 +271,10 @@ def _log_in(body, mode, env, attempts, retry):
 def check_login(body, env):
     """Return (login, error): the credentials against the accepted digests."""
     name = env.get(SIMULATED_DB_ENV, "").strip()
-    if not name:
+    values = secret_values(body)
+    password = values.get("password")
+    # No database, or credentials with no password: nothing to log in with.
+    if not name or not isinstance(password, str):
         return LOGIN_UNCHECKED, None
     try:
         database = fetch_direct(PARAMETER_STORE, name, env, Attempts())
@@ -284,10 +288,6 @@ def check_login(body, env):
             f"The simulated database {name!r} is not the lab's JSON "
             "document; run `secretslab up` to recreate it."
         )
-    values = secret_values(body)
-    password = values.get("password")
-    if not isinstance(password, str):
-        return LOGIN_REFUSED, None
     digest = login_digest(salt, str(values.get("username", "")), password)
     matched = any(hmac.compare_digest(digest, d) for d in accepted)
     return (LOGIN_OK if matched else LOGIN_REFUSED), None

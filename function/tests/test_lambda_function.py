@@ -1178,3 +1178,13 @@ def test_login_digest_is_salted():
     a = handler.login_digest("s1", "u", "p")
     assert a != handler.login_digest("s2", "u", "p")
     assert a == hashlib.sha256(b"s1\nu\np").hexdigest()
+
+
+def test_credentials_without_a_password_are_unchecked(fn, extension, database):
+    extension([(200, secret_body(json.dumps({"api_key": "k"})))])
+    db = database([])
+
+    result = fn.lambda_handler({"retry_on_refused": True}, None)
+
+    assert result["login"] == "unchecked"
+    assert db.requests == []
