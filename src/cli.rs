@@ -290,6 +290,10 @@ pub struct MigrateArgs {
     #[arg(long)]
     pub rollback: bool,
 
+    /// Delete the published versions that still hold a moved value (none an alias routes to)
+    #[arg(long, conflicts_with_all = ["vars", "flagged", "finish", "rollback"])]
+    pub purge_versions: bool,
+
     /// Print the plan and change nothing
     #[arg(long)]
     pub dry_run: bool,

@@ -21,6 +21,7 @@ mod finish;
 #[cfg(test)]
 mod fixtures;
 mod plan;
+mod purge;
 mod report;
 mod rollback;
 mod snippets;
@@ -46,6 +47,8 @@ pub enum Phase {
     Expand,
     Finish,
     Rollback,
+    /// Delete the published versions that still hold a moved value (none behind an alias).
+    Purge,
 }
 
 impl fmt::Display for Phase {
@@ -54,6 +57,7 @@ impl fmt::Display for Phase {
             Phase::Expand => "expand (add the references beside the plaintext)",
             Phase::Finish => "finish (remove the plaintext)",
             Phase::Rollback => "rollback (put the plaintext back)",
+            Phase::Purge => "purge (delete the versions that still hold a moved value)",
         })
     }
 }
@@ -141,6 +145,10 @@ async fn pass(
         Phase::Rollback => {
             let observed = rollback::observe(connection, settings, function).await?;
             rollback::plan_rollback(&observed, settings)?
+        }
+        Phase::Purge => {
+            let observed = purge::observe(connection, settings, function).await?;
+            purge::plan_purge(&observed)?
         }
     };
     let outcomes = apply::apply(session, connection, &plan, settings.dry_run).await?;
