@@ -19,11 +19,24 @@
 // migrate` has added those references. The result's "source" is
 // "environment", "store" or "mixed" accordingly.
 //
+// After reading the credentials the handler "logs in" to the lab's simulated
+// database: an SSM parameter (SIMULATED_DB_PARAMETER) holding salted SHA-256
+// digests of the username/password pairs it accepts now, never the
+// passwords. `secretslab rotate` changes it the way a database changes. The
+// handler reads it directly (signed GetParameter), never through the
+// extension's cache. The answer adds, as lambda_function.py's does: "login"
+// ("ok" | "refused" | "unchecked" | "error", with "login_error"),
+// "served_version_id" (the version the first fetch was served), "from_cache"
+// (a guess from the first fetch's time: true, false or null), "retried" and
+// "retry_via" ("extension_refresh" | "direct" | null): with
+// event.retry_on_refused true, a refused login is retried once with a value
+// fetched past the cache.
+//
 // Only Node's built-in modules are used, so the deployment package is this
 // file. Secret values are masked unless event.reveal is true, and they never
 // appear in logs or error messages.
 
-import { createHash, createHmac } from "node:crypto";
+import { createHash, createHmac, timingSafeEqual } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 
@@ -54,6 +67,17 @@ const SOURCE_STORE = "store";
 const SOURCE_MIXED = "mixed";
 const SUPPORTED_MODES = ["extension", "direct"];
 
+// The lab's simulated database: an SSM parameter of accepted digests.
+const SIMULATED_DB_ENV = "SIMULATED_DB_PARAMETER";
+const LOGIN_OK = "ok";
+const LOGIN_REFUSED = "refused";
+const LOGIN_UNCHECKED = "unchecked";
+const LOGIN_ERROR = "error";
+// A warm fetch under this many milliseconds is taken as a cache hit.
+const CACHE_HIT_MS = 10.0;
+const RETRY_VIA_REFRESH = "extension_refresh";
+const RETRY_VIA_DIRECT = "direct";
+
 const SIGV4_ALGORITHM = "AWS4-HMAC-SHA256";
 const AMZ_JSON_CONTENT_TYPE = "application/x-amz-json-1.1";
 
@@ -81,18 +105,30 @@ export async function handler(event) {
   const ev = isObject(event) ? event : {};
   const mode = String(ev.mode || "extension").slice(0, 40);
   const reveal = ev.reveal === true; // only a real boolean true reveals
+  const retry = ev.retry_on_refused === true;
 
   const attempts = { count: 0 };
   const started = process.hrtime.bigint();
+  const msSince = () => Number(process.hrtime.bigint() - started) / 1e6;
   let outcome;
+  let elapsedMs;
   try {
     const { body, source } = await fetchCredentials(mode, process.env, attempts);
-    outcome = { source, secret: describeSecret(body, reveal) };
+    elapsedMs = msSince();
+    const login = await logIn(body, mode, process.env, attempts, retry);
+    const { body: loggedIn, ...fields } = login;
+    outcome = {
+      source,
+      ...fields,
+      secret: describeSecret(loggedIn, reveal),
+      served_version_id: asText(body.VersionId),
+      from_cache: fromCache(mode, wasCold, elapsedMs),
+    };
   } catch (err) {
     if (!(err instanceof FetchError)) throw err;
+    elapsedMs = msSince();
     outcome = { error: { code: err.code, status: err.status, message: err.message } };
   }
-  const elapsedMs = Number(process.hrtime.bigint() - started) / 1e6;
 
   const result = {
     ok: "secret" in outcome,
@@ -142,11 +178,112 @@ function logLine(result) {
     `fetch_ms=${result.fetch_ms.toFixed(3)}`,
     `attempts=${result.attempts}`,
   ];
+  if (result.ok && result.login !== LOGIN_UNCHECKED) {
+    parts.push(`login=${result.login}`);
+    if (result.retried) parts.push(`retried=${result.retry_via}`);
+  }
   if (!result.ok) {
     parts.push(`error=${result.error.code}`);
     if (result.error.status !== null) parts.push(`status=${result.error.status}`);
   }
   return `secretslab: ${parts.join(" ")}`;
+}
+
+function fromCache(mode, wasCold, fetchMs) {
+  if (mode !== "extension") return false;
+  if (wasCold) return null; // a shared stand-in may hit even here; unknown
+  return fetchMs < CACHE_HIT_MS;
+}
+
+// ------------------------------------------- the lab's simulated database
+
+/** What the simulated database keeps for one accepted login. */
+export function loginDigest(salt, username, password) {
+  return sha256Hex(`${salt}\n${username}\n${password}`);
+}
+
+/**
+ * Log in with the fetched credentials; retry once past the cache when asked.
+ * Returns the answer's login fields, and "body": the value that logged in.
+ */
+async function logIn(body, mode, env, attempts, retry) {
+  let { login, error } = await checkLogin(body, env);
+  const fields = { body, login, retried: false, retry_via: null };
+  if (login === LOGIN_REFUSED && retry && mode === "extension") {
+    const fresh = await fetchFresh(env, attempts);
+    if (fresh !== null) {
+      fields.body = fresh.body;
+      fields.retry_via = fresh.via;
+      fields.retried = true;
+      ({ login, error } = await checkLogin(fresh.body, env));
+      fields.login = login;
+    }
+  }
+  if (error) fields.login_error = error;
+  return fields;
+}
+
+/** {login, error}: the credentials against the accepted digests. */
+export async function checkLogin(body, env) {
+  const name = (env[SIMULATED_DB_ENV] ?? "").trim();
+  const values = secretValues(body);
+  const password = values.password;
+  // No database, or credentials with no password: nothing to log in with.
+  if (!name || typeof password !== "string") return { login: LOGIN_UNCHECKED, error: null };
+  let salt;
+  let accepted;
+  try {
+    const database = await fetchDirect(PARAMETER_STORE, name, env, { count: 0 });
+    const document = JSON.parse(database.SecretString);
+    salt = String(document.salt);
+    accepted = document.accepted.map((entry) => String(entry.digest));
+  } catch (err) {
+    if (err instanceof FetchError) return { login: LOGIN_ERROR, error: err.message };
+    return {
+      login: LOGIN_ERROR,
+      error:
+        `The simulated database ${JSON.stringify(name)} is not the lab's JSON ` +
+        "document; run `secretslab up` to recreate it.",
+    };
+  }
+  const digest = Buffer.from(loginDigest(salt, String(values.username ?? ""), password));
+  const matched = accepted.some((d) => {
+    const other = Buffer.from(d);
+    return other.length === digest.length && timingSafeEqual(other, digest);
+  });
+  return { login: matched ? LOGIN_OK : LOGIN_REFUSED, error: null };
+}
+
+/**
+ * {body, via} fetched past the cache, or null if that is not possible.
+ * Secrets Manager: the extension's refreshNow=true (served by the Secrets
+ * Manager Agent and the lab's stand-in); where the extension refuses it, and
+ * for Parameter Store, the store itself.
+ */
+async function fetchFresh(env, attempts) {
+  const parameterName = (env.PARAMETER_NAME ?? "").trim();
+  const secretId = (env.SECRET_ID ?? "").trim();
+  if (!parameterName && !secretId) return null;
+  if (secretId && !parameterName) {
+    try {
+      const payload = await fetchViaExtension(
+        `${extensionPath(secretId)}&refreshNow=true`,
+        env,
+        attempts,
+      );
+      return { body: SECRETS_MANAGER.parse(payload, "The extension"), via: RETRY_VIA_REFRESH };
+    } catch (err) {
+      if (!(err instanceof FetchError)) throw err;
+    }
+  }
+  const store = parameterName ? PARAMETER_STORE : SECRETS_MANAGER;
+  try {
+    const body = await fetchDirect(store, parameterName || secretId, env, attempts);
+    return { body, via: RETRY_VIA_DIRECT };
+  } catch (err) {
+    if (!(err instanceof FetchError)) throw err;
+    return null;
+  }
 }
 
 // -------------------------------------------------------------- legacy mode

@@ -19,6 +19,28 @@ secret) or else K_PARAMETER_NAME (a SecureString parameter) names a JSON
 object whose member K wins over the plaintext K; the result's "source" is
 "environment", "store" or "mixed" accordingly.
 
+After reading the credentials the handler "logs in" to the lab's simulated
+database: an SSM parameter (SIMULATED_DB_PARAMETER) that holds salted SHA-256
+digests of the username/password pairs it accepts now, never the passwords.
+`secretslab rotate` changes it the way a database changes: a single-user
+rotation accepts only the new password, an alternating-users rotation the new
+user's and the previous one's. The handler reads it directly (signed
+GetParameter), never through the extension's cache. Answer fields, besides
+ok/mode/cold_start/fetch_ms/attempts/source/secret (or error):
+
+* "login": "ok" | "refused" | "unchecked" (no simulated database set, or
+  credentials with no "password" member) |
+  "error" (it could not be read; "login_error" says why);
+* "served_version_id": the version the first fetch was served (with the
+  extension, possibly a cached one); "secret.version_id" is the one that
+  logged in (different after a retry);
+* "from_cache": true/false inferred from the first fetch's time (warm and
+  under 10 ms), false when nothing cached it, null when unknown;
+* "retried": a refused login was retried once with a value fetched past the
+  cache (event["retry_on_refused"] true): the extension's refreshNow=true,
+  or the store itself where refreshNow is not served ("retry_via" says which:
+  "extension_refresh" | "direct" | null).
+
 Only the standard library is used, so the deployment package is this file.
 Secret values are masked unless event["reveal"] is true, and they never
 appear in logs or error messages.
@@ -66,6 +88,17 @@ SOURCE_STORE = "store"
 SOURCE_MIXED = "mixed"
 SUPPORTED_MODES = ("extension", "direct")
 
+# The lab's simulated database: an SSM parameter of accepted digests.
+SIMULATED_DB_ENV = "SIMULATED_DB_PARAMETER"
+LOGIN_OK = "ok"
+LOGIN_REFUSED = "refused"
+LOGIN_UNCHECKED = "unchecked"
+LOGIN_ERROR = "error"
+# A warm fetch under this many milliseconds is taken as a cache hit.
+CACHE_HIT_MS = 10.0
+RETRY_VIA_REFRESH = "extension_refresh"
+RETRY_VIA_DIRECT = "direct"
+
 SIGV4_ALGORITHM = "AWS4-HMAC-SHA256"
 GET_SECRET_VALUE_TARGET = "secretsmanager.GetSecretValue"
 GET_PARAMETER_TARGET = "AmazonSSM.GetParameter"
@@ -105,13 +138,20 @@ def lambda_handler(event, context):
     event = event if isinstance(event, dict) else {}
     mode = str(event.get("mode") or "extension")[:40]
     reveal = event.get("reveal") is True  # only a real boolean true reveals
+    retry = event.get("retry_on_refused") is True
 
     attempts = Attempts()
     started = time.perf_counter()
     try:
         body, source = _fetch(mode, os.environ, attempts)
-        outcome = {"source": source, "secret": describe_secret(body, reveal)}
+        fetch_ms = _ms_since(started)
+        outcome = {"source": source}
+        outcome.update(_log_in(body, mode, os.environ, attempts, retry))
+        outcome["secret"] = describe_secret(outcome.pop("body"), reveal)
+        outcome["served_version_id"] = _as_text(body.get("VersionId"))
+        outcome["from_cache"] = _from_cache(mode, cold_start, fetch_ms)
     except FetchError as err:
+        fetch_ms = _ms_since(started)
         outcome = {
             "error": {
                 "code": err.code,
@@ -119,7 +159,6 @@ def lambda_handler(event, context):
                 "message": err.message,
             }
         }
-    fetch_ms = round((time.perf_counter() - started) * 1000, 3)
 
     result = {
         "ok": "secret" in outcome,
@@ -131,6 +170,18 @@ def lambda_handler(event, context):
     }
     print(_log_line(result), flush=True)
     return result
+
+
+def _ms_since(started):
+    return round((time.perf_counter() - started) * 1000, 3)
+
+
+def _from_cache(mode, cold_start, fetch_ms):
+    if mode != "extension":
+        return False
+    if cold_start:
+        return None  # a shared stand-in may hit even here; unknown
+    return fetch_ms < CACHE_HIT_MS
 
 
 def _take_cold_start_flag():
@@ -177,11 +228,96 @@ def _log_line(result):
         f"fetch_ms={result['fetch_ms']:.3f}",
         f"attempts={result['attempts']}",
     ]
+    if result.get("login", LOGIN_UNCHECKED) != LOGIN_UNCHECKED:
+        parts.append(f"login={result['login']}")
+        if result["retried"]:
+            parts.append(f"retried={result['retry_via']}")
     if not result["ok"]:
         parts.append(f"error={result['error']['code']}")
         if result["error"]["status"] is not None:
             parts.append(f"status={result['error']['status']}")
     return "secretslab: " + " ".join(parts)
+
+
+# -------------------------------------------- the lab's simulated database
+
+
+def login_digest(salt, username, password):
+    """What the simulated database keeps for one accepted login."""
+    text = f"{salt}\n{username}\n{password}"
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def _log_in(body, mode, env, attempts, retry):
+    """Log in with the fetched credentials; retry once past the cache.
+
+    Returns the answer's login fields, and "body": the value that logged in.
+    """
+    login, error = check_login(body, env)
+    fields = {"body": body, "login": login, "retried": False,
+              "retry_via": None}
+    if login == LOGIN_REFUSED and retry and mode == "extension":
+        fresh = _fetch_fresh(env, attempts)
+        if fresh is not None:
+            fields["body"], fields["retry_via"] = fresh
+            fields["retried"] = True
+            login, error = check_login(fields["body"], env)
+            fields["login"] = login
+    if error:
+        fields["login_error"] = error
+    return fields
+
+
+def check_login(body, env):
+    """Return (login, error): the credentials against the accepted digests."""
+    name = env.get(SIMULATED_DB_ENV, "").strip()
+    values = secret_values(body)
+    password = values.get("password")
+    # No database, or credentials with no password: nothing to log in with.
+    if not name or not isinstance(password, str):
+        return LOGIN_UNCHECKED, None
+    try:
+        database = fetch_direct(PARAMETER_STORE, name, env, Attempts())
+        document = json.loads(database["SecretString"])
+        salt = str(document["salt"])
+        accepted = {str(entry["digest"]) for entry in document["accepted"]}
+    except FetchError as err:
+        return LOGIN_ERROR, err.message
+    except (ValueError, KeyError, TypeError):
+        return LOGIN_ERROR, (
+            f"The simulated database {name!r} is not the lab's JSON "
+            "document; run `secretslab up` to recreate it."
+        )
+    digest = login_digest(salt, str(values.get("username", "")), password)
+    matched = any(hmac.compare_digest(digest, d) for d in accepted)
+    return (LOGIN_OK if matched else LOGIN_REFUSED), None
+
+
+def _fetch_fresh(env, attempts):
+    """(body, via) fetched past the cache, or None if not configured.
+
+    Secrets Manager: the extension's refreshNow=true (served by the Secrets
+    Manager Agent and the lab's stand-in); where the extension refuses it,
+    and for Parameter Store, the store itself.
+    """
+    parameter_name = env.get("PARAMETER_NAME", "").strip()
+    secret_id = env.get("SECRET_ID", "").strip()
+    if not (parameter_name or secret_id):
+        return None
+    if secret_id and not parameter_name:
+        path = extension_path(secret_id) + "&refreshNow=true"
+        try:
+            payload = fetch_via_extension(path, env, attempts)
+            body = SECRETS_MANAGER.parse(payload, "The extension")
+            return body, RETRY_VIA_REFRESH
+        except FetchError:
+            pass
+    store = PARAMETER_STORE if parameter_name else SECRETS_MANAGER
+    reference = parameter_name or secret_id
+    try:
+        return fetch_direct(store, reference, env, attempts), RETRY_VIA_DIRECT
+    except FetchError:
+        return None
 
 
 # ------------------------------------------------------------ legacy mode

@@ -93,6 +93,8 @@ pub enum Command {
     Up(UpArgs),
     /// Invoke the function and show that the secret was read and what the cache saved
     Test(TestArgs),
+    /// Rotate the lab's credentials (staging labels) and change its simulated database to match
+    Rotate(RotateArgs),
     /// Remove every lab resource and print a receipt checked against AWS
     Teardown(TeardownArgs),
     /// Show each lab resource: present, missing or drifted
@@ -209,6 +211,17 @@ pub struct TestArgs {
     /// Invocations per month for the cost estimate
     #[arg(long, default_value_t = defaults::INVOCATIONS_PER_MONTH, value_name = "N")]
     pub per_month: u64,
+
+    /// Have the function retry a refused login once with a value fetched past the cache
+    #[arg(long)]
+    pub retry_on_refused: bool,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RotateArgs {
+    /// How the simulated database's users change: one password, or two users taking turns
+    #[arg(long, value_enum, default_value_t = crate::domain::rotation::Strategy::SingleUser)]
+    pub strategy: crate::domain::rotation::Strategy,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -276,6 +289,10 @@ pub struct MigrateArgs {
     /// Put the variables back from the secret and remove what migrate added
     #[arg(long)]
     pub rollback: bool,
+
+    /// Delete the published versions that still hold a moved value (none an alias routes to)
+    #[arg(long, conflicts_with_all = ["vars", "flagged", "finish", "rollback"])]
+    pub purge_versions: bool,
 
     /// Print the plan and change nothing
     #[arg(long)]

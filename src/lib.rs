@@ -17,6 +17,7 @@ pub mod iac;
 pub mod lab;
 pub mod local;
 pub mod migrate;
+pub mod rotate;
 pub mod session;
 pub mod tour;
 pub mod ui;

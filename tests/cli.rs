@@ -138,6 +138,7 @@ fn help_texts_are_stable_and_fit_80_columns() {
         "",
         "up",
         "test",
+        "rotate",
         "teardown",
         "status",
         "tour",

@@ -2,7 +2,7 @@
 //! floors below it. Ground: `domain`, `classify`, `error` and `iac` (the infrastructure code
 //! we write for others, importable by every floor). Then `aws/` and `ui/` (beside
 //! each other, neither importing the other); `local/`; `session`; the workflows (`lab/`,
-//! `audit/`, `migrate/`, `export/`), none importing another; on top the CLI (`cli`, `tour/`,
+//! `audit/`, `migrate/`, `export/`, `rotate/`), none importing another; on top the CLI (`cli`, `tour/`,
 //! `commands/`), where only `main.rs` imports `commands/`.
 //!
 //! `SECRETSLAB_LAYERING_SRC=DIR` checks another source tree (e.g. an older checkout).
@@ -24,7 +24,7 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
     ];
     const CLI: &[&str] = &[
         "domain", "classify", "error", "iac", "aws", "ui", "local", "session", "lab", "audit",
-        "migrate", "export", "cli", "tour",
+        "migrate", "export", "rotate", "cli", "tour",
     ];
     Some(match module {
         "domain" | "classify" | "error" | "iac" => GROUND,
@@ -32,7 +32,7 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
         "ui" => UI,
         "local" => LOCAL,
         "session" => SESSION,
-        "lab" | "audit" | "migrate" | "export" => WORKFLOW,
+        "lab" | "audit" | "migrate" | "export" | "rotate" => WORKFLOW,
         "cli" | "tour" | "commands" => CLI,
         // The entry points: `lib.rs` declares the modules, `main.rs` runs the commands.
         "lib" | "main" => return None,

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use common::{stderr, stdout, TestHome};
 
-const TITLES: [&str; 9] = [
+const TITLES: [&str; 10] = [
     "What we are fixing, and how it fits together",
     "The IAM role and its policies",
     "The handler code",
@@ -18,6 +18,7 @@ const TITLES: [&str; 9] = [
     "Test the function and read the secret",
     "Find it: a password in plaintext",
     "Fix it: move the password behind the extension",
+    "Rotate it: the cache's stale window",
     "Take it home: the lab as code",
     "Tear down, and the notes to keep",
 ];
@@ -36,6 +37,8 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
         "read the secret through the extension",
         "audit found the plaintext password the API shows",
         "the plaintext is gone from $LATEST and the function reads the secret",
+        "the labels and the simulated database show a finished rotation",
+        "login(s) succeeded after one retry past the cache",
         "every exported file is written, and its Terraform parses",
         "every lab resource is gone",
         "tour complete",
@@ -192,7 +195,7 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         tmux.wait_for("progress saved", limit);
     }
     let tmux = Tmux::start(&home, "tour --local");
-    tmux.wait_for("resuming at step 3 of 9", limit);
+    tmux.wait_for("resuming at step 3 of 10", limit);
     tmux.wait_for(TITLES[2], limit);
     tmux.press("Enter");
     tmux.wait_for(TITLES[3], limit);
@@ -229,10 +232,15 @@ fn tour_in_a_terminal_runs_on_keys_and_resumes_after_quit() {
         "{screen}"
     );
     tmux.wait_for(TITLES[7], limit);
+    tmux.wait_for("[Enter] rotate it", limit);
+    tmux.press("Enter");
+    let screen = tmux.wait_for("show a finished rotation", limit);
+    assert!(screen.contains("the lab's simulated database"), "{screen}");
+    tmux.wait_for(TITLES[8], limit);
     tmux.wait_for("[Enter] export it", limit);
     tmux.press("Enter");
     tmux.wait_for("every exported file is written", limit);
-    tmux.wait_for(TITLES[8], limit);
+    tmux.wait_for(TITLES[9], limit);
     tmux.press("Enter");
     let screen = tmux.wait_for("tour complete", limit);
     assert!(screen.contains("teardown receipt"), "{screen}");

@@ -11,7 +11,9 @@ pub mod owner;
 pub mod parameter;
 pub mod policy;
 pub mod role;
+pub mod rotation;
 pub mod secret;
+pub mod simulated_db;
 pub mod target_function;
 
 use std::sync::{Arc, Mutex};

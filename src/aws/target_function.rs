@@ -1,6 +1,7 @@
 //! Any Lambda function `migrate` works on (not only the lab's): its configuration and tags,
 //! a change of environment and layers guarded by the revision it was read at, a published
-//! version, an alias moved to it, and which published versions still hold a variable.
+//! version, an alias moved to it, which published versions still hold a variable, the
+//! aliases routing to versions, and deleting a version.
 
 use std::collections::BTreeMap;
 
@@ -203,6 +204,57 @@ pub async fn versions_holding(lambda: &Client, name: &str, vars: &[String]) -> R
         }
     }
     Ok(holding)
+}
+
+/// An alias and every version it routes to (its version, and those its weighted routing
+/// config sends a share of invocations to).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AliasRoute {
+    pub alias: String,
+    pub versions: Vec<String>,
+}
+
+/// Every alias of the function and the versions it routes to.
+pub async fn alias_routes(lambda: &Client, name: &str) -> Result<Vec<AliasRoute>> {
+    let mut routes = Vec::new();
+    let mut pages = lambda
+        .list_aliases()
+        .function_name(name)
+        .into_paginator()
+        .send();
+    while let Some(page) = pages.next().await {
+        let page = page.map_err(|e| into_error(e, format!("listing the aliases of `{name}`")))?;
+        for alias in page.aliases() {
+            let mut versions: Vec<String> = alias
+                .function_version()
+                .into_iter()
+                .map(str::to_string)
+                .collect();
+            let weights = alias
+                .routing_config()
+                .and_then(|r| r.additional_version_weights());
+            versions.extend(weights.into_iter().flat_map(|w| w.keys().cloned()));
+            routes.push(AliasRoute {
+                alias: alias.name().unwrap_or_default().to_string(),
+                versions,
+            });
+        }
+    }
+    Ok(routes)
+}
+
+/// Delete one published version; already gone counts as done.
+pub async fn delete_version(lambda: &Client, name: &str, version: &str) -> Result<()> {
+    let deleted = lambda
+        .delete_function()
+        .function_name(name)
+        .qualifier(version)
+        .send()
+        .await;
+    unless_missing(deleted, || {
+        format!("deleting version {version} of `{name}`")
+    })
+    .map(drop)
 }
 
 #[cfg(test)]

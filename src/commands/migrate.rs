@@ -24,15 +24,16 @@ pub async fn run(session: &Session, args: MigrateArgs) -> Result<u8> {
 }
 
 fn settings(args: MigrateArgs, emit: bool) -> Result<Settings> {
-    let phase = match (args.finish, args.rollback) {
-        (true, _) => Phase::Finish,
-        (_, true) => Phase::Rollback,
+    let phase = match (args.finish, args.rollback, args.purge_versions) {
+        (true, _, _) => Phase::Finish,
+        (_, true, _) => Phase::Rollback,
+        (_, _, true) => Phase::Purge,
         _ => Phase::Expand,
     };
     if phase == Phase::Expand && args.vars.is_empty() && !args.flagged && !emit {
         return Err(Error::invalid(
             "say which variables to move",
-            "pass `--var NAME` (repeatable) or `--flagged`; `--finish` and `--rollback` take none",
+            "pass `--var NAME` (repeatable) or `--flagged`; `--finish`, `--rollback` and `--purge-versions` take none",
         ));
     }
     if let Some(bad) = args

@@ -6,6 +6,7 @@ pub mod doctor;
 pub mod export;
 pub mod local;
 pub mod migrate;
+pub mod rotate;
 pub mod status;
 pub mod teardown;
 pub mod test;
@@ -23,6 +24,7 @@ pub async fn run(cli: Cli) -> Result<u8> {
     match cli.command {
         Command::Up(args) => up::run(&session, args).await,
         Command::Test(args) => test::run(&session, args).await,
+        Command::Rotate(args) => rotate::run(&session, args).await,
         Command::Teardown(args) => teardown::run(&session, args).await,
         Command::Status => status::run(&session).await,
         Command::Tour(args) => tour::run(&session, args).await,

@@ -14,6 +14,7 @@ pub async fn run(session: &Session, args: TestArgs) -> Result<u8> {
         reveal: args.reveal,
         interval: Duration::from_millis(args.interval_ms),
         per_month: args.per_month,
+        retry_on_refused: args.retry_on_refused,
     };
     let report = exercise::test_lab(session, &connection, &options).await?;
     super::print(session, &report)?;

@@ -11,4 +11,6 @@ pub mod names;
 pub mod owner;
 pub mod package;
 pub mod policy;
+pub mod rotation;
+pub mod simulated_db;
 pub mod state;

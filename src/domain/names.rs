@@ -51,6 +51,7 @@ impl LabName {
             role: format!("{}-role", self.0),
             log_group: format!("/aws/lambda/{}", self.0),
             function: self.0.clone(),
+            simulated_db: format!("/{}/simulated-db", self.0),
         }
     }
 }
@@ -73,10 +74,14 @@ pub enum ResourceKind {
     Policy,
     LogGroup,
     Function,
+    /// The lab's simulated database: an SSM parameter of salted digests of accepted logins.
+    SimulatedDatabase,
 }
 
 impl ResourceKind {
-    /// The kind's key in reports and JSON (`iam_role`, `log_group`, …).
+    /// The kind's key in reports and JSON (`iam_role`, `log_group`, …); the simulated
+    /// database's is `database` in the 11-column reports (its row's name and detail say
+    /// simulated), `simulated_database` in JSON.
     pub fn key(self) -> &'static str {
         match self {
             ResourceKind::Secret => "secret",
@@ -85,6 +90,7 @@ impl ResourceKind {
             ResourceKind::Policy => "iam_policy",
             ResourceKind::LogGroup => "log_group",
             ResourceKind::Function => "function",
+            ResourceKind::SimulatedDatabase => "database",
         }
     }
 
@@ -97,6 +103,7 @@ impl ResourceKind {
             ResourceKind::Policy => "IAM policy",
             ResourceKind::LogGroup => "log group",
             ResourceKind::Function => "function",
+            ResourceKind::SimulatedDatabase => "the lab's simulated database",
         }
     }
 }
@@ -118,6 +125,8 @@ pub struct ResourceNames {
     pub role: String,
     pub log_group: String,
     pub function: String,
+    /// The lab's simulated database (an SSM parameter of salted digests, never passwords).
+    pub simulated_db: String,
 }
 
 impl ResourceNames {
@@ -130,6 +139,7 @@ impl ResourceNames {
             ResourceKind::Policy => &self.policy,
             ResourceKind::LogGroup => &self.log_group,
             ResourceKind::Function => &self.function,
+            ResourceKind::SimulatedDatabase => &self.simulated_db,
         }
     }
 
@@ -211,6 +221,7 @@ mod tests {
         assert_eq!(names.role, "demo-role");
         assert_eq!(names.log_group, "/aws/lambda/demo");
         assert_eq!(names.function, "demo");
+        assert_eq!(names.simulated_db, "/demo/simulated-db");
     }
 
     #[test]

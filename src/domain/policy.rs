@@ -50,6 +50,20 @@ pub fn read_parameter_policy(parameter_arn: &str, kms_key_arn: Option<&str>) -> 
     json!({"Version": "2012-10-17", "Statement": statements})
 }
 
+/// `document` plus reading the lab's simulated database (the parameter the handler checks
+/// logins against, directly: never through the extension's cache).
+pub fn with_simulated_db(mut document: Value, database_arn: &str) -> Value {
+    if let Some(statements) = document["Statement"].as_array_mut() {
+        statements.push(json!({
+            "Sid": "LogInToTheLabSimulatedDatabase",
+            "Effect": "Allow",
+            "Action": "ssm:GetParameter",
+            "Resource": database_arn
+        }));
+    }
+    document
+}
+
 fn decrypt_statement(key: &str) -> Value {
     json!({
         "Sid": "DecryptWithTheCustomerManagedKey",

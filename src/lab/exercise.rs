@@ -12,6 +12,7 @@ use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::rotation as rotate;
 use crate::error::{Error, Result};
 use crate::local::extension::ExtensionStats;
 use crate::session::{Connection, Session};
@@ -32,6 +33,14 @@ struct HandlerAnswer {
     fetch_ms: f64,
     secret: Option<HandlerSecret>,
     error: Option<HandlerError>,
+    /// The login against the lab's simulated database: ok, refused, unchecked or error.
+    login: Option<String>,
+    /// The version the first fetch was served (the cache's, maybe stale).
+    #[serde(default)]
+    served_version_id: Option<String>,
+    /// A refused login was retried with a value fetched past the cache.
+    #[serde(default)]
+    retried: bool,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize)]
@@ -71,6 +80,18 @@ pub struct InvocationReport {
     pub billed_ms: Option<u64>,
     pub init_ms: Option<f64>,
     pub error: Option<HandlerError>,
+    /// The version the function was served first (from the cache or the store).
+    pub served_version_id: Option<String>,
+    /// Its login against the lab's simulated database (`ok`, `refused`, `unchecked`, `error`).
+    pub login: Option<String>,
+    /// A refused login was retried once past the cache (`test --retry-on-refused`).
+    pub retried: bool,
+    /// Served a version other than the last rotation's (none without a rotation on record).
+    pub stale: Option<bool>,
+    /// Seconds from the last rotation to this invocation.
+    pub seconds_after_rotation: Option<f64>,
+    #[serde(skip)]
+    at_ms: u128,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -108,6 +129,8 @@ pub struct TestReport {
     pub secret: Option<HandlerSecret>,
     pub cache: CacheReport,
     pub cost: CostReport,
+    /// The stale window after the lab's last rotation, as these invocations saw it.
+    pub rotation: Option<StaleWindow>,
     /// Why the test failed, in a sentence, when it did.
     pub problem: Option<String>,
 }
@@ -117,11 +140,14 @@ pub struct TestOptions {
     pub reveal: bool,
     pub interval: Duration,
     pub per_month: u64,
+    /// The handler retries a refused login once past the cache.
+    pub retry_on_refused: bool,
 }
 
 impl Default for TestOptions {
     fn default() -> Self {
         Self {
+            retry_on_refused: false,
             invocations: defaults::INVOCATIONS,
             reveal: false,
             interval: Duration::from_millis(defaults::INTERVAL_MS),
@@ -153,7 +179,7 @@ pub async fn test_lab(
     let counters = || connection.extension_counters(session);
     let total = options.invocations;
     let progress = |n: u32| session.progress.step(format!("invocation {n} of {total}"));
-    run(
+    let mut report = run(
         &connection.aws,
         &names,
         &info,
@@ -161,7 +187,11 @@ pub async fn test_lab(
         &counters,
         &progress,
     )
-    .await
+    .await?;
+    if let Some(record) = rotate::read_record(&session.dirs, &names.lab) {
+        window::apply(&mut report, &record);
+    }
+    Ok(report)
 }
 
 pub async fn run(
@@ -173,7 +203,8 @@ pub async fn run(
     counters: &dyn Fn() -> Option<ExtensionStats>,
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
-    let payload = serde_json::json!({"reveal": options.reveal});
+    let payload =
+        serde_json::json!({"reveal": options.reveal, "retry_on_refused": options.retry_on_refused});
     let store = ExtensionSettings::store_of(&info.env);
     // Each store has its own TTL in the extension.
     let ttl = u64::from(match store {
@@ -196,8 +227,13 @@ pub async fn run(
         (Some(start), Some(end)) => counted_cache(&end.since(&start), options.invocations, ttl),
         _ => inferred_cache(&reports, options.invocations, ttl),
     };
-    let ok =
-        !reports.is_empty() && reports.iter().all(|r| r.ok && r.status == 200) && secret.is_some();
+    let refused = reports
+        .iter()
+        .any(|r| r.login.as_deref() == Some("refused"));
+    let ok = !reports.is_empty()
+        && reports.iter().all(|r| r.ok && r.status == 200)
+        && secret.is_some()
+        && !refused;
     let problem = (!ok).then(|| explain_failure(&reports, info));
     Ok(TestReport {
         lab: names.lab.clone(),
@@ -207,9 +243,13 @@ pub async fn run(
         invocations: reports,
         secret,
         cache,
+        rotation: None,
         problem,
     })
 }
+
+mod window;
+pub use window::StaleWindow;
 
 /// One invocation: its row, and the secret the handler said it read.
 async fn invoke_once(
@@ -220,6 +260,7 @@ async fn invoke_once(
     counters: &dyn Fn() -> Option<ExtensionStats>,
 ) -> Result<(InvocationReport, Option<HandlerSecret>)> {
     let before = counters();
+    let at_ms = rotate::now_ms();
     let invocation = function::invoke(&aws.lambda, names, payload).await?;
     let after = counters();
     let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
@@ -262,6 +303,12 @@ async fn invoke_once(
         billed_ms: report_line.as_ref().and_then(|r| r.billed_ms),
         init_ms: report_line.as_ref().and_then(|r| r.init_ms),
         error,
+        served_version_id: answer.as_ref().and_then(|a| a.served_version_id.clone()),
+        login: answer.as_ref().and_then(|a| a.login.clone()),
+        retried: answer.as_ref().is_some_and(|a| a.retried),
+        stale: None,
+        seconds_after_rotation: None,
+        at_ms,
     };
     Ok((report, answer.and_then(|a| a.secret)))
 }
@@ -295,6 +342,15 @@ fn inferred_cache(reports: &[InvocationReport], invocations: u32, ttl_seconds: u
 }
 
 fn explain_failure(reports: &[InvocationReport], info: &FunctionInfo) -> String {
+    let refused = reports
+        .iter()
+        .filter(|r| r.login.as_deref() == Some("refused"))
+        .count();
+    if refused > 0 && reports.iter().all(|r| r.ok) {
+        return format!(
+            "{refused} login(s) refused by the lab's simulated database: the function\nwas served a password it no longer accepts, which the extension's cache\nkeeps for up to the TTL; alternating users or `--retry-on-refused` avoid it"
+        );
+    }
     let first = reports.iter().find_map(|r| r.error.as_ref());
     match first.map(|e| e.code.as_str()) {
         Some("extension_unreachable") => format!(
@@ -359,7 +415,7 @@ impl fmt::Display for TestReport {
         )?;
         writeln!(
             f,
-            "   #  status  start  fetch       from             billed"
+            "   #  status  start  fetch       from             billed  version     login"
         )?;
         for r in &self.invocations {
             self.fmt_invocation(f, r)?;
@@ -368,6 +424,9 @@ impl fmt::Display for TestReport {
             fmt_secret(f, s)?;
         }
         self.fmt_cache(f)?;
+        if let Some(w) = &self.rotation {
+            write!(f, "{w}")?;
+        }
         self.fmt_cost(f)?;
         match &self.problem {
             Some(p) => writeln!(f, "{} {p}", style::failed("failed:")),
@@ -392,7 +451,7 @@ impl TestReport {
         let pad = 17usize.saturating_sub(width);
         writeln!(
             f,
-            "  {:>2}  {:<6}  {:<5}  {:>7.2} ms  {}{}{}",
+            "  {:>2}  {:<6}  {:<5}  {:>7.2} ms  {}{}{:<7} {}",
             r.number,
             r.status,
             if r.cold_start { "cold" } else { "warm" },
@@ -401,7 +460,8 @@ impl TestReport {
             " ".repeat(pad),
             r.billed_ms
                 .map(|b| format!("{b} ms"))
-                .unwrap_or_else(|| "-".into())
+                .unwrap_or_else(|| "-".into()),
+            window::version_cell(r),
         )?;
         if let Some(e) = &r.error {
             writeln!(

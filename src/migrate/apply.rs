@@ -111,6 +111,9 @@ impl Run<'_> {
                 let session = self.session;
                 (self.connection).ensure_extension_for(session, name, extension, *store)
             }
+            Action::DeleteVersion { version } => {
+                target_function::delete_version(&aws.lambda, name, version).await
+            }
             Action::ForgetLocalExtension => {
                 self.connection.forget_extension_for(self.session, name)
             }

@@ -26,6 +26,8 @@ pub struct Observed {
     pub served: u64,
     /// Published versions whose environment holds a variable the document holds.
     pub versions_holding_values: Vec<String>,
+    /// The aliases routing to those versions.
+    pub aliases_routing: Vec<target_function::AliasRoute>,
     /// Whether the function runs on the emulator, where migrate runs its extension stand-in.
     pub local: bool,
 }
@@ -45,10 +47,14 @@ pub async fn observe(
         .unwrap_or_default();
     // Finish adds no such version (the plaintext leaves before one is published), so what
     // holds the values now is what will.
-    let versions_holding_values = match vars.is_empty() {
-        true => Vec::new(),
-        false => target_function::versions_holding(&aws.lambda, &function.name, &vars).await?,
+    let (versions_holding_values, aliases) = match vars.is_empty() {
+        true => (Vec::new(), Vec::new()),
+        false => tokio::try_join!(
+            target_function::versions_holding(&aws.lambda, &function.name, &vars),
+            target_function::alias_routes(&aws.lambda, &function.name),
+        )?,
     };
+    let aliases_routing = super::purge::routes_to(&aliases, &versions_holding_values);
     let served = connection
         .extension_counters_for(session, &function.name)
         .map(|stats| stats.served)
@@ -58,6 +64,7 @@ pub async fn observe(
         document,
         served,
         versions_holding_values,
+        aliases_routing,
         local: connection.emulator.is_some(),
     })
 }
@@ -76,6 +83,7 @@ pub fn plan_finish(observed: &Observed, settings: &Settings) -> Result<Plan> {
     let mut plan = Plan::new(Phase::Finish, &function.name, doc.clone());
     plan.variables = vars.clone();
     plan.versions_holding_values = observed.versions_holding_values.clone();
+    plan.aliases_routing = observed.aliases_routing.clone();
     if plaintext.is_empty() {
         let names = vars.join(", ");
         plan.keep(format!("function: no plaintext left in $LATEST ({names})"));

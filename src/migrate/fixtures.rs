@@ -94,6 +94,7 @@ pub fn kinds(plan: &Plan) -> Vec<&'static str> {
         Action::RetireDocument => "retire document",
         Action::StartLocalExtension { .. } => "start local extension",
         Action::ForgetLocalExtension => "forget local extension",
+        Action::DeleteVersion { .. } => "delete version",
     };
     plan.actions().into_iter().map(kind).collect()
 }

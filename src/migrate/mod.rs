@@ -23,6 +23,7 @@ mod finish;
 mod fixtures;
 mod owner;
 mod plan;
+mod purge;
 mod report;
 mod rollback;
 mod snippets;
@@ -50,6 +51,8 @@ pub enum Phase {
     Expand,
     Finish,
     Rollback,
+    /// Delete the published versions that still hold a moved value (none behind an alias).
+    Purge,
 }
 
 impl fmt::Display for Phase {
@@ -58,6 +61,7 @@ impl fmt::Display for Phase {
             Phase::Expand => "expand (add the references beside the plaintext)",
             Phase::Finish => "finish (remove the plaintext)",
             Phase::Rollback => "rollback (put the plaintext back)",
+            Phase::Purge => "purge (delete the versions that still hold a moved value)",
         })
     }
 }
@@ -156,6 +160,10 @@ async fn pass(
         Phase::Rollback => {
             let observed = rollback::observe(connection, settings, function).await?;
             rollback::plan_rollback(&observed, settings)?
+        }
+        Phase::Purge => {
+            let observed = purge::observe(connection, settings, function).await?;
+            purge::plan_purge(&observed)?
         }
     };
     owner::review(&mut plan, &reviewed, &owned, settings)?;

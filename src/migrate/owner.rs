@@ -141,6 +141,11 @@ pub fn review(
                 plan.warnings.push(format!("stack {stack}'s template may still carry the change: deploy the template as it was before, or its next update moves `{name}` to the references again"));
             }
         }
+        Phase::Purge => {
+            if let Owner::Cloudformation { stack, .. } = &seen.owner {
+                plan.warnings.push(format!("stack {stack} may declare some of `{name}`'s versions (AWS::Lambda::Version): a deleted one is drift for the stack, which recreates it only when its template changes"));
+            }
+        }
     }
     Ok(())
 }

@@ -4,6 +4,7 @@
 //! names only.
 
 use crate::aws::migration::{DocumentRef, Values};
+use crate::aws::target_function::AliasRoute;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::owner::Owner;
@@ -65,6 +66,10 @@ pub enum Action {
     },
     /// Locally: stop the function's stand-in and drop its files.
     ForgetLocalExtension,
+    /// Delete a published version (one that holds a moved value and no alias routes to).
+    DeleteVersion {
+        version: String,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -106,6 +111,8 @@ pub struct Plan {
     pub warnings: Vec<String>,
     /// Published versions whose environment still holds a moved variable in plaintext.
     pub versions_holding_values: Vec<String>,
+    /// The aliases routing to those versions (each with the versions among them).
+    pub aliases_routing: Vec<AliasRoute>,
     /// The steps only begin the phase: observe and plan again once they ran (a rollback
     /// whose document must be restored before its values can be read).
     pub plan_again: bool,
@@ -123,6 +130,7 @@ impl Plan {
             steps: Vec::new(),
             warnings: Vec::new(),
             versions_holding_values: Vec::new(),
+            aliases_routing: Vec::new(),
             plan_again: false,
         }
     }

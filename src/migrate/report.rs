@@ -9,6 +9,7 @@ use serde::Serialize;
 use crate::ui::style;
 
 use crate::aws::migration::DocumentRef;
+use crate::aws::target_function::AliasRoute;
 use crate::domain::owner::Owner;
 
 use super::plan::Plan;
@@ -48,6 +49,8 @@ pub struct MigrationReport {
     pub handler_change: Option<String>,
     /// Published versions whose environment still holds a moved variable in plaintext.
     pub versions_holding_values: Vec<String>,
+    /// The aliases routing to those versions (a version behind one is kept by a purge).
+    pub aliases_routing: Vec<AliasRoute>,
     pub next: Vec<String>,
 }
 
@@ -73,6 +76,7 @@ impl MigrationReport {
             warnings: plan.warnings.clone(),
             handler_change,
             versions_holding_values: plan.versions_holding_values.clone(),
+            aliases_routing: plan.aliases_routing.clone(),
             next: next(plan),
         }
     }
@@ -100,13 +104,41 @@ fn next(plan: &Plan) -> Vec<String> {
             format!("then `secretslab migrate {name} --finish` removes the plaintext (`--alias NAME` also publishes a version and moves the alias)"),
             format!("or `secretslab migrate {name} --rollback` undoes all of this"),
         ],
-        Phase::Finish => vec![format!(
-            "rotate {}: the value was readable by everyone allowed lambda:GetFunctionConfiguration, and stays in any published version that holds it",
+        Phase::Finish => {
+            let mut next = Vec::new();
+            if !plan.versions_holding_values.is_empty() {
+                next.push(format!("`secretslab migrate {name} --purge-versions` deletes the published versions that hold the value and no alias routes to (`--dry-run` lists them first)"));
+            }
+            next.push(format!(
+                "rotate {}: the value was readable by everyone allowed lambda:GetFunctionConfiguration (`secretslab rotate` shows it for the lab)",
+                plan.variables.join(", ")
+            ));
+            next
+        }
+        Phase::Purge => vec![format!(
+            "rotate {}: a deleted version no longer holds the value, but it was readable while it did",
             plan.variables.join(", ")
         )],
         Phase::Rollback => vec![format!(
             "`secretslab migrate {name} --var NAME` starts again whenever you are ready"
         )],
+    }
+}
+
+impl MigrationReport {
+    /// Where the old value still lives: the versions, and the aliases routing to them.
+    fn where_values_live(&self) -> String {
+        let routed: Vec<String> = (self.aliases_routing.iter())
+            .map(|a| format!("alias `{}` routes to {}", a.alias, a.versions.join(", ")))
+            .collect();
+        let routed = match routed.is_empty() {
+            true => "no alias routes to them".to_string(),
+            false => routed.join("; "),
+        };
+        format!(
+            "the old value still lives in published version(s) {} ({routed}); `secretslab audit` keeps reporting them until they are deleted",
+            self.versions_holding_values.join(", ")
+        )
     }
 }
 
@@ -147,11 +179,8 @@ impl fmt::Display for MigrationReport {
             let text = style::wrap(warning, WIDTH, 9, 2);
             writeln!(f, "{} {text}", style::pending("warning:"))?;
         }
-        if !self.versions_holding_values.is_empty() {
-            let text = format!(
-                "published version(s) {} still hold the plaintext; `secretslab audit` keeps reporting them until they are deleted",
-                self.versions_holding_values.join(", ")
-            );
+        if !self.versions_holding_values.is_empty() && self.phase != Phase::Purge {
+            let text = self.where_values_live();
             writeln!(
                 f,
                 "{} {}",

@@ -172,6 +172,7 @@ async fn run_step_inner(
         }
         StepAction::Find => super::chapter::find(session, connection).await?,
         StepAction::Fix => super::chapter::fix(session, connection).await?,
+        StepAction::Rotate => super::rotation::rotate(session, connection).await?,
         StepAction::Export => super::take_home::export(session, connection).await?,
         StepAction::Teardown => {
             let report = teardown::remove_lab(session, connection, Recovery::Immediate).await?;
@@ -201,6 +202,7 @@ async fn verify(
         StepCheck::None | StepCheck::SecretRead => StepOutcome::Passed,
         StepCheck::PlaintextFound => super::chapter::plaintext_present(session, connection).await?,
         StepCheck::PlaintextMoved => super::chapter::plaintext_moved(session, connection).await?,
+        StepCheck::Rotated => super::rotation::rotated(session, connection).await?,
         StepCheck::ExportWritten => super::take_home::written(session)?,
         StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
             Observed::Owned(f)

@@ -3,6 +3,7 @@
 mod actions;
 mod chapter;
 pub mod progress;
+mod rotation;
 pub mod runner;
 pub mod steps;
 mod take_home;

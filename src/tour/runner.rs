@@ -161,7 +161,7 @@ impl Walk {
             let _ = writeln!(out, "{}", style::heading("Welcome to the secretslab tour."));
             let _ = writeln!(
                 out,
-                "Nine steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, take it home as code, clean up.\n"
+                "Ten steps: why, the IAM pieces, the handler, deploy, test, find a plaintext\nsecret, fix it, rotate it, take it home as code, clean up.\n"
             );
         } else if self.index > 0 {
             let resuming = format!("resuming at step {}", step_of(self.index, &self.steps));
@@ -316,6 +316,7 @@ fn check_name(check: StepCheck) -> &'static str {
         StepCheck::PlaintextMoved => {
             "the plaintext is gone from $LATEST and the function reads the secret"
         }
+        StepCheck::Rotated => "the labels and the simulated database show a finished rotation",
         StepCheck::ExportWritten => "every exported file is written, and its Terraform parses",
         StepCheck::LabRemoved => "every lab resource is gone",
     }
@@ -337,6 +338,9 @@ fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
         (StepAction::Test, _) => "test (`secretslab test`)".to_string(),
         (StepAction::Find, _) => "find it (`secretslab audit`)".to_string(),
         (StepAction::Fix, _) => "fix it (`secretslab migrate`)".to_string(),
+        (StepAction::Rotate, _) => {
+            "rotate it (`secretslab rotate`, then `secretslab test`)".to_string()
+        }
         (StepAction::Export, _) => "export it (`secretslab export`)".to_string(),
         (StepAction::Teardown, _) => "tear down (`secretslab teardown`)".to_string(),
     };

@@ -22,12 +22,16 @@ pub const STEP_FILES: &[(&str, &str)] = &[
     ),
     ("07-fix-it.md", include_str!("../../lab-steps/07-fix-it.md")),
     (
-        "08-take-it-home.md",
-        include_str!("../../lab-steps/08-take-it-home.md"),
+        "08-rotate-it.md",
+        include_str!("../../lab-steps/08-rotate-it.md"),
     ),
     (
-        "08-teardown.md",
-        include_str!("../../lab-steps/08-teardown.md"),
+        "09-take-it-home.md",
+        include_str!("../../lab-steps/09-take-it-home.md"),
+    ),
+    (
+        "10-teardown.md",
+        include_str!("../../lab-steps/10-teardown.md"),
     ),
 ];
 
@@ -40,6 +44,8 @@ pub enum StepAction {
     Find,
     /// Migrate the legacy function's password, invoking it at each stage.
     Fix,
+    /// Rotate the lab's credentials each way, testing after each.
+    Rotate,
     /// Export the lab as infrastructure code.
     Export,
     Teardown,
@@ -56,6 +62,9 @@ pub enum StepCheck {
     PlaintextFound,
     /// The plaintext is gone and the reference names a live secret.
     PlaintextMoved,
+    /// The staging labels are as a finished rotation leaves them, and the simulated
+    /// database accepts the current login.
+    Rotated,
     /// Every file the export reported is on disk, and its Terraform parses.
     ExportWritten,
     /// Nothing of the lab is left (a scheduled secret counts as removed).
@@ -108,11 +117,12 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "test" => StepAction::Test,
         "find" => StepAction::Find,
         "fix" => StepAction::Fix,
+        "rotate" => StepAction::Rotate,
         "export" => StepAction::Export,
         "teardown" => StepAction::Teardown,
         other => {
             return Err(format!(
-                "{file}: unknown action `{other}` (none, up, test, find, fix, export, teardown)"
+                "{file}: unknown action `{other}` (none, up, test, find, fix, rotate, export, teardown)"
             ))
         }
     };
@@ -122,11 +132,12 @@ pub fn parse_step(file: &str, text: &str) -> Result<Step, String> {
         "secret_read" => StepCheck::SecretRead,
         "plaintext_found" => StepCheck::PlaintextFound,
         "plaintext_moved" => StepCheck::PlaintextMoved,
+        "rotated" => StepCheck::Rotated,
         "export_written" => StepCheck::ExportWritten,
         "lab_removed" => StepCheck::LabRemoved,
         other => {
             return Err(format!(
-                "{file}: unknown check `{other}` (none, function_ready, secret_read, plaintext_found, plaintext_moved, export_written, lab_removed)"
+                "{file}: unknown check `{other}` (none, function_ready, secret_read, plaintext_found, plaintext_moved, rotated, export_written, lab_removed)"
             ))
         }
     };

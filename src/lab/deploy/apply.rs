@@ -20,9 +20,11 @@ use crate::aws::parameter;
 use crate::aws::policy as iam_policy;
 use crate::aws::role;
 use crate::aws::secret::{self, Created, Recovery, SecretValue};
+use crate::aws::simulated_db;
 use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::simulated_db::LABEL;
 use crate::error::{Error, Result};
 use crate::ui::progress::Progress;
 
@@ -65,6 +67,8 @@ pub async fn apply(
     let created = try_join_all(prepared).await?;
     let store_arn =
         (created.into_iter().flatten().next()).unwrap_or_else(|| desired.store_arn().to_string());
+    // The simulated database checks the store's value, which is final only now.
+    run.sequence(in_phase(Phase::Login), &store_arn).await?;
     let mut grant = in_phase(Phase::Policy);
     grant.extend(in_phase(Phase::Attach));
     let (function, contract) = (in_phase(Phase::Function), in_phase(Phase::Contract));
@@ -122,6 +126,7 @@ impl Runner<'_> {
             | Step::WaitForFunction
             | Step::UpdateFunctionCode
             | Step::UpdateFunctionConfiguration { .. } => self.function_step(step).await,
+            Step::AcceptCurrentLogin => self.accept_current_login().await.map(|()| None),
             _ => self.access_step(step, store_arn).await.map(|()| None),
         }
     }
@@ -212,6 +217,30 @@ impl Runner<'_> {
             _ => {}
         }
         Ok(None)
+    }
+
+    /// The simulated database accepts the login in the store's value as it is now (it is
+    /// left alone when it does already: a rotation decides what else it accepts).
+    async fn accept_current_login(&self) -> Result<()> {
+        let (aws, names) = (self.aws, self.names);
+        let login = simulated_db::current_login(aws, names, self.desired.store).await?;
+        let found = simulated_db::get(&aws.ssm, names).await?;
+        let document = found.owned().and_then(|d| d.document.as_ref());
+        let accepted = match (document, &login) {
+            (Some(document), Some(login)) => document.accepts(login),
+            // Credentials with no password: nothing to accept, so any document will do.
+            (Some(_), None) => true,
+            (None, _) => false,
+        };
+        if !accepted {
+            self.progress.step(format!("writing {LABEL}"));
+            simulated_db::write(&aws.ssm, names, &login.iter().collect::<Vec<_>>()).await?;
+            self.done(format!(
+                "{LABEL} {} accepts the current login",
+                names.simulated_db
+            ));
+        }
+        Ok(())
     }
 
     /// A value written at creation is also what a resource found in the way should hold;

@@ -24,6 +24,7 @@ use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
 use crate::domain::policy::{
     basic_execution_policy_arn, combined, read_parameter_policy, read_secret_policy,
+    with_simulated_db,
 };
 use crate::error::{Error, Result};
 use crate::ui::style;
@@ -131,6 +132,8 @@ pub struct DesiredLab {
     /// The function's ARN when it exists; derived from its name before.
     pub function_arn: String,
     pub policy_arn: String,
+    /// The lab's simulated database (an SSM parameter the handler logs in against).
+    pub simulated_db_arn: String,
     /// Managed policies the role must have attached.
     pub role_policies: [String; 2],
     pub function: DesiredFunction,
@@ -150,7 +153,8 @@ impl DesiredLab {
     /// The read policy for the store's resource at its real ARN (a secret's is known once
     /// the secret exists).
     pub fn policy_document(&self, store_arn: &str) -> Value {
-        read_policy(self.store, store_arn, self.kms_key.as_deref())
+        let document = read_policy(self.store, store_arn, self.kms_key.as_deref());
+        with_simulated_db(document, &self.simulated_db_arn)
     }
 
     /// The document a policy step writes, once the store's resource is at `store_arn`.
@@ -308,6 +312,12 @@ pub fn draft(
             function::function(&observation.function, &desired.function),
         ),
     ];
+    let value_changes = rows[0].steps.iter().any(Step::writes_value);
+    let login = observation.logins.of(settings.store);
+    rows.push(row(
+        ResourceKind::SimulatedDatabase,
+        resources::simulated_db(&observation.simulated_db, login, value_changes),
+    ));
     if left_behind.is_some() {
         let kind = settings.store.other().kind();
         rows.push(row(kind, Change::left_behind(settings.store)));
@@ -377,6 +387,10 @@ fn desired_lab(
         ),
         function_arn: owned_arn(observation.function.owned().map(|f| &f.arn), function_arn),
         policy_arn: policy_arn(partition, account, names),
+        simulated_db_arn: format!(
+            "arn:{partition}:ssm:{region}:{account}:parameter/{}",
+            names.simulated_db.trim_start_matches('/')
+        ),
         role_policies: [
             basic_execution_policy_arn(partition),
             policy_arn(partition, account, names),
@@ -386,11 +400,24 @@ fn desired_lab(
             runtime: settings.runtime,
             arch: settings.arch,
             layer_arn: Some(observation.layer.arn.clone()),
-            env: extension.function_env(settings.store, names.name_of(settings.store.kind())),
+            env: with_simulated_db_env(
+                extension.function_env(settings.store, names.name_of(settings.store.kind())),
+                names,
+            ),
             package: package.clone(),
         },
         extension,
     })
+}
+
+/// The function's variables plus where the lab's simulated database is.
+fn with_simulated_db_env(
+    mut env: std::collections::BTreeMap<String, String>,
+    names: &ResourceNames,
+) -> std::collections::BTreeMap<String, String> {
+    let variable = crate::domain::simulated_db::ENV.to_string();
+    env.insert(variable, names.simulated_db.clone());
+    env
 }
 
 #[cfg(test)]

@@ -96,8 +96,9 @@ async fn observe(
         function::get_function(&aws.lambda, &legacy_names),
         logs::log_group_exists(&aws.logs, &legacy_names),
     )?;
-    let (secret, parameter, role, policy, log_group, function) = resources;
+    let (secret, parameter, role, policy, log_group, function, simulated_db) = resources;
     Ok(TeardownObservation {
+        simulated_db,
         secret,
         parameter,
         role,
@@ -168,6 +169,14 @@ impl Removals<'_> {
                 self.note(ResourceKind::Policy, deleted);
             }
             Removal::Secret => self.secret(recovery).await,
+            Removal::SimulatedDb => {
+                self.progress.step(format!(
+                    "deleting the lab's simulated database {}",
+                    names.simulated_db
+                ));
+                let deleted = crate::aws::simulated_db::delete(&aws.ssm, names).await;
+                self.note(ResourceKind::SimulatedDatabase, deleted);
+            }
             Removal::Parameter => {
                 // Parameter Store keeps no deleted parameters: this one is gone for good.
                 self.progress

@@ -8,6 +8,7 @@ use crate::aws::parameter::ParameterInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::{Recovery, SecretInfo};
+use crate::aws::simulated_db::SimulatedDbInfo;
 use crate::domain::names::ResourceKind;
 
 /// Everything teardown reads before it removes anything.
@@ -19,6 +20,7 @@ pub struct TeardownObservation {
     pub policy: Observed<PolicyInfo>,
     pub log_group: Observed<LogGroupInfo>,
     pub function: Observed<FunctionInfo>,
+    pub simulated_db: Observed<SimulatedDbInfo>,
     /// Whether `up --with-legacy`'s function, or its log group, is there.
     pub legacy: bool,
 }
@@ -36,6 +38,8 @@ pub enum Removal {
     Policy,
     Secret,
     Parameter,
+    /// The lab's simulated database (an SSM parameter of digests).
+    SimulatedDb,
     /// A late invocation can make Lambda recreate the log group: look again at the end.
     LogGroupAgain,
 }
@@ -62,7 +66,7 @@ pub fn plan(observation: &TeardownObservation, recovery: Recovery) -> TeardownPl
         Observed::Owned(info) => info.deleted_date.is_none() || recovery == Recovery::Immediate,
         _ => false,
     };
-    let kinds: [(ResourceKind, Removal, bool, bool); 6] = [
+    let kinds: [(ResourceKind, Removal, bool, bool); 7] = [
         (
             ResourceKind::Function,
             Removal::Function,
@@ -99,6 +103,12 @@ pub fn plan(observation: &TeardownObservation, recovery: Recovery) -> TeardownPl
             observation.parameter.owned().is_some(),
             is_foreign(&observation.parameter),
         ),
+        (
+            ResourceKind::SimulatedDatabase,
+            Removal::SimulatedDb,
+            observation.simulated_db.owned().is_some(),
+            is_foreign(&observation.simulated_db),
+        ),
     ];
     for (kind, removal, remove, foreign) in kinds {
         if remove {
@@ -134,6 +144,7 @@ mod tests {
             policy: Observed::Missing,
             log_group: Observed::Missing,
             function: Observed::Missing,
+            simulated_db: Observed::Missing,
             legacy: false,
         }
     }
@@ -218,5 +229,26 @@ mod tests {
                 Removal::LogGroupAgain
             ]
         );
+    }
+
+    #[test]
+    fn the_simulated_database_is_removed_when_it_is_the_labs() {
+        let info = SimulatedDbInfo {
+            arn: "arn:aws:ssm:us-east-1:000000000000:parameter/lab/simulated-db".into(),
+            document: None,
+        };
+        let observation = TeardownObservation {
+            simulated_db: Observed::Owned(info),
+            ..nothing()
+        };
+        let steps = plan(&observation, Recovery::Days(7)).steps;
+        assert_eq!(steps, vec![Removal::SimulatedDb]);
+        let foreign = TeardownObservation {
+            simulated_db: Observed::Foreign,
+            ..nothing()
+        };
+        let plan = plan(&foreign, Recovery::Days(7));
+        assert!(plan.steps.is_empty());
+        assert_eq!(plan.not_owned, vec![ResourceKind::SimulatedDatabase]);
     }
 }

@@ -131,6 +131,14 @@ pub(super) async fn receipt(
                     .is_missing(),
             ),
         ),
+        (
+            ResourceKind::SimulatedDatabase,
+            present(
+                !crate::aws::simulated_db::get(&aws.ssm, names)
+                    .await?
+                    .is_missing(),
+            ),
+        ),
     ];
     Ok(states
         .into_iter()

@@ -24,6 +24,10 @@ fn expanded() -> Observed {
         }),
         served: 0,
         versions_holding_values: vec!["1".into()],
+        aliases_routing: vec![crate::aws::target_function::AliasRoute {
+            alias: "live".into(),
+            versions: vec!["1".into()],
+        }],
         local: false,
     }
 }
@@ -131,4 +135,18 @@ fn refused_before_expand_after_a_rollback_and_before_expand_finished() {
     half.function.env.remove("DB_PASSWORD_SECRET_ID");
     let err = plan_finish(&half, &settings(&[])).unwrap_err();
     assert!(err.to_string().contains("expand did not finish"), "{err}");
+}
+
+#[test]
+fn finish_names_where_the_old_value_still_lives() {
+    let plan = plan_finish(&expanded(), &settings(&[])).unwrap();
+    let report = super::super::MigrationReport::new(&plan, &[], false);
+    let text = report
+        .to_string()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(text.contains("version(s) 1"), "{text}");
+    assert!(text.contains("alias `live` routes to 1"), "{text}");
+    assert!(report.next.iter().any(|n| n.contains("--purge-versions")));
 }

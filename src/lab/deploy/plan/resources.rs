@@ -7,9 +7,11 @@ use crate::aws::parameter::ParameterInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::SecretInfo;
+use crate::aws::simulated_db::SimulatedDbInfo;
 use crate::domain::defaults;
 use crate::domain::kinds::Store;
 use crate::domain::policy::same_policy;
+use crate::domain::simulated_db::Login;
 
 use super::step::{Grant, NewValue, Step};
 use super::{Action, DesiredLab};
@@ -254,4 +256,32 @@ pub fn log_group(observed: &Observed<LogGroupInfo>) -> Change {
         None => format!("no retention set, want {RETENTION_DAYS} days"),
     };
     Change::of(Action::Update, vec![(reason, vec![Step::SetRetention])])
+}
+
+/// The lab's simulated database accepts the login in the store's current value. `login` is
+/// that login when it is known (the store is live and its value holds a password);
+/// `value_changes` when the plan may give the store a new value, which it must then accept.
+pub fn simulated_db(
+    observed: &Observed<SimulatedDbInfo>,
+    login: Option<&Login>,
+    value_changes: bool,
+) -> Change {
+    let step = || vec![Step::AcceptCurrentLogin];
+    let info = match observed {
+        Observed::Foreign => return Change::foreign(),
+        Observed::Missing => {
+            let detail = "simulated, salted digests";
+            return Change::create(detail, step());
+        }
+        Observed::Owned(info) => info,
+    };
+    let reason = match (&info.document, login) {
+        (None, _) => "does not hold the lab's document of digests",
+        _ if value_changes => "the store's value may change: accept its login (if different)",
+        (Some(document), Some(login)) if !document.accepts(login) => {
+            "does not accept the login in the store's current value"
+        }
+        _ => return Change::of(Action::Update, Vec::new()),
+    };
+    Change::of(Action::Update, vec![(reason.to_string(), step())])
 }

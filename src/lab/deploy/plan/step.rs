@@ -100,13 +100,32 @@ pub enum Step {
         recovery_days: u16,
     },
     DeleteParameter,
+    /// Make the lab's simulated database accept the login in the store's current value
+    /// (created when missing; written only when it does not accept it already).
+    AcceptCurrentLogin,
+}
+
+impl Step {
+    /// Whether the step may give the store's resource a new value.
+    pub fn writes_value(&self) -> bool {
+        matches!(
+            self,
+            Step::CreateSecret { .. }
+                | Step::PutSecretValue { .. }
+                | Step::CreateParameter { .. }
+                | Step::RewriteParameter { value: Some(_), .. }
+                | Step::PutParameterValue { .. }
+        )
+    }
 }
 
 /// When a step runs: resources that need nothing else first (all at once), then the policy,
-/// then its attachments (beside the function), then what a store switch retires.
+/// the simulated database (which needs the store's value), then the policy, then its
+/// attachments (beside the function), then what a store switch retires.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Phase {
     Prepare,
+    Login,
     Policy,
     Attach,
     Function,
@@ -116,6 +135,7 @@ pub enum Phase {
 impl Step {
     pub fn phase(&self) -> Phase {
         match self {
+            Step::AcceptCurrentLogin => Phase::Login,
             Step::CreatePolicy { .. } | Step::UpdatePolicy { .. } => Phase::Policy,
             Step::AttachPolicy { .. } => Phase::Attach,
             Step::CreateFunction
@@ -187,6 +207,9 @@ impl fmt::Display for Step {
                 "schedule secret for deletion ({recovery_days}-day recovery window)"
             ),
             Step::DeleteParameter => f.write_str("delete parameter"),
+            Step::AcceptCurrentLogin => {
+                f.write_str("make it accept the store's current login (if different)")
+            }
         }
     }
 }

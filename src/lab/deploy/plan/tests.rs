@@ -11,9 +11,11 @@ use crate::aws::parameter::ParameterInfo;
 use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::SecretInfo;
+use crate::aws::simulated_db::SimulatedDbInfo;
 use crate::domain::kinds::Store;
 use crate::domain::names::LabName;
 use crate::domain::package::{self, HANDLER_ENTRY};
+use crate::domain::simulated_db::{Document, Login};
 
 const SECRET_ARN: &str =
     "arn:aws:secretsmanager:us-east-1:123456789012:secret:demo/credentials-AbCdEf";
@@ -39,6 +41,8 @@ fn nothing_yet() -> Observation {
         policy: Observed::Missing,
         log_group: Observed::Missing,
         function: Observed::Missing,
+        simulated_db: Observed::Missing,
+        logins: Default::default(),
     }
 }
 
@@ -90,7 +94,17 @@ fn converged() -> Observation {
         state: Some("Active".into()),
         last_update_status: Some("Successful".into()),
     });
+    observation.logins.secret = Some(lab_login("old-password"));
+    observation.simulated_db = Observed::Owned(SimulatedDbInfo {
+        arn: "arn:aws:ssm:us-east-1:123456789012:parameter/demo/simulated-db".into(),
+        document: Some(Document::accepting(&[&lab_login("old-password")])),
+    });
     observation
+}
+
+fn lab_login(password: &str) -> Login {
+    let text = serde_json::json!({"username": "lab-user", "password": password});
+    Login::from_credentials(&text.to_string()).unwrap()
 }
 
 fn assert_all(plan: &Plan, action: Action) {
@@ -175,7 +189,7 @@ fn changed_settings_update_only_the_function() {
             .iter()
             .filter(|r| r.action == Action::Unchanged)
             .count(),
-        4
+        plan.rows.len() - 1
     );
     assert_eq!(plan.desired.function.env["SECRETS_MANAGER_TTL"], "1");
 }
@@ -538,4 +552,42 @@ fn status_plans_with_the_defaults_in_the_store_the_function_reads() {
             ..Settings::defaults(false)
         }
     );
+}
+
+#[test]
+fn the_simulated_database_accepts_the_stores_current_login() {
+    let db = |plan: &Plan| row(plan, ResourceKind::SimulatedDatabase).clone();
+    // Missing: created, after the store's value (its own phase).
+    let created = db(&run(nothing_yet(), &settings()).unwrap());
+    assert_eq!(created.action, Action::Create);
+    assert_eq!(created.steps, vec![Step::AcceptCurrentLogin]);
+    assert_eq!(Step::AcceptCurrentLogin.phase(), step::Phase::Login);
+    // A login it does not accept (a rotation killed half-way, or a value changed behind
+    // the lab's back) is drift with one reason and one step.
+    let mut observation = converged();
+    observation.logins.secret = Some(lab_login("new-password"));
+    let drifted = db(&run(observation, &settings()).unwrap());
+    assert_eq!(drifted.action, Action::Update);
+    assert_eq!(drifted.reasons.len(), 1, "{drifted:?}");
+    assert!(drifted.reasons[0].contains("does not accept"));
+    assert_eq!(drifted.steps, vec![Step::AcceptCurrentLogin]);
+    // A value given to `up` may change the login: checked again after it is stored.
+    let given = Settings {
+        secret_value: Some(SecretValue::from_stored(r#"{"password":"given"}"#)),
+        ..settings()
+    };
+    let again = db(&run(converged(), &given).unwrap());
+    assert_eq!(again.steps, vec![Step::AcceptCurrentLogin]);
+    // Someone else's parameter under its name stops the plan.
+    let mut foreign = converged();
+    foreign.simulated_db = Observed::Foreign;
+    assert!(run(foreign, &settings()).is_err());
+    // The function is told where it is, and the policy lets it read it (directly).
+    let plan = run(converged(), &settings()).unwrap();
+    assert_eq!(
+        plan.desired.function.env["SIMULATED_DB_PARAMETER"],
+        "/demo/simulated-db"
+    );
+    let policy = plan.desired.policy_document(SECRET_ARN).to_string();
+    assert!(policy.contains("parameter/demo/simulated-db"), "{policy}");
 }
