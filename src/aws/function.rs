@@ -92,48 +92,6 @@ impl FunctionInfo {
     }
 }
 
-/// What differs between the deployed function and the desired one.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FunctionDiff {
-    pub code: bool,
-    /// Human names of the configuration fields that differ.
-    pub config: Vec<&'static str>,
-}
-
-impl FunctionDiff {
-    pub fn is_empty(&self) -> bool {
-        !self.code && self.config.is_empty()
-    }
-}
-
-pub fn diff(current: &FunctionInfo, desired: &DesiredFunction) -> FunctionDiff {
-    let desired_arch = architecture(desired.arch).as_str().to_string();
-    let arch_differs = !current.architectures.is_empty() && current.architectures != [desired_arch];
-    let mut config = Vec::new();
-    if current.role != desired.role_arn {
-        config.push("role");
-    }
-    if current.runtime != runtime_id(desired.runtime).as_str() {
-        config.push("runtime");
-    }
-    if current.handler != handler::entry(desired.runtime) {
-        config.push("handler");
-    }
-    if current.layers != desired.layer_arn.iter().cloned().collect::<Vec<_>>() {
-        config.push("extension layer");
-    }
-    if current.env != desired.env {
-        config.push("environment");
-    }
-    if current.timeout != Some(TIMEOUT_SECONDS) || current.memory != Some(MEMORY_MB) {
-        config.push("timeout/memory");
-    }
-    FunctionDiff {
-        code: current.code_sha256 != desired.package.sha256 || arch_differs,
-        config,
-    }
-}
-
 pub async fn get_function(
     lambda: &Client,
     names: &ResourceNames,

@@ -108,37 +108,6 @@ pub async fn read_value(ssm: &Client, names: &ResourceNames) -> Result<SecretVal
     read_named(ssm, &names.parameter).await
 }
 
-/// Make the parameter a `SecureString` under `kms_key` holding `value` (or, without one,
-/// its current value); `Ok(true)` when that took a new version.
-pub async fn converge(
-    ssm: &Client,
-    names: &ResourceNames,
-    current: &ParameterInfo,
-    value: Option<&SecretValue>,
-    kms_key: Option<&str>,
-) -> Result<bool> {
-    let key_matches = kms_key.is_none_or(|key| current.key_id.as_deref() == Some(key));
-    let settled = current.secure && key_matches;
-    let stored = read_value(ssm, names).await?;
-    let value = match value {
-        Some(value) if settled && stored.expose() == value.expose() => return Ok(false),
-        Some(value) => value.clone(),
-        None if settled => return Ok(false),
-        None => stored,
-    };
-    overwrite(ssm, names, &value, kms_key).await?;
-    Ok(true)
-}
-
-async fn overwrite(
-    ssm: &Client,
-    names: &ResourceNames,
-    value: &SecretValue,
-    kms_key: Option<&str>,
-) -> Result<()> {
-    put_named(ssm, &names.parameter, value, kms_key).await
-}
-
 /// Delete the parameter if it is the lab's; `Ok(false)` when it was already gone.
 /// Parameter Store has no recovery window: the value is gone with it.
 pub async fn delete_parameter(ssm: &Client, names: &ResourceNames) -> Result<bool> {

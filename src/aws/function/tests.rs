@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::domain::names::LabName;
-use crate::domain::package::HANDLER_ENTRY;
 use aws_sdk_lambda::operation::create_function::{CreateFunctionError, CreateFunctionOutput};
 use aws_sdk_lambda::types::error::{InvalidParameterValueException, TooManyRequestsException};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
@@ -109,57 +108,4 @@ async fn throttled_calls_are_retried_by_the_sdk() {
         .unwrap();
     assert!(matches!(outcome, CreateOutcome::Created(_)));
     assert_eq!(rule.num_calls(), 3);
-}
-
-#[test]
-fn diff_sees_code_and_config_changes() {
-    let want = desired();
-    let mut have = FunctionInfo {
-        code_sha256: want.package.sha256.clone(),
-        role: want.role_arn.clone(),
-        runtime: "python3.13".into(),
-        handler: HANDLER_ENTRY.into(),
-        architectures: vec!["x86_64".into()],
-        layers: want.layer_arn.iter().cloned().collect(),
-        timeout: Some(TIMEOUT_SECONDS),
-        memory: Some(MEMORY_MB),
-        ..Default::default()
-    };
-    assert!(diff(&have, &want).is_empty());
-    have.layers.clear();
-    have.code_sha256 = "other".into();
-    let d = diff(&have, &want);
-    assert!(d.code);
-    assert_eq!(d.config, vec!["extension layer"]);
-}
-
-#[test]
-fn switching_between_python_and_node_changes_code_runtime_and_handler() {
-    let python = desired();
-    let have = FunctionInfo {
-        code_sha256: python.package.sha256.clone(),
-        role: python.role_arn.clone(),
-        runtime: "python3.13".into(),
-        handler: HANDLER_ENTRY.into(),
-        architectures: vec!["x86_64".into()],
-        layers: python.layer_arn.iter().cloned().collect(),
-        timeout: Some(TIMEOUT_SECONDS),
-        memory: Some(MEMORY_MB),
-        ..Default::default()
-    };
-    let node = DesiredFunction {
-        runtime: Runtime::Nodejs22,
-        package: crate::domain::handler::package(Runtime::Nodejs22).unwrap(),
-        ..python
-    };
-    let d = diff(&have, &node);
-    assert!(d.code);
-    assert_eq!(d.config, vec!["runtime", "handler"]);
-    let converged = FunctionInfo {
-        code_sha256: node.package.sha256.clone(),
-        runtime: "nodejs22.x".into(),
-        handler: "index.handler".into(),
-        ..have
-    };
-    assert!(diff(&converged, &node).is_empty());
 }
