@@ -40,20 +40,10 @@ pub async fn observe(
 ) -> Result<Observed> {
     let aws = &connection.aws;
     let document = target::seen_document(aws, &function, settings).await?;
-    let vars = document
-        .as_ref()
-        .and_then(|seen| seen.stored.as_ref())
-        .map(Values::names)
-        .unwrap_or_default();
     // Finish adds no such version (the plaintext leaves before one is published), so what
     // holds the values now is what will.
-    let (versions_holding_values, aliases) = match vars.is_empty() {
-        true => (Vec::new(), Vec::new()),
-        false => tokio::try_join!(
-            target_function::versions_holding(&aws.lambda, &function.name, &vars),
-            target_function::alias_routes(&aws.lambda, &function.name),
-        )?,
-    };
+    let (versions_holding_values, aliases) =
+        target::where_values_live(aws, &function.name, document.as_ref()).await?;
     let aliases_routing = super::purge::routes_to(&aliases, &versions_holding_values);
     let served = connection
         .extension_counters_for(session, &function.name)

@@ -4,7 +4,7 @@
 //! only by a version is ever lost.
 
 use crate::aws::migration::Values;
-use crate::aws::target_function::{self, AliasRoute, TargetFunction};
+use crate::aws::target_function::{AliasRoute, TargetFunction};
 use crate::error::{Error, Result};
 use crate::session::Connection;
 
@@ -29,16 +29,8 @@ pub async fn observe(
 ) -> Result<Observed> {
     let aws = &connection.aws;
     let document = target::seen_document(aws, &function, settings).await?;
-    let vars = (document.as_ref().and_then(|seen| seen.stored.as_ref()))
-        .map(Values::names)
-        .unwrap_or_default();
-    let (versions_holding_values, aliases) = match vars.is_empty() {
-        true => (Vec::new(), Vec::new()),
-        false => tokio::try_join!(
-            target_function::versions_holding(&aws.lambda, &function.name, &vars),
-            target_function::alias_routes(&aws.lambda, &function.name),
-        )?,
-    };
+    let (versions_holding_values, aliases) =
+        target::where_values_live(aws, &function.name, document.as_ref()).await?;
     Ok(Observed {
         function,
         document,

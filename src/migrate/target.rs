@@ -117,6 +117,26 @@ pub fn refuse_foreign(doc: &DocumentRef, found: &Found, function: &TargetFunctio
 /// The document an earlier expand wrote for this function, with what was found: the name
 /// given, else the ones the reference variables point at, else the default names, else any
 /// document tagged for it (a custom name no longer passed, after a crash).
+/// Where the moved values still live: the published versions whose environment holds one of
+/// the document's variables, and every alias with its routing (none read when nothing moved).
+pub async fn where_values_live(
+    aws: &AwsContext,
+    function: &str,
+    document: Option<&Seen>,
+) -> Result<(Vec<String>, Vec<target_function::AliasRoute>)> {
+    let vars = document
+        .and_then(|seen| seen.stored.as_ref())
+        .map(Values::names)
+        .unwrap_or_default();
+    if vars.is_empty() {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    tokio::try_join!(
+        target_function::versions_holding(&aws.lambda, function, &vars),
+        target_function::alias_routes(&aws.lambda, function),
+    )
+}
+
 pub async fn existing_document(
     aws: &AwsContext,
     function: &TargetFunction,
