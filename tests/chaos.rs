@@ -74,7 +74,7 @@ async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_p
     let mut outputs = Vec::new();
     let (up, o) = converge(&home, &via, &["--local", "--name", lab, "up"]);
     outputs.extend(o);
-    assert_eq!(up["resources"].as_array().unwrap().len(), 5);
+    assert_eq!(up["resources"].as_array().unwrap().len(), 6);
     let (test, o) = converge(&home, &via, &["--local", "--name", lab, "test", "-n", "3"]);
     outputs.extend(o);
     assert_eq!(test["ok"], true, "{test}");

@@ -31,8 +31,8 @@ async fn lab_lifecycle_up_test_status_teardown() {
         .iter()
         .map(|r| r["action"].as_str().unwrap())
         .collect();
-    assert_eq!(actions, vec!["create"; 5], "{up}");
-    assert_eq!(existing(&sdk, lab).await.len(), 5);
+    assert_eq!(actions, vec!["create"; 6], "{up}");
+    assert_eq!(existing(&sdk, lab).await.len(), 6);
 
     // Every resource carries both ownership tags.
     let secret = sdk
@@ -212,7 +212,7 @@ async fn teardown_schedules_the_secret_and_up_restores_it() {
         "{said:?}"
     );
     assert!(said[1].contains("--yes"), "{said:?}");
-    assert_eq!(existing(&sdk, lab).await.len(), 5, "nothing deleted");
+    assert_eq!(existing(&sdk, lab).await.len(), 6, "nothing deleted");
     let down = home.ok(&["--local", "--name", lab, "teardown", "--yes"]);
     let secret_line = down["receipt"]
         .as_array()
@@ -276,7 +276,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         let converged = home.ok(&up);
         assert_eq!(
             existing(&sdk, lab).await.len(),
-            5,
+            6,
             "after a kill at call {up_call}"
         );
         if let Some(before) = before {
@@ -300,7 +300,7 @@ async fn killed_up_converges_on_rerun_and_teardown_leaves_nothing() {
         home.ok(&up);
         assert_eq!(
             existing(&sdk, lab).await.len(),
-            5,
+            6,
             "after a teardown killed at call {teardown_call}"
         );
         let status = home.ok(&["--local", "--name", lab, "status"]);

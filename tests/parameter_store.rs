@@ -52,7 +52,7 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
     );
     assert_eq!(
         existing(&sdk, lab).await.len(),
-        5,
+        6,
         "{:?}",
         existing(&sdk, lab).await
     );
@@ -81,10 +81,24 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
         .unwrap()
         .resources();
     assert!(names.is_owned(tags.tag_list().iter().map(|t| (t.key(), t.value()))));
+    // The parameter, and the lab's simulated database (read directly by the handler).
     let statements = up["policy_document"]["Statement"].as_array().unwrap();
-    assert_eq!(statements.len(), 1, "{up}");
-    assert_eq!(statements[0]["Action"], "ssm:GetParameter");
-    assert_eq!(statements[0]["Resource"], parameter_arn.as_str());
+    let resources: Vec<&str> = statements
+        .iter()
+        .map(|s| s["Resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            parameter_arn.as_str(),
+            &parameter_arn.replace("/credentials", "/simulated-db")
+        ],
+        "{up}"
+    );
+    assert!(
+        statements.iter().all(|s| s["Action"] == "ssm:GetParameter"),
+        "{up}"
+    );
     let env = common::function_env(&sdk, lab).await;
     assert_eq!(env.get("PARAMETER_NAME"), Some(&parameter));
     assert!(!env.contains_key("SECRET_ID"));

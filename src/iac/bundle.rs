@@ -107,6 +107,7 @@ fn readme(format: IacFormat, model: &LabModel, files: &[Artifact]) -> Readme {
         }),
         format!("The extension layer is `{}` ({}); it is region- and architecture-specific, so deploying elsewhere needs that region's layer.", model.function.layer_arn, model.function.architecture()),
         "`secretslab status`, `test` and `teardown` know the deployed lab by its tags, as if `secretslab up` had made it.".into(),
+        "The lab's simulated database (the `secretslab rotate` exercise's SSM parameter of login digests) is not exported: the handler leaves logins unchecked without it, and `secretslab status` shows it missing and the policy and function without its grant and variable.".into(),
     ];
     if format != IacFormat::Terraform {
         notes.push(format!("CloudFormation cannot tag a managed policy: the `tag-policy` command gives {} the lab's tags.", model.names.policy));

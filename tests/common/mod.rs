@@ -372,6 +372,15 @@ pub async fn existing(sdk: &AwsContext, lab: &str) -> Vec<String> {
     if found(parameter, "the parameter").is_some() {
         found_kinds.push("parameter".to_string());
     }
+    let database = sdk
+        .ssm
+        .get_parameter()
+        .name(format!("/{lab}/simulated-db"))
+        .send()
+        .await;
+    if found(database, "the simulated database").is_some() {
+        found_kinds.push("simulated_database".to_string());
+    }
     found_kinds
 }
 
