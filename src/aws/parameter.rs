@@ -182,16 +182,40 @@ pub async fn names_tagged(ssm: &Client, key: &str, value: &str) -> Result<Vec<St
         .parameter_filters(filter)
         .into_paginator()
         .send();
-    let mut names = Vec::new();
+    let mut listed = Vec::new();
     while let Some(page) = pages.next().await {
         let page = page.map_err(|e| into_error(e, "listing parameters by tag"))?;
-        names.extend(
+        listed.extend(
             page.parameters()
                 .iter()
                 .filter_map(|p| p.name().map(str::to_string)),
         );
     }
+    // Each one's tags are read back: an emulator may answer the tag filter with every
+    // parameter (MiniStack does), and on AWS the filter leaves few to check.
+    let mut names = Vec::new();
+    for name in listed {
+        if has_tag(ssm, &name, key, value).await? {
+            names.push(name);
+        }
+    }
     Ok(names)
+}
+
+/// Whether the parameter `name` carries `key=value` (`false` when it is gone).
+async fn has_tag(ssm: &Client, name: &str, key: &str, value: &str) -> Result<bool> {
+    let tags = ssm
+        .list_tags_for_resource()
+        .resource_type(ResourceTypeForTagging::Parameter)
+        .resource_id(name)
+        .send()
+        .await;
+    let tags = unless_missing(tags, || format!("reading the tags of parameter `{name}`"))?;
+    Ok(tags.is_some_and(|t| {
+        t.tag_list()
+            .iter()
+            .any(|tag| tag.key() == key && tag.value() == value)
+    }))
 }
 
 /// Add (or overwrite) tags on any parameter.
