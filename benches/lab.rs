@@ -288,8 +288,9 @@ async fn main() {
         let theirs_ms = median(&mut theirs);
         rows.push((
             format!(
-                "cold `up` of the baseline binary `{}` (median of {COLD_RUNS}, interleaved)",
-                binary.display()
+                "cold `up` of the baseline, {} (median of {COLD_RUNS}, interleaved)",
+                std::env::var("SECRETSLAB_BENCH_BASELINE_LABEL")
+                    .unwrap_or_else(|_| format!("`{}`", binary.display()))
             ),
             format!(
                 "{:.1} s (runs {:.1}–{:.1} s)",
