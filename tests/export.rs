@@ -7,12 +7,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
-use common::{every_invocation_read, existing, lab_password, stderr, stdout, TestHome};
+use common::{checkers, every_invocation_read, existing, lab_password, stderr, stdout, TestHome};
 use secretslab::aws::{AwsContext, AwsOptions, Target};
 use serde_json::Value;
 
@@ -28,21 +28,6 @@ const FORMATS: [&str; 4] = ["terraform", "cloudformation", "sam", "cdk-ts"];
 const CHECKOV_CHECKS: &str = "CKV_AWS_45,CKV_AWS_363,CKV_AWS_66,CKV_AWS_41,\
     CKV_AWS_1,CKV_AWS_49,CKV_AWS_60,CKV_AWS_61,CKV_AWS_62,CKV_AWS_63,CKV_AWS_107,CKV_AWS_108,\
     CKV_AWS_109,CKV_AWS_110,CKV_AWS_111,CKV_AWS_283,CKV_AWS_356,CKV2_AWS_40";
-
-fn checkers() -> PathBuf {
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    for tool in [
-        "checkers-venv/bin/cfn-lint",
-        "checkers-venv/bin/checkov",
-        "checkers-node/node_modules/.bin/tsc",
-    ] {
-        assert!(
-            target.join(tool).exists(),
-            "target/{tool} is missing: run `scripts/install-checkers` (scripts/test does)"
-        );
-    }
-    target
-}
 
 fn run(command: &mut Command) -> (bool, String) {
     let out = command.output().expect("run checker");

@@ -19,7 +19,7 @@ use std::time::Duration;
 
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_lambda::primitives::Blob;
-use common::{stderr, stdout, TestHome};
+use common::{checkers, stderr, stdout, TestHome};
 use secretslab::aws::{AwsContext, AwsOptions, Target};
 use serde_json::Value;
 
@@ -224,21 +224,6 @@ fn migrate(home: &TestHome, case: &Case, outputs: &mut Vec<Output>, args: &[&str
 fn succeeded(out: &Output) -> Value {
     assert!(out.status.success(), "{}\n{}", stdout(out), stderr(out));
     serde_json::from_slice(&out.stdout).unwrap_or(Value::Null)
-}
-
-fn checkers() -> PathBuf {
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
-    for tool in [
-        "checkers-venv/bin/cfn-lint",
-        "checkers-venv/bin/checkov",
-        "checkers-node/node_modules/.bin/tsc",
-    ] {
-        assert!(
-            target.join(tool).exists(),
-            "target/{tool} is missing: run `scripts/install-checkers`"
-        );
-    }
-    target
 }
 
 fn run(command: &mut Command) -> (Option<i32>, String) {

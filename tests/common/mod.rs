@@ -74,6 +74,23 @@ pub fn ensure_sam_support() {
     );
 }
 
+/// `target/`, where `scripts/install-checkers` put cfn-lint, checkov and tsc (the checkers
+/// of the infrastructure code secretslab writes); fails when one is missing.
+pub fn checkers() -> PathBuf {
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join("target");
+    for tool in [
+        "checkers-venv/bin/cfn-lint",
+        "checkers-venv/bin/checkov",
+        "checkers-node/node_modules/.bin/tsc",
+    ] {
+        assert!(
+            target.join(tool).exists(),
+            "target/{tool} is missing: run `scripts/install-checkers` (scripts/test does)"
+        );
+    }
+    target
+}
+
 pub fn binary() -> PathBuf {
     PathBuf::from(env!("CARGO_BIN_EXE_secretslab"))
 }
