@@ -303,6 +303,20 @@ pub async fn put_named(
         .map_err(|e| into_error(e, format!("updating parameter `{name}`")))
 }
 
+/// Replace an existing parameter's value, keeping its type: Parameter Store refuses to turn a
+/// `String` into a `SecureString` (`HierarchyTypeMismatchException`), and infrastructure code
+/// that cannot create a `SecureString` (CloudFormation) makes `String`s.
+pub async fn overwrite_value(ssm: &Client, name: &str, value: &SecretValue) -> Result<()> {
+    ssm.put_parameter()
+        .name(name)
+        .value(value.expose())
+        .overwrite(true)
+        .send()
+        .await
+        .map(drop)
+        .map_err(|e| into_error(e, format!("updating parameter `{name}`")))
+}
+
 /// Delete any parameter; already gone counts as done.
 pub async fn delete_named(ssm: &Client, name: &str) -> Result<bool> {
     let deleted = ssm.delete_parameter().name(name).send().await;

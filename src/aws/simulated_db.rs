@@ -70,7 +70,7 @@ pub async fn write(
     if !found.is_some_and(|f| owned(names, &f.tags)) {
         return Err(Error::not_owned(names, ResourceKind::SimulatedDatabase));
     }
-    parameter::put_named(ssm, name, &value, None).await
+    parameter::overwrite_value(ssm, name, &value).await
 }
 
 /// Delete it; already gone counts as done (the caller checked it is the lab's).

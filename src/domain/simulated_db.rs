@@ -65,12 +65,15 @@ pub struct Accepted {
     pub digest: String,
 }
 
+/// What a document says it is.
+pub const KIND: &str = "secretslab simulated database: salted SHA-256 digests of accepted logins";
+
 impl Document {
     /// A database accepting exactly these logins, under a fresh salt.
     pub fn accepting(logins: &[&Login]) -> Self {
         let salt = hex(&rand::random::<[u8; 16]>());
         Self {
-            kind: "secretslab simulated database: salted SHA-256 digests of accepted logins".into(),
+            kind: KIND.into(),
             accepted: logins
                 .iter()
                 .map(|l| Accepted {
@@ -78,6 +81,16 @@ impl Document {
                 })
                 .collect(),
             salt,
+        }
+    }
+
+    /// A database that accepts no login yet: what infrastructure code that cannot hash the
+    /// password it generates (CloudFormation, CDK) creates, for `secretslab up` to fill.
+    pub fn accepting_none() -> Self {
+        Self {
+            kind: KIND.into(),
+            salt: String::new(),
+            accepted: Vec::new(),
         }
     }
 

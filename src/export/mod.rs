@@ -15,6 +15,7 @@ use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package;
+use crate::domain::simulated_db;
 use crate::error::{Error, Result};
 use crate::iac::{bundle, Artifact, FunctionSpec, IacFormat, LabModel};
 use crate::session::{Connection, Session};
@@ -88,7 +89,16 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
     };
     // Only the names the lab sets: the environment is rebuilt, never copied, so nothing else
     // a function's environment might hold can reach the export.
-    let env = info.extension().function_env(store, reference);
+    let mut env = info.extension().function_env(store, reference);
+    // The lab's simulated database, when the function logs in to one: always the lab's own
+    // name (the export creates it), never what the variable might say otherwise.
+    let simulated_db = info
+        .env
+        .contains_key(simulated_db::ENV)
+        .then(|| names.simulated_db.clone());
+    if let Some(name) = &simulated_db {
+        env.insert(simulated_db::ENV.to_string(), name.clone());
+    }
     let Some(layer_arn) = info
         .layers
         .iter()
@@ -133,6 +143,7 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
         kms_key_arn: observed.policy.owned().and_then(decrypt_key),
         function,
         log_retention_days,
+        simulated_db,
     };
     Ok((model, notes))
 }

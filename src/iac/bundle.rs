@@ -17,11 +17,11 @@ pub fn bundle(format: IacFormat, model: &LabModel, package: &Package) -> Vec<Art
     let mut files = match format {
         IacFormat::Terraform => vec![Artifact::text(
             "main.tf",
-            "the Terraform configuration: secret (password generated at apply time, kept out of the state), read policy, role, log group, function with the extension layer",
+            "the Terraform configuration: secret (password generated at apply time, kept out of the state), the simulated database accepting it, read policy, role, log group, function with the extension layer",
             terraform::render(&terraform::configuration(model)),
         )],
         IacFormat::Cloudformation => vec![
-            Artifact::json("template.json", "the CloudFormation template: secret (password generated at deploy time), read policy, role, log group, function with the extension layer", &cfn::template(model)),
+            Artifact::json("template.json", "the CloudFormation template: secret (password generated at deploy time), the simulated database, read policy, role, log group, function with the extension layer", &cfn::template(model)),
             Artifact {
                 path: PACKAGE_FILE.into(),
                 what: "the handler's zip, byte for byte what `secretslab up` deploys: upload it to S3 for the template's Code".into(),
@@ -62,7 +62,7 @@ pub fn bundle(format: IacFormat, model: &LabModel, package: &Package) -> Vec<Art
 fn cdk_files(model: &LabModel) -> Vec<Artifact> {
     let mut files = vec![Artifact::text(
         "app.ts",
-        "the CDK app (TypeScript): secret, read policy, role, log group, function with `paramsAndSecrets`",
+        "the CDK app (TypeScript): secret, the simulated database, read policy, role, log group, function with `paramsAndSecrets`",
         cdk::app(model),
     )];
     for (path, value) in cdk::project_files(model) {
@@ -94,6 +94,11 @@ pub fn next_commands(format: IacFormat, model: &LabModel) -> Vec<String> {
             model.names.policy
         ));
     }
+    // CloudFormation and CDK cannot hash the password they generate: `up` lets the simulated
+    // database accept it (and changes nothing else of a lab the stack made as `up` would).
+    if format != IacFormat::Terraform && model.simulated_db.is_some() {
+        commands.push(format!("secretslab up --name {lab}"));
+    }
     commands.push(format!("secretslab test --name {lab}"));
     commands
 }
@@ -107,8 +112,13 @@ fn readme(format: IacFormat, model: &LabModel, files: &[Artifact]) -> Readme {
         }),
         format!("The extension layer is `{}` ({}); it is region- and architecture-specific, so deploying elsewhere needs that region's layer.", model.function.layer_arn, model.function.architecture()),
         "`secretslab status`, `test` and `teardown` know the deployed lab by its tags, as if `secretslab up` had made it.".into(),
-        "The lab's simulated database (the `secretslab rotate` exercise's SSM parameter of login digests) is not exported: the handler leaves logins unchecked without it, and `secretslab status` shows it missing and the policy and function without its grant and variable.".into(),
     ];
+    if model.simulated_db.is_some() {
+        notes.push(match format {
+            IacFormat::Terraform => "The lab's simulated database (the SSM parameter of salted login digests that the handler logs in to, and `secretslab rotate` changes) accepts the generated login from the start: Terraform computes the digest at apply time from the same ephemeral password, and writes it through a write-only attribute.".into(),
+            _ => cfn::simulated_db_note(model),
+        });
+    }
     if format != IacFormat::Terraform {
         notes.push(format!("CloudFormation cannot tag a managed policy: the `tag-policy` command gives {} the lab's tags.", model.names.policy));
         if model.store == Store::ParameterStore {

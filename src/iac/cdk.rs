@@ -6,9 +6,10 @@
 use serde_json::{json, Value};
 
 use crate::domain::kinds::Store;
+use crate::domain::simulated_db::{Document, LABEL};
 use crate::iac::{
-    read_statements, FunctionSpec, LabModel, FUNCTION_DIR, PASSWORD_EXCLUDED, PASSWORD_LENGTH,
-    USERNAME,
+    read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, PASSWORD_EXCLUDED,
+    PASSWORD_LENGTH, USERNAME,
 };
 
 /// A TypeScript expression.
@@ -141,7 +142,11 @@ pub fn function_props(
                 "lambda.Runtime",
                 vec![
                     Ts::lit(&spec.runtime),
-                    Ts::Name("lambda.RuntimeFamily.PYTHON"),
+                    Ts::Name(if spec.runtime.starts_with("nodejs") {
+                        "lambda.RuntimeFamily.NODEJS"
+                    } else {
+                        "lambda.RuntimeFamily.PYTHON"
+                    }),
                 ],
             ),
         ),
@@ -167,9 +172,16 @@ pub fn read_policy_statements(
     store: Store,
     document_arn: Ts,
     kms_key_arn: Option<&str>,
+    simulated_db_arn: Option<Ts>,
 ) -> Vec<Ts> {
     const DOCUMENT: &str = "\u{0}document";
-    let statements = read_statements(store, json!(DOCUMENT), kms_key_arn.map(|k| json!(k)));
+    const DATABASE: &str = "\u{0}database";
+    let arns = PolicyArns {
+        document: json!(DOCUMENT),
+        kms_key: kms_key_arn.map(|k| json!(k)),
+        simulated_db: simulated_db_arn.as_ref().map(|_| json!(DATABASE)),
+    };
+    let statements = read_statements(store, arns);
     statements
         .iter()
         .map(|statement| {
@@ -179,12 +191,10 @@ pub fn read_policy_statements(
             };
             let resources = list(&statement["Resource"])
                 .into_iter()
-                .map(|r| {
-                    if r.as_str() == Some(DOCUMENT) {
-                        document_arn.clone()
-                    } else {
-                        Ts::Lit(r)
-                    }
+                .map(|r| match (r.as_str(), &simulated_db_arn) {
+                    (Some(DOCUMENT), _) => document_arn.clone(),
+                    (Some(DATABASE), Some(database)) => database.clone(),
+                    _ => Ts::Lit(r),
                 })
                 .collect();
             Ts::New(
@@ -268,6 +278,30 @@ fn store_statement(model: &LabModel) -> Statement {
     }
 }
 
+/// The lab's simulated database, accepting no login until `secretslab up` fills it: CDK
+/// cannot hash the password Secrets Manager generates at deploy time (see README.md).
+fn simulated_db_statement(model: &LabModel, name: &str) -> Statement {
+    let document = serde_json::to_string(&Document::accepting_none()).unwrap_or_default();
+    Statement::Const(
+        "simulatedDb",
+        Ts::New(
+            "ssm.StringParameter",
+            vec![
+                Ts::Name("this"),
+                Ts::lit("SimulatedDatabase"),
+                Ts::Object(vec![
+                    ("parameterName", Ts::lit(name)),
+                    (
+                        "description",
+                        Ts::lit(format!("secretslab lab `{}`: {LABEL}", model.names.lab)),
+                    ),
+                    ("stringValue", Ts::lit(document)),
+                ]),
+            ],
+        ),
+    )
+}
+
 /// The lab's read policy on the store's resource only.
 fn policy_statement(model: &LabModel, document_arn: Ts) -> Statement {
     Statement::Const(
@@ -286,6 +320,10 @@ fn policy_statement(model: &LabModel, document_arn: Ts) -> Statement {
                             model.store,
                             document_arn,
                             model.kms_key_arn.as_deref(),
+                            model
+                                .simulated_db
+                                .as_ref()
+                                .map(|_| Ts::Name("simulatedDb.parameterArn")),
                         )),
                     ),
                 ]),
@@ -353,12 +391,18 @@ pub fn stack_statements(model: &LabModel) -> Vec<Statement> {
         Store::SecretsManager => Ts::Name("credentials.secretArn"),
         Store::ParameterStore => Ts::Name("credentials.parameterArn"),
     };
-    let mut statements = vec![
-        store_statement(model),
+    let mut statements = vec![store_statement(model)];
+    statements.extend(
+        model
+            .simulated_db
+            .as_deref()
+            .map(|name| simulated_db_statement(model, name)),
+    );
+    statements.extend([
         policy_statement(model, document_arn),
         role_statement(model),
         log_group_statement(model),
-    ];
+    ]);
     let code = Ts::Call(
         "lambda.Code.fromAsset",
         vec![Ts::Call(
@@ -502,6 +546,25 @@ mod tests {
             !text.contains("kms:Decrypt") && !text.contains("encryptionKey"),
             "{text}"
         );
+    }
+
+    #[test]
+    fn the_simulated_database_is_made_and_granted() {
+        let text = app(&model(Store::SecretsManager, false));
+        assert!(
+            text.contains(
+                "const simulatedDb = new ssm.StringParameter(this, \"SimulatedDatabase\""
+            ),
+            "{text}"
+        );
+        assert!(text.contains("simulatedDb.parameterArn"), "{text}");
+        assert!(
+            text.contains("\"LogInToTheLabSimulatedDatabase\""),
+            "{text}"
+        );
+        assert!(text.contains("\"SIMULATED_DB_PARAMETER\":\"/demo/simulated-db\""));
+        // Declared before the policy that grants it.
+        assert!(text.find("simulatedDb =") < text.find("simulatedDb.parameterArn"));
     }
 
     #[test]

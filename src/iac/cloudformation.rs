@@ -5,8 +5,9 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::kinds::Store;
 use crate::domain::policy;
+use crate::domain::simulated_db::{Document, LABEL};
 use crate::iac::{
-    read_policy, FunctionSpec, LabModel, PASSWORD_EXCLUDED, PASSWORD_LENGTH, USERNAME,
+    read_policy, FunctionSpec, LabModel, PolicyArns, PASSWORD_EXCLUDED, PASSWORD_LENGTH, USERNAME,
 };
 
 /// Logical ids of the lab's template.
@@ -19,10 +20,19 @@ pub mod id {
     pub const LAYER_PARAMETER: &str = "ExtensionLayerArn";
     pub const CODE_BUCKET: &str = "CodeBucket";
     pub const CODE_KEY: &str = "CodeKey";
+    pub const SIMULATED_DB: &str = "SimulatedDatabase";
 }
 
 /// Why the Parameter Store's `SecureString` is not in the template, and how it is made.
 pub const SECURE_STRING_NOTE: &str = "CloudFormation cannot create a SecureString parameter (AWS::SSM::Parameter takes String and StringList only): create it before deploying, with `aws ssm put-parameter --cli-input-json file://put-parameter.json --value file://credentials.json` (the file holds your JSON credentials; keep it out of version control)";
+
+/// Why the simulated database starts empty, and what fills it.
+pub fn simulated_db_note(model: &LabModel) -> String {
+    format!(
+        "CloudFormation cannot hash the password it generates, so {LABEL} is created accepting no login (and as a String parameter: CloudFormation cannot create a SecureString; it holds salted digests only): after deploying, run `secretslab up --name {}` once, which changes only that parameter's value (a drift CloudFormation's drift detection will show)",
+        model.names.lab
+    )
+}
 
 /// `{"Ref": name}`
 pub fn reference(name: &str) -> Value {
@@ -108,15 +118,14 @@ pub fn read_policy_resource(
     name: &str,
     description: &str,
     store: Store,
-    document_arn: Value,
-    kms_key_arn: Option<Value>,
+    arns: PolicyArns,
 ) -> Value {
     json!({
         "Type": "AWS::IAM::ManagedPolicy",
         "Properties": {
             "ManagedPolicyName": name,
             "Description": description,
-            "PolicyDocument": read_policy(store, document_arn, kms_key_arn),
+            "PolicyDocument": read_policy(store, arns),
         }
     })
 }
@@ -172,20 +181,48 @@ fn log_group_resource(model: &LabModel) -> Value {
     })
 }
 
+/// The lab's simulated database, accepting no login until `secretslab up` fills it (see
+/// [`simulated_db_note`]).
+fn simulated_db_resource(model: &LabModel, name: &str) -> Value {
+    let document = serde_json::to_string(&Document::accepting_none()).unwrap_or_default();
+    let tags: Map<String, Value> = model
+        .tags()
+        .into_iter()
+        .map(|(key, value)| (key, json!(value)))
+        .collect();
+    json!({
+        "Type": "AWS::SSM::Parameter",
+        "Properties": {
+            "Name": name,
+            "Description": format!("secretslab lab `{}`: {LABEL}", model.names.lab),
+            "Type": "String",
+            "Value": document,
+            "Tags": tags,
+        }
+    })
+}
+
 /// The lab's resources but the function: what CloudFormation and SAM templates share.
 pub fn shared_resources(model: &LabModel) -> Map<String, Value> {
     let mut resources = Map::new();
     if model.store == Store::SecretsManager {
         resources.insert(id::CREDENTIALS.into(), secret_resource(model));
     }
+    if let Some(name) = &model.simulated_db {
+        resources.insert(id::SIMULATED_DB.into(), simulated_db_resource(model, name));
+    }
+    let arns = PolicyArns {
+        document: document_arn(model),
+        kms_key: model.kms_key_arn.as_ref().map(|k| json!(k)),
+        simulated_db: model.simulated_db.as_deref().map(parameter_arn),
+    };
     resources.insert(
         id::POLICY.into(),
         read_policy_resource(
             &model.names.policy,
             &model.policy_description(),
             model.store,
-            document_arn(model),
-            model.kms_key_arn.as_ref().map(|k| json!(k)),
+            arns,
         ),
     );
     resources.insert(id::ROLE.into(), role_resource(model));
@@ -213,6 +250,9 @@ pub fn metadata(model: &LabModel) -> Value {
     ))];
     if model.store == Store::ParameterStore {
         notes.push(json!(SECURE_STRING_NOTE));
+    }
+    if model.simulated_db.is_some() {
+        notes.push(json!(simulated_db_note(model)));
     }
     json!({ "secretslab": { "lab": model.names.lab, "store": model.store.to_string(), "notes": notes } })
 }
@@ -293,7 +333,14 @@ mod tests {
         ids.sort_unstable();
         assert_eq!(
             ids,
-            ["Credentials", "Function", "LogGroup", "ReadPolicy", "Role"]
+            [
+                "Credentials",
+                "Function",
+                "LogGroup",
+                "ReadPolicy",
+                "Role",
+                "SimulatedDatabase"
+            ]
         );
         let function = &resources["Function"]["Properties"];
         assert_eq!(function["FunctionName"], "demo");
@@ -313,6 +360,34 @@ mod tests {
         assert!(template["Resources"]["Credentials"]["Properties"]
             .get("SecretString")
             .is_none());
+    }
+
+    #[test]
+    fn the_simulated_database_is_made_empty_granted_and_named() {
+        let lab = model(Store::SecretsManager, false);
+        let template = template(&lab);
+        let database = &template["Resources"]["SimulatedDatabase"]["Properties"];
+        assert_eq!(database["Name"], "/demo/simulated-db");
+        assert_eq!(database["Type"], "String");
+        let document: Document = serde_json::from_str(database["Value"].as_str().unwrap()).unwrap();
+        assert_eq!(document, Document::accepting_none());
+        assert_eq!(database["Tags"]["secretslab:lab"], "demo");
+        let statements = template["Resources"]["ReadPolicy"]["Properties"]["PolicyDocument"]
+            ["Statement"]
+            .as_array()
+            .unwrap();
+        let login = statements.last().unwrap();
+        assert_eq!(login["Sid"], "LogInToTheLabSimulatedDatabase");
+        assert_eq!(login["Action"], "ssm:GetParameter");
+        assert_eq!(login["Resource"], parameter_arn("/demo/simulated-db"));
+        assert_eq!(
+            template["Resources"]["Function"]["Properties"]["Environment"]["Variables"]
+                ["SIMULATED_DB_PARAMETER"],
+            "/demo/simulated-db"
+        );
+        assert!(template["Metadata"]
+            .to_string()
+            .contains("secretslab up --name demo"));
     }
 
     #[test]

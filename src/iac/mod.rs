@@ -116,6 +116,9 @@ pub struct LabModel {
     pub kms_key_arn: Option<String>,
     pub function: FunctionSpec,
     pub log_retention_days: i32,
+    /// The lab's simulated database (the parameter the handler checks logins against), when
+    /// the function names one.
+    pub simulated_db: Option<String>,
 }
 
 impl LabModel {
@@ -144,22 +147,28 @@ impl LabModel {
     }
 }
 
-/// The least-privilege read policy `up` applies, with the document's and the key's ARN given
-/// as the format's own expressions (a reference to the resource the code creates, or a
-/// literal): the very statements of [`policy::read_secret_policy`] /
-/// [`policy::read_parameter_policy`], so an export can never grant more than the lab does.
-pub fn read_policy(store: Store, document_arn: Value, kms_key_arn: Option<Value>) -> Value {
+/// The least-privilege read policy `up` applies, with the document's, the key's and the
+/// simulated database's ARN given as the format's own expressions (a reference to the resource
+/// the code creates, or a literal): the very statements of [`policy::read_secret_policy`] /
+/// [`policy::read_parameter_policy`] and [`policy::with_simulated_db`], so an export can never
+/// grant more than the lab does.
+pub fn read_policy(store: Store, arns: PolicyArns) -> Value {
     const DOCUMENT: &str = "\u{0}document-arn";
     const KEY: &str = "\u{0}key-arn";
-    let key = kms_key_arn.as_ref().map(|_| KEY);
+    const DATABASE: &str = "\u{0}database-arn";
+    let key = arns.kms_key.as_ref().map(|_| KEY);
     let mut document = match store {
         Store::SecretsManager => policy::read_secret_policy(DOCUMENT, key),
         Store::ParameterStore => policy::read_parameter_policy(DOCUMENT, key),
     };
+    if arns.simulated_db.is_some() {
+        document = policy::with_simulated_db(document, DATABASE);
+    }
     for statement in document["Statement"].as_array_mut().into_iter().flatten() {
         let replacement = match statement["Resource"].as_str() {
-            Some(DOCUMENT) => Some(document_arn.clone()),
-            Some(KEY) => kms_key_arn.clone(),
+            Some(DOCUMENT) => Some(arns.document.clone()),
+            Some(KEY) => arns.kms_key.clone(),
+            Some(DATABASE) => arns.simulated_db.clone(),
             _ => None,
         };
         if let Some(value) = replacement {
@@ -169,13 +178,31 @@ pub fn read_policy(store: Store, document_arn: Value, kms_key_arn: Option<Value>
     document
 }
 
+/// The resources a read policy names, each as an expression of the format.
+#[derive(Debug, Clone)]
+pub struct PolicyArns {
+    /// The secret or parameter the function reads.
+    pub document: Value,
+    /// The store's customer managed key, when there is one.
+    pub kms_key: Option<Value>,
+    /// The lab's simulated database, when the function logs in to one.
+    pub simulated_db: Option<Value>,
+}
+
+impl PolicyArns {
+    /// Only the store's document (and its key).
+    pub fn store(document: Value, kms_key: Option<Value>) -> Self {
+        Self {
+            document,
+            kms_key,
+            simulated_db: None,
+        }
+    }
+}
+
 /// The statements of a read policy (see [`read_policy`]).
-pub fn read_statements(
-    store: Store,
-    document_arn: Value,
-    kms_key_arn: Option<Value>,
-) -> Vec<Value> {
-    match read_policy(store, document_arn, kms_key_arn)["Statement"].take() {
+pub fn read_statements(store: Store, arns: PolicyArns) -> Vec<Value> {
+    match read_policy(store, arns)["Statement"].take() {
         Value::Array(statements) => statements,
         _ => Vec::new(),
     }
@@ -257,6 +284,7 @@ impl Readme {
 pub(crate) mod tests {
     use super::*;
     use crate::domain::names::LabName;
+    use crate::domain::simulated_db;
     use serde_json::json;
 
     /// A lab as `up` leaves it, for every format's tests.
@@ -277,8 +305,13 @@ pub(crate) mod tests {
                 timeout: 15,
                 memory: 128,
                 layer_arn: "arn:aws:lambda:us-east-1:177933569100:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24".into(),
-                env: ExtensionSettings::default().function_env(store, &reference),
+                env: ExtensionSettings::default()
+                    .function_env(store, &reference)
+                    .into_iter()
+                    .chain([(simulated_db::ENV.to_string(), names.simulated_db.clone())])
+                    .collect(),
             },
+            simulated_db: Some(names.simulated_db.clone()),
             names,
             region: "us-east-1".into(),
             log_retention_days: 3,
@@ -288,7 +321,7 @@ pub(crate) mod tests {
     #[test]
     fn read_policy_is_the_labs_own_with_expressions() {
         let arn = json!({"Ref": "Credentials"});
-        let policy = read_policy(Store::SecretsManager, arn.clone(), None);
+        let policy = read_policy(Store::SecretsManager, PolicyArns::store(arn.clone(), None));
         let plain = policy::read_secret_policy("x", None);
         assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(2));
         assert_eq!(policy["Statement"][0]["Resource"], arn);
@@ -302,11 +335,14 @@ pub(crate) mod tests {
     #[test]
     fn decrypt_only_with_a_customer_key() {
         let key = json!("arn:aws:kms:us-east-1:1:key/k");
-        let with = read_statements(Store::ParameterStore, json!("p"), Some(key.clone()));
+        let with = read_statements(
+            Store::ParameterStore,
+            PolicyArns::store(json!("p"), Some(key.clone())),
+        );
         assert_eq!(with.len(), 2);
         assert_eq!(with[1]["Action"], "kms:Decrypt");
         assert_eq!(with[1]["Resource"], key);
-        let without = read_statements(Store::ParameterStore, json!("p"), None);
+        let without = read_statements(Store::ParameterStore, PolicyArns::store(json!("p"), None));
         assert!(!json!(without).to_string().contains("kms:"));
     }
 }

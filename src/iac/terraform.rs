@@ -9,8 +9,10 @@ use serde_json::{json, Value};
 
 use crate::domain::kinds::Store;
 use crate::domain::policy;
+use crate::domain::simulated_db::{KIND, LABEL};
 use crate::iac::{
-    read_statements, FunctionSpec, LabModel, FUNCTION_DIR, PACKAGE_FILE, PASSWORD_LENGTH, USERNAME,
+    read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, PACKAGE_FILE,
+    PASSWORD_LENGTH, USERNAME,
 };
 
 /// Where the AWS provider, `random` and `archive` start doing what this configuration uses
@@ -77,11 +79,17 @@ pub fn read_policy_document(
     store: Store,
     document_arn: Expression,
     kms_key_arn: Option<Expression>,
+    simulated_db_arn: Option<Expression>,
 ) -> Block {
     const DOCUMENT: &str = "\u{0}document";
     const KEY: &str = "\u{0}key";
-    let key = kms_key_arn.as_ref().map(|_| json!(KEY));
-    let statements = read_statements(store, json!(DOCUMENT), key);
+    const DATABASE: &str = "\u{0}database";
+    let arns = PolicyArns {
+        document: json!(DOCUMENT),
+        kms_key: kms_key_arn.as_ref().map(|_| json!(KEY)),
+        simulated_db: simulated_db_arn.as_ref().map(|_| json!(DATABASE)),
+    };
+    let statements = read_statements(store, arns);
     let blocks = statements
         .iter()
         .map(|statement| {
@@ -94,6 +102,7 @@ pub fn read_policy_document(
                 .map(|r| match r.as_str() {
                     Some(DOCUMENT) => document_arn.clone(),
                     Some(KEY) => kms_key_arn.clone().unwrap_or(Expression::Null),
+                    Some(DATABASE) => simulated_db_arn.clone().unwrap_or(Expression::Null),
                     _ => expression(r),
                 })
                 .collect::<Vec<_>>();
@@ -274,11 +283,79 @@ fn store_blocks(model: &LabModel) -> (Vec<Block>, Expression) {
     }
 }
 
+/// The lab's simulated database, accepting the generated login: its salted digest computed
+/// at apply time from the same ephemeral password, written through a write-only attribute
+/// (the digest the handler computes: SHA-256 of salt, username and password, one per line).
+fn simulated_db_blocks(model: &LabModel) -> Vec<Block> {
+    let Some(name) = &model.simulated_db else {
+        return Vec::new();
+    };
+    let salt = block(
+        "resource",
+        &["random_id", "simulated_db_salt"],
+        vec![("byte_length", 16.into())],
+        vec![],
+    );
+    let digest = call(
+        "sha256",
+        vec![call(
+            "format",
+            vec![
+                "%s\n%s\n%s".into(),
+                reference("random_id.simulated_db_salt.hex"),
+                USERNAME.into(),
+                reference("ephemeral.random_password.lab.result"),
+            ],
+        )],
+    );
+    let object = |pairs: Vec<(&str, Expression)>| -> Expression {
+        let object: hcl::Object<ObjectKey, Expression> = pairs
+            .into_iter()
+            .map(|(k, v)| (ObjectKey::Identifier(Identifier::unchecked(k)), v))
+            .collect();
+        Expression::Object(object)
+    };
+    let document = object(vec![
+        ("kind", KIND.into()),
+        ("salt", reference("random_id.simulated_db_salt.hex")),
+        (
+            "accepted",
+            Expression::Array(vec![object(vec![("digest", digest)])]),
+        ),
+    ]);
+    let parameter = block(
+        "resource",
+        &["aws_ssm_parameter", "simulated_db"],
+        vec![
+            ("name", name.as_str().into()),
+            (
+                "description",
+                format!("secretslab lab `{}`: {LABEL}", model.names.lab).into(),
+            ),
+            ("type", "SecureString".into()),
+            ("value_wo", call("jsonencode", vec![document])),
+            ("value_wo_version", 1.into()),
+            ("tags", reference("local.tags")),
+        ],
+        vec![],
+    );
+    vec![salt, parameter]
+}
+
 fn iam_blocks(model: &LabModel, document_arn: Expression) -> Vec<Block> {
     let kms = model.kms_key_arn.as_deref().map(Expression::from);
     let basic = policy::basic_execution_policy_arn("%s");
     vec![
-        read_policy_document("read", model.store, document_arn, kms),
+        read_policy_document(
+            "read",
+            model.store,
+            document_arn,
+            kms,
+            model
+                .simulated_db
+                .as_ref()
+                .map(|_| reference("aws_ssm_parameter.simulated_db.arn")),
+        ),
         block(
             "resource",
             &["aws_iam_policy", "read"],
@@ -432,6 +509,7 @@ pub fn configuration(model: &LabModel) -> Body {
     ));
     let (store, document_arn) = store_blocks(model);
     blocks.extend(store);
+    blocks.extend(simulated_db_blocks(model));
     blocks.extend(iam_blocks(model, document_arn));
     blocks.extend(function_blocks(model));
     blocks.extend(outputs(model));
@@ -468,6 +546,8 @@ mod tests {
             [
                 "aws_secretsmanager_secret.credentials",
                 "aws_secretsmanager_secret_version.credentials",
+                "random_id.simulated_db_salt",
+                "aws_ssm_parameter.simulated_db",
                 "aws_iam_policy.read",
                 "aws_iam_role.lab",
                 "aws_iam_role_policy_attachment.basic",
@@ -487,6 +567,35 @@ mod tests {
         );
         assert!(text.contains("retention_in_days = 3"));
         assert!(!text.contains("kms:Decrypt"));
+    }
+
+    #[test]
+    fn the_simulated_database_accepts_the_generated_login() {
+        let text = render(&configuration(&model(Store::SecretsManager, false)));
+        // The digest the handler computes, of the password the secret gets: SHA-256 of salt,
+        // username and password, one per line.
+        let digest = "sha256(format(\"%s\\n%s\\n%s\", random_id.simulated_db_salt.hex, \"lab-user\", ephemeral.random_password.lab.result))";
+        assert!(text.contains(digest), "{text}");
+        assert!(
+            text.contains("resources = [\n      aws_ssm_parameter.simulated_db.arn\n    ]"),
+            "{text}"
+        );
+        assert!(text.contains("\"SIMULATED_DB_PARAMETER\" = \"/demo/simulated-db\""));
+        let body: Body = hcl::from_str(&text).unwrap();
+        let database = body
+            .blocks()
+            .find(|b| b.labels().iter().any(|l| l.as_str() == "simulated_db"))
+            .unwrap();
+        let attribute = |key: &str| {
+            database
+                .body()
+                .attributes()
+                .find(|a| a.key() == key)
+                .map(|a| a.expr().to_string())
+        };
+        assert_eq!(attribute("type").as_deref(), Some("\"SecureString\""));
+        assert!(attribute("value").is_none(), "write-only: not in the state");
+        assert_eq!(attribute("value_wo_version").as_deref(), Some("1"));
     }
 
     #[test]
