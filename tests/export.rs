@@ -156,27 +156,17 @@ async fn wait_for_stack(
 }
 
 /// Deploy `dir`'s template as the README says: function.zip into S3, the stack, the policy's tags.
-async fn deploy_stack(config: &aws_types::SdkConfig, dir: &Path, lab: &str, stack: &str) {
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(config)
-            .force_path_style(true)
-            .build(),
-    );
+async fn deploy_stack(
+    config: &aws_types::SdkConfig,
+    endpoint: &str,
+    dir: &Path,
+    lab: &str,
+    stack: &str,
+) {
     let bucket = format!("{lab}-code");
-    s3.create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("bucket");
     let zip = std::fs::read(dir.join("function.zip")).unwrap();
     let key = format!("{lab}/function.zip");
-    s3.put_object()
-        .bucket(&bucket)
-        .key(&key)
-        .body(zip.into())
-        .send()
-        .await
-        .expect("upload");
+    common::put_in_emulator_s3(endpoint, &bucket, &key, &zip).await;
     let cfn = aws_sdk_cloudformation::Client::new(config);
     cfn.create_stack()
         .stack_name(stack)
@@ -294,7 +284,7 @@ async fn exported_lab_passes_its_checkers_and_deploys_on_the_emulator() {
     let config = sdk_config(&endpoint).await;
     let stack = format!("secretslab-{lab}");
     let dir = exports.join("cloudformation");
-    deploy_stack(&config, &dir, lab, &stack).await;
+    deploy_stack(&config, &endpoint, &dir, lab, &stack).await;
     tag_policy(&sdk, &dir, lab).await;
 
     // CloudFormation cannot hash the password it generated: the simulated database starts

@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_sdk_cloudformation::types::{Capability, Parameter, StackStatus};
 use aws_sdk_lambda::primitives::Blob;
 use common::{checkers, stderr, stdout, TestHome};
-use secretslab::aws::{AwsContext, AwsOptions, Target};
+use secretslab::aws::AwsContext;
 use serde_json::Value;
 
 const LAB: &str = "owners";
@@ -77,34 +77,11 @@ fn cfn(sdk: &AwsContext) -> &aws_sdk_cloudformation::Client {
 
 /// The lab's handler zipped into the emulator's S3, as the stack's code.
 async fn upload_code(endpoint: &str) -> (String, String) {
-    let options = AwsOptions {
-        profile: None,
-        region: Some("us-east-1".into()),
-    };
-    let target = Target::Local {
-        endpoint: endpoint.to_string(),
-    };
-    let config = AwsContext::sdk_config(&options, &target).await;
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&config)
-            .force_path_style(true)
-            .build(),
-    );
     let (bucket, key) = ("orders-code".to_string(), "orders/function.zip".to_string());
-    s3.create_bucket()
-        .bucket(&bucket)
-        .send()
-        .await
-        .expect("bucket");
     let package =
         secretslab::domain::handler::package(secretslab::domain::kinds::Runtime::Python313)
             .unwrap();
-    let upload = s3.put_object().bucket(&bucket).key(&key);
-    upload
-        .body(package.zip.into())
-        .send()
-        .await
-        .expect("upload");
+    common::put_in_emulator_s3(endpoint, &bucket, &key, &package.zip).await;
     (bucket, key)
 }
 

@@ -522,3 +522,44 @@ pub fn force_teardown_args(lab: &str) -> [&str; 6] {
         "--force-delete-secret",
     ]
 }
+
+/// Put `bytes` at `bucket/key` in the emulator's S3, creating the bucket: two plain HTTP PUTs
+/// in path style, as the account the tests' SDK clients act as. The emulator routes a request
+/// by the service its credential scope names and checks no signature, so the tests need not
+/// build the SDK's S3 client (one of its largest crates) only to upload a code package.
+pub async fn put_in_emulator_s3(endpoint: &str, bucket: &str, key: &str, bytes: &[u8]) {
+    for (path, body) in [
+        (format!("/{bucket}"), &[][..]),
+        (format!("/{bucket}/{key}"), bytes),
+    ] {
+        let (status, response) = http_put(endpoint, &path, body).await;
+        assert_eq!(status, 200, "PUT {path} in the emulator's S3:\n{response}");
+    }
+}
+
+/// One HTTP/1.1 PUT to the emulator, signed in form only: its status and its response.
+async fn http_put(endpoint: &str, path: &str, body: &[u8]) -> (u16, String) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let authority = endpoint.trim_start_matches("http://").trim_end_matches('/');
+    let mut stream = tokio::net::TcpStream::connect(authority)
+        .await
+        .expect("connect to the emulator");
+    let head = format!(
+        "PUT {path} HTTP/1.1\r\nHost: {authority}\r\nContent-Length: {}\r\n\
+         Authorization: AWS4-HMAC-SHA256 Credential=test/20260101/us-east-1/s3/aws4_request, \
+         SignedHeaders=host, Signature=0\r\nx-amz-content-sha256: UNSIGNED-PAYLOAD\r\n\
+         Connection: close\r\n\r\n",
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.expect("send");
+    stream.write_all(body).await.expect("send");
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("receive");
+    let response = String::from_utf8_lossy(&response).into_owned();
+    let status = response
+        .split_whitespace()
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0);
+    (status, response)
+}
