@@ -106,9 +106,14 @@ impl Pace {
     /// The pace for one account and region, sharing the global cap `in_flight`.
     pub fn new(per_second: u32, in_flight: Arc<Semaphore>) -> Self {
         let rate = NonZeroU32::new(per_second).unwrap_or(NonZeroU32::MIN);
-        // No burst: spending Lambda's bucket at exactly its refill rate keeps its reserve for
-        // the jitter of the network, so calls that bunch up on the way are not throttled.
-        let quota = Quota::per_second(rate).allow_burst(NonZeroU32::MIN);
+        // Spend Lambda's bucket at its refill rate, with room to catch up on a few slots: a
+        // call that starts late (a busy core, a reader still waiting on its previous answer)
+        // would otherwise lose its slot for good, and over hundreds of calls those losses add
+        // up to a second. A fifth of a second's calls at most, so most of Lambda's reserve
+        // stays for the jitter of the network and calls that bunch up on the way are not
+        // throttled.
+        let catch_up = NonZeroU32::new(per_second.div_ceil(5)).unwrap_or(NonZeroU32::MIN);
+        let quota = Quota::per_second(rate).allow_burst(catch_up);
         Self {
             rate: Arc::new(RateLimiter::direct(quota)),
             in_flight,
