@@ -93,7 +93,11 @@ pub fn entry(runtime: Runtime) -> &'static str {
 
 /// The package `up` deploys for `runtime`: its handler alone, deterministically zipped.
 pub fn package(runtime: Runtime) -> Result<Package> {
-    let handler = runtime.handler();
+    package_of(runtime.handler())
+}
+
+/// `handler` alone, deterministically zipped.
+pub fn package_of(handler: &Handler) -> Result<Package> {
     package::build_from(&[(handler.file, handler.source.as_bytes())])
 }
 

@@ -12,9 +12,9 @@ use crate::aws::logs::{self, LogGroupInfo, RETENTION_DAYS};
 use crate::aws::observed::Observed;
 use crate::aws::policy::{self as iam_policy, policy_arn, PolicyInfo};
 use crate::domain::extension::ExtensionSettings;
+use crate::domain::handler;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::package;
 use crate::domain::simulated_db;
 use crate::error::{Error, Result};
 use crate::iac::{bundle, Artifact, FunctionSpec, IacFormat, LabModel};
@@ -123,7 +123,7 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
             RETENTION_DAYS
         }
     };
-    if info.code_sha256 != package::build()?.sha256 {
+    if info.code_sha256 != handler::package_of(handler::of_deployed(&info.runtime))?.sha256 {
         notes.push("the deployed code differs from this version's handler: the export carries secretslab's handler (run `secretslab up` to deploy it)".into());
     }
     let function = FunctionSpec {
@@ -189,7 +189,8 @@ pub async fn export(
         .step(format!("reading lab `{}`", names.lab));
     let observed = observe(connection, &names).await?;
     let (model, notes) = model(&names, &observed)?;
-    let files = bundle::bundle(settings.format, &model, &package::build()?);
+    let package = handler::package_of(model.handler())?;
+    let files = bundle::bundle(settings.format, &model, &package);
     let dir = directory(settings, &names);
     session.progress.step(format!("writing {}", dir.display()));
     write(&dir, &files)?;

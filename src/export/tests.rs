@@ -4,6 +4,7 @@ use serde_json::json;
 
 use super::*;
 use crate::domain::names::LabName;
+use crate::domain::package;
 
 fn names() -> ResourceNames {
     LabName::new("demo").unwrap().resources()

@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::domain::kinds::Store;
-use crate::domain::package::{Package, HANDLER_SOURCE};
+use crate::domain::package::Package;
 use crate::iac::cloudformation::{self as cfn, tag_list, SECURE_STRING_NOTE};
 use crate::iac::{cdk, sam, terraform, Artifact, IacFormat, LabModel, Readme, PACKAGE_FILE};
 
@@ -31,10 +31,11 @@ pub fn bundle(format: IacFormat, model: &LabModel, package: &Package) -> Vec<Art
         IacFormat::Sam => vec![Artifact::json("template.json", "the SAM template: the same lab, the function as AWS::Serverless::Function built from function/", &sam::template(model))],
         IacFormat::CdkTs => cdk_files(model),
     };
+    let handler = model.handler();
     files.push(Artifact::text(
-        LabModel::handler_path(),
-        "the Python handler the function runs",
-        HANDLER_SOURCE.to_string(),
+        model.handler_path(),
+        format!("the {} handler the function runs", handler.language),
+        handler.source.to_string(),
     ));
     if format != IacFormat::Terraform {
         files.push(Artifact::json(
@@ -181,6 +182,33 @@ mod tests {
                 );
             }
         }
+    }
+
+    #[test]
+    fn a_nodejs_lab_exports_its_own_handler() {
+        let mut lab = model(Store::SecretsManager, false);
+        lab.function.runtime = "nodejs22.x".into();
+        lab.function.handler = "index.handler".into();
+        let package = crate::domain::handler::package_of(lab.handler()).unwrap();
+        for format in [
+            IacFormat::Terraform,
+            IacFormat::Cloudformation,
+            IacFormat::CdkTs,
+        ] {
+            let files = bundle(format, &lab, &package);
+            let handler = files
+                .iter()
+                .find(|f| f.path.starts_with("function/"))
+                .unwrap();
+            assert_eq!(handler.path, "function/index.mjs");
+            assert_eq!(
+                handler.contents,
+                crate::domain::handler::NODEJS.source.as_bytes()
+            );
+            assert!(handler.what.contains("Node.js"), "{handler:?}");
+        }
+        let app = String::from_utf8(bundle(IacFormat::CdkTs, &lab, &package)[0].contents.clone());
+        assert!(app.unwrap().contains("lambda.RuntimeFamily.NODEJS"));
     }
 
     #[test]

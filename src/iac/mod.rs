@@ -17,9 +17,9 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::domain::extension::ExtensionSettings;
+use crate::domain::handler::{self, Handler};
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::ResourceNames;
-use crate::domain::package::HANDLER_FILE;
 use crate::domain::policy;
 
 /// The infrastructure-as-code formats secretslab writes.
@@ -141,9 +141,14 @@ impl LabModel {
         )
     }
 
+    /// The handler the function's runtime runs (Python or Node.js).
+    pub fn handler(&self) -> &'static Handler {
+        handler::of_deployed(&self.function.runtime)
+    }
+
     /// The handler's path inside an export directory.
-    pub fn handler_path() -> String {
-        format!("{FUNCTION_DIR}/{HANDLER_FILE}")
+    pub fn handler_path(&self) -> String {
+        format!("{FUNCTION_DIR}/{}", self.handler().file)
     }
 }
 
