@@ -42,16 +42,8 @@ fn labelled(versions: &[(String, Vec<String>)], stage: &str) -> Option<String> {
 
 /// The simulated database's document and the secret's current value, read through the SDK.
 async fn database_accepts_current(sdk: &AwsContext, lab: &str) -> (Document, bool) {
-    let out = sdk
-        .ssm
-        .get_parameter()
-        .name(format!("/{lab}/simulated-db"))
-        .with_decryption(true)
-        .send()
-        .await
-        .expect("simulated database");
-    let document: Document =
-        serde_json::from_str(out.parameter().unwrap().value().unwrap()).expect("document");
+    let text = common::parameter_value(sdk, &format!("/{lab}/simulated-db")).await;
+    let document: Document = serde_json::from_str(&text).expect("document");
     let current = sdk
         .secrets
         .get_secret_value()

@@ -149,23 +149,30 @@ pub async fn describe_named(ssm: &Client, name: &str) -> Result<Option<NamedPara
     else {
         return Ok(None);
     };
+    let Some(tags) = tags_of(ssm, name).await? else {
+        return Ok(None);
+    };
+    Ok(Some(NamedParameter {
+        arn: Error::required(metadata.arn(), "DescribeParameters", "ARN")?,
+        key_id: metadata.key_id().map(str::to_string),
+        tags,
+    }))
+}
+
+/// The tags of the parameter `name`; `None` when it is gone.
+async fn tags_of(ssm: &Client, name: &str) -> Result<Option<BTreeMap<String, String>>> {
     let tags = ssm
         .list_tags_for_resource()
         .resource_type(ResourceTypeForTagging::Parameter)
         .resource_id(name)
         .send()
         .await;
-    let Some(tags) = unless_missing(tags, action)? else {
-        return Ok(None);
-    };
-    Ok(Some(NamedParameter {
-        arn: Error::required(metadata.arn(), "DescribeParameters", "ARN")?,
-        key_id: metadata.key_id().map(str::to_string),
-        tags: tags
-            .tag_list()
+    let tags = unless_missing(tags, || format!("reading the tags of parameter `{name}`"))?;
+    Ok(tags.map(|t| {
+        t.tag_list()
             .iter()
-            .map(|t| (t.key().to_string(), t.value().to_string()))
-            .collect(),
+            .map(|tag| (tag.key().to_string(), tag.value().to_string()))
+            .collect()
     }))
 }
 
@@ -204,18 +211,8 @@ pub async fn names_tagged(ssm: &Client, key: &str, value: &str) -> Result<Vec<St
 
 /// Whether the parameter `name` carries `key=value` (`false` when it is gone).
 async fn has_tag(ssm: &Client, name: &str, key: &str, value: &str) -> Result<bool> {
-    let tags = ssm
-        .list_tags_for_resource()
-        .resource_type(ResourceTypeForTagging::Parameter)
-        .resource_id(name)
-        .send()
-        .await;
-    let tags = unless_missing(tags, || format!("reading the tags of parameter `{name}`"))?;
-    Ok(tags.is_some_and(|t| {
-        t.tag_list()
-            .iter()
-            .any(|tag| tag.key() == key && tag.value() == value)
-    }))
+    let tags = tags_of(ssm, name).await?;
+    Ok(tags.is_some_and(|t| t.get(key).is_some_and(|v| v == value)))
 }
 
 /// Add (or overwrite) tags on any parameter.

@@ -9,7 +9,7 @@ use crate::aws::secret::{self, SecretValue};
 use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::domain::simulated_db::{Document, Login, LABEL};
+use crate::domain::simulated_db::{Document, Login};
 use crate::error::{Error, Result};
 
 /// What a read of it found.
@@ -58,7 +58,7 @@ pub async fn write(
     let found = match parameter::describe_named(ssm, name).await? {
         Some(found) => Some(found),
         None => {
-            let description = format!("secretslab lab `{}`: {LABEL}", names.lab);
+            let description = names.simulated_db_description();
             if parameter::create_named(ssm, name, &description, &value, None, &names.tags()).await?
             {
                 return Ok(());

@@ -156,6 +156,15 @@ impl ResourceNames {
         )
     }
 
+    /// The description of the lab's simulated database.
+    pub fn simulated_db_description(&self) -> String {
+        format!(
+            "secretslab lab `{}`: {}",
+            self.lab,
+            crate::domain::simulated_db::LABEL
+        )
+    }
+
     /// The ownership tags every lab resource carries.
     pub fn tags(&self) -> Vec<(String, String)> {
         vec![

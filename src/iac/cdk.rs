@@ -6,10 +6,9 @@
 use serde_json::{json, Value};
 
 use crate::domain::kinds::Store;
-use crate::domain::simulated_db::{Document, LABEL};
 use crate::iac::{
-    read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, PASSWORD_EXCLUDED,
-    PASSWORD_LENGTH, USERNAME,
+    empty_simulated_db, read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR,
+    PASSWORD_EXCLUDED, PASSWORD_LENGTH, USERNAME,
 };
 
 /// A TypeScript expression.
@@ -281,7 +280,6 @@ fn store_statement(model: &LabModel) -> Statement {
 /// The lab's simulated database, accepting no login until `secretslab up` fills it: CDK
 /// cannot hash the password Secrets Manager generates at deploy time (see README.md).
 fn simulated_db_statement(model: &LabModel, name: &str) -> Statement {
-    let document = serde_json::to_string(&Document::accepting_none()).unwrap_or_default();
     Statement::Const(
         "simulatedDb",
         Ts::New(
@@ -293,9 +291,9 @@ fn simulated_db_statement(model: &LabModel, name: &str) -> Statement {
                     ("parameterName", Ts::lit(name)),
                     (
                         "description",
-                        Ts::lit(format!("secretslab lab `{}`: {LABEL}", model.names.lab)),
+                        Ts::lit(model.names.simulated_db_description()),
                     ),
-                    ("stringValue", Ts::lit(document)),
+                    ("stringValue", Ts::lit(empty_simulated_db())),
                 ]),
             ],
         ),

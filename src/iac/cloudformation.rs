@@ -5,9 +5,10 @@ use serde_json::{json, Map, Value};
 
 use crate::domain::kinds::Store;
 use crate::domain::policy;
-use crate::domain::simulated_db::{Document, LABEL};
+use crate::domain::simulated_db::LABEL;
 use crate::iac::{
-    read_policy, FunctionSpec, LabModel, PolicyArns, PASSWORD_EXCLUDED, PASSWORD_LENGTH, USERNAME,
+    empty_simulated_db, read_policy, FunctionSpec, LabModel, PolicyArns, PASSWORD_EXCLUDED,
+    PASSWORD_LENGTH, USERNAME,
 };
 
 /// Logical ids of the lab's template.
@@ -184,7 +185,6 @@ fn log_group_resource(model: &LabModel) -> Value {
 /// The lab's simulated database, accepting no login until `secretslab up` fills it (see
 /// [`simulated_db_note`]).
 fn simulated_db_resource(model: &LabModel, name: &str) -> Value {
-    let document = serde_json::to_string(&Document::accepting_none()).unwrap_or_default();
     let tags: Map<String, Value> = model
         .tags()
         .into_iter()
@@ -194,9 +194,9 @@ fn simulated_db_resource(model: &LabModel, name: &str) -> Value {
         "Type": "AWS::SSM::Parameter",
         "Properties": {
             "Name": name,
-            "Description": format!("secretslab lab `{}`: {LABEL}", model.names.lab),
+            "Description": model.names.simulated_db_description(),
             "Type": "String",
-            "Value": document,
+            "Value": empty_simulated_db(),
             "Tags": tags,
         }
     })
@@ -323,6 +323,7 @@ pub fn put_parameter_input(model: &LabModel) -> Value {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::domain::simulated_db::Document;
     use crate::iac::tests::model;
 
     #[test]

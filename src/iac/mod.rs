@@ -21,6 +21,7 @@ use crate::domain::handler::{self, Handler};
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::ResourceNames;
 use crate::domain::policy;
+use crate::domain::simulated_db::Document;
 
 /// The infrastructure-as-code formats secretslab writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, serde::Serialize)]
@@ -152,6 +153,12 @@ impl LabModel {
     }
 }
 
+/// The simulated database's document as infrastructure code that cannot hash the password it
+/// generates creates it: accepting no login until `secretslab up` fills it.
+pub fn empty_simulated_db() -> String {
+    serde_json::to_string(&Document::accepting_none()).unwrap_or_default()
+}
+
 /// The least-privilege read policy `up` applies, with the document's, the key's and the
 /// simulated database's ARN given as the format's own expressions (a reference to the resource
 /// the code creates, or a literal): the very statements of [`policy::read_secret_policy`] /
@@ -192,17 +199,6 @@ pub struct PolicyArns {
     pub kms_key: Option<Value>,
     /// The lab's simulated database, when the function logs in to one.
     pub simulated_db: Option<Value>,
-}
-
-impl PolicyArns {
-    /// Only the store's document (and its key).
-    pub fn store(document: Value, kms_key: Option<Value>) -> Self {
-        Self {
-            document,
-            kms_key,
-            simulated_db: None,
-        }
-    }
 }
 
 /// The statements of a read policy (see [`read_policy`]).
@@ -292,6 +288,15 @@ pub(crate) mod tests {
     use crate::domain::simulated_db;
     use serde_json::json;
 
+    /// Only the store's document (and its key).
+    fn store_arns(document: Value, kms_key: Option<Value>) -> PolicyArns {
+        PolicyArns {
+            document,
+            kms_key,
+            simulated_db: None,
+        }
+    }
+
     /// A lab as `up` leaves it, for every format's tests.
     pub fn model(store: Store, kms: bool) -> LabModel {
         let names = LabName::new("demo").unwrap().resources();
@@ -326,7 +331,7 @@ pub(crate) mod tests {
     #[test]
     fn read_policy_is_the_labs_own_with_expressions() {
         let arn = json!({"Ref": "Credentials"});
-        let policy = read_policy(Store::SecretsManager, PolicyArns::store(arn.clone(), None));
+        let policy = read_policy(Store::SecretsManager, store_arns(arn.clone(), None));
         let plain = policy::read_secret_policy("x", None);
         assert_eq!(policy["Statement"].as_array().map(Vec::len), Some(2));
         assert_eq!(policy["Statement"][0]["Resource"], arn);
@@ -342,12 +347,12 @@ pub(crate) mod tests {
         let key = json!("arn:aws:kms:us-east-1:1:key/k");
         let with = read_statements(
             Store::ParameterStore,
-            PolicyArns::store(json!("p"), Some(key.clone())),
+            store_arns(json!("p"), Some(key.clone())),
         );
         assert_eq!(with.len(), 2);
         assert_eq!(with[1]["Action"], "kms:Decrypt");
         assert_eq!(with[1]["Resource"], key);
-        let without = read_statements(Store::ParameterStore, PolicyArns::store(json!("p"), None));
+        let without = read_statements(Store::ParameterStore, store_arns(json!("p"), None));
         assert!(!json!(without).to_string().contains("kms:"));
     }
 }

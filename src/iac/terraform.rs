@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use crate::domain::kinds::Store;
 use crate::domain::policy;
-use crate::domain::simulated_db::{KIND, LABEL};
+use crate::domain::simulated_db::KIND;
 use crate::iac::{
     read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, PACKAGE_FILE,
     PASSWORD_LENGTH, USERNAME,
@@ -328,10 +328,7 @@ fn simulated_db_blocks(model: &LabModel) -> Vec<Block> {
         &["aws_ssm_parameter", "simulated_db"],
         vec![
             ("name", name.as_str().into()),
-            (
-                "description",
-                format!("secretslab lab `{}`: {LABEL}", model.names.lab).into(),
-            ),
+            ("description", model.names.simulated_db_description().into()),
             ("type", "SecureString".into()),
             ("value_wo", call("jsonencode", vec![document])),
             ("value_wo_version", 1.into()),

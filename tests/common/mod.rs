@@ -496,18 +496,26 @@ pub async fn function_env(
         .unwrap_or_default()
 }
 
-/// The lab parameter's real password, read through the SDK (decrypted).
-pub async fn parameter_password(sdk: &AwsContext, lab: &str) -> String {
+/// A parameter's value, read through the SDK (decrypted).
+pub async fn parameter_value(sdk: &AwsContext, name: &str) -> String {
     let out = sdk
         .ssm
         .get_parameter()
-        .name(format!("/{lab}/credentials"))
+        .name(name)
         .with_decryption(true)
         .send()
         .await
-        .expect("parameter");
-    let value = out.parameter().and_then(|p| p.value()).expect("value");
-    let json: Value = serde_json::from_str(value).expect("json");
+        .unwrap_or_else(|e| panic!("parameter {name}: {e}"));
+    out.parameter()
+        .and_then(|p| p.value())
+        .expect("value")
+        .to_string()
+}
+
+/// The lab parameter's real password, read through the SDK (decrypted).
+pub async fn parameter_password(sdk: &AwsContext, lab: &str) -> String {
+    let value = parameter_value(sdk, &format!("/{lab}/credentials")).await;
+    let json: Value = serde_json::from_str(&value).expect("json");
     json["password"].as_str().expect("password").to_string()
 }
 
