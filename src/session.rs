@@ -1,6 +1,8 @@
 //! What every workflow starts from: the lab, the state directories, the progress line, and the
 //! connection to AWS or to the local emulator (with the lab's local extension).
 
+use std::sync::Arc;
+
 use crate::aws::{AwsContext, AwsOptions, Target};
 use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
@@ -12,7 +14,8 @@ use crate::local::emulator::{self, EmulatorState};
 use crate::local::extension::{self, ExtensionConfig, ExtensionStats};
 use crate::ui::progress::Progress;
 
-/// With `--local`, send the CLI's own AWS calls to this URL (a proxy in front of the
+/// A test seam, read only in builds with the `test-seams` feature: with `--local`, send the
+/// CLI's own AWS calls to this URL (a fault- or latency-injecting proxy in front of the
 /// embedded emulator) instead of to the emulator itself.
 pub const CALLS_VIA_ENV: &str = "SECRETSLAB_LOCAL_CALLS_VIA";
 
@@ -40,7 +43,8 @@ pub struct SessionOptions {
 pub struct Session {
     pub options: SessionOptions,
     pub dirs: Dirs,
-    pub progress: Progress,
+    /// Shared with the blocking tasks that start local processes.
+    pub progress: Arc<Progress>,
 }
 
 /// A connected session: the SDK clients, and the emulator when it is the embedded one.
@@ -54,7 +58,7 @@ pub struct Connection {
 impl Session {
     pub fn new(options: SessionOptions) -> Result<Self> {
         let dirs = Dirs::from_env()?;
-        let progress = Progress::new(options.json, options.quiet);
+        let progress = Arc::new(Progress::new(options.json, options.quiet));
         Ok(Self {
             options,
             dirs,
@@ -75,13 +79,12 @@ impl Session {
         let mut aws_options = self.options.aws.clone();
         let (target, emulator) = match &self.options.endpoint {
             Endpoint::Embedded => {
-                let state = emulator::start(&self.dirs, ExtensionKind::Standin, &self.progress)?;
-                // Tests and benchmarks put a fault- or latency-injecting proxy in front of the
-                // embedded emulator; the extension stand-in still talks to the emulator directly.
-                let endpoint = std::env::var(CALLS_VIA_ENV)
-                    .ok()
-                    .filter(|v| !v.is_empty())
-                    .unwrap_or_else(|| state.endpoint());
+                let (dirs, progress) = (self.dirs.clone(), Arc::clone(&self.progress));
+                let state = off_the_runtime("starting the local emulator", move || {
+                    emulator::start(&dirs, ExtensionKind::Standin, &progress)
+                })
+                .await?;
+                let endpoint = calls_via().unwrap_or_else(|| state.endpoint());
                 // The embedded emulator lives in one region unless the user names another.
                 aws_options
                     .region
@@ -89,7 +92,11 @@ impl Session {
                 (Target::Local { endpoint }, Some(state))
             }
             Endpoint::Url(url) => {
-                check_endpoint(url)?;
+                let checked = url.clone();
+                off_the_runtime("checking `--endpoint-url`", move || {
+                    check_endpoint(&checked)
+                })
+                .await?;
                 (
                     Target::Local {
                         endpoint: url.clone(),
@@ -118,19 +125,20 @@ impl Connection {
     /// With the embedded emulator, make sure the lab's local extension runs with `settings`
     /// (exactly what the layer would read from the function's environment). Elsewhere the
     /// layer itself runs inside the function: nothing to do.
-    pub fn ensure_local_extension(
+    pub async fn ensure_local_extension(
         &self,
         session: &Session,
         settings: &ExtensionSettings,
         store: Store,
     ) -> Result<()> {
         self.ensure_extension_for(session, &session.names().lab, settings, store)
+            .await
     }
 
     /// [`Self::ensure_local_extension`] for any function: one stand-in per function that
     /// carries the layer, as the real extension is one per execution environment. `key`
     /// names its records (a lab's name, or a migrated function's).
-    pub fn ensure_extension_for(
+    pub async fn ensure_extension_for(
         &self,
         session: &Session,
         key: &str,
@@ -154,25 +162,47 @@ impl Connection {
             "starting the local extension for `{key}` on 127.0.0.1:{}",
             settings.port
         ));
-        extension::ensure_running(&session.dirs, emulator, config)?;
+        let (dirs, emulator) = (session.dirs.clone(), emulator.clone());
+        off_the_runtime("starting the local extension", move || {
+            extension::ensure_running(&dirs, &emulator, config)
+        })
+        .await?;
         Ok(())
     }
 
     /// The counters of the stand-in recorded under `key`, when the built-in stand-in serves
     /// it; `None` on AWS and with the Agent.
-    pub fn extension_counters_for(&self, session: &Session, key: &str) -> Option<ExtensionStats> {
+    pub async fn extension_counters_for(
+        &self,
+        session: &Session,
+        key: &str,
+    ) -> Option<ExtensionStats> {
         let emulator = self.emulator.as_ref()?;
-        (emulator.extension == ExtensionKind::Standin)
-            .then(|| extension::read_stats(&session.dirs, key, &emulator.token).unwrap_or_default())
+        if emulator.extension != ExtensionKind::Standin {
+            return None;
+        }
+        let (dirs, key, token) = (
+            session.dirs.clone(),
+            key.to_string(),
+            emulator.token.clone(),
+        );
+        let read = move || Ok(extension::read_stats(&dirs, &key, &token).unwrap_or_default());
+        off_the_runtime("reading the local extension's counters", read)
+            .await
+            .ok()
     }
 
     /// Stop the stand-in recorded under `key` and drop its files (its function no longer
     /// carries the layer, or is gone).
-    pub fn forget_extension_for(&self, session: &Session, key: &str) -> Result<()> {
-        if self.emulator.is_some() {
-            extension::forget(&session.dirs, key)?;
+    pub async fn forget_extension_for(&self, session: &Session, key: &str) -> Result<()> {
+        if self.emulator.is_none() {
+            return Ok(());
         }
-        Ok(())
+        let (dirs, key) = (session.dirs.clone(), key.to_string());
+        off_the_runtime("stopping the local extension", move || {
+            extension::forget(&dirs, &key)
+        })
+        .await
     }
 
     /// The Secrets Manager Agent serves secrets only: a Parameter Store lab needs the
@@ -193,13 +223,40 @@ impl Connection {
 
     /// The lab's extension counters, when the built-in stand-in serves it (exact numbers);
     /// `None` on AWS and with the Agent, where hits are inferred from timing.
-    pub fn extension_counters(&self, session: &Session) -> Option<ExtensionStats> {
+    pub async fn extension_counters(&self, session: &Session) -> Option<ExtensionStats> {
         self.extension_counters_for(session, &session.names().lab)
+            .await
     }
 
     /// After a teardown: stop the lab's local extension and drop its files.
-    pub fn forget_local_extension(&self, session: &Session) -> Result<()> {
+    pub async fn forget_local_extension(&self, session: &Session) -> Result<()> {
         self.forget_extension_for(session, &session.names().lab)
+            .await
+    }
+}
+
+/// The local module starts processes and polls their ports with blocking calls and short
+/// sleeps: run that on tokio's blocking pool, never on an async worker.
+async fn off_the_runtime<T: Send + 'static>(
+    what: &str,
+    work: impl FnOnce() -> Result<T> + Send + 'static,
+) -> Result<T> {
+    tokio::task::spawn_blocking(work).await.map_err(|e| {
+        Error::local(
+            format!("{what} stopped unexpectedly: {e}"),
+            "re-run the same command; nothing was changed by this step",
+        )
+    })?
+}
+
+/// Where tests and benchmarks send the CLI's own calls (a proxy in front of the embedded
+/// emulator; the extension stand-in still talks to the emulator directly). Only builds with
+/// the `test-seams` feature read it.
+fn calls_via() -> Option<String> {
+    if cfg!(feature = "test-seams") {
+        std::env::var(CALLS_VIA_ENV).ok().filter(|v| !v.is_empty())
+    } else {
+        None
     }
 }
 

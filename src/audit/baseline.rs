@@ -66,9 +66,9 @@ mod tests {
             account: "111111111111".into(),
             region: "us-east-1".into(),
             function: function.into(),
-            function_arn: format!(
-                "arn:aws:lambda:us-east-1:111111111111:function:{function}:{version}"
-            ),
+            function_arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
+                .function(&format!("{function}:{version}"))
+                .to_string(),
             version: version.into(),
             aliases: vec![],
             variable: "API_TOKEN".into(),

@@ -2,6 +2,7 @@
 //! Lambda's control-plane rate. The values read here stay in memory as [`Plaintext`] until
 //! they are classified; nothing in this module prints, logs or stores them.
 
+use crate::domain::arn::Arn;
 use std::collections::BTreeMap;
 use std::future::Future;
 use std::num::NonZeroU32;
@@ -295,7 +296,9 @@ async fn read_function(
     let image = listed.image || versions.iter().any(|v| v.image);
     let mut versions: Vec<VersionRecord> = versions.into_iter().map(|v| v.record).collect();
     sort_versions(&mut versions);
-    let name = arn.rsplit(':').next().unwrap_or(&listed.name).to_string();
+    let name = Arn::parse(&arn)
+        .and_then(|a| a.function_name().map(str::to_string))
+        .unwrap_or_else(|| listed.name.clone());
     let (aliases, alias_error) = match list_aliases(client, pace, &arn).await {
         Ok(Some(aliases)) => (aliases, None),
         Ok(None) => return gone,
@@ -443,12 +446,7 @@ fn sort_versions(versions: &mut [VersionRecord]) {
 
 /// `arn:…:function:NAME[:QUALIFIER]` → `arn:…:function:NAME`.
 fn unqualified(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() > 7 {
-        parts[..7].join(":")
-    } else {
-        arn.to_string()
-    }
+    Arn::parse(arn).map_or_else(|| arn.to_string(), |arn| arn.unqualified().to_string())
 }
 
 #[cfg(test)]

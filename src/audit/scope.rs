@@ -12,6 +12,7 @@ use tokio::sync::Semaphore;
 use crate::aws::errors::{describe, into_error};
 use crate::aws::identity::Identity;
 use crate::aws::CallLog;
+use crate::domain::arn::Scope;
 use crate::error::{Error, Result};
 
 /// Which accounts to scan.
@@ -299,7 +300,7 @@ async fn organization_accounts(
 
 /// `AssumeRole` into `arn:{partition}:iam::{account}:role/{role}`.
 async fn assume(sts: &aws_sdk_sts::Client, partition: &str, account: &str, role: &str) -> Access {
-    let arn = format!("arn:{partition}:iam::{account}:role/{role}");
+    let arn = Scope::new(partition, "", account).role(role).to_string();
     let answer = sts
         .assume_role()
         .role_arn(&arn)

@@ -1,6 +1,7 @@
 //! STS preflight: who is calling, in which account and partition. The user never types an account number.
 
 use crate::aws::errors::into_error;
+use crate::domain::arn::{Arn, Scope};
 use crate::error::{Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -8,6 +9,13 @@ pub struct Identity {
     pub account: String,
     pub partition: String,
     pub arn: String,
+}
+
+impl Identity {
+    /// Where this identity's resources in `region` are named.
+    pub fn scope(&self, region: &str) -> Scope {
+        Scope::new(&self.partition, region, &self.account)
+    }
 }
 
 pub async fn resolve_identity(sts: &aws_sdk_sts::Client) -> Result<Identity> {
@@ -36,11 +44,7 @@ pub async fn resolve_identity(sts: &aws_sdk_sts::Client) -> Result<Identity> {
 
 /// `arn:<partition>:...` → partition.
 pub fn partition_of(arn: &str) -> Option<String> {
-    let mut parts = arn.split(':');
-    match (parts.next(), parts.next()) {
-        (Some("arn"), Some(partition)) if !partition.is_empty() => Some(partition.to_string()),
-        _ => None,
-    }
+    Arn::parse(arn).map(|arn| arn.partition().to_string())
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 //! Manager user guide, 2026-01-09) when SSM cannot be read.
 
 use crate::aws::errors::{into_error, kind, ErrorKind};
+use crate::domain::arn::{Arn, Scope};
 use crate::domain::kinds::Arch;
 use crate::error::{Error, Result};
 
@@ -108,11 +109,9 @@ pub fn table_arn(region: &str, arch: Arch) -> Option<String> {
                 Arch::X86_64 => x86,
                 Arch::Arm64 => arm,
             };
-            format!(
-                "arn:{}:lambda:{region}:{account}:layer:{}:{version}",
-                partition_for_region(region),
-                layer_name(arch)
-            )
+            Scope::new(partition_for_region(region), region, account)
+                .layer_version(layer_name(arch), u64::from(*version))
+                .to_string()
         })
 }
 
@@ -127,22 +126,18 @@ pub fn ssm_parameter_name(arch: Arch) -> &'static str {
 /// Check a user-supplied layer ARN: well-formed, and in the function's region
 /// (a layer from another region is what makes Lambda answer AccessDenied on GetLayerVersion).
 pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
-    let parts: Vec<&str> = arn.split(':').collect();
-    if parts.len() != 8 || parts[0] != "arn" || parts[2] != "lambda" || parts[5] != "layer" {
+    let Some(layer) = Arn::parse(arn).filter(|a| a.layer_version().is_some()) else {
         return Err(Error::invalid(
             format!("`{arn}` is not a Lambda layer version ARN"),
             "expected arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>",
         ));
-    }
-    if parts[3] != region {
+    };
+    let layer_region = layer.region();
+    if layer_region != region {
         return Err(Error::invalid(
+            format!("the layer ARN is in region {layer_region}, but the function is in {region}"),
             format!(
-                "the layer ARN is in region {}, but the function is in {region}",
-                parts[3]
-            ),
-            format!(
-                "Lambda can only bind a layer from the function's own region (otherwise it answers AccessDenied on GetLayerVersion); use the {region} ARN, or pass `--region {}`",
-                parts[3]
+                "Lambda can only bind a layer from the function's own region (otherwise it answers AccessDenied on GetLayerVersion); use the {region} ARN, or pass `--region {layer_region}`"
             ),
         ));
     }

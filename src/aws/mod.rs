@@ -131,17 +131,20 @@ impl Intercept for CallLog {
     }
 }
 
-/// Crash testing: with `SECRETSLAB_PAUSE_AFTER_CALL=N`, the process stops for good once its
-/// N-th API operation has completed, after saying so on stderr, so a test can SIGKILL it at
-/// exactly that point and check that nothing was lost.
+/// Crash testing, in builds with the `test-seams` feature only: with
+/// `SECRETSLAB_PAUSE_AFTER_CALL=N`, the process stops for good once its N-th API operation has
+/// completed, after saying so on stderr, so a test can SIGKILL it at exactly that point and
+/// check that nothing was lost. Other builds ignore the variable.
 pub const PAUSE_AFTER_CALL_ENV: &str = "SECRETSLAB_PAUSE_AFTER_CALL";
 
+#[cfg(feature = "test-seams")]
 #[derive(Debug, Clone)]
 struct PauseAfterCall {
     after: usize,
     completed: Arc<Mutex<usize>>,
 }
 
+#[cfg(feature = "test-seams")]
 impl PauseAfterCall {
     fn from_env() -> Option<Self> {
         let after = std::env::var(PAUSE_AFTER_CALL_ENV).ok()?.parse().ok()?;
@@ -152,6 +155,7 @@ impl PauseAfterCall {
     }
 }
 
+#[cfg(feature = "test-seams")]
 impl Intercept for PauseAfterCall {
     fn name(&self) -> &'static str {
         "SecretslabPauseAfterCall"
@@ -254,11 +258,14 @@ impl AwsContext {
             .region()
             .map(|r| r.to_string())
             .unwrap_or_else(|| defaults::REGION.to_string());
+        #[cfg(feature = "test-seams")]
         let pause = PauseAfterCall::from_env();
         // Every client records its operations in the same call log.
         macro_rules! client {
             ($sdk:ident) => {{
+                #[allow(unused_mut)]
                 let mut builder = $sdk::config::Builder::from(config).interceptor(calls.clone());
+                #[cfg(feature = "test-seams")]
                 if let Some(pause) = &pause {
                     builder = builder.interceptor(pause.clone());
                 }

@@ -3,6 +3,7 @@
 //! (`DescribeStacks`) and each stack's functions and CDK mark (`ListStackResources`). A few
 //! calls per account and region, none per function, and none on Lambda's control-plane limit.
 
+use crate::domain::arn::Arn;
 use std::collections::{BTreeMap, HashMap};
 
 use futures_util::stream::{self, StreamExt};
@@ -271,10 +272,7 @@ async fn stack_resources(
 
 /// `arn:…:lambda:REGION:ACCOUNT:function:NAME[:QUALIFIER]` → `NAME`.
 fn function_name(arn: &str) -> Option<String> {
-    let mut parts = arn.split(':').skip(5);
-    (parts.next() == Some("function"))
-        .then(|| parts.next().map(str::to_string))
-        .flatten()
+    Arn::parse(arn)?.function_name().map(str::to_string)
 }
 
 #[cfg(test)]

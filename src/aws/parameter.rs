@@ -10,6 +10,7 @@ use aws_sdk_ssm::Client;
 use crate::aws::errors::{into_error, unless_missing};
 use crate::aws::observed::Observed;
 use crate::aws::secret::SecretValue;
+use crate::domain::arn::Scope;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 
@@ -31,10 +32,9 @@ pub fn parameter_arn(
     account: &str,
     names: &ResourceNames,
 ) -> String {
-    format!(
-        "arn:{partition}:ssm:{region}:{account}:parameter/{}",
-        names.parameter.trim_start_matches('/')
-    )
+    Scope::new(partition, region, account)
+        .parameter(&names.parameter)
+        .to_string()
 }
 
 pub async fn get_parameter(ssm: &Client, names: &ResourceNames) -> Result<Observed<ParameterInfo>> {

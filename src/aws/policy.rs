@@ -7,6 +7,7 @@ use serde_json::Value;
 use crate::aws::errors::{delete_each, into_error, is_already_exists, unless_missing};
 use crate::aws::observed::Observed;
 use crate::aws::role::{self, is_owned_iam};
+use crate::domain::arn::Scope;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::policy::{parse_document, same_policy};
 use crate::error::{Error, Result};
@@ -21,7 +22,9 @@ pub struct PolicyInfo {
 }
 
 pub fn policy_arn(partition: &str, account: &str, names: &ResourceNames) -> String {
-    format!("arn:{partition}:iam::{account}:policy/{}", names.policy)
+    Scope::new(partition, "", account)
+        .policy(&names.policy)
+        .to_string()
 }
 
 pub async fn get_policy(

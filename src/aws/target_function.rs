@@ -3,6 +3,7 @@
 //! version, an alias moved to it, which published versions still hold a variable, the
 //! aliases routing to versions, and deleting a version.
 
+use crate::domain::arn::Arn;
 use std::collections::BTreeMap;
 
 use aws_sdk_lambda::types::{Environment, PackageType, SnapStartApplyOn};
@@ -99,8 +100,7 @@ pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>>
 
 /// `arn:…:function:name:qualifier` → `arn:…:function:name`.
 fn unqualified(arn: &str) -> String {
-    let parts: Vec<&str> = arn.split(':').collect();
-    parts[..parts.len().min(7)].join(":")
+    Arn::parse(arn).map_or_else(|| arn.to_string(), |arn| arn.unqualified().to_string())
 }
 
 /// Replace the function's environment and layers (nothing else), unless someone changed

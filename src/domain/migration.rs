@@ -2,6 +2,7 @@
 //! moved variables, the reference variables beside them, the role policy, and the tags that
 //! let `--finish`, `--rollback` and `teardown` find all of it again.
 
+use crate::domain::arn::{Arn, Scope};
 use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
@@ -72,21 +73,13 @@ pub fn is_extension_layer(arn: &str) -> bool {
 /// The document's ARN as a policy names it. A secret's ARN ends in six random characters
 /// added at creation, so the policy uses IAM's `-??????` pattern: the same before and after.
 pub fn document_arn(store: Store, function_arn: &str, name: &str) -> String {
-    let parts: Vec<&str> = function_arn.split(':').collect();
-    let (partition, region, account) = (
-        parts.get(1).copied().unwrap_or("aws"),
-        parts.get(3).copied().unwrap_or_default(),
-        parts.get(4).copied().unwrap_or_default(),
-    );
-    match store {
-        Store::SecretsManager => {
-            format!("arn:{partition}:secretsmanager:{region}:{account}:secret:{name}-??????")
-        }
-        Store::ParameterStore => format!(
-            "arn:{partition}:ssm:{region}:{account}:parameter/{}",
-            name.trim_start_matches('/')
-        ),
-    }
+    let scope =
+        Arn::parse(function_arn).map_or_else(|| Scope::new("aws", "", ""), |arn| arn.scope());
+    let arn = match store {
+        Store::SecretsManager => scope.secret_pattern(name),
+        Store::ParameterStore => scope.parameter(name),
+    };
+    arn.to_string()
 }
 
 /// Read exactly this document (and decrypt it with the customer managed key, if any).

@@ -2,6 +2,7 @@
 //! function's architecture and runtime, the defaults, policy documents, the function package,
 //! and the state files. Nothing here imports from the floors above (aws, local, workflows, UI).
 
+pub mod arn;
 pub mod defaults;
 pub mod extension;
 pub mod handler;

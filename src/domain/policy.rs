@@ -94,7 +94,8 @@ pub fn combined(a: &Value, b: &Value) -> Value {
 
 /// The AWS managed policy that lets the function write its logs.
 pub fn basic_execution_policy_arn(partition: &str) -> String {
-    format!("arn:{partition}:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole")
+    super::arn::aws_managed_policy(partition, "service-role/AWSLambdaBasicExecutionRole")
+        .to_string()
 }
 
 /// Parse a policy document as IAM returns it (URL-encoded JSON on AWS, plain JSON on some emulators).

@@ -175,8 +175,10 @@ pub async fn test_lab(
         Observed::Foreign => return Err(Error::not_owned(&names, ResourceKind::Function)),
     };
     let store = ExtensionSettings::store_of(&info.env);
-    connection.ensure_local_extension(session, &info.extension(), store)?;
-    let counters = || connection.extension_counters(session);
+    connection
+        .ensure_local_extension(session, &info.extension(), store)
+        .await?;
+    let counters = async || connection.extension_counters(session).await;
     let total = options.invocations;
     let progress = |n: u32| session.progress.step(format!("invocation {n} of {total}"));
     let mut report = run(
@@ -200,7 +202,7 @@ pub async fn run(
     info: &FunctionInfo,
     options: &TestOptions,
     // The local extension's counters, read around each invocation; `None` where no counters exist.
-    counters: &dyn Fn() -> Option<ExtensionStats>,
+    counters: &impl AsyncFn() -> Option<ExtensionStats>,
     on_progress: &dyn Fn(u32),
 ) -> Result<TestReport> {
     let payload =
@@ -211,7 +213,7 @@ pub async fn run(
         Store::SecretsManager => info.extension().ttl_seconds,
         Store::ParameterStore => info.extension().ssm_ttl_seconds,
     });
-    let start_counters = counters();
+    let start_counters = counters().await;
     let mut reports = Vec::new();
     let mut secret = None;
     for number in 1..=options.invocations {
@@ -223,7 +225,7 @@ pub async fn run(
         secret = read.or(secret);
         reports.push(report);
     }
-    let cache = match (start_counters, counters()) {
+    let cache = match (start_counters, counters().await) {
         (Some(start), Some(end)) => counted_cache(&end.since(&start), options.invocations, ttl),
         _ => inferred_cache(&reports, options.invocations, ttl),
     };
@@ -257,12 +259,12 @@ async fn invoke_once(
     names: &ResourceNames,
     payload: &serde_json::Value,
     number: u32,
-    counters: &dyn Fn() -> Option<ExtensionStats>,
+    counters: &impl AsyncFn() -> Option<ExtensionStats>,
 ) -> Result<(InvocationReport, Option<HandlerSecret>)> {
-    let before = counters();
+    let before = counters().await;
     let at_ms = rotate::now_ms();
     let invocation = function::invoke(&aws.lambda, names, payload).await?;
-    let after = counters();
+    let after = counters().await;
     let answer: Option<HandlerAnswer> = serde_json::from_slice(&invocation.payload).ok();
     let report_line = invocation.log_tail.as_deref().and_then(parse_report_line);
     let (ok, cold_start, fetch_ms, error) = match &answer {

@@ -109,13 +109,17 @@ impl Run<'_> {
             Action::RetireDocument => doc.retire(aws).await,
             Action::StartLocalExtension { extension, store } => {
                 let session = self.session;
-                (self.connection).ensure_extension_for(session, name, extension, *store)
+                (self.connection)
+                    .ensure_extension_for(session, name, extension, *store)
+                    .await
             }
             Action::DeleteVersion { version } => {
                 target_function::delete_version(&aws.lambda, name, version).await
             }
             Action::ForgetLocalExtension => {
-                self.connection.forget_extension_for(self.session, name)
+                self.connection
+                    .forget_extension_for(self.session, name)
+                    .await
             }
         }
     }

@@ -79,6 +79,7 @@ pub async fn observe(
         .map_err(|e| target::access_refusal(e, role_name))?;
     let served = connection
         .extension_counters_for(session, &function.name)
+        .await
         .map(|stats| stats.served)
         .unwrap_or_default();
     let local = connection.emulator.is_some();
@@ -329,10 +330,15 @@ fn plan_function(plan: &mut Plan, observed: &Observed, desired: &Desired) {
     plan.push(action, reason);
 }
 
+fn is_kms_key_arn(text: &str) -> bool {
+    crate::domain::arn::Arn::parse(text)
+        .is_some_and(|arn| arn.service() == "kms" && arn.resource().starts_with("key/"))
+}
+
 /// `kms:Decrypt` is granted on the key itself, so the policy needs its ARN.
 fn check_kms_key(key: Option<&str>) -> Result<()> {
     match key {
-        Some(key) if !(key.starts_with("arn:") && key.contains(":key/")) => Err(Error::invalid(
+        Some(key) if !is_kms_key_arn(key) => Err(Error::invalid(
             format!("`--kms-key {key}` is not a KMS key ARN"),
             "pass the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the role's policy grants kms:Decrypt on exactly that key",
         )),

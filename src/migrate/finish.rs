@@ -47,6 +47,7 @@ pub async fn observe(
     let aliases_routing = super::purge::routes_to(&aliases, &versions_holding_values);
     let served = connection
         .extension_counters_for(session, &function.name)
+        .await
         .map(|stats| stats.served)
         .unwrap_or_default();
     Ok(Observed {

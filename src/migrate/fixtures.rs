@@ -1,6 +1,7 @@
 //! Observed states for the planning tests, built directly (no AWS): a function `billing`, the
 //! secret expand writes for it, the tags that say it is this function's.
 
+use crate::domain::arn::{Arn, Scope};
 use std::collections::BTreeMap;
 
 use crate::aws::migration::{DocumentRef, Found, Values};
@@ -24,7 +25,7 @@ pub fn function(env: &[(&str, &str)], layers: &[&str]) -> TargetFunction {
     TargetFunction {
         name: "billing".into(),
         arn: ARN.into(),
-        role_arn: format!("arn:aws:iam::123456789012:role/{ROLE}"),
+        role_arn: Scope::new("aws", "", "123456789012").role(ROLE).to_string(),
         runtime: Some("python3.13".into()),
         architecture: "x86_64".into(),
         layers: layers.iter().map(|l| l.to_string()).collect(),
@@ -54,7 +55,14 @@ pub fn ours() -> Found {
     let baseline = evidence_baseline(CODE, 0);
     let tags = document_tags(ARN, Some(LAYER), &[], &baseline);
     Found {
-        arn: format!("arn:aws:secretsmanager:us-east-1:123456789012:secret:{SECRET}-AbCdEf"),
+        arn: Arn::new(
+            "aws",
+            "secretsmanager",
+            "us-east-1",
+            "123456789012",
+            &format!("secret:{SECRET}-AbCdEf"),
+        )
+        .to_string(),
         tags: tags.into_iter().collect(),
         scheduled_for_deletion: false,
         key_id: None,

@@ -315,7 +315,7 @@ mod tests {
                 .iter()
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect(),
-            layers: (0..layers).map(|i| format!("arn:layer:{i}")).collect(),
+            layers: (0..layers).map(|i| format!("layer-{i}")).collect(),
             ..Default::default()
         }
     }

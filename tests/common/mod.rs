@@ -3,6 +3,12 @@
 
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
+// The crash and proxy tests drive the binary through hooks that only this feature compiles
+// in (Cargo.toml's dev-dependency on the package turns it on); without them a kill test would
+// see every command finish and pass for nothing.
+#[cfg(not(feature = "test-seams"))]
+compile_error!("the integration tests need the `test-seams` feature (see Cargo.toml)");
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 

@@ -11,7 +11,9 @@ fn scan(function: &str) -> ScopeScan {
         region: "us-east-1".into(),
         functions: vec![FunctionRecord {
             name: function.into(),
-            arn: format!("arn:aws:lambda:us-east-1:111111111111:function:{function}"),
+            arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
+                .function(function)
+                .to_string(),
             versions: vec![VersionRecord {
                 version: "$LATEST".into(),
                 variables: vec![

@@ -71,11 +71,13 @@ pub async fn apply_plan(
 ) -> Result<UpReport> {
     let names = session.names();
     let applied = apply::apply(&connection.aws, &names, &planned.plan, &session.progress).await?;
-    connection.ensure_local_extension(
-        session,
-        &planned.plan.desired.extension,
-        planned.plan.desired.store,
-    )?;
+    connection
+        .ensure_local_extension(
+            session,
+            &planned.plan.desired.extension,
+            planned.plan.desired.store,
+        )
+        .await?;
     let elapsed = planned.started.elapsed().as_millis();
     Ok(UpReport::new(
         &connection.aws,

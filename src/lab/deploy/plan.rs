@@ -204,10 +204,10 @@ impl Plan {
 
 /// A secret ARN for display before the secret exists (the 6-character suffix comes at creation).
 pub fn planned_secret_arn(identity: &Identity, region: &str, names: &ResourceNames) -> String {
-    format!(
-        "arn:{}:secretsmanager:{region}:{}:secret:{}-??????",
-        identity.partition, identity.account, names.secret
-    )
+    identity
+        .scope(region)
+        .secret_pattern(&names.secret)
+        .to_string()
 }
 
 /// Which port the extension should listen on: the flag, else what the function has, else
@@ -368,11 +368,9 @@ fn desired_lab(
         cache_size: settings.cache_size,
     };
     let owned_arn = |arn: Option<&String>, derived: String| arn.cloned().unwrap_or(derived);
-    let role_arn = format!("arn:{partition}:iam::{account}:role/{}", names.role);
-    let function_arn = format!(
-        "arn:{partition}:lambda:{region}:{account}:function:{}",
-        names.function
-    );
+    let scope = identity.scope(region);
+    let role_arn = scope.role(&names.role).to_string();
+    let function_arn = scope.function(&names.function).to_string();
     Ok(DesiredLab {
         store: settings.store,
         secret_value: settings.secret_value.clone(),
@@ -387,10 +385,7 @@ fn desired_lab(
         ),
         function_arn: owned_arn(observation.function.owned().map(|f| &f.arn), function_arn),
         policy_arn: policy_arn(partition, account, names),
-        simulated_db_arn: format!(
-            "arn:{partition}:ssm:{region}:{account}:parameter/{}",
-            names.simulated_db.trim_start_matches('/')
-        ),
+        simulated_db_arn: scope.parameter(&names.simulated_db).to_string(),
         role_policies: [
             basic_execution_policy_arn(partition),
             policy_arn(partition, account, names),

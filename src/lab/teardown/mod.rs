@@ -32,7 +32,7 @@ pub async fn remove_lab(
         &session.progress,
     )
     .await?;
-    connection.forget_local_extension(session)?;
+    connection.forget_local_extension(session).await?;
     Ok(report)
 }
 

@@ -226,7 +226,7 @@ fn refusals_are_decided_before_any_step() {
         ..fresh()
     };
     assert!(refusal(&foreign, &vars).contains("is not tagged"));
-    let five: Vec<String> = (0..5).map(|i| format!("arn:layer:{i}")).collect();
+    let five: Vec<String> = (0..5).map(|i| format!("layer-{i}")).collect();
     let mut full = fresh();
     full.function.layers = five;
     assert!(refusal(&full, &vars).contains("5 layers"));
