@@ -1,6 +1,7 @@
 //! What every workflow starts from: the lab, the state directories, the progress line, and the
 //! connection to AWS or to the local emulator (with the lab's local extension).
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use crate::aws::{AwsContext, AwsOptions, Target};
@@ -74,16 +75,41 @@ impl Session {
         self.options.json
     }
 
+    /// Start the embedded emulator with `extension` unless it already runs.
+    pub async fn start_emulator(&self, extension: ExtensionKind) -> Result<EmulatorState> {
+        let (dirs, progress) = (self.dirs.clone(), Arc::clone(&self.progress));
+        off_the_runtime("starting the local emulator", move || {
+            emulator::start(&dirs, extension, &progress)
+        })
+        .await
+    }
+
+    /// The running emulator (it is asked over HTTP) and the local extensions' ports by lab.
+    pub async fn local_status(&self) -> Result<(Option<EmulatorState>, BTreeMap<String, u16>)> {
+        let dirs = self.dirs.clone();
+        off_the_runtime("reading the local emulator's state", move || {
+            Ok((emulator::running(&dirs), extension::running_ports(&dirs)))
+        })
+        .await
+    }
+
+    /// Stop every local extension, then the emulator; the pids that were stopped.
+    pub async fn stop_local(&self) -> Result<Vec<u32>> {
+        let dirs = self.dirs.clone();
+        off_the_runtime("stopping the local emulator", move || {
+            let mut stopped = extension::stop_all(&dirs)?;
+            stopped.extend(emulator::stop(&dirs)?);
+            Ok(stopped)
+        })
+        .await
+    }
+
     /// Resolve the target and build the clients; `--local` starts the emulator on demand.
     pub async fn connect(&self) -> Result<Connection> {
         let mut aws_options = self.options.aws.clone();
         let (target, emulator) = match &self.options.endpoint {
             Endpoint::Embedded => {
-                let (dirs, progress) = (self.dirs.clone(), Arc::clone(&self.progress));
-                let state = off_the_runtime("starting the local emulator", move || {
-                    emulator::start(&dirs, ExtensionKind::Standin, &progress)
-                })
-                .await?;
+                let state = self.start_emulator(ExtensionKind::Standin).await?;
                 let endpoint = calls_via().unwrap_or_else(|| state.endpoint());
                 // The embedded emulator lives in one region unless the user names another.
                 aws_options

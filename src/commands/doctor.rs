@@ -9,7 +9,6 @@ use crate::aws::identity::resolve_identity;
 use crate::aws::layer::table_arn;
 use crate::domain::kinds::Arch;
 use crate::error::Result;
-use crate::local::emulator;
 use crate::session::Session;
 use crate::ui::style;
 
@@ -62,7 +61,7 @@ pub async fn run(session: &Session) -> Result<u8> {
             fix: Some("install Python 3 and its venv module (Debian/Ubuntu: `apt install python3 python3-venv`)".into()),
         },
     });
-    let running = emulator::running(&session.dirs);
+    let (running, _) = session.local_status().await?;
     checks.push(Check {
         name: "emulator",
         ok: true,

@@ -7,7 +7,7 @@ use serde::Serialize;
 use crate::cli::LocalCommand;
 use crate::domain::kinds::ExtensionKind;
 use crate::error::{Error, Result};
-use crate::local::{emulator, extension};
+use crate::local::emulator;
 use crate::session::Session;
 use crate::ui::style;
 
@@ -49,7 +49,8 @@ pub async fn run(session: &Session, command: LocalCommand) -> Result<u8> {
     let mut stopped = Vec::new();
     match command {
         LocalCommand::Start { extension } => {
-            if let (Some(asked), Some(running)) = (extension, emulator::running(&session.dirs)) {
+            let (running, _) = session.local_status().await?;
+            if let (Some(asked), Some(running)) = (extension, running) {
                 if asked != running.extension {
                     return Err(Error::local(
                         format!(
@@ -61,23 +62,19 @@ pub async fn run(session: &Session, command: LocalCommand) -> Result<u8> {
                 }
             }
             let extension = extension.unwrap_or(ExtensionKind::Standin);
-            emulator::start(&session.dirs, extension, &session.progress)?;
+            session.start_emulator(extension).await?;
         }
-        LocalCommand::Stop => {
-            stopped.extend(extension::stop_all(&session.dirs)?);
-            stopped.extend(emulator::stop(&session.dirs)?);
-        }
+        LocalCommand::Stop => stopped = session.stop_local().await?,
         LocalCommand::Status => {}
     }
-    let status = describe(session, stopped);
+    let status = describe(session, stopped).await?;
     super::print(session, &status)?;
     Ok(0)
 }
 
-pub fn describe(session: &Session, stopped_pids: Vec<u32>) -> LocalStatus {
-    let running = emulator::running(&session.dirs);
-    let extension_ports = extension::running_ports(&session.dirs);
-    LocalStatus {
+pub async fn describe(session: &Session, stopped_pids: Vec<u32>) -> Result<LocalStatus> {
+    let (running, extension_ports) = session.local_status().await?;
+    Ok(LocalStatus {
         running: running.is_some(),
         endpoint: running.as_ref().map(|s| s.endpoint()),
         pid: running.as_ref().map(|s| s.pid),
@@ -86,5 +83,5 @@ pub fn describe(session: &Session, stopped_pids: Vec<u32>) -> LocalStatus {
         extension_ports,
         extension: running.as_ref().map(|s| s.extension),
         stopped_pids,
-    }
+    })
 }

@@ -11,7 +11,6 @@ use crate::aws::identity::{resolve_identity, Identity};
 use crate::cli::TourArgs;
 use crate::domain::kinds::Runtime;
 use crate::error::{Error, Result};
-use crate::local::{emulator, extension};
 use crate::session::{Connection, Session};
 use crate::tour::progress::{ProgressStore, TutorialState};
 use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
@@ -94,8 +93,7 @@ pub async fn run(session: &Session, args: TourArgs) -> Result<u8> {
         );
     }
     if connection.emulator.is_some() && !args.keep {
-        extension::stop_all(&session.dirs)?;
-        emulator::stop(&session.dirs)?;
+        session.stop_local().await?;
         let _ = writeln!(out, "{}", style::dim("stopped the local emulator"));
     }
     Ok(if failed { 1 } else { 0 })
