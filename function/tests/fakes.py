@@ -11,6 +11,33 @@ SECRET_ID = "secretslab/demo"
 SECRET = {"username": "lab_admin", "password": "Sup3r-S3cret-Pa55word!"}
 
 
+NOT_READY = "not ready to serve traffic, please wait"
+NOT_FOUND_BODY = json.dumps(
+    {
+        "__type": "ResourceNotFoundException",
+        "message": "Secrets Manager can't find the specified secret.",
+    }
+)
+SUCCESS_KEYS = {
+    "ok", "mode", "cold_start", "fetch_ms", "attempts", "source", "secret",
+    "login", "retried", "retry_via", "served_version_id", "from_cache",
+}
+FAILURE_KEYS = {"ok", "mode", "cold_start", "fetch_ms", "attempts", "error"}
+SECRET_KEYS = {"name", "arn", "version_id", "version_stages", "keys", "values"}
+# Direct mode signs with these, as Lambda's environment would hold them.
+AKID = "AKIDEXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+def log_lines(capsys):
+    return capsys.readouterr().out.splitlines()
+
+
+def assert_no_secret_in(text):
+    for value in SECRET.values():
+        assert value not in text
+
+
 def secret_body(secret_string=None, **overrides):
     """A GetSecretValue-shaped JSON body, as the extension returns it."""
     body = {
