@@ -47,7 +47,7 @@ def secret_body(secret_string=None, **overrides):
         "VersionStages": ["AWSCURRENT"],
         "SecretString": json.dumps(SECRET) if secret_string is None else secret_string,
         "SecretBinary": None,
-        "CreatedDate": "2026-01-01T00:00:00Z",
+        "CreatedDate": 1767225600,  # epoch seconds, as the JSON protocol sends them
         "ResultMetadata": {},
     }
     body.update(overrides)
@@ -64,7 +64,7 @@ def parameter_body(value=None):
             "Parameter": {
                 "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/secretslab-demo/credentials",
                 "DataType": "text",
-                "LastModifiedDate": "2026-01-01T00:00:00Z",
+                "LastModifiedDate": 1767225600,
                 "Name": PARAMETER_NAME,
                 "Selector": None,
                 "SourceResult": None,
