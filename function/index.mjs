@@ -40,10 +40,12 @@ const extensionAgent = new http.Agent({ keepAlive: true, maxSockets: 1 });
 // first invocation, the cold start).
 const instruments = lab.instrumentsFor({ getSecret, getParameter });
 
+// tour:start
 export async function handler(event) {
   const run = instruments.invocation(event);
   try {
-    const secret = await run.fetchCredentials(); // timed; the extension unless asked
+    // Timed; through the extension unless event.mode says otherwise.
+    const secret = await run.fetchCredentials();
     const login = await run.logIn(secret, logIn);
     return run.answer(secret, login);
   } catch (err) {
@@ -52,17 +54,19 @@ export async function handler(event) {
   }
 }
 
-/** Use the value: true when the lab's database accepts these credentials. */
+/** Use the value: true when the lab's database accepts it. */
 function logIn(credentials) {
-  return lab.databaseAccepts(String(credentials.username ?? ""), credentials.password);
+  const username = String(credentials.username ?? "");
+  return lab.databaseAccepts(username, credentials.password);
 }
 
-// tour:start
 /** GetSecretValue's answer (JSON text), from the extension's cache. */
 export function getSecret(secretId, attempts, refresh = false) {
   // encodeURIComponent leaves "/" and ":" encoded in names and ARNs.
-  let path = `/secretsmanager/get?secretId=${encodeURIComponent(secretId)}`;
-  if (refresh) path += "&refreshNow=true"; // past the cache, once: rotation's stale window
+  const query = encodeURIComponent(secretId);
+  let path = `/secretsmanager/get?secretId=${query}`;
+  // Past the cache, once: rotation's stale window.
+  if (refresh) path += "&refreshNow=true";
   return fetchViaExtension(path, attempts);
 }
 
@@ -76,9 +80,11 @@ export function getParameter(name, attempts) {
 }
 
 export function extensionPort() {
-  const raw = (process.env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? "").trim();
+  const env = process.env;
+  const raw = (env.PARAMETERS_SECRETS_EXTENSION_HTTP_PORT ?? "").trim();
   if (!raw) return DEFAULT_EXTENSION_PORT;
-  if (/^[0-9]+$/.test(raw) && Number(raw) >= 1 && Number(raw) <= 65535) return Number(raw);
+  const port = Number(raw);
+  if (/^[0-9]+$/.test(raw) && port >= 1 && port <= 65535) return port;
   throw lab.notAPort(raw);
 }
 
@@ -91,7 +97,9 @@ async function fetchViaExtension(path, attempts) {
     try {
       answer = await getFromExtension(port, path, headers);
     } catch (err) {
-      if (!NOBODY_LISTENING.has(err.code)) throw lab.unreachable(err, port, limits);
+      if (!NOBODY_LISTENING.has(err.code)) {
+        throw lab.unreachable(err, port, limits);
+      }
       answer = { status: null, text: "" }; // nobody listening (yet)
     }
     if (answer.status === 200) return answer.text;

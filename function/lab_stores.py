@@ -180,7 +180,8 @@ def _client(service):
     key = (service, *settings.values())
     if key not in _clients:
         try:
-            _clients[key] = boto3.client(service, config=SDK_CONFIG, **settings)
+            client = boto3.client(service, config=SDK_CONFIG, **settings)
+            _clients[key] = client
         except (BotoCoreError, ValueError) as err:
             raise FetchError(
                 "not_configured",

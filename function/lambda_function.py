@@ -37,11 +37,13 @@ RETRY_DELAYS_S = (0.05, 0.1, 0.2, 0.4)
 _connections = {}
 
 
+# tour:start
 def lambda_handler(event, context):
-    """Read the credentials, log in with them, answer with the values masked."""
+    """Read the credentials, log in with them, answer (values masked)."""
     run = lab.Invocation(event, get_secret, get_parameter)
     try:
-        secret = run.fetch_credentials()  # timed; the extension unless asked
+        # Timed; through the extension unless event["mode"] says else.
+        secret = run.fetch_credentials()
         login = run.log_in(secret, log_in)
     except lab.FetchError as err:
         return run.failed(err)
@@ -49,12 +51,11 @@ def lambda_handler(event, context):
 
 
 def log_in(credentials):
-    """Use the value: True when the lab's database accepts these credentials."""
+    """Use the value: True when the lab's database accepts it."""
     username = str(credentials.get("username", ""))
     return lab.database_accepts(username, credentials["password"])
 
 
-# tour:start
 def get_secret(secret_id, attempts, refresh=False):
     """GetSecretValue's answer (JSON text), from the extension's cache."""
     # safe="" so "/" and ":" in names and ARNs are percent-encoded too.
@@ -66,14 +67,15 @@ def get_secret(secret_id, attempts, refresh=False):
 
 
 def get_parameter(name, attempts):
-    """GetParameter's answer (JSON text), decrypted, from the extension."""
+    """GetParameter's answer (JSON text), decrypted, via the extension."""
     query = urllib.parse.quote(name, safe="")
-    path = f"/systemsmanager/parameters/get?name={query}&withDecryption=true"
-    return fetch_via_extension(path, attempts)
+    path = f"/systemsmanager/parameters/get?name={query}"
+    return fetch_via_extension(path + "&withDecryption=true", attempts)
 
 
 def extension_port():
-    raw = os.environ.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "").strip()
+    env = os.environ
+    raw = env.get("PARAMETERS_SECRETS_EXTENSION_HTTP_PORT", "").strip()
     if not raw:
         return DEFAULT_EXTENSION_PORT
     if raw.isascii() and raw.isdigit() and 1 <= int(raw) <= 65535:

@@ -118,6 +118,7 @@ mod tests {
         let names: Vec<_> = archive.file_names().map(str::to_string).collect();
         let mut expected = vec![HANDLER_FILE];
         expected.extend(HANDLER_INSTRUMENTS.iter().map(|(file, _)| *file));
+        expected.sort_unstable(); // the zip is sorted by name
         assert_eq!(names, expected);
         let mut text = String::new();
         std::io::Read::read_to_string(&mut archive.by_name(HANDLER_FILE).unwrap(), &mut text)
