@@ -14,8 +14,9 @@ use crate::error::{Error, Result};
 use crate::local::emulator::run_quiet;
 use crate::ui::progress::Progress;
 
-/// The release of the SDK's clients the lab is tested against (scripts/test pins the same).
-pub const AWS_SDK_JS_VERSION: &str = "3.1178.0";
+/// The release of the SDK's clients the lab is tested against (scripts/test pins the same):
+/// a release whose `engines` still include Node.js 18, the version of Debian's `nodejs` package.
+pub const AWS_SDK_JS_VERSION: &str = "3.967.0";
 /// The clients the Node.js handler's instruments import.
 pub const PACKAGES: [&str; 2] = ["@aws-sdk/client-secrets-manager", "@aws-sdk/client-ssm"];
 
