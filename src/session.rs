@@ -7,12 +7,14 @@ use std::sync::Arc;
 use crate::aws::{AwsContext, AwsOptions, Target};
 use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
-use crate::domain::kinds::{ExtensionKind, Store};
+use crate::domain::handler;
+use crate::domain::kinds::{ExtensionKind, Runtime, Store};
 use crate::domain::names::{LabName, ResourceNames};
 use crate::domain::state::Dirs;
 use crate::error::{Error, Result};
 use crate::local::emulator::{self, EmulatorState};
 use crate::local::extension::{self, ExtensionConfig, ExtensionStats};
+use crate::local::node_sdk;
 use crate::ui::progress::Progress;
 
 /// A test seam, read only in builds with the `test-seams` feature: with `--local`, send the
@@ -159,6 +161,16 @@ impl Connection {
     ) -> Result<()> {
         self.ensure_extension_for(session, &session.names().lab, settings, store)
             .await
+    }
+
+    /// With the embedded emulator, give `runtime` what Lambda's runtime ships and MiniStack's
+    /// does not: for Node.js, the AWS SDK for JavaScript v3 (installed once into the cache).
+    /// Python functions run where boto3 is installed; AWS provides both.
+    pub fn ensure_local_runtime(&self, session: &Session, runtime: Runtime) -> Result<()> {
+        if self.emulator.is_some() && runtime.handler() == &handler::NODEJS {
+            node_sdk::ensure_installed(&session.dirs, &session.progress)?;
+        }
+        Ok(())
     }
 
     /// [`Self::ensure_local_extension`] for any function: one stand-in per function that

@@ -162,7 +162,17 @@ async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
     assert!(!dir.join("function/lambda_function.py").exists());
     let zip = std::fs::read(dir.join("function.zip")).unwrap();
     let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    assert_eq!(archive.file_names().collect::<Vec<_>>(), ["index.mjs"]);
+    // The handler and the lab's instruments; not the SDK, which Lambda's runtime provides.
+    let mut names: Vec<&str> = archive.file_names().collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        ["index.mjs", "instruments.mjs", "legacy.mjs", "stores.mjs"]
+    );
+    for (file, source) in secretslab::domain::handler::NODEJS.instruments {
+        let exported = std::fs::read_to_string(dir.join("function").join(file)).unwrap();
+        assert_eq!(&exported, source, "{file}");
+    }
 
     // Switching converges code, handler and runtime, both ways; a second up changes nothing.
     for (runtime, entry) in [

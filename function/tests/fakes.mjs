@@ -1,6 +1,7 @@
 // Test doubles for index.mjs: a scripted HTTP server on loopback, sample
 // bodies, and a fresh copy of the handler module with a clean environment.
 
+import assert from "node:assert/strict";
 import http from "node:http";
 import net from "node:net";
 
@@ -8,6 +9,39 @@ export const SESSION_TOKEN = "IQoJb3JpZ2luX2VjEXAMPLE-session-token";
 export const SECRET_ID = "secretslab/demo";
 export const SECRET = { username: "lab_admin", password: "Sup3r-S3cret-Pa55word!" };
 export const PARAMETER_NAME = "/secretslab-demo/credentials";
+
+export const NOT_READY = "not ready to serve traffic, please wait";
+export const NOT_FOUND_BODY = JSON.stringify({
+  __type: "ResourceNotFoundException",
+  message: "Secrets Manager can't find the specified secret.",
+});
+export const SUCCESS_KEYS = [
+  "attempts",
+  "cold_start",
+  "fetch_ms",
+  "from_cache",
+  "login",
+  "mode",
+  "ok",
+  "retried",
+  "retry_via",
+  "secret",
+  "served_version_id",
+  "source",
+];
+export const FAILURE_KEYS = ["attempts", "cold_start", "error", "fetch_ms", "mode", "ok"];
+export const SECRET_KEYS = ["arn", "keys", "name", "values", "version_id", "version_stages"];
+export const MASKED = { password: "********", username: "********" };
+// Direct mode signs with these, as Lambda's environment would hold them.
+export const AKID = "AKIDEXAMPLE";
+export const SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY";
+
+export const keysOf = (object) => Object.keys(object).sort();
+export const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export function assertNoSecretIn(text) {
+  for (const value of Object.values(SECRET)) assert.ok(!text.includes(value));
+}
 
 /** A GetSecretValue-shaped JSON body, as the extension returns it. */
 export function secretBody(secretString, overrides = {}) {
@@ -18,7 +52,7 @@ export function secretBody(secretString, overrides = {}) {
     VersionStages: ["AWSCURRENT"],
     SecretString: secretString === undefined ? JSON.stringify(SECRET) : secretString,
     SecretBinary: null,
-    CreatedDate: "2026-01-01T00:00:00Z",
+    CreatedDate: 1767225600, // epoch seconds, as the JSON protocol sends them
     ResultMetadata: {},
     ...overrides,
   });
@@ -30,7 +64,7 @@ export function parameterBody(value) {
     Parameter: {
       ARN: "arn:aws:ssm:us-east-1:123456789012:parameter/secretslab-demo/credentials",
       DataType: "text",
-      LastModifiedDate: "2026-01-01T00:00:00Z",
+      LastModifiedDate: 1767225600,
       Name: PARAMETER_NAME,
       Selector: null,
       SourceResult: null,
@@ -114,6 +148,9 @@ const ENV_VARS = [
   "AWS_ACCESS_KEY_ID",
   "AWS_SECRET_ACCESS_KEY",
   "AWS_ENDPOINT_URL",
+  "AWS_PROFILE",
+  "AWS_CONFIG_FILE",
+  "AWS_SHARED_CREDENTIALS_FILE",
   "DB_USER",
   "DB_PASSWORD",
   "DB_USER_SECRET_ID",
@@ -153,4 +190,16 @@ export async function setup(t) {
     return s;
   };
   return { fn, logs, server, extension };
+}
+
+/** Direct mode's credentials, and a fake store endpoint as AWS_ENDPOINT_URL. */
+export async function directSetup(t, replies) {
+  const context = await setup(t);
+  process.env.AWS_REGION = "us-east-1";
+  process.env.AWS_ACCESS_KEY_ID = AKID;
+  process.env.AWS_SECRET_ACCESS_KEY = SECRET_ACCESS_KEY;
+  if (!replies) return context;
+  const store = await context.server(replies);
+  process.env.AWS_ENDPOINT_URL = `http://127.0.0.1:${store.port}`;
+  return { ...context, store };
 }

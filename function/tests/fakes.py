@@ -11,6 +11,33 @@ SECRET_ID = "secretslab/demo"
 SECRET = {"username": "lab_admin", "password": "Sup3r-S3cret-Pa55word!"}
 
 
+NOT_READY = "not ready to serve traffic, please wait"
+NOT_FOUND_BODY = json.dumps(
+    {
+        "__type": "ResourceNotFoundException",
+        "message": "Secrets Manager can't find the specified secret.",
+    }
+)
+SUCCESS_KEYS = {
+    "ok", "mode", "cold_start", "fetch_ms", "attempts", "source", "secret",
+    "login", "retried", "retry_via", "served_version_id", "from_cache",
+}
+FAILURE_KEYS = {"ok", "mode", "cold_start", "fetch_ms", "attempts", "error"}
+SECRET_KEYS = {"name", "arn", "version_id", "version_stages", "keys", "values"}
+# Direct mode signs with these, as Lambda's environment would hold them.
+AKID = "AKIDEXAMPLE"
+SECRET_ACCESS_KEY = "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY"
+
+
+def log_lines(capsys):
+    return capsys.readouterr().out.splitlines()
+
+
+def assert_no_secret_in(text):
+    for value in SECRET.values():
+        assert value not in text
+
+
 def secret_body(secret_string=None, **overrides):
     """A GetSecretValue-shaped JSON body, as the extension returns it."""
     body = {
@@ -20,7 +47,7 @@ def secret_body(secret_string=None, **overrides):
         "VersionStages": ["AWSCURRENT"],
         "SecretString": json.dumps(SECRET) if secret_string is None else secret_string,
         "SecretBinary": None,
-        "CreatedDate": "2026-01-01T00:00:00Z",
+        "CreatedDate": 1767225600,  # epoch seconds, as the JSON protocol sends them
         "ResultMetadata": {},
     }
     body.update(overrides)
@@ -37,7 +64,7 @@ def parameter_body(value=None):
             "Parameter": {
                 "ARN": "arn:aws:ssm:us-east-1:123456789012:parameter/secretslab-demo/credentials",
                 "DataType": "text",
-                "LastModifiedDate": "2026-01-01T00:00:00Z",
+                "LastModifiedDate": 1767225600,
                 "Name": PARAMETER_NAME,
                 "Selector": None,
                 "SourceResult": None,

@@ -1,8 +1,11 @@
-//! Which handler each runtime runs: its source (embedded), its file in the zip, the entry
-//! point Lambda calls, and the package `up` deploys. Python and Node.js answer alike.
+//! Which handler each runtime runs: its source and the lab's instruments beside it
+//! (embedded), their files in the zip, the entry point Lambda calls, and the package `up`
+//! deploys. Python and Node.js answer alike.
 
 use crate::domain::kinds::Runtime;
-use crate::domain::package::{self, Package, HANDLER_ENTRY, HANDLER_FILE, HANDLER_SOURCE};
+use crate::domain::package::{
+    self, Package, HANDLER_ENTRY, HANDLER_FILE, HANDLER_INSTRUMENTS, HANDLER_SOURCE,
+};
 use crate::error::Result;
 
 /// One handler of the lab, in one language.
@@ -17,6 +20,18 @@ pub struct Handler {
     pub source: &'static str,
     /// The info string of a Markdown code fence around it.
     pub fence: &'static str,
+    /// The lab's measuring instruments the handler imports (timing, the direct fetch, legacy
+    /// mode), as (file, source): deployed beside it in the same zip.
+    pub instruments: &'static [(&'static str, &'static str)],
+}
+
+impl Handler {
+    /// Every file of the function's code, the handler first, as (file, source).
+    pub fn files(&self) -> Vec<(&'static str, &'static str)> {
+        std::iter::once((self.file, self.source))
+            .chain(self.instruments.iter().copied())
+            .collect()
+    }
 }
 
 pub const PYTHON: Handler = Handler {
@@ -25,15 +40,25 @@ pub const PYTHON: Handler = Handler {
     entry: HANDLER_ENTRY,
     source: HANDLER_SOURCE,
     fence: "python",
+    instruments: HANDLER_INSTRUMENTS,
 };
 
-/// Node.js: an ES module; only Node's built-in modules, so the zip is this one file.
+/// Node.js: ES modules on Node's built-in modules and the AWS SDK for JavaScript v3, which
+/// the runtime provides (locally, see `local::node_sdk`), so the zip holds only our files.
 pub const NODEJS: Handler = Handler {
     language: "Node.js",
     file: "index.mjs",
     entry: "index.handler",
     source: include_str!("../../function/index.mjs"),
     fence: "javascript",
+    instruments: &[
+        (
+            "instruments.mjs",
+            include_str!("../../function/instruments.mjs"),
+        ),
+        ("legacy.mjs", include_str!("../../function/legacy.mjs")),
+        ("stores.mjs", include_str!("../../function/stores.mjs")),
+    ],
 };
 
 impl Runtime {
@@ -91,14 +116,20 @@ pub fn entry(runtime: Runtime) -> &'static str {
     runtime.handler().entry
 }
 
-/// The package `up` deploys for `runtime`: its handler alone, deterministically zipped.
+/// The package `up` deploys for `runtime`: its handler and instruments, deterministically
+/// zipped.
 pub fn package(runtime: Runtime) -> Result<Package> {
     package_of(runtime.handler())
 }
 
-/// `handler` alone, deterministically zipped.
+/// `handler` and its instruments, deterministically zipped.
 pub fn package_of(handler: &Handler) -> Result<Package> {
-    package::build_from(&[(handler.file, handler.source.as_bytes())])
+    let files: Vec<(&str, &[u8])> = handler
+        .files()
+        .into_iter()
+        .map(|(file, source)| (file, source.as_bytes()))
+        .collect();
+    package::build_from(&files)
 }
 
 #[cfg(test)]
@@ -134,9 +165,14 @@ mod tests {
     fn node_runtimes_package_the_node_handler_and_python_the_python_one() {
         let node = package(Runtime::Nodejs22).unwrap();
         let files = files_of(&node);
-        assert_eq!(files.len(), 1);
-        assert_eq!(files[0].0, "index.mjs");
+        let names: Vec<&str> = files.iter().map(|(name, _)| name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["index.mjs", "instruments.mjs", "legacy.mjs", "stores.mjs"]
+        );
         assert!(files[0].1.contains("export async function handler"));
+        // Not the SDK: on AWS the runtime provides it.
+        assert!(files.iter().all(|(name, _)| !name.contains("node_modules")));
         assert_eq!(entry(Runtime::Nodejs20), "index.handler");
         // The module and export the entry names are the file's.
         let (module, export) = NODEJS.entry.split_once('.').unwrap();
@@ -149,6 +185,49 @@ mod tests {
         assert_ne!(python.sha256, node.sha256);
         // Both Node runtimes run the same bytes, so switching between them changes no code.
         assert_eq!(package(Runtime::Nodejs20).unwrap().sha256, node.sha256);
+    }
+
+    /// Issue 27: the handler a learner keeps is short; the lab's instruments are beside it,
+    /// every file the handler's sources import is in its zip, and none is left out.
+    #[test]
+    fn issue_27_handlers_are_short_and_their_imports_are_packaged() {
+        for handler in [&PYTHON, &NODEJS] {
+            let lines = handler.source.lines().count();
+            assert!(lines <= 150, "{}: {lines} lines", handler.file);
+            let files = handler.files();
+            for (file, source) in &files {
+                for imported in local_imports(source) {
+                    assert!(
+                        files.iter().any(|(f, _)| *f == imported),
+                        "{file} imports {imported}, which is not packaged"
+                    );
+                }
+            }
+            assert!(
+                !handler.source.contains("AWS4-HMAC-SHA256"),
+                "{}",
+                handler.file
+            );
+        }
+    }
+
+    /// The sibling files a source imports: `import lab_x` / `from lab_x import` in Python,
+    /// `from "./x.mjs"` in JavaScript.
+    fn local_imports(source: &str) -> Vec<String> {
+        source
+            .lines()
+            .filter_map(|line| {
+                let line = line.trim();
+                if let Some(rest) = line.split_once("from \"./").map(|(_, r)| r) {
+                    return rest.split_once('"').map(|(file, _)| file.to_string());
+                }
+                let module = line
+                    .strip_prefix("import lab_")
+                    .or_else(|| line.strip_prefix("from lab_"))?;
+                let name = module.split([' ', ',']).next()?;
+                Some(format!("lab_{name}.py"))
+            })
+            .collect()
     }
 
     #[test]

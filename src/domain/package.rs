@@ -1,4 +1,5 @@
-//! The function package: a deterministic zip of the handler and its SHA-256.
+//! The function package: a deterministic zip of the handler (and the lab's instruments beside
+//! it) and its SHA-256.
 //!
 //! Same handler source, same bytes, same hash: fixed timestamps and permissions, so `up`
 //! compares the hash with the deployed `CodeSha256` and uploads only real changes.
@@ -16,6 +17,21 @@ use crate::error::{Error, Result};
 pub const HANDLER_SOURCE: &str = include_str!("../../function/lambda_function.py");
 pub const HANDLER_FILE: &str = "lambda_function.py";
 pub const HANDLER_ENTRY: &str = "lambda_function.lambda_handler";
+/// The lab's instruments the Python handler imports, deployed beside it: (file, source).
+pub const HANDLER_INSTRUMENTS: &[(&str, &str)] = &[
+    (
+        "lab_instruments.py",
+        include_str!("../../function/lab_instruments.py"),
+    ),
+    (
+        "lab_legacy.py",
+        include_str!("../../function/lab_legacy.py"),
+    ),
+    (
+        "lab_stores.py",
+        include_str!("../../function/lab_stores.py"),
+    ),
+];
 
 /// A built function package.
 #[derive(Clone)]
@@ -57,9 +73,9 @@ pub fn build_from(files: &[(&str, &[u8])]) -> Result<Package> {
     Ok(Package { zip, sha256 })
 }
 
-/// The lab's function package.
+/// The lab's function package: the Python handler and its instruments.
 pub fn build() -> Result<Package> {
-    build_from(&[(HANDLER_FILE, HANDLER_SOURCE.as_bytes())])
+    crate::domain::handler::package_of(&crate::domain::handler::PYTHON)
 }
 
 fn packaging_error(err: &dyn std::fmt::Display) -> Error {
@@ -100,7 +116,10 @@ mod tests {
         let package = build().unwrap();
         let mut archive = zip::ZipArchive::new(Cursor::new(package.zip)).unwrap();
         let names: Vec<_> = archive.file_names().map(str::to_string).collect();
-        assert_eq!(names, vec![HANDLER_FILE]);
+        let mut expected = vec![HANDLER_FILE];
+        expected.extend(HANDLER_INSTRUMENTS.iter().map(|(file, _)| *file));
+        expected.sort_unstable(); // the zip is sorted by name
+        assert_eq!(names, expected);
         let mut text = String::new();
         std::io::Read::read_to_string(&mut archive.by_name(HANDLER_FILE).unwrap(), &mut text)
             .unwrap();

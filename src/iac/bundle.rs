@@ -37,6 +37,13 @@ pub fn bundle(format: IacFormat, model: &LabModel, package: &Package) -> Vec<Art
         format!("the {} handler the function runs", handler.language),
         handler.source.to_string(),
     ));
+    for (file, source) in handler.instruments {
+        files.push(Artifact::text(
+            model.function_file(file),
+            "the lab's instruments the handler imports (timing, the direct fetch, legacy mode)",
+            source.to_string(),
+        ));
+    }
     if format != IacFormat::Terraform {
         files.push(Artifact::json(
             TAG_POLICY_FILE,
@@ -168,6 +175,7 @@ mod tests {
                 let files = bundle(format, &model(store, false), &package);
                 let paths: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
                 assert!(paths.contains(&"function/lambda_function.py"), "{paths:?}");
+                assert!(paths.contains(&"function/lab_instruments.py"), "{paths:?}");
                 let readme = String::from_utf8(files.last().unwrap().contents.clone()).unwrap();
                 for path in &paths[..paths.len() - 1] {
                     assert!(

@@ -149,7 +149,12 @@ impl LabModel {
 
     /// The handler's path inside an export directory.
     pub fn handler_path(&self) -> String {
-        format!("{FUNCTION_DIR}/{}", self.handler().file)
+        self.function_file(self.handler().file)
+    }
+
+    /// The path of one file of the function's code inside an export directory.
+    pub fn function_file(&self, file: &str) -> String {
+        format!("{FUNCTION_DIR}/{file}")
     }
 }
 

@@ -1,5 +1,6 @@
 //! The local AWS emulator: install a pinned MiniStack into secretslab's own virtualenv on
-//! first use, start it detached on a free loopback port, find it again, stop it.
+//! first use, start it detached on a free loopback port, find it again, stop it. Python
+//! functions run on that virtualenv's interpreter, where boto3 is installed as on Lambda.
 
 use std::fs::{self, File};
 use std::path::{Path, PathBuf};
@@ -12,6 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::domain::kinds::ExtensionKind;
 use crate::domain::state::{ensure_private_dir, read_json, remove_file, write_json, Dirs};
 use crate::error::{Error, Result};
+use crate::local::node_sdk;
 use crate::local::process::{
     free_port, http_get_status, is_alive, spawn_until_ready, stop_group, Background,
 };
@@ -143,7 +145,8 @@ fn find_python() -> Result<PathBuf> {
     ))
 }
 
-fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result<()> {
+/// Run `command` to completion; on failure, an error with its last line of stderr.
+pub(crate) fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result<()> {
     let out = command
         .stdin(Stdio::null())
         .output()
@@ -200,6 +203,7 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
         remove_file(&dirs.emulator_file())?;
     }
     let venv = ensure_installed(dirs, progress)?;
+    let functions = node_sdk::ensure_functions_dir(dirs)?;
     let port = free_port().map_err(|e| Error::io("finding a free port", e))?;
     let token = random_token();
     progress.step(format!("starting MiniStack on 127.0.0.1:{port}"));
@@ -210,6 +214,9 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
         .env("AWS_SESSION_TOKEN", &token)
         .env("LOG_LEVEL", "WARNING")
         .env("MINISTACK_REGION", crate::domain::defaults::REGION)
+        // MiniStack unpacks each function under TMPDIR: there Node.js functions find the
+        // AWS SDK for JavaScript that Lambda's runtime would provide.
+        .env("TMPDIR", &functions)
         .env_remove("AWS_ENDPOINT_URL")
         .env_remove("AWS_PROFILE");
     let mut state = EmulatorState {

@@ -3,4 +3,5 @@
 
 pub mod emulator;
 pub mod extension;
+pub mod node_sdk;
 pub mod process;

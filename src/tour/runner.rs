@@ -466,7 +466,7 @@ mod tests {
             .unwrap();
         let values = BTreeMap::from(handler_values(Runtime::Nodejs22.handler()));
         let body = fill(&step.body, &values).unwrap();
-        assert!(body.contains("This is the Node.js the lab deploys, `function/index.mjs`."));
+        assert!(body.contains("This is the Node.js the lab deploys, `function/index.mjs`:"));
         assert!(body.contains("```javascript\n"));
         assert!(body.contains("fetchViaExtension") && !body.contains("def "));
         let text = render_markdown(&MadSkin::no_style(), &body, 80);

@@ -70,6 +70,7 @@ pub async fn apply_plan(
     planned: Planned,
 ) -> Result<UpReport> {
     let names = session.names();
+    connection.ensure_local_runtime(session, planned.plan.desired.function.runtime)?;
     let applied = apply::apply(&connection.aws, &names, &planned.plan, &session.progress).await?;
     connection
         .ensure_local_extension(
