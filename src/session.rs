@@ -166,11 +166,15 @@ impl Connection {
     /// With the embedded emulator, give `runtime` what Lambda's runtime ships and MiniStack's
     /// does not: for Node.js, the AWS SDK for JavaScript v3 (installed once into the cache).
     /// Python functions run where boto3 is installed; AWS provides both.
-    pub fn ensure_local_runtime(&self, session: &Session, runtime: Runtime) -> Result<()> {
-        if self.emulator.is_some() && runtime.handler() == &handler::NODEJS {
-            node_sdk::ensure_installed(&session.dirs, &session.progress)?;
+    pub async fn ensure_local_runtime(&self, session: &Session, runtime: Runtime) -> Result<()> {
+        if self.emulator.is_none() || runtime.handler() != &handler::NODEJS {
+            return Ok(());
         }
-        Ok(())
+        let (dirs, progress) = (session.dirs.clone(), Arc::clone(&session.progress));
+        off_the_runtime("installing the AWS SDK for JavaScript", move || {
+            node_sdk::ensure_installed(&dirs, &progress).map(|_| ())
+        })
+        .await
     }
 
     /// [`Self::ensure_local_extension`] for any function: one stand-in per function that

@@ -70,7 +70,9 @@ pub async fn apply_plan(
     planned: Planned,
 ) -> Result<UpReport> {
     let names = session.names();
-    connection.ensure_local_runtime(session, planned.plan.desired.function.runtime)?;
+    connection
+        .ensure_local_runtime(session, planned.plan.desired.function.runtime)
+        .await?;
     let applied = apply::apply(&connection.aws, &names, &planned.plan, &session.progress).await?;
     connection
         .ensure_local_extension(
