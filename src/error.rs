@@ -42,12 +42,17 @@ pub enum Error {
     )]
     UnknownLayerRegion { region: String },
 
-    #[error("{resource} already exists but was not created by secretslab for lab `{lab}`")]
+    /// `resource` names one resource or several (`count`), joined as a sentence.
+    #[error("{resource} already {} not created by secretslab for lab `{lab}`", if *.count == 1 { "exists but was" } else { "exist but were" })]
     #[diagnostic(
         code(secretslab::not_owned),
         help("secretslab never changes resources it does not own: choose another `--name`, or remove {resource} yourself")
     )]
-    NotOwned { resource: String, lab: String },
+    NotOwned {
+        resource: String,
+        lab: String,
+        count: usize,
+    },
 
     #[error("access denied while {action}: {detail}")]
     #[diagnostic(
@@ -141,9 +146,22 @@ impl Error {
 
     /// A same-named resource exists without this lab's tags: never touched.
     pub fn not_owned(names: &ResourceNames, kind: ResourceKind) -> Self {
+        Self::not_owned_all(names, &[kind])
+    }
+
+    /// Every lab resource of `kinds` is someone else's (named all at once, so one run tells
+    /// the user everything in the way).
+    pub fn not_owned_all(names: &ResourceNames, kinds: &[ResourceKind]) -> Self {
+        let described: Vec<String> = kinds.iter().map(|kind| names.describe(*kind)).collect();
+        let resource = match described.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} and {last}", rest.join(", ")),
+            None => String::new(),
+        };
         Error::NotOwned {
-            resource: names.describe(kind),
+            resource,
             lab: names.lab.clone(),
+            count: kinds.len(),
         }
     }
 

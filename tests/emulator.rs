@@ -111,6 +111,11 @@ async fn lab_lifecycle_up_test_status_teardown() {
         .collect();
     assert!(lab_tag_ok(&tags, lab), "log group tags {tags:?}");
 
+    // In words, `up` says what it did, past tense, with counts; a second `up` changed nothing.
+    let said = home.run(&["--local", "--name", lab, "up"]);
+    let said = stdout(&said);
+    assert!(said.contains("applied: 6 unchanged"), "{said}");
+    assert!(!said.contains("create "), "{said}");
     // A second `up` reads only and changes nothing.
     let again = home.ok(&["--local", "--name", lab, "up"]);
     assert_eq!(again["api_calls"]["writes"], 0, "{again}");
@@ -558,4 +563,54 @@ async fn bad_region_gets_a_clear_error() {
         "{err}"
     );
     assert!(!err.contains("panicked"));
+}
+
+/// The ownership rule: a role, a secret and a log group under the lab's names but without
+/// secretslab's tags are someone else's. `up` refuses naming every one of them and changes
+/// nothing; `teardown` leaves them where they are.
+#[tokio::test]
+async fn foreign_resources_under_the_lab_names_are_named_and_left_alone() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let lab = "someone-elses";
+    let trust = secretslab::domain::policy::trust_policy().to_string();
+    sdk.iam
+        .create_role()
+        .role_name(format!("{lab}-role"))
+        .assume_role_policy_document(trust)
+        .send()
+        .await
+        .expect("create the foreign role");
+    sdk.secrets
+        .create_secret()
+        .name(format!("{lab}/credentials"))
+        .secret_string("{\"username\":\"theirs\",\"password\":\"not-ours-0\"}")
+        .send()
+        .await
+        .expect("create the foreign secret");
+    sdk.logs
+        .create_log_group()
+        .log_group_name(format!("/aws/lambda/{lab}"))
+        .send()
+        .await
+        .expect("create the foreign log group");
+    let before = existing(&sdk, lab).await;
+
+    let up = home.run(&["--local", "--name", lab, "up"]);
+    let said = stderr(&up);
+    assert!(!up.status.success(), "up must refuse: {said}");
+    for named in [
+        format!("IAM role `{lab}-role`"),
+        format!("secret `{lab}/credentials`"),
+        format!("log group `/aws/lambda/{lab}`"),
+    ] {
+        assert!(said.contains(&named), "{named} not named: {said}");
+    }
+    assert_eq!(existing(&sdk, lab).await, before, "up changed something");
+
+    let down = home.run(&["--local", "--name", lab, "teardown", "--yes"]);
+    assert_eq!(existing(&sdk, lab).await, before, "{}", stderr(&down));
+    let role = sdk.iam.get_role().role_name(format!("{lab}-role")).send();
+    assert!(role.await.is_ok(), "teardown removed the foreign role");
 }

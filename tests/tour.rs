@@ -46,6 +46,27 @@ fn tour_yes_runs_the_whole_lab_and_leaves_nothing_behind() {
         assert!(text.contains(check), "missing `{check}`");
     }
     assert!(text.contains("\"Resource\": \"arn:aws:secretsmanager:us-east-1:000000000000:secret:secrets-lab/credentials-"));
+    // The IAM page teaches the document `up` attaches (the simulated database's statement
+    // included), and the deploy step shows its plan and then what it did, never a dry run.
+    let iam_page = text
+        .split("The lab's permission policy")
+        .nth(1)
+        .and_then(|rest| rest.split("AWSLambdaBasicExecutionRole").next())
+        .expect("the IAM page");
+    assert!(
+        iam_page.contains("LogInToTheLabSimulatedDatabase"),
+        "{iam_page}"
+    );
+    let applied = text
+        .split("policy applied to the role:")
+        .nth(1)
+        .expect("applied policy");
+    assert!(
+        applied.contains("LogInToTheLabSimulatedDatabase"),
+        "{applied}"
+    );
+    assert!(!text.contains("dry run"), "{text}");
+    assert!(text.contains("applied: 6 created"), "{text}");
     // NO_COLOR (set by TestHome) means no escape codes at all.
     assert!(
         !text.contains('\u{1b}') && !stderr(&out).contains('\u{1b}'),

@@ -1,5 +1,6 @@
 //! The IAM documents of the lab: the role's trust policy and the least-privilege read policy.
 
+use crate::domain::kinds::Store;
 use serde_json::{json, Value};
 
 /// Lambda may assume the lab role.
@@ -52,6 +53,29 @@ pub fn read_parameter_policy(parameter_arn: &str, kms_key_arn: Option<&str>) -> 
 
 /// `document` plus reading the lab's simulated database (the parameter the handler checks
 /// logins against, directly: never through the extension's cache).
+/// The lab's read policy, the one document `up` attaches to the lab's role (and the tour
+/// shows): read the store's resource at `store_arn` (decrypting with `kms_key_arn` when one
+/// is used), and log in to the lab's simulated database at `database_arn`.
+pub fn lab_read_policy(
+    store: Store,
+    store_arn: &str,
+    kms_key_arn: Option<&str>,
+    database_arn: &str,
+) -> Value {
+    with_simulated_db(
+        store_read_policy(store, store_arn, kms_key_arn),
+        database_arn,
+    )
+}
+
+/// Read the store's resource at `arn` only.
+pub fn store_read_policy(store: Store, arn: &str, kms_key_arn: Option<&str>) -> Value {
+    match store {
+        Store::SecretsManager => read_secret_policy(arn, kms_key_arn),
+        Store::ParameterStore => read_parameter_policy(arn, kms_key_arn),
+    }
+}
+
 pub fn with_simulated_db(mut document: Value, database_arn: &str) -> Value {
     if let Some(statements) = document["Statement"].as_array_mut() {
         statements.push(json!({

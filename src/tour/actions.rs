@@ -4,14 +4,16 @@
 use std::collections::BTreeMap;
 use std::io::Write;
 
+use serde_json::Value;
+
 use crate::aws::function::get_function;
 use crate::aws::identity::Identity;
 use crate::aws::observed::Observed;
 use crate::aws::secret::{get_secret, Recovery};
 use crate::domain::handler::Handler;
 use crate::domain::kinds::Runtime;
-use crate::domain::names::ResourceKind;
-use crate::domain::policy::{read_secret_policy, trust_policy};
+use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::policy::{lab_read_policy, trust_policy};
 use crate::error::Result;
 use crate::lab::deploy::{self, planned_secret_arn, Settings};
 use crate::lab::exercise::{self, TestOptions};
@@ -51,12 +53,24 @@ pub(super) async fn placeholders(
         ("trust_policy_json", pretty(&trust_policy())),
         (
             "policy_json",
-            pretty(&read_secret_policy(&secret_arn, None)),
+            pretty(&lab_policy(identity, region, &names, &secret_arn)),
         ),
     ]
     .into_iter()
     .chain(handler_values(runtime.handler()))
     .collect())
+}
+
+/// The read policy `up` attaches with the tour's settings (the default store, no KMS key).
+pub(super) fn lab_policy(
+    identity: &Identity,
+    region: &str,
+    names: &ResourceNames,
+    secret_arn: &str,
+) -> Value {
+    let database_arn = identity.scope(region).parameter(&names.simulated_db);
+    let store = Settings::defaults(false).store;
+    lab_read_policy(store, secret_arn, None, &database_arn.to_string())
 }
 
 /// The handler step's values: the handler `runtime` runs, excerpted.
@@ -141,11 +155,8 @@ async fn run_step_inner(
             };
             let planned = deploy::plan_lab(session, connection, &settings).await?;
             session.progress.finish();
-            let _ = write!(
-                out,
-                "{}",
-                deploy::plan_report(session, connection, &planned)
-            );
+            let plan = deploy::plan_report(session, connection, &planned);
+            let _ = write!(out, "{}", plan.planned());
             let report = deploy::apply_plan(session, connection, planned).await?;
             session.progress.finish();
             let _ = write!(out, "{report}");

@@ -23,8 +23,7 @@ use crate::domain::kinds::{Arch, Runtime, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
 use crate::domain::policy::{
-    basic_execution_policy_arn, combined, read_parameter_policy, read_secret_policy,
-    with_simulated_db,
+    basic_execution_policy_arn, combined, lab_read_policy, store_read_policy,
 };
 use crate::error::{Error, Result};
 use crate::ui::style;
@@ -86,6 +85,20 @@ pub enum Action {
     Unchanged,
     /// Someone else's resource under the lab's name: `up` refuses to change anything.
     NotOwned,
+}
+
+impl Action {
+    /// What applying the step did, in the past tense (`up`'s report after it applied).
+    pub fn past(self) -> &'static str {
+        match self {
+            Action::Create => "created",
+            Action::Update => "updated",
+            Action::Restore => "restored",
+            Action::Remove => "removed",
+            Action::Unchanged => "unchanged",
+            Action::NotOwned => "not owned",
+        }
+    }
 }
 
 impl fmt::Display for Action {
@@ -153,8 +166,8 @@ impl DesiredLab {
     /// The read policy for the store's resource at its real ARN (a secret's is known once
     /// the secret exists).
     pub fn policy_document(&self, store_arn: &str) -> Value {
-        let document = read_policy(self.store, store_arn, self.kms_key.as_deref());
-        with_simulated_db(document, &self.simulated_db_arn)
+        let kms_key = self.kms_key.as_deref();
+        lab_read_policy(self.store, store_arn, kms_key, &self.simulated_db_arn)
     }
 
     /// The document a policy step writes, once the store's resource is at `store_arn`.
@@ -164,17 +177,10 @@ impl DesiredLab {
             Grant::Store => document,
             Grant::Both { left_behind_arn } => {
                 let kms_key = self.kms_key.as_deref();
-                let old = read_policy(self.store.other(), left_behind_arn, kms_key);
+                let old = store_read_policy(self.store.other(), left_behind_arn, kms_key);
                 combined(&old, &document)
             }
         }
-    }
-}
-
-fn read_policy(store: Store, arn: &str, kms_key: Option<&str>) -> Value {
-    match store {
-        Store::SecretsManager => read_secret_policy(arn, kms_key),
-        Store::ParameterStore => read_parameter_policy(arn, kms_key),
     }
 }
 
@@ -188,11 +194,15 @@ pub struct Plan {
 }
 
 impl Plan {
-    /// Refuse when a resource the lab would change is someone else's.
+    /// Refuse when a resource the lab would change is someone else's, naming every one.
     pub fn refuse_foreign(&self, names: &ResourceNames) -> Result<()> {
-        match self.rows.iter().find(|r| r.action == Action::NotOwned) {
-            Some(row) => Err(Error::not_owned(names, row.kind)),
-            None => Ok(()),
+        let foreign: Vec<ResourceKind> = (self.rows.iter())
+            .filter(|r| r.action == Action::NotOwned)
+            .map(|r| r.kind)
+            .collect();
+        match foreign.is_empty() {
+            true => Ok(()),
+            false => Err(Error::not_owned_all(names, &foreign)),
         }
     }
 

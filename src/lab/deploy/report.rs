@@ -11,7 +11,7 @@ use crate::domain::kinds::Store;
 use crate::ui::style;
 
 use super::apply::Applied;
-use super::plan::{Plan, ResourcePlan};
+use super::plan::{Action, Plan, ResourcePlan};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UpReport {
@@ -85,9 +85,25 @@ impl UpReport {
     }
 }
 
-impl fmt::Display for UpReport {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let title = if self.dry_run { "plan for lab" } else { "lab" };
+impl UpReport {
+    /// The plan alone, as the tour shows it before applying it (no dry-run footer).
+    pub fn planned(&self) -> PlannedRows<'_> {
+        PlannedRows(self)
+    }
+
+    /// How many resources each action touched, in the plan's order of actions.
+    fn counts(&self) -> Vec<(Action, usize)> {
+        let mut counts: Vec<(Action, usize)> = Vec::new();
+        for row in &self.resources {
+            match counts.iter_mut().find(|(action, _)| *action == row.action) {
+                Some((_, n)) => *n += 1,
+                None => counts.push((row.action, 1)),
+            }
+        }
+        counts
+    }
+
+    fn fmt_heading(&self, f: &mut fmt::Formatter<'_>, title: &str) -> fmt::Result {
         let heading = style::lab_heading(title, &self.lab, &self.account, &self.region);
         writeln!(f, "{heading}")?;
         writeln!(f, "target: {}", self.target)?;
@@ -95,21 +111,59 @@ impl fmt::Display for UpReport {
             f,
             "extension layer (from {}):\n  {}",
             self.layer.source, self.layer.arn
-        )?;
+        )
+    }
+
+    /// One line per resource: the planned action, or (applied) what was done.
+    fn fmt_rows(&self, f: &mut fmt::Formatter<'_>, applied: bool) -> fmt::Result {
         for r in &self.resources {
-            write!(f, "  {}{:<11}{}", r.action, r.kind.key(), r.name)?;
+            if applied {
+                let done = format!("{:<10}", r.action.past());
+                let done = match r.action {
+                    Action::Unchanged => style::dim(&done),
+                    _ => style::ok(&done),
+                };
+                write!(f, "  {done}{:<11}{}", r.kind.key(), r.name)?;
+            } else {
+                write!(f, "  {}{:<11}{}", r.action, r.kind.key(), r.name)?;
+            }
             if !r.detail.is_empty() {
                 write!(f, "  {}", style::dim(&format!("({})", r.detail)))?;
             }
             writeln!(f)?;
         }
+        Ok(())
+    }
+}
+
+/// [`UpReport::planned`]: the heading and the planned rows.
+pub struct PlannedRows<'a>(&'a UpReport);
+
+impl fmt::Display for PlannedRows<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt_heading(f, "plan for lab")?;
+        self.0.fmt_rows(f, false)
+    }
+}
+
+impl fmt::Display for UpReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.dry_run {
+            write!(f, "{}", self.planned())?;
             return writeln!(
                 f,
                 "{}",
                 style::hint("dry run: nothing was changed; run `secretslab up` to apply")
             );
         }
+        self.fmt_heading(f, "lab")?;
+        self.fmt_rows(f, true)?;
+        let counts: Vec<String> = self
+            .counts()
+            .into_iter()
+            .map(|(action, n)| format!("{n} {}", action.past()))
+            .collect();
+        writeln!(f, "applied: {}", counts.join(", "))?;
         if let Some(arn) = &self.function_arn {
             writeln!(f, "function: {arn}")?;
         }

@@ -525,15 +525,17 @@ fn a_switch_expands_the_policy_moves_the_function_then_contracts() {
 fn a_draft_shows_foreign_resources_that_a_plan_refuses() {
     let mut observation = converged();
     observation.log_group = Observed::Foreign;
+    observation.role = Observed::Foreign;
     let package = package::build().unwrap();
     let draft = draft(observation, &names(), &settings(), "us-east-1", &package).unwrap();
     let logs = row(&draft, ResourceKind::LogGroup);
     assert_eq!(logs.action, Action::NotOwned);
     assert!(logs.steps.is_empty());
-    assert!(matches!(
-        draft.refuse_foreign(&names()),
-        Err(Error::NotOwned { .. })
-    ));
+    let refused = draft.refuse_foreign(&names()).unwrap_err();
+    assert_eq!(
+        refused.to_string(),
+        "IAM role `demo-role` and log group `/aws/lambda/demo` already exist but were not created by secretslab for lab `demo`"
+    );
 }
 
 #[test]
