@@ -9,6 +9,7 @@ use aws_smithy_types::DateTime;
 
 use crate::aws::errors::{code, into_error, sent, unless_missing};
 use crate::aws::observed::Observed;
+use crate::domain::defaults;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 
@@ -55,7 +56,7 @@ impl SecretValue {
         }
         let secret = match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(_)) => text.to_string(),
-            _ => serde_json::json!({"username": "lab-user", "password": text}).to_string(),
+            _ => serde_json::json!({"username": defaults::LAB_USER, "password": text}).to_string(),
         };
         if secret.len() > MAX_SECRET_BYTES {
             return Err(too_big(secret.len()));
@@ -64,7 +65,7 @@ impl SecretValue {
     }
 
     pub fn from_password(password: &str) -> Self {
-        Self(serde_json::json!({"username": "lab-user", "password": password}).to_string())
+        Self(serde_json::json!({"username": defaults::LAB_USER, "password": password}).to_string())
     }
 
     /// A value read back from a store, kept exactly as stored.
@@ -113,9 +114,8 @@ pub async fn get_secret(sm: &Client, names: &ResourceNames) -> Result<Observed<S
 pub async fn random_password(sm: &Client) -> Result<String> {
     let out = sm
         .get_random_password()
-        .password_length(32)
-        // Quotes and backslashes make copy-pasting into shells and JSON painful.
-        .exclude_characters("\"'\\`")
+        .password_length(i64::from(defaults::PASSWORD_LENGTH))
+        .exclude_characters(defaults::PASSWORD_EXCLUDED)
         .send()
         .await
         .map_err(|e| into_error(e, "generating a random password (GetRandomPassword)"))?;

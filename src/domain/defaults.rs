@@ -23,5 +23,12 @@ pub const INVOCATIONS_PER_MONTH: u64 = 1_000_000;
 /// `teardown`: days Secrets Manager keeps the secret restorable.
 pub const RECOVERY_DAYS: u16 = 7;
 
+/// The generated password's shape, as `up` asks Secrets Manager for it (and every export
+/// asks its tool): quotes and backslashes make copy-pasting into shells and JSON painful.
+pub const PASSWORD_LENGTH: u32 = 32;
+pub const PASSWORD_EXCLUDED: &str = "\"'\\`";
+/// The username beside the lab's password.
+pub const LAB_USER: &str = "lab-user";
+
 /// Region used when nothing else names one (and always for the embedded emulator).
 pub const REGION: &str = "us-east-1";

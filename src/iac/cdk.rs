@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 use crate::domain::kinds::Store;
 use crate::iac::{
     empty_simulated_db, read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR,
-    PASSWORD_EXCLUDED, PASSWORD_LENGTH, USERNAME,
+    LAB_USER, PASSWORD_EXCLUDED, PASSWORD_LENGTH,
 };
 
 /// A TypeScript expression.
@@ -236,7 +236,7 @@ fn store_statement(model: &LabModel) -> Statement {
                     Ts::Object(vec![
                         (
                             "secretStringTemplate",
-                            Ts::lit(json!({"username": USERNAME}).to_string()),
+                            Ts::lit(json!({"username": LAB_USER}).to_string()),
                         ),
                         ("generateStringKey", Ts::lit("password")),
                         ("passwordLength", Ts::lit(PASSWORD_LENGTH)),

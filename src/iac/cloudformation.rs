@@ -7,8 +7,8 @@ use crate::domain::kinds::Store;
 use crate::domain::policy;
 use crate::domain::simulated_db::LABEL;
 use crate::iac::{
-    empty_simulated_db, read_policy, FunctionSpec, LabModel, PolicyArns, PASSWORD_EXCLUDED,
-    PASSWORD_LENGTH, USERNAME,
+    empty_simulated_db, read_policy, FunctionSpec, LabModel, PolicyArns, LAB_USER,
+    PASSWORD_EXCLUDED, PASSWORD_LENGTH,
 };
 
 /// Logical ids of the lab's template.
@@ -146,7 +146,7 @@ pub fn secret_resource(model: &LabModel) -> Value {
         "Name": model.names.secret,
         "Description": model.names.store_description(),
         "GenerateSecretString": {
-            "SecretStringTemplate": json!({"username": USERNAME}).to_string(),
+            "SecretStringTemplate": json!({"username": LAB_USER}).to_string(),
             "GenerateStringKey": "password",
             "PasswordLength": PASSWORD_LENGTH,
             "ExcludeCharacters": PASSWORD_EXCLUDED,

@@ -64,11 +64,7 @@ impl IacFormat {
 pub const FUNCTION_DIR: &str = "function";
 /// The deterministic zip of the handler (the bytes `up` deploys) for formats that upload one.
 pub const PACKAGE_FILE: &str = "function.zip";
-/// The generated password's shape, as `up` asks Secrets Manager for it.
-pub const PASSWORD_LENGTH: u32 = 32;
-pub const PASSWORD_EXCLUDED: &str = "\"'\\`";
-/// The username beside the generated password.
-pub const USERNAME: &str = "lab-user";
+pub use crate::domain::defaults::{LAB_USER, PASSWORD_EXCLUDED, PASSWORD_LENGTH};
 
 /// One Lambda function as infrastructure code declares it: what a single function's change
 /// (`migrate --emit`) and the whole lab share.

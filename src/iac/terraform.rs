@@ -11,8 +11,8 @@ use crate::domain::kinds::Store;
 use crate::domain::policy;
 use crate::domain::simulated_db::KIND;
 use crate::iac::{
-    read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, PACKAGE_FILE,
-    PASSWORD_LENGTH, USERNAME,
+    read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR, LAB_USER, PACKAGE_FILE,
+    PASSWORD_LENGTH,
 };
 
 /// Where the AWS provider, `random` and `archive` start doing what this configuration uses
@@ -210,7 +210,7 @@ fn credentials_value() -> (Block, Expression) {
         vec![],
     );
     let object: hcl::Object<ObjectKey, Expression> = [
-        ("username", USERNAME.into()),
+        ("username", LAB_USER.into()),
         (
             "password",
             reference("ephemeral.random_password.lab.result"),
@@ -303,7 +303,7 @@ fn simulated_db_blocks(model: &LabModel) -> Vec<Block> {
             vec![
                 "%s\n%s\n%s".into(),
                 reference("random_id.simulated_db_salt.hex"),
-                USERNAME.into(),
+                LAB_USER.into(),
                 reference("ephemeral.random_password.lab.result"),
             ],
         )],

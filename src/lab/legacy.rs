@@ -83,7 +83,7 @@ pub async fn ensure_legacy(
         arch: defaults::ARCH,
         layer_arn: None,
         env: BTreeMap::from([
-            (USER_VAR.to_string(), "lab-user".to_string()),
+            (USER_VAR.to_string(), defaults::LAB_USER.to_string()),
             (PASSWORD_VAR.to_string(), password),
         ]),
         package: handler::package(runtime)?,

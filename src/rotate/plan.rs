@@ -98,7 +98,7 @@ pub fn next_value(old: &SecretValue, password: &str, strategy: Strategy) -> Resu
     object.insert("password".into(), password.into());
     if strategy == Strategy::AlternatingUsers {
         let user = object.get("username").and_then(|u| u.as_str());
-        let other = other_user(user.unwrap_or("lab-user"));
+        let other = other_user(user.unwrap_or(crate::domain::defaults::LAB_USER));
         object.insert("username".into(), other.into());
     }
     let text = serde_json::Value::Object(object).to_string();
