@@ -11,7 +11,7 @@ use tokio::time::Instant;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment, FunctionCode, FunctionConfiguration, LogType,
+    Architecture, Environment as SdkEnvironment, FunctionCode, FunctionConfiguration, LogType,
     Runtime as LambdaRuntime,
 };
 use base64::Engine as _;
@@ -20,6 +20,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing, AwsError};
 use crate::aws::observed::Observed;
+use crate::domain::environment::Environment;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::handler;
 use crate::domain::kinds::{Arch, Runtime};
@@ -78,7 +79,8 @@ pub struct FunctionInfo {
     pub handler: String,
     pub architectures: Vec<String>,
     pub layers: Vec<String>,
-    pub env: BTreeMap<String, String>,
+    /// Shown by name only: the values may be secrets.
+    pub env: Environment,
     pub timeout: Option<i32>,
     pub memory: Option<i32>,
     pub state: Option<String>,
@@ -126,7 +128,7 @@ pub async fn get_function(
             .map(|a| a.as_str().to_string())
             .collect(),
         layers: layers_of(config),
-        env: env_of(config),
+        env: env_of(config).into(),
         timeout: config.timeout(),
         memory: config.memory_size(),
         state: config.state().map(|s| s.as_str().to_string()),
@@ -262,8 +264,8 @@ pub async fn create_function(
     }
 }
 
-fn environment(desired: &DesiredFunction) -> Environment {
-    Environment::builder()
+fn environment(desired: &DesiredFunction) -> SdkEnvironment {
+    SdkEnvironment::builder()
         .set_variables(Some(desired.env.clone().into_iter().collect()))
         .build()
 }

@@ -4,9 +4,10 @@
 //! aliases routing to versions, and deleting a version.
 
 use crate::domain::arn::Arn;
+use crate::domain::environment::Environment;
 use std::collections::BTreeMap;
 
-use aws_sdk_lambda::types::{Environment, PackageType, SnapStartApplyOn};
+use aws_sdk_lambda::types::{Environment as SdkEnvironment, PackageType, SnapStartApplyOn};
 use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, describe, into_error, unless_missing};
@@ -23,7 +24,7 @@ pub struct TargetFunction {
     pub runtime: Option<String>,
     pub architecture: String,
     pub layers: Vec<String>,
-    pub env: BTreeMap<String, String>,
+    pub env: Environment,
     /// Set when the function runs inside a VPC.
     pub vpc_id: Option<String>,
     pub code_sha256: String,
@@ -44,7 +45,7 @@ impl std::fmt::Debug for TargetFunction {
         f.debug_struct("TargetFunction")
             .field("name", &self.name)
             .field("layers", &self.layers)
-            .field("env_keys", &self.env.keys().collect::<Vec<_>>())
+            .field("env", &self.env)
             .finish_non_exhaustive()
     }
 }
@@ -77,7 +78,7 @@ pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>>
             .map(|a| a.as_str().to_string())
             .unwrap_or_else(|| "x86_64".to_string()),
         layers: layers_of(config),
-        env: env_of(config),
+        env: env_of(config).into(),
         vpc_id: config
             .vpc_config()
             .and_then(|v| v.vpc_id())
@@ -116,7 +117,7 @@ pub async fn update_env_and_layers(
         .update_function_configuration()
         .function_name(name)
         .environment(
-            Environment::builder()
+            SdkEnvironment::builder()
                 .set_variables(Some(env.clone().into_iter().collect()))
                 .build(),
         )
@@ -297,7 +298,7 @@ mod tests {
     #[test]
     fn debug_shows_no_value() {
         let function = TargetFunction {
-            env: BTreeMap::from([("DB_PASSWORD".into(), "hunter2-secret".into())]),
+            env: BTreeMap::from([("DB_PASSWORD".into(), "hunter2-secret".into())]).into(),
             ..Default::default()
         };
         let shown = format!("{function:?}");

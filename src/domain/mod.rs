@@ -4,6 +4,7 @@
 
 pub mod arn;
 pub mod defaults;
+pub mod environment;
 pub mod extension;
 pub mod handler;
 pub mod kinds;

@@ -32,7 +32,7 @@ fn deployed(store: Store, extra_env: &[(&str, &str)]) -> Observation {
             handler: "lambda_function.lambda_handler".into(),
             architectures: vec!["arm64".into()],
             layers: vec!["arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24".into()],
-            env,
+            env: env.into(),
             timeout: Some(15),
             memory: Some(128),
             ..FunctionInfo::default()

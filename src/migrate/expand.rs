@@ -155,7 +155,7 @@ fn desired(observed: &Observed, settings: &Settings, vars: &[String]) -> Result<
     let (function, doc) = (&observed.function, &observed.document);
     let layers = target::layers_with_extension(function, &observed.layer_arn)?;
     let added_layer = (layers != function.layers).then(|| observed.layer_arn.clone());
-    let mut env = function.env.clone();
+    let mut env = function.env.clone().into_inner();
     let mut added_env = Vec::new();
     if let Some(port) = observed.free_port.filter(|_| !env.contains_key(HTTP_PORT)) {
         env.insert(HTTP_PORT.to_string(), port.to_string());
@@ -309,7 +309,7 @@ fn plan_function(plan: &mut Plan, observed: &Observed, desired: &Desired) {
         let added = desired.added_env.join(", ");
         reason.push_str(&format!("; {added} for its local extension"));
     }
-    if desired.env == function.env && desired.layers == function.layers {
+    if desired.env == *function.env && desired.layers == function.layers {
         plan.keep(reason);
         return;
     }

@@ -194,7 +194,7 @@ fn plan_contract(
         );
         plan.push(write, reason);
     }
-    let mut env = function.env.clone();
+    let mut env = function.env.clone().into_inner();
     env.retain(|k, _| !plaintext.contains(k));
     let update = Action::UpdateFunction {
         env: Values(env),

@@ -29,7 +29,7 @@ pub fn function(env: &[(&str, &str)], layers: &[&str]) -> TargetFunction {
         runtime: Some("python3.13".into()),
         architecture: "x86_64".into(),
         layers: layers.iter().map(|l| l.to_string()).collect(),
-        env: pairs(env),
+        env: pairs(env).into(),
         code_sha256: CODE.into(),
         revision_id: Some("rev-1".into()),
         ..Default::default()

@@ -115,7 +115,7 @@ fn plan_function(
     values: &Values,
 ) {
     let (env, layers) = restored(function, found, ours, &values.0);
-    if env == function.env && layers == function.layers {
+    if env == *function.env && layers == function.layers {
         plan.keep("function: its variables are back and nothing of migrate is left in it");
         return;
     }
@@ -158,7 +158,7 @@ fn restored(
     if let Some(layer) = found.tags.get(TAG_ADDED_LAYER) {
         layers.retain(|l| l != layer);
     }
-    (env, layers)
+    (env.into_inner(), layers)
 }
 
 /// 2. What migrate added elsewhere: the role's inline policy.

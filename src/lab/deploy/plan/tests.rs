@@ -88,7 +88,7 @@ fn converged() -> Observation {
         handler: HANDLER_ENTRY.into(),
         architectures: vec!["x86_64".into()],
         layers: want.function.layer_arn.iter().cloned().collect(),
-        env: want.function.env.clone(),
+        env: want.function.env.clone().into(),
         timeout: Some(TIMEOUT_SECONDS),
         memory: Some(MEMORY_MB),
         state: Some("Active".into()),
