@@ -3,6 +3,8 @@
 
 use std::path::Path;
 
+use rand::seq::SliceRandom;
+use rand::SeedableRng;
 use serde_json::Value;
 
 use crate::{Row, MAX_ENVIRONMENT_BYTES, MAX_VARIABLES_PER_FUNCTION};
