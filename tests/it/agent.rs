@@ -72,18 +72,10 @@ impl Drop for Agent {
     }
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn stand_in_answers_like_the_secrets_manager_agent() {
-    let Some(binary) = agent_binary() else {
-        return;
-    };
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let lab = "diff";
-    home.ok(&["--local", "--name", lab, "up", "--ttl", "2"]);
-    let (standin_port, good) = home.extension(lab);
+/// The Agent on a port of its own against `endpoint`, with the stand-in's TTL (2 s), told the
+/// emulator's token; once it listens. Its port, and the process (ended when dropped).
+fn start_agent(binary: &std::path::Path, home: &TestHome, endpoint: &str) -> (u16, Agent) {
     let token = home.token();
-
     let agent_port = portpicker();
     let config = home.path().join("agent.toml");
     std::fs::write(
@@ -91,12 +83,12 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         format!("http_port = \"{agent_port}\"\nttl_seconds = \"2\"\ncache_size = \"1000\"\nregion = \"us-east-1\"\nlog_level = \"INFO\"\nlog_to_file = false\nvalidate_credentials = false\n"),
     )
     .unwrap();
-    let _agent = Agent(
+    let agent = Agent(
         Command::new(binary)
             .arg("--config")
             .arg(&config)
             .env("AWS_TOKEN", &token)
-            .env("AWS_ENDPOINT_URL", &endpoint)
+            .env("AWS_ENDPOINT_URL", endpoint)
             .env("AWS_ACCESS_KEY_ID", "test")
             .env("AWS_SECRET_ACCESS_KEY", "test")
             .env("AWS_REGION", "us-east-1")
@@ -111,24 +103,14 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         || TcpStream::connect(("127.0.0.1", agent_port)).is_ok(),
     );
 
-    let sdk = home.sdk(&endpoint).await;
-    let secret_id = format!("{lab}/credentials");
-    let first_version = sdk
-        .secrets
-        .describe_secret()
-        .secret_id(&secret_id)
-        .send()
-        .await
-        .unwrap();
-    let version_id = first_version
-        .version_ids_to_stages()
-        .unwrap()
-        .iter()
-        .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
-        .map(|(id, _)| id.clone())
-        .unwrap();
+    (agent_port, agent)
+}
+
+/// The requests both must answer alike: (name, path, headers).
+fn cases(lab: &str, good: &str, version_id: &str) -> Vec<(&'static str, String, String)> {
     let path = format!("/secretsmanager/get?secretId={lab}%2Fcredentials");
-    let mut cases: Vec<(&str, String, String)> = vec![
+    let good = good.to_string();
+    vec![
         ("valid", path.clone(), good.clone()),
         ("no token", path.clone(), String::new()),
         (
@@ -161,7 +143,38 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
             "/secretsmanager/get".into(),
             good.clone(),
         ),
-    ];
+    ]
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn stand_in_answers_like_the_secrets_manager_agent() {
+    let Some(binary) = agent_binary() else {
+        return;
+    };
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let lab = "diff";
+    home.ok(&["--local", "--name", lab, "up", "--ttl", "2"]);
+    let (standin_port, good) = home.extension(lab);
+
+    let (agent_port, _agent) = start_agent(&binary, &home, &endpoint);
+    let sdk = home.sdk(&endpoint).await;
+    let secret_id = format!("{lab}/credentials");
+    let first_version = sdk
+        .secrets
+        .describe_secret()
+        .secret_id(&secret_id)
+        .send()
+        .await
+        .unwrap();
+    let version_id = first_version
+        .version_ids_to_stages()
+        .unwrap()
+        .iter()
+        .find(|(_, stages)| stages.iter().any(|s| s == "AWSCURRENT"))
+        .map(|(id, _)| id.clone())
+        .unwrap();
+    let path = format!("/secretsmanager/get?secretId={lab}%2Fcredentials");
     let compare = |name: &str, path: &str, headers: &str| {
         let (s1, b1) = request(standin_port, path, headers);
         let (s2, b2) = request(agent_port, path, headers);
@@ -174,7 +187,7 @@ async fn stand_in_answers_like_the_secrets_manager_agent() {
         }
         b1
     };
-    for (name, path, headers) in cases.drain(..) {
+    for (name, path, headers) in cases(lab, &good, &version_id) {
         compare(name, &path, &headers);
     }
 

@@ -6,6 +6,7 @@ use crate::common;
 use std::time::Duration;
 
 use common::{existing, stderr, stdout, TestHome};
+use secretslab::aws::AwsContext;
 use serde_json::Value;
 
 /// Both ownership tags, judged by the same rule the CLI uses before touching anything.
@@ -16,24 +17,8 @@ fn lab_tag_ok(tags: &[(String, String)], lab: &str) -> bool {
         .is_owned(tags.iter().map(|(k, v)| (k.as_str(), v.as_str())))
 }
 
-#[tokio::test]
-async fn lab_lifecycle_up_test_status_teardown() {
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
-    let lab = "life";
-
-    let up = home.ok(&["--local", "--name", lab, "up"]);
-    let actions: Vec<&str> = up["resources"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["action"].as_str().unwrap())
-        .collect();
-    assert_eq!(actions, vec!["create"; 6], "{up}");
-    assert_eq!(existing(&sdk, lab).await.len(), 6);
-
-    // Every resource carries both ownership tags.
+/// Every resource of `lab` carries both ownership tags, read through the SDK.
+async fn every_resource_carries_both_tags(sdk: &AwsContext, lab: &str, account: &str) {
     let secret = sdk
         .secrets
         .describe_secret()
@@ -74,10 +59,7 @@ async fn lab_lifecycle_up_test_status_teardown() {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     assert!(lab_tag_ok(&tags, lab), "function tags {tags:?}");
-    let policy_arn = format!(
-        "arn:aws:iam::{}:policy/{lab}-read-secret",
-        up["account"].as_str().unwrap()
-    );
+    let policy_arn = format!("arn:aws:iam::{account}:policy/{lab}-read-secret");
     let policy_tags = sdk
         .iam
         .list_policy_tags()
@@ -91,10 +73,7 @@ async fn lab_lifecycle_up_test_status_teardown() {
         .map(|t| (t.key().to_string(), t.value().to_string()))
         .collect();
     assert!(lab_tag_ok(&tags, lab), "policy tags {tags:?}");
-    let group_arn = format!(
-        "arn:aws:logs:us-east-1:{}:log-group:/aws/lambda/{lab}",
-        up["account"].as_str().unwrap()
-    );
+    let group_arn = format!("arn:aws:logs:us-east-1:{account}:log-group:/aws/lambda/{lab}");
     let group_tags = sdk
         .logs
         .list_tags_for_resource()
@@ -109,6 +88,72 @@ async fn lab_lifecycle_up_test_status_teardown() {
         .map(|(k, v)| (k.clone(), v.clone()))
         .collect();
     assert!(lab_tag_ok(&tags, lab), "log group tags {tags:?}");
+}
+
+/// `test -n 5`: the function reads the secret through the local extension, 1 miss and 4
+/// hits, the value masked. Returns the report.
+fn test_reads_through_the_extension(home: &TestHome, lab: &str) -> Value {
+    let (out, test) = home.json(&["--local", "--name", lab, "test", "-n", "5"]);
+    assert!(out.status.success(), "{}\n{test}", stderr(&out));
+    assert!(common::every_invocation_read(&test, 5), "{test}");
+    assert_eq!(test["invocations"][0]["cold_start"], true);
+    assert_eq!(test["cache"]["method"], "exact");
+    assert_eq!(test["cache"]["misses"], 1, "{test}");
+    assert_eq!(test["cache"]["hits"], 4, "{test}");
+    assert_eq!(test["cache"]["upstream_calls"], 1, "{test}");
+    assert_eq!(
+        test["secret"]["keys"],
+        serde_json::json!(["password", "username"])
+    );
+    assert_eq!(test["secret"]["values"]["password"], "********");
+    test
+}
+
+/// The secret value never shows up: not in output (`documents`, and a human-readable `test`),
+/// logs or state files; `--reveal` shows it.
+async fn no_value_leaks(home: &TestHome, sdk: &AwsContext, lab: &str, documents: &[&Value]) {
+    let password = common::lab_password(sdk, lab).await;
+    let human = home.run(&["--local", "--name", lab, "test"]);
+    // Without a terminal, progress is plain lines on stderr: no log levels, no control codes.
+    let progress = stderr(&human);
+    assert!(
+        progress.lines().count() >= 1
+            && progress
+                .lines()
+                .all(|l| l.starts_with("· ") || l.starts_with("✓ ")),
+        "{progress}"
+    );
+    let mut texts = vec![stdout(&human), stderr(&human), home.state_files_text()];
+    texts.extend(documents.iter().map(|d| d.to_string()));
+    for text in texts {
+        assert!(!text.contains(&password), "the secret value leaked");
+    }
+    let revealed = home.ok(&["--local", "--name", lab, "test", "-n", "1", "--reveal"]);
+    assert_eq!(
+        revealed["secret"]["values"]["password"],
+        password.as_str(),
+        "--reveal shows the value"
+    );
+}
+
+#[tokio::test]
+async fn lab_lifecycle_up_test_status_teardown() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let lab = "life";
+
+    let up = home.ok(&["--local", "--name", lab, "up"]);
+    let actions: Vec<&str> = up["resources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, vec!["create"; 6], "{up}");
+    assert_eq!(existing(&sdk, lab).await.len(), 6);
+
+    every_resource_carries_both_tags(&sdk, lab, up["account"].as_str().unwrap()).await;
 
     // A second `up` reads only and changes nothing.
     let again = home.ok(&["--local", "--name", lab, "up"]);
@@ -123,51 +168,11 @@ async fn lab_lifecycle_up_test_status_teardown() {
         "{again}"
     );
 
-    // The function reads the secret through the local extension: 1 miss, 4 hits.
-    let (out, test) = home.json(&["--local", "--name", lab, "test", "-n", "5"]);
-    assert!(out.status.success(), "{}\n{test}", stderr(&out));
-    assert!(common::every_invocation_read(&test, 5), "{test}");
-    assert_eq!(test["invocations"][0]["cold_start"], true);
-    assert_eq!(test["cache"]["method"], "exact");
-    assert_eq!(test["cache"]["misses"], 1, "{test}");
-    assert_eq!(test["cache"]["hits"], 4, "{test}");
-    assert_eq!(test["cache"]["upstream_calls"], 1, "{test}");
-    assert_eq!(
-        test["secret"]["keys"],
-        serde_json::json!(["password", "username"])
-    );
-    assert_eq!(test["secret"]["values"]["password"], "********");
-
+    let test = test_reads_through_the_extension(&home, lab);
     let status = home.ok(&["--local", "--name", lab, "status"]);
     assert!(common::all_resources(&status, "present"), "{status}");
 
-    // The secret value never shows up: not in output, logs or state files.
-    let password = common::lab_password(&sdk, lab).await;
-    let human = home.run(&["--local", "--name", lab, "test"]);
-    // Without a terminal, progress is plain lines on stderr: no log levels, no control codes.
-    let progress = stderr(&human);
-    assert!(
-        progress.lines().count() >= 1
-            && progress
-                .lines()
-                .all(|l| l.starts_with("· ") || l.starts_with("✓ ")),
-        "{progress}"
-    );
-    for text in [
-        stdout(&human),
-        stderr(&human),
-        test.to_string(),
-        up.to_string(),
-        home.state_files_text(),
-    ] {
-        assert!(!text.contains(&password), "the secret value leaked");
-    }
-    let revealed = home.ok(&["--local", "--name", lab, "test", "-n", "1", "--reveal"]);
-    assert_eq!(
-        revealed["secret"]["values"]["password"],
-        password.as_str(),
-        "--reveal shows the value"
-    );
+    no_value_leaks(&home, &sdk, lab, &[&up, &test]).await;
 
     // Teardown leaves nothing, checked through the SDK; a second teardown succeeds.
     let down = home.force_teardown(lab);

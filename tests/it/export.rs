@@ -189,78 +189,48 @@ async fn tag_policy(sdk: &AwsContext, dir: &Path, lab: &str) {
     request.send().await.expect("tag policy");
 }
 
-#[tokio::test]
-async fn exported_lab_passes_its_checkers_and_deploys_on_the_emulator() {
-    let checkers = checkers();
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    let sdk = home.sdk(&endpoint).await;
-    let lab = "exported";
-    home.ok(&["--local", "--name", lab, "up"]);
-    let password = lab_password(&sdk, lab).await;
-    let exports = home.path().join("exports");
-
-    for format in FORMATS {
-        let dir = exports.join(format);
-        let out = home.run(&[
-            "--local",
-            "--name",
-            lab,
-            "export",
-            "--format",
-            format,
-            "--output",
-            dir.to_str().unwrap(),
-        ]);
-        assert!(out.status.success(), "{}", stderr(&out));
-        assert!(!stdout(&out).contains(&password) && !stderr(&out).contains(&password));
-        let doc = home.ok(&[
-            "--local",
-            "--name",
-            lab,
-            "export",
-            "--format",
-            format,
-            "--output",
-            dir.to_str().unwrap(),
-        ]);
-        for file in doc["files"].as_array().unwrap() {
-            assert!(dir.join(file["path"].as_str().unwrap()).is_file(), "{file}");
-        }
-        let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
-        let next = match format {
-            "terraform" => "terraform init && terraform apply",
-            "sam" => "sam deploy --guided",
-            "cdk-ts" => "cdk deploy",
-            _ => "aws cloudformation deploy",
-        };
-        assert!(readme.contains(next), "{format} README:\n{readme}");
+/// `export --format FORMAT` into `dir`, in text and in JSON: every file it lists exists, no
+/// output holds the password, and the README names the format's next step.
+fn export_one(home: &TestHome, lab: &str, format: &str, dir: &Path, password: &str) {
+    let out = home.run(&[
+        "--local",
+        "--name",
+        lab,
+        "export",
+        "--format",
+        format,
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(!stdout(&out).contains(password) && !stderr(&out).contains(password));
+    let doc = home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "export",
+        "--format",
+        format,
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    for file in doc["files"].as_array().unwrap() {
+        assert!(dir.join(file["path"].as_str().unwrap()).is_file(), "{file}");
     }
-    assert!(
-        !texts(&exports).contains(&password),
-        "an exported file holds the password"
-    );
-    assert!(
-        !home.state_files_text().contains(&password),
-        "a state file holds the password"
-    );
+    let readme = std::fs::read_to_string(dir.join("README.md")).unwrap();
+    let next = match format {
+        "terraform" => "terraform init && terraform apply",
+        "sam" => "sam deploy --guided",
+        "cdk-ts" => "cdk deploy",
+        _ => "aws cloudformation deploy",
+    };
+    assert!(readme.contains(next), "{format} README:\n{readme}");
+}
 
-    cfn_lint(&checkers, &exports.join("cloudformation/template.json"));
-    cfn_lint(&checkers, &exports.join("sam/template.json"));
-    terraform_checks(&checkers, &exports.join("terraform"));
-    cdk_checks(&checkers, &exports.join("cdk-ts"));
-
-    // The stack makes the same lab: nothing of the `up`-made one may be left to confuse it.
-    home.force_teardown(lab);
-    assert_eq!(existing(&sdk, lab).await, Vec::<String>::new());
-    let config = sdk_config(&endpoint).await;
-    let stack = format!("secretslab-{lab}");
-    let dir = exports.join("cloudformation");
-    deploy_stack(&config, &endpoint, &dir, lab, &stack).await;
-    tag_policy(&sdk, &dir, lab).await;
-
-    // CloudFormation cannot hash the password it generated: the simulated database starts
-    // accepting no login, and the README's `secretslab up` fills it, changing nothing else.
+/// CloudFormation cannot hash the password it generated: the simulated database starts
+/// accepting no login, and the README's `secretslab up` fills it, changing nothing else; then
+/// `test` logs in and every resource the stack made is the lab's as `up` would make it.
+fn the_stack_made_lab_converges_and_serves(home: &TestHome, lab: &str) {
     let states = |doc: &Value, field: &str| -> Vec<(String, String)> {
         doc["resources"]
             .as_array()
@@ -310,6 +280,46 @@ async fn exported_lab_passes_its_checkers_and_deploys_on_the_emulator() {
     let status = home.ok(&["--local", "--name", lab, "status"]);
     let present: Vec<(&str, &str)> = kinds.iter().map(|k| (*k, "present")).collect();
     assert_eq!(states(&status, "state"), expect(&present), "{status}");
+}
+
+#[tokio::test]
+async fn exported_lab_passes_its_checkers_and_deploys_on_the_emulator() {
+    let checkers = checkers();
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let sdk = home.sdk(&endpoint).await;
+    let lab = "exported";
+    home.ok(&["--local", "--name", lab, "up"]);
+    let password = lab_password(&sdk, lab).await;
+    let exports = home.path().join("exports");
+
+    for format in FORMATS {
+        export_one(&home, lab, format, &exports.join(format), &password);
+    }
+    assert!(
+        !texts(&exports).contains(&password),
+        "an exported file holds the password"
+    );
+    assert!(
+        !home.state_files_text().contains(&password),
+        "a state file holds the password"
+    );
+
+    cfn_lint(&checkers, &exports.join("cloudformation/template.json"));
+    cfn_lint(&checkers, &exports.join("sam/template.json"));
+    terraform_checks(&checkers, &exports.join("terraform"));
+    cdk_checks(&checkers, &exports.join("cdk-ts"));
+
+    // The stack makes the same lab: nothing of the `up`-made one may be left to confuse it.
+    home.force_teardown(lab);
+    assert_eq!(existing(&sdk, lab).await, Vec::<String>::new());
+    let config = sdk_config(&endpoint).await;
+    let stack = format!("secretslab-{lab}");
+    let dir = exports.join("cloudformation");
+    deploy_stack(&config, &endpoint, &dir, lab, &stack).await;
+    tag_policy(&sdk, &dir, lab).await;
+
+    the_stack_made_lab_converges_and_serves(&home, lab);
     let stack_password = lab_password(&sdk, lab).await;
     assert!(!home.state_files_text().contains(&stack_password));
 

@@ -1,6 +1,9 @@
 //! The audit under the chaos proxy: throttling and dropped connections change no finding.
 
 use crate::common::{stderr, stdout, TestHome};
+use std::process::Output;
+
+use chaos_proxy::{CallRecord, Fault, Proxy, ProxyConfig};
 use serde_json::Value;
 
 use super::estate::*;
@@ -18,16 +21,10 @@ fn comparable(doc: &Value) -> Vec<String> {
     findings
 }
 
-/// Under the chaos proxy (30% of calls throttled, 5% of connections dropped) the same estate
-/// yields the same findings as without faults: nothing lost, nothing doubled.
-#[tokio::test(flavor = "multi_thread")]
-async fn throttling_and_dropped_connections_change_nothing() {
-    use chaos_proxy::{Fault, Proxy, ProxyConfig};
-
-    let home = TestHome::new();
-    let endpoint = home.start_emulator();
-    // Two accounts × two regions; several functions with versions and aliases in each.
-    let management = config(&endpoint, MANAGEMENT, "us-east-1").await;
+/// Two accounts × two regions, six functions in each with a version, an alias and a newer
+/// `$LATEST`: every planted value.
+async fn plant_two_accounts(endpoint: &str) -> Vec<String> {
+    let management = config(endpoint, MANAGEMENT, "us-east-1").await;
     let member = aws_sdk_organizations::Client::new(&management)
         .create_account()
         .email("member@example.com")
@@ -44,7 +41,7 @@ async fn throttling_and_dropped_connections_change_nothing() {
     for account in [MANAGEMENT, member.as_str()] {
         let role = format!("arn:aws:iam::{account}:role/app-function");
         for region in REGIONS {
-            let lambda = aws_sdk_lambda::Client::new(&config(&endpoint, account, region).await);
+            let lambda = aws_sdk_lambda::Client::new(&config(endpoint, account, region).await);
             for i in 0..6 {
                 let name = format!("service-{i}");
                 let token = random(40);
@@ -69,6 +66,44 @@ async fn throttling_and_dropped_connections_change_nothing() {
             }
         }
     }
+    secrets
+}
+
+/// `args` run through the chaos proxy (30% of calls throttled, 5% of connections dropped):
+/// the output, and the calls the proxy saw.
+async fn audit_through_faults(
+    home: &TestHome,
+    endpoint: &str,
+    args: &[&str],
+) -> (Output, Vec<CallRecord>) {
+    let proxy = Proxy::start(ProxyConfig {
+        upstream: endpoint.to_string(),
+        throttle_rate: 0.3,
+        reset_rate: 0.05,
+        seed: 9,
+        max_lifetime_ms: 10 * 60 * 1000,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let stormy = home
+        .command()
+        .env("SECRETSLAB_LOCAL_CALLS_VIA", proxy.endpoint())
+        .args(args)
+        .output()
+        .unwrap();
+    let calls = proxy.calls();
+    proxy.shutdown().await;
+    (stormy, calls)
+}
+
+/// Under the chaos proxy (30% of calls throttled, 5% of connections dropped) the same estate
+/// yields the same findings as without faults: nothing lost, nothing doubled.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_and_dropped_connections_change_nothing() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let secrets = plant_two_accounts(&endpoint).await;
     let regions = REGIONS.join(",");
     let args = [
         "--json",
@@ -92,24 +127,7 @@ async fn throttling_and_dropped_connections_change_nothing() {
         "{calm_doc:#}"
     );
 
-    let proxy = Proxy::start(ProxyConfig {
-        upstream: endpoint.clone(),
-        throttle_rate: 0.3,
-        reset_rate: 0.05,
-        seed: 9,
-        max_lifetime_ms: 10 * 60 * 1000,
-        ..Default::default()
-    })
-    .await
-    .unwrap();
-    let stormy = home
-        .command()
-        .env("SECRETSLAB_LOCAL_CALLS_VIA", proxy.endpoint())
-        .args(args)
-        .output()
-        .unwrap();
-    let calls = proxy.calls();
-    proxy.shutdown().await;
+    let (stormy, calls) = audit_through_faults(&home, &endpoint, &args).await;
     assert_eq!(stormy.status.code(), Some(4), "{}", stderr(&stormy));
     let stormy_doc = json(&stormy);
     assert_eq!(

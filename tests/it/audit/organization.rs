@@ -2,6 +2,8 @@
 //! shown; scope flags that make no sense refused.
 
 use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::process::Output;
 
 use crate::common::{stderr, stdout, TestHome};
 use serde_json::Value;
@@ -25,11 +27,23 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
         &regions,
     ];
 
-    // 1. JSON, every variable listed.
+    json_report(&home, &mut outputs, &org, &estate);
+    text_report(&home, &mut outputs, &org, &estate);
+    let baseline = sarif_report_and_baseline(&home, &mut outputs, &org, &estate);
+    baseline_suppresses_every_finding(&home, &mut outputs, &org, &estate, &baseline);
+    one_clean_member(&home, &mut outputs, &regions, &estate);
+    one_function_by_name(&home, &mut outputs, &regions, &estate);
+    no_planted_value_anywhere(&home, &outputs, &estate);
+    home.stop_local();
+}
+
+/// JSON, every variable listed: exactly the planted secrets, the old version with its
+/// aliases, references as references, the closed member incomplete.
+fn json_report(home: &TestHome, outputs: &mut Vec<Output>, org: &[&str], estate: &Estate) {
     let mut args = vec!["--json"];
-    args.extend_from_slice(&org);
+    args.extend_from_slice(org);
     args.push("--show-all");
-    let out = audit(&home, &mut outputs, &args);
+    let out = audit(home, outputs, &args);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(found(&doc), estate.expected, "{doc:#}");
@@ -49,7 +63,23 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     assert!(doc["elapsed_ms"].is_u64());
     assert_eq!(doc["suppressed"], 0);
 
-    // The old version is reported with its aliases; its function ARN carries the version.
+    old_version_and_references(&doc);
+    // The member without the role is incomplete in both regions, with a plain error.
+    let incomplete = doc["incomplete"].as_array().unwrap();
+    assert_eq!(incomplete.len(), 2, "{incomplete:?}");
+    for gap in incomplete {
+        assert_eq!(gap["account"], estate.closed_member.as_str());
+        let error = gap["error"].as_str().unwrap();
+        assert!(
+            error.contains("AccessDenied") && error.contains(ROLE),
+            "{error}"
+        );
+    }
+}
+
+/// The old version is reported with its aliases (its function ARN carries the version), and
+/// references are reported as references, not findings.
+fn old_version_and_references(doc: &Value) {
     let old = doc["findings"]
         .as_array()
         .unwrap()
@@ -81,21 +111,11 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
             .collect();
         assert_eq!(classes, BTreeSet::from(["reference"]), "{name}");
     }
+}
 
-    // The member without the role is incomplete in both regions, with a plain error.
-    let incomplete = doc["incomplete"].as_array().unwrap();
-    assert_eq!(incomplete.len(), 2, "{incomplete:?}");
-    for gap in incomplete {
-        assert_eq!(gap["account"], estate.closed_member.as_str());
-        let error = gap["error"].as_str().unwrap();
-        assert!(
-            error.contains("AccessDenied") && error.contains(ROLE),
-            "{error}"
-        );
-    }
-
-    // 2. Text: grouped by function, the old version with its alias.
-    let out = audit(&home, &mut outputs, &org);
+/// Text: grouped by function, the old version with its alias.
+fn text_report(home: &TestHome, outputs: &mut Vec<Output>, org: &[&str], estate: &Estate) {
+    let out = audit(home, outputs, org);
     assert_eq!(out.status.code(), Some(4));
     let text = stdout(&out);
     for needle in [
@@ -107,8 +127,16 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     ] {
         assert!(text.contains(needle), "{needle} missing from:\n{text}");
     }
+}
 
-    // 3. SARIF to a file, valid against the official schema; a baseline of the findings.
+/// SARIF to a file, valid against the official schema; a baseline of the findings, whose
+/// path is returned.
+fn sarif_report_and_baseline(
+    home: &TestHome,
+    outputs: &mut Vec<Output>,
+    org: &[&str],
+    estate: &Estate,
+) -> PathBuf {
     let sarif_path = home.path().join("audit.sarif");
     let baseline_path = home.path().join("baseline.json");
     let mut args = org.to_vec();
@@ -122,7 +150,7 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
         "--write-baseline",
         baseline_arg,
     ]);
-    let out = audit(&home, &mut outputs, &args);
+    let out = audit(home, outputs, &args);
     assert_eq!(out.status.code(), Some(4), "{}", stderr(&out));
     let sarif: Value = serde_json::from_slice(&std::fs::read(&sarif_path).unwrap()).unwrap();
     let schema: Value = serde_json::from_str(include_str!(concat!(
@@ -153,21 +181,34 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     let baseline: Value = serde_json::from_slice(&std::fs::read(&baseline_path).unwrap()).unwrap();
     assert_eq!(baseline.as_array().unwrap().len(), estate.expected.len());
 
-    // 4. With the baseline nothing is new: the count is reported, and the closed member still
-    // makes the audit incomplete (exit 5).
+    baseline_path
+}
+
+/// With the baseline nothing is new: the count is reported, and the closed member still
+/// makes the audit incomplete (exit 5).
+fn baseline_suppresses_every_finding(
+    home: &TestHome,
+    outputs: &mut Vec<Output>,
+    org: &[&str],
+    estate: &Estate,
+    baseline: &Path,
+) {
+    let baseline_arg = baseline.to_str().unwrap();
     let mut args = vec!["--json"];
-    args.extend_from_slice(&org);
+    args.extend_from_slice(org);
     args.extend_from_slice(&["--baseline", baseline_arg]);
-    let out = audit(&home, &mut outputs, &args);
+    let out = audit(home, outputs, &args);
     assert_eq!(out.status.code(), Some(5), "{}", stderr(&out));
     let doc = json(&out);
     assert_eq!(doc["findings"], serde_json::json!([]));
     assert_eq!(doc["suppressed"], estate.expected.len());
+}
 
-    // 5. A member with references only: clean and complete (exit 0). Its own account only.
+/// A member with references only: clean and complete (exit 0). Its own account only.
+fn one_clean_member(home: &TestHome, outputs: &mut Vec<Output>, regions: &str, estate: &Estate) {
     let out = audit(
-        &home,
-        &mut outputs,
+        home,
+        outputs,
         &[
             "--json",
             "--accounts",
@@ -175,7 +216,7 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
             "--assume-role",
             ROLE,
             "--regions",
-            &regions,
+            regions,
         ],
     );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
@@ -183,11 +224,18 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     assert_eq!(doc["findings"], serde_json::json!([]));
     assert_eq!(doc["incomplete"], serde_json::json!([]));
     assert_eq!(doc["scanned"]["functions"], 2);
+}
 
-    // 6. One function, by name: only its findings.
+/// One function, by name: only its findings.
+fn one_function_by_name(
+    home: &TestHome,
+    outputs: &mut Vec<Output>,
+    regions: &str,
+    estate: &Estate,
+) {
     let out = audit(
-        &home,
-        &mut outputs,
+        home,
+        outputs,
         &[
             "--json",
             "--accounts",
@@ -195,7 +243,7 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
             "--assume-role",
             ROLE,
             "--regions",
-            &regions,
+            regions,
             "--function",
             "reports",
         ],
@@ -204,11 +252,14 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
     let doc = json(&out);
     assert_eq!(doc["scanned"]["functions"], 1);
     assert_eq!(found(&doc).len(), 1);
+}
 
-    // No planted value anywhere: outputs, reports, baseline, logs, state files.
+/// No planted value anywhere: outputs, reports, baseline, logs, state files; the fingerprint
+/// key private.
+fn no_planted_value_anywhere(home: &TestHome, outputs: &[Output], estate: &Estate) {
     let files = home.state_files_text();
     for secret in &estate.secrets {
-        for out in &outputs {
+        for out in outputs {
             assert!(
                 !stdout(out).contains(secret) && !stderr(out).contains(secret),
                 "a planted value reached the output"
@@ -225,7 +276,6 @@ async fn organization_audit_finds_exactly_the_planted_secrets() {
         std::fs::metadata(&key).unwrap().permissions().mode() & 0o777,
         0o600
     );
-    home.stop_local();
 }
 
 #[test]
