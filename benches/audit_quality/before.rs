@@ -50,10 +50,8 @@ pub fn load_before(path: &Path, rows: &[Row]) -> Option<Before> {
     })
 }
 
-/// Both classes (`secret`; every finding) for each part of the corpus, every tool, and
-/// secretslab's saved verdicts from before the last rule change when there are some.
-pub fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>) -> String {
-    let mut doc = String::new();
+/// The section's title, how to re-run it, and what the parts and the "before" rows are.
+fn parts_intro(doc: &mut String, rows: &[Row], before: Option<&Before>) {
     writeln!(doc, "## Both classes, by part of the corpus\n").unwrap();
     writeln!(
         doc,
@@ -82,6 +80,13 @@ pub fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>
         )
         .unwrap();
     }
+}
+
+/// Both classes (`secret`; every finding) for each part of the corpus, every tool, and
+/// secretslab's saved verdicts from before the last rule change when there are some.
+pub fn parts_section(rows: &[Row], outcomes: &[Outcome], before: Option<&Before>) -> String {
+    let mut doc = String::new();
+    parts_intro(&mut doc, rows, before);
     let finding = |c: Class| matches!(c, Class::Secret | Class::Suspect);
     type Guess<'a> = Box<dyn Fn(usize) -> bool + 'a>;
     let mut tools: Vec<(&str, Guess, Guess)> = Vec::new();

@@ -5,6 +5,7 @@
 use crate::common;
 
 use common::{existing, stderr, stdout, TestHome};
+use secretslab::aws::AwsContext;
 use serde_json::Value;
 
 fn kinds_and_actions(up: &Value) -> Vec<(String, String)> {
@@ -26,6 +27,93 @@ fn action_of(up: &Value, kind: &str) -> Option<String> {
         .into_iter()
         .find(|(k, _)| k == kind)
         .map(|(_, action)| action)
+}
+
+/// The parameter is a SecureString tagged as the lab's; the policy reads exactly it (and the
+/// lab's simulated database, read directly by the handler); the function is told its name.
+async fn a_tagged_secure_string_the_policy_reads_exactly(sdk: &AwsContext, lab: &str, up: &Value) {
+    let parameter = format!("/{lab}/credentials");
+    let parameter_arn = up["parameter_arn"].as_str().unwrap();
+    let metadata = sdk
+        .ssm
+        .get_parameter()
+        .name(&parameter)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        metadata.parameter().unwrap().r#type(),
+        Some(&aws_sdk_ssm::types::ParameterType::SecureString)
+    );
+    let tags = sdk
+        .ssm
+        .list_tags_for_resource()
+        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
+        .resource_id(&parameter)
+        .send()
+        .await
+        .unwrap();
+    let names = secretslab::domain::names::LabName::new(lab)
+        .unwrap()
+        .resources();
+    assert!(names.is_owned(tags.tag_list().iter().map(|t| (t.key(), t.value()))));
+    let statements = up["policy_document"]["Statement"].as_array().unwrap();
+    let resources: Vec<&str> = statements
+        .iter()
+        .map(|s| s["Resource"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        resources,
+        [
+            parameter_arn,
+            &parameter_arn.replace("/credentials", "/simulated-db")
+        ],
+        "{up}"
+    );
+    assert!(
+        statements.iter().all(|s| s["Action"] == "ssm:GetParameter"),
+        "{up}"
+    );
+    let env = common::function_env(sdk, lab).await;
+    assert_eq!(env.get("PARAMETER_NAME"), Some(&parameter));
+    assert!(!env.contains_key("SECRET_ID"));
+}
+
+/// Switch to Secrets Manager: the secret gets the same value, the parameter goes. And back:
+/// the parameter is created from the secret, which is scheduled for deletion.
+async fn switching_stores_carries_the_value(
+    home: &TestHome,
+    sdk: &AwsContext,
+    lab: &str,
+    password: &str,
+) {
+    let to_secret = home.ok(&["--local", "--name", lab, "up"]);
+    assert_eq!(action_of(&to_secret, "secret").as_deref(), Some("create"));
+    assert_eq!(
+        action_of(&to_secret, "parameter").as_deref(),
+        Some("remove")
+    );
+    assert_eq!(common::lab_password(sdk, lab).await, password);
+    assert!(!existing(sdk, lab).await.contains(&"parameter".to_string()));
+    let test = home.ok(&["--local", "--name", lab, "test", "-n", "2"]);
+    assert!(common::every_invocation_read(&test, 2), "{test}");
+
+    let to_parameter = home.ok(&["--local", "--name", lab, "up", "--store", "parameter-store"]);
+    assert_eq!(
+        action_of(&to_parameter, "parameter").as_deref(),
+        Some("create")
+    );
+    assert_eq!(
+        action_of(&to_parameter, "secret").as_deref(),
+        Some("remove")
+    );
+    assert_eq!(common::parameter_password(sdk, lab).await, password);
+    assert!(
+        common::secret_scheduled(sdk, lab).await,
+        "the old secret is scheduled for deletion"
+    );
+    let status = home.ok(&["--local", "--name", lab, "status"]);
+    assert_eq!(status["resources"][0]["kind"], "parameter", "{status}");
 }
 
 #[tokio::test]
@@ -56,51 +144,7 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
         existing(&sdk, lab).await
     );
 
-    // A SecureString, tagged as the lab's; the policy reads exactly it.
-    let metadata = sdk
-        .ssm
-        .get_parameter()
-        .name(&parameter)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        metadata.parameter().unwrap().r#type(),
-        Some(&aws_sdk_ssm::types::ParameterType::SecureString)
-    );
-    let tags = sdk
-        .ssm
-        .list_tags_for_resource()
-        .resource_type(aws_sdk_ssm::types::ResourceTypeForTagging::Parameter)
-        .resource_id(&parameter)
-        .send()
-        .await
-        .unwrap();
-    let names = secretslab::domain::names::LabName::new(lab)
-        .unwrap()
-        .resources();
-    assert!(names.is_owned(tags.tag_list().iter().map(|t| (t.key(), t.value()))));
-    // The parameter, and the lab's simulated database (read directly by the handler).
-    let statements = up["policy_document"]["Statement"].as_array().unwrap();
-    let resources: Vec<&str> = statements
-        .iter()
-        .map(|s| s["Resource"].as_str().unwrap())
-        .collect();
-    assert_eq!(
-        resources,
-        [
-            parameter_arn.as_str(),
-            &parameter_arn.replace("/credentials", "/simulated-db")
-        ],
-        "{up}"
-    );
-    assert!(
-        statements.iter().all(|s| s["Action"] == "ssm:GetParameter"),
-        "{up}"
-    );
-    let env = common::function_env(&sdk, lab).await;
-    assert_eq!(env.get("PARAMETER_NAME"), Some(&parameter));
-    assert!(!env.contains_key("SECRET_ID"));
+    a_tagged_secure_string_the_policy_reads_exactly(&sdk, lab, &up).await;
 
     // Converged: a second `up` writes nothing.
     let again = home.ok(&["--local", "--name", lab, "up", "--store", "parameter-store"]);
@@ -132,35 +176,7 @@ async fn parameter_store_lab_up_test_switch_and_teardown() {
         assert!(!text.contains(&password), "the parameter value leaked");
     }
 
-    // Switch to Secrets Manager: the secret gets the same value, the parameter goes.
-    let to_secret = home.ok(&["--local", "--name", lab, "up"]);
-    assert_eq!(action_of(&to_secret, "secret").as_deref(), Some("create"));
-    assert_eq!(
-        action_of(&to_secret, "parameter").as_deref(),
-        Some("remove")
-    );
-    assert_eq!(common::lab_password(&sdk, lab).await, password);
-    assert!(!existing(&sdk, lab).await.contains(&"parameter".to_string()));
-    let test = home.ok(&["--local", "--name", lab, "test", "-n", "2"]);
-    assert!(common::every_invocation_read(&test, 2), "{test}");
-
-    // And back: the parameter is created from the secret, which is scheduled for deletion.
-    let to_parameter = home.ok(&["--local", "--name", lab, "up", "--store", "parameter-store"]);
-    assert_eq!(
-        action_of(&to_parameter, "parameter").as_deref(),
-        Some("create")
-    );
-    assert_eq!(
-        action_of(&to_parameter, "secret").as_deref(),
-        Some("remove")
-    );
-    assert_eq!(common::parameter_password(&sdk, lab).await, password);
-    assert!(
-        common::secret_scheduled(&sdk, lab).await,
-        "the old secret is scheduled for deletion"
-    );
-    let status = home.ok(&["--local", "--name", lab, "status"]);
-    assert_eq!(status["resources"][0]["kind"], "parameter", "{status}");
+    switching_stores_carries_the_value(&home, &sdk, lab, &password).await;
 
     // Teardown leaves nothing of either store.
     let down = home.force_teardown(lab);

@@ -142,6 +142,32 @@ fn burst(port: u16, query: &str, headers: &str, count: usize) {
     assert_eq!(statuses, vec![200; count]);
 }
 
+/// Refused like the secrets path (no token, a wrong one, a forwarded request), and what
+/// Parameter Store refuses (bad queries, a missing parameter or version).
+fn refused_like_parameter_store(port: u16, token: &str) {
+    let decrypted = "name=%2Fparams%2Fdb&withDecryption=true";
+    assert_eq!(parameter(port, decrypted, "").0, 403, "missing token");
+    let wrong = "X-Aws-Parameters-Secrets-Token: wrong\r\n";
+    assert_eq!(parameter(port, decrypted, wrong).0, 403, "wrong token");
+    let forwarded = format!("{token}X-Forwarded-For: 10.0.0.1\r\n");
+    assert_eq!(parameter(port, decrypted, &forwarded).0, 400, "forwarded");
+    // Bad queries, and what Parameter Store refuses.
+    for query in [
+        "",
+        "withDecryption=true",
+        "name=%2Fparams%2Fdb&withDecryption=maybe",
+    ] {
+        assert_eq!(parameter(port, query, token).0, 400, "{query}");
+    }
+    let (status, doc) = parameter(port, "name=%2Fparams%2Fnone", token);
+    assert_eq!(
+        (status, doc["__type"].as_str()),
+        (400, Some("ParameterNotFound"))
+    );
+    let (status, doc) = parameter(port, &format!("{decrypted}&version=9"), token);
+    assert_eq!(status, 400, "{doc}");
+}
+
 #[tokio::test]
 async fn parameters_path_speaks_the_extension_api() {
     let lab = "params";
@@ -206,27 +232,7 @@ async fn parameters_path_speaks_the_extension_api() {
     assert!(doc["Parameter"]["Value"] == PLAIN, "String parameter");
     assert_eq!(doc["Parameter"]["Type"], "String");
 
-    // Refused like the secrets path: no token, a wrong one, a forwarded request.
-    assert_eq!(parameter(port, decrypted, "").0, 403, "missing token");
-    let wrong = "X-Aws-Parameters-Secrets-Token: wrong\r\n";
-    assert_eq!(parameter(port, decrypted, wrong).0, 403, "wrong token");
-    let forwarded = format!("{token}X-Forwarded-For: 10.0.0.1\r\n");
-    assert_eq!(parameter(port, decrypted, &forwarded).0, 400, "forwarded");
-    // Bad queries, and what Parameter Store refuses.
-    for query in [
-        "",
-        "withDecryption=true",
-        "name=%2Fparams%2Fdb&withDecryption=maybe",
-    ] {
-        assert_eq!(parameter(port, query, &token).0, 400, "{query}");
-    }
-    let (status, doc) = parameter(port, "name=%2Fparams%2Fnone", &token);
-    assert_eq!(
-        (status, doc["__type"].as_str()),
-        (400, Some("ParameterNotFound"))
-    );
-    let (status, doc) = parameter(port, &format!("{decrypted}&version=9"), &token);
-    assert_eq!(status, 400, "{doc}");
+    refused_like_parameter_store(port, &token);
 
     // A burst for one entry not asked before (at once, then one after the other): one
     // upstream GetParameter, every other request a hit.

@@ -105,6 +105,67 @@ fn purge_args(extra: &[&'static str]) -> Vec<&'static str> {
     args
 }
 
+/// `--finish --dry-run` names where the value still lives: the versions and the alias (which
+/// routes to the second). What it printed.
+fn finish_names_where_the_value_lives(home: &TestHome, versions: &[String]) -> String {
+    let finish = home.run(&[
+        "--local",
+        "--name",
+        LAB,
+        "migrate",
+        FUNCTION,
+        "--finish",
+        "--force",
+        "--dry-run",
+    ]);
+    let text = stdout(&finish)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    assert!(
+        text.contains(&format!("version(s) {}", versions.join(", "))),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("alias `live` routes to {}", versions[1])),
+        "{text}"
+    );
+    text
+}
+
+/// Killed at any call, the next run converges and nothing is lost: only `kept` (the version
+/// behind the alias) holds the value afterwards. What the runs printed.
+async fn killed_at_any_call_it_converges(
+    home: &TestHome,
+    sdk: &AwsContext,
+    kept: &str,
+    password: &str,
+    mark: &mut usize,
+) -> String {
+    let mut printed = String::new();
+    let mut landed = 0;
+    for call in 1.. {
+        let fresh = publish(sdk, 2, mark).await;
+        if !killed_after_call(home, &purge_args(&[]), call) {
+            break;
+        }
+        landed += 1;
+        let (out, report) = home.json(&purge_args(&[]));
+        assert!(
+            out.status.success(),
+            "after a kill at call {call}: {}",
+            stderr(&out)
+        );
+        printed += &report.to_string();
+        let left = holding(sdk).await;
+        assert_eq!(left, [kept.to_string()], "call {call}: {fresh:?} {report}");
+        assert!(answers(sdk).await, "call {call}");
+        assert_eq!(stored_password(sdk).await, password, "call {call}");
+    }
+    assert!(landed >= 4, "only {landed} kills landed mid-run");
+    printed
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn purge_deletes_the_versions_no_alias_routes_to_and_converges_after_a_kill() {
     let home = TestHome::new();
@@ -135,30 +196,7 @@ async fn purge_deletes_the_versions_no_alias_routes_to_and_converges_after_a_kil
     alias.function_version(&versions[1]).send().await.unwrap();
     assert_eq!(holding(&sdk).await, versions);
 
-    // `--finish --dry-run` names where the value still lives: the versions and the alias.
-    let finish = home.run(&[
-        "--local",
-        "--name",
-        LAB,
-        "migrate",
-        FUNCTION,
-        "--finish",
-        "--force",
-        "--dry-run",
-    ]);
-    let text = stdout(&finish)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    assert!(
-        text.contains(&format!("version(s) {}", versions.join(", "))),
-        "{text}"
-    );
-    assert!(
-        text.contains(&format!("alias `live` routes to {}", versions[1])),
-        "{text}"
-    );
-    printed += &text;
+    printed += &finish_names_where_the_value_lives(&home, &versions);
 
     // A dry run deletes nothing; the purge then keeps only the version behind the alias.
     let (out, plan) = home.json(&purge_args(&["--dry-run"]));
@@ -174,31 +212,8 @@ async fn purge_deletes_the_versions_no_alias_routes_to_and_converges_after_a_kil
     assert!(answers(&sdk).await);
     assert_eq!(stored_password(&sdk).await, password);
 
-    // Killed at any call, the next run converges and nothing is lost.
-    let mut landed = 0;
-    for call in 1.. {
-        let fresh = publish(&sdk, 2, &mut mark).await;
-        if !killed_after_call(&home, &purge_args(&[]), call) {
-            break;
-        }
-        landed += 1;
-        let (out, report) = home.json(&purge_args(&[]));
-        assert!(
-            out.status.success(),
-            "after a kill at call {call}: {}",
-            stderr(&out)
-        );
-        printed += &report.to_string();
-        let left = holding(&sdk).await;
-        assert_eq!(
-            left,
-            [versions[1].clone()],
-            "call {call}: {fresh:?} {report}"
-        );
-        assert!(answers(&sdk).await, "call {call}");
-        assert_eq!(stored_password(&sdk).await, password, "call {call}");
-    }
-    assert!(landed >= 4, "only {landed} kills landed mid-run");
+    printed +=
+        &killed_at_any_call_it_converges(&home, &sdk, &versions[1], &password, &mut mark).await;
     assert!(!printed.contains(&password), "a value was printed");
     home.force_teardown(LAB);
     home.stop_local();

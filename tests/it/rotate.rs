@@ -100,6 +100,45 @@ fn logins(test: &Value, login: &str) -> usize {
         .count()
 }
 
+/// Inside the TTL the cache serves the old password, which the database refuses; after it,
+/// the new one (`current`) is served and accepted.
+fn the_stale_window_refuses_logins_until_the_ttl_ends(lab: &Lab, current: &str) {
+    let (code, test) = lab.run(&["test", "-n", "8", "--interval-ms", "1000"]);
+    assert_eq!(code, Some(1), "refused logins fail the test: {test}");
+    let window = &test["rotation"];
+    assert!(window["refused_logins"].as_u64().unwrap() > 0, "{window}");
+    assert!(
+        window["stale_invocations"].as_u64().unwrap() > 0,
+        "{window}"
+    );
+    assert_eq!(window["ended"], true, "{window}");
+    assert_eq!(window["within_ttl"], true, "{window}");
+    let stale = window["stale_window_seconds"].as_f64().unwrap();
+    assert!(stale <= TTL.parse::<f64>().unwrap(), "{window}");
+    let last = test["invocations"].as_array().unwrap().last().unwrap();
+    assert_eq!(last["login"], "ok", "{test}");
+    assert_eq!(last["served_version_id"], current);
+    for invocation in test["invocations"].as_array().unwrap() {
+        let refused = invocation["login"] == "refused";
+        assert_eq!(refused, invocation["stale"] == true, "{invocation}");
+    }
+}
+
+/// `status` and `up --dry-run` show the simulated database as a lab resource, present and
+/// unchanged.
+fn the_database_is_a_lab_resource(lab: &Lab) {
+    let (_, status) = lab.run(&["status"]);
+    let row = |doc: &Value, key: &str| {
+        let rows = doc["resources"].as_array().unwrap().iter();
+        let found = rows.clone().find(|r| r["kind"] == "simulated_database");
+        found.map(|r| r[key].clone()).unwrap_or_default()
+    };
+    assert_eq!(row(&status, "state"), "present", "{status}");
+    assert_eq!(row(&status, "name"), "/rotate-window/simulated-db");
+    let (_, plan) = lab.run(&["up", "--dry-run"]);
+    assert_eq!(row(&plan, "action"), "unchanged", "{plan}");
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn single_user_locks_out_inside_the_ttl_and_alternating_users_do_not() {
     let lab = Lab::up("rotate-window").await;
@@ -128,27 +167,7 @@ async fn single_user_locks_out_inside_the_ttl_and_alternating_users_do_not() {
     let (document, accepts) = database_accepts_current(&lab.sdk, lab.name).await;
     assert!(accepts && document.accepted.len() == 1);
 
-    // Inside the TTL the cache serves the old password, which the database refuses; after
-    // it, the new one is served and accepted.
-    let (code, test) = lab.run(&["test", "-n", "8", "--interval-ms", "1000"]);
-    assert_eq!(code, Some(1), "refused logins fail the test: {test}");
-    let window = &test["rotation"];
-    assert!(window["refused_logins"].as_u64().unwrap() > 0, "{window}");
-    assert!(
-        window["stale_invocations"].as_u64().unwrap() > 0,
-        "{window}"
-    );
-    assert_eq!(window["ended"], true, "{window}");
-    assert_eq!(window["within_ttl"], true, "{window}");
-    let stale = window["stale_window_seconds"].as_f64().unwrap();
-    assert!(stale <= TTL.parse::<f64>().unwrap(), "{window}");
-    let last = test["invocations"].as_array().unwrap().last().unwrap();
-    assert_eq!(last["login"], "ok", "{test}");
-    assert_eq!(last["served_version_id"], current.as_str());
-    for invocation in test["invocations"].as_array().unwrap() {
-        let refused = invocation["login"] == "refused";
-        assert_eq!(refused, invocation["stale"] == true, "{invocation}");
-    }
+    the_stale_window_refuses_logins_until_the_ttl_ends(&lab, &current);
 
     // The remedy: a refused login retried once past the cache (refreshNow) succeeds.
     let (code, rotated) = lab.run(&["rotate"]);
@@ -175,17 +194,7 @@ async fn single_user_locks_out_inside_the_ttl_and_alternating_users_do_not() {
         test["rotation"]["stale_invocations"].as_u64().unwrap() > 0,
         "{test}"
     );
-    // `status` and `up --dry-run` show it as a lab resource, present and unchanged.
-    let (_, status) = lab.run(&["status"]);
-    let row = |doc: &Value, key: &str| {
-        let rows = doc["resources"].as_array().unwrap().iter();
-        let found = rows.clone().find(|r| r["kind"] == "simulated_database");
-        found.map(|r| r[key].clone()).unwrap_or_default()
-    };
-    assert_eq!(row(&status, "state"), "present", "{status}");
-    assert_eq!(row(&status, "name"), "/rotate-window/simulated-db");
-    let (_, plan) = lab.run(&["up", "--dry-run"]);
-    assert_eq!(row(&plan, "action"), "unchanged", "{plan}");
+    the_database_is_a_lab_resource(&lab);
 
     // No password reaches any output, state file or the database itself.
     let teardown = lab.home.force_teardown(lab.name);

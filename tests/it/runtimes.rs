@@ -112,6 +112,34 @@ fn up_and_test(home: &TestHome, lab: &str, runtime: &str) -> (Value, Vec<String>
     (test, rows)
 }
 
+/// The Node.js lab's export carries the Node.js handler: in function/, and as the deployed zip.
+fn the_export_carries_the_node_handler(home: &TestHome, lab: &str) {
+    let dir = home.path().join("rtjs-export");
+    let export = home.ok(&[
+        "--local",
+        "--name",
+        lab,
+        "export",
+        "--format",
+        "cloudformation",
+        "--output",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(
+        !export["notes"].to_string().contains("code differs"),
+        "{export}"
+    );
+    let handler = std::fs::read_to_string(dir.join("function/index.mjs")).unwrap();
+    assert_eq!(
+        handler,
+        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/function/index.mjs"))
+    );
+    assert!(!dir.join("function/lambda_function.py").exists());
+    let zip = std::fs::read(dir.join("function.zip")).unwrap();
+    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
+    assert_eq!(archive.file_names().collect::<Vec<_>>(), ["index.mjs"]);
+}
+
 #[tokio::test]
 async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
     let home = TestHome::new();
@@ -140,31 +168,7 @@ async fn node_lab_answers_as_the_python_lab_and_up_switches_runtimes() {
     assert_eq!(status["runtime"], "nodejs22.x", "{status}");
     let text = stdout(&home.run(&["--local", "--name", js_lab, "status"]));
     assert!(text.contains("nodejs22.x, function/index.mjs"), "{text}");
-    // Its export carries the Node.js handler: in function/, and as the deployed zip.
-    let dir = home.path().join("rtjs-export");
-    let export = home.ok(&[
-        "--local",
-        "--name",
-        js_lab,
-        "export",
-        "--format",
-        "cloudformation",
-        "--output",
-        dir.to_str().unwrap(),
-    ]);
-    assert!(
-        !export["notes"].to_string().contains("code differs"),
-        "{export}"
-    );
-    let handler = std::fs::read_to_string(dir.join("function/index.mjs")).unwrap();
-    assert_eq!(
-        handler,
-        include_str!(concat!(env!("CARGO_MANIFEST_DIR"), "/function/index.mjs"))
-    );
-    assert!(!dir.join("function/lambda_function.py").exists());
-    let zip = std::fs::read(dir.join("function.zip")).unwrap();
-    let archive = zip::ZipArchive::new(std::io::Cursor::new(zip)).unwrap();
-    assert_eq!(archive.file_names().collect::<Vec<_>>(), ["index.mjs"]);
+    the_export_carries_the_node_handler(&home, js_lab);
 
     // Switching converges code, handler and runtime, both ways; a second up changes nothing.
     for (runtime, entry) in [

@@ -2,7 +2,10 @@
 
 use std::process::Output;
 
+use std::path::Path;
+
 use crate::common::{stderr, stdout, TestHome};
+use serde_json::Value;
 
 use super::estate::*;
 use super::{audit, json};
@@ -118,7 +121,14 @@ async fn html_and_csv_reports_match_the_json_report() {
     // What follows reads the report's files only.
     home.stop_local();
     let Some(chromium) = chromium() else { return };
-    let dom = stdout(&run_chromium(&chromium, &page, &["--dump-dom"]));
+    the_page_renders_what_the_json_says(&chromium, &page, &doc);
+}
+
+/// In headless Chromium the page's counts match the JSON report's, one article per finding;
+/// the screenshot is kept under target/test-artifacts.
+fn the_page_renders_what_the_json_says(chromium: &Path, page: &Path, doc: &Value) {
+    let findings = doc["findings"].as_array().unwrap();
+    let dom = stdout(&run_chromium(chromium, page, &["--dump-dom"]));
     let body = dom
         .split("<body")
         .nth(1)
@@ -141,13 +151,13 @@ async fn html_and_csv_reports_match_the_json_report() {
         findings.len()
     );
 
-    let artifacts = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
+    let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     let shot = artifacts.join("audit-report.png");
     let _ = std::fs::remove_file(&shot);
     run_chromium(
-        &chromium,
-        &page,
+        chromium,
+        page,
         &[&format!("--screenshot={}", shot.display())],
     );
     let png = std::fs::read(&shot).expect("screenshot");

@@ -55,7 +55,6 @@ async fn crash_phase(home: &TestHome, endpoint: &str, phase: Phase) -> (Phase, u
     };
     let function = format!("{lab}-legacy");
     let secret = format!("{lab}-legacy/env");
-    let role = format!("{lab}-role");
     let (function, secret) = (function.as_str(), secret.as_str());
     home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
     let password = config(&sdk, function).await.0["DB_PASSWORD"].clone();
@@ -106,34 +105,42 @@ async fn crash_phase(home: &TestHome, endpoint: &str, phase: Phase) -> (Phase, u
         );
         // The same command again converges, and nothing is doubled.
         run(phase);
-        let (env, layers) = config(&sdk, function).await;
-        let policies = inline_policies(&sdk, &role).await;
-        assert!(
-            documents_for(&sdk, function).await <= 1,
-            "a second document"
-        );
-        match phase {
-            Phase::Expand | Phase::Finish => {
-                assert_eq!(env["DB_PASSWORD_SECRET_ID"], secret);
-                assert_eq!(extension_layers(&layers), 1, "{phase:?} {call}: {layers:?}");
-                assert_eq!(policies.len(), 1, "{phase:?} {call}: {policies:?}");
-                let stored = secret_document(&sdk, secret).await.expect("secret");
-                assert_eq!(stored["DB_PASSWORD"], password.as_str());
-                let plaintext = env.get("DB_PASSWORD");
-                match phase {
-                    Phase::Expand => assert_eq!(plaintext, Some(&password)),
-                    _ => assert_eq!(plaintext, None),
-                }
-            }
-            Phase::Rollback => {
-                assert_eq!(env.get("DB_PASSWORD"), Some(&password));
-                assert!(!env.contains_key("DB_PASSWORD_SECRET_ID"));
-                assert_eq!(extension_layers(&layers), 0);
-                assert!(policies.is_empty());
-                assert!(secret_scheduled(&sdk, secret).await);
-            }
-        }
+        converged(&sdk, phase, call, lab, &password).await;
     }
     home.force_teardown(lab);
     (phase, kills, password)
+}
+
+/// After the re-run of `phase` (killed after `call`): exactly one of each thing migrate makes,
+/// the value where the phase puts it.
+async fn converged(sdk: &AwsContext, phase: Phase, call: usize, lab: &str, password: &str) {
+    let function = format!("{lab}-legacy");
+    let secret = format!("{lab}-legacy/env");
+    let role = format!("{lab}-role");
+    let (function, secret) = (function.as_str(), secret.as_str());
+    let password = password.to_string();
+    let (env, layers) = config(sdk, function).await;
+    let policies = inline_policies(sdk, &role).await;
+    assert!(documents_for(sdk, function).await <= 1, "a second document");
+    match phase {
+        Phase::Expand | Phase::Finish => {
+            assert_eq!(env["DB_PASSWORD_SECRET_ID"], secret);
+            assert_eq!(extension_layers(&layers), 1, "{phase:?} {call}: {layers:?}");
+            assert_eq!(policies.len(), 1, "{phase:?} {call}: {policies:?}");
+            let stored = secret_document(sdk, secret).await.expect("secret");
+            assert_eq!(stored["DB_PASSWORD"], password.as_str());
+            let plaintext = env.get("DB_PASSWORD");
+            match phase {
+                Phase::Expand => assert_eq!(plaintext, Some(&password)),
+                _ => assert_eq!(plaintext, None),
+            }
+        }
+        Phase::Rollback => {
+            assert_eq!(env.get("DB_PASSWORD"), Some(&password));
+            assert!(!env.contains_key("DB_PASSWORD_SECRET_ID"));
+            assert_eq!(extension_layers(&layers), 0);
+            assert!(policies.is_empty());
+            assert!(secret_scheduled(sdk, secret).await);
+        }
+    }
 }

@@ -29,6 +29,59 @@ pub(super) fn refused(out: &Output, expected: &str) {
     assert!(lines[1].trim_start().starts_with("help: "), "{text}");
 }
 
+/// Five layers of its own on `function` (Lambda's limit): their ARNs.
+async fn five_layers(sdk: &AwsContext, function: &str) -> Vec<String> {
+    let mut layers = Vec::new();
+    for i in 0..5 {
+        let zip = zip_with(&format!("layer{i}.txt"));
+        let published = sdk
+            .lambda
+            .publish_layer_version()
+            .layer_name(format!("migr-layer-{i}"))
+            .content(
+                aws_sdk_lambda::types::LayerVersionContentInput::builder()
+                    .zip_file(Blob::new(zip))
+                    .build(),
+            )
+            .send()
+            .await
+            .unwrap();
+        layers.push(published.layer_version_arn().unwrap().to_string());
+    }
+    set_layers(sdk, function, layers.clone()).await;
+    layers
+}
+
+/// `migrate FUNCTION --var DB_PASSWORD` as a user denied iam:PutRolePolicy, through a profile
+/// of its own.
+async fn migrate_as_a_denied_user(
+    home: &TestHome,
+    sdk: &AwsContext,
+    endpoint: &str,
+    function: &str,
+) -> Output {
+    let profile_dir = denied_profile(sdk, home.path()).await;
+    home.command()
+        .env("AWS_CONFIG_FILE", profile_dir.join("config"))
+        .env(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            profile_dir.join("credentials"),
+        )
+        .args([
+            "--endpoint-url",
+            endpoint,
+            "--profile",
+            "denied",
+            "--quiet",
+            "migrate",
+            function,
+            "--var",
+            "DB_PASSWORD",
+        ])
+        .output()
+        .unwrap()
+}
+
 #[tokio::test]
 async fn migrate_refuses_clearly_and_changes_nothing() {
     let home = TestHome::new();
@@ -82,24 +135,7 @@ async fn migrate_refuses_clearly_and_changes_nothing() {
         .unwrap();
 
     // Five layers already: Lambda's limit.
-    let mut layers = Vec::new();
-    for i in 0..5 {
-        let zip = zip_with(&format!("layer{i}.txt"));
-        let published = sdk
-            .lambda
-            .publish_layer_version()
-            .layer_name(format!("migr-layer-{i}"))
-            .content(
-                aws_sdk_lambda::types::LayerVersionContentInput::builder()
-                    .zip_file(Blob::new(zip))
-                    .build(),
-            )
-            .send()
-            .await
-            .unwrap();
-        layers.push(published.layer_version_arn().unwrap().to_string());
-    }
-    set_layers(&sdk, function, layers.clone()).await;
+    let layers = five_layers(&sdk, function).await;
     let five = snapshot(&sdk, function).await;
     refused(&run(&[function, "--var", "DB_PASSWORD"]), "5 layers");
     assert_eq!(snapshot(&sdk, function).await, five);
@@ -108,27 +144,7 @@ async fn migrate_refuses_clearly_and_changes_nothing() {
     let before = snapshot(&sdk, function).await;
 
     // A user denied iam:PutRolePolicy, through a profile of its own.
-    let profile_dir = denied_profile(&sdk, home.path()).await;
-    let out = home
-        .command()
-        .env("AWS_CONFIG_FILE", profile_dir.join("config"))
-        .env(
-            "AWS_SHARED_CREDENTIALS_FILE",
-            profile_dir.join("credentials"),
-        )
-        .args([
-            "--endpoint-url",
-            &endpoint,
-            "--profile",
-            "denied",
-            "--quiet",
-            "migrate",
-            function,
-            "--var",
-            "DB_PASSWORD",
-        ])
-        .output()
-        .unwrap();
+    let out = migrate_as_a_denied_user(&home, &sdk, &endpoint, function).await;
     refused(&out, "access denied on role `migr-role`");
     assert_eq!(snapshot(&sdk, function).await, before);
 
