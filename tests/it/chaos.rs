@@ -97,6 +97,7 @@ async fn survive(config: impl Fn(&str) -> ProxyConfig, lab: &str) -> Vec<chaos_p
     );
     let calls = proxy.calls();
     proxy.shutdown().await;
+    home.stop_local();
     calls
 }
 

@@ -490,6 +490,7 @@ async fn two_labs_at_once_and_local_stop_leaves_no_process() {
         .iter()
         .all(|r| r["state"] == "missing"));
     assert_eq!(home.ok(&["local", "status"])["running"], true);
+    home.stop_local();
 }
 
 #[tokio::test]

@@ -5,7 +5,9 @@
 //!
 //! Not here: `GetFunction` with a version `Qualifier` serves `$LATEST`'s package at
 //! `Code.Location` (aws-facts §10). Nothing in secretslab downloads code packages yet, so no
-//! workaround exists to test.
+//! workaround exists to test. Checked on 1.5.33 and found to answer as AWS does, so no longer
+//! quirks: `Invoke` with `LogType=Tail` returns a `LogResult`, and IAM returns a role's trust
+//! policy URL-encoded (the code still accepts either, as DESIGN §5 asks).
 
 mod lambda;
 mod parameters;
