@@ -1,7 +1,7 @@
 //! secretslab: keep Lambda secrets in Secrets Manager and read them through the AWS Parameters
 //! and Secrets Lambda Extension — the whole lab as one guided command line.
 //!
-//! Floors, from the ground up (checked by `tests/layering.rs`): `domain`, `classify` and
+//! Floors, from the ground up (checked by `tests/it/layering.rs`): `domain`, `classify` and
 //! `error` (and `iac`, the infrastructure code we write for others); `aws` and `ui`; `local`; `session`; the workflows (`lab`, `audit`, `migrate`, `export`, none
 //! importing another); then `cli`, `tour` and `commands`.
 
