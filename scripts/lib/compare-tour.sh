@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# The same lab, the same output: `tour --local --yes` with the first-run and the release
+# binaries, each from a fresh HOME and SECRETSLAB_HOME, outputs compared once durations, counts,
+# ports and generated names are masked. Prints a Markdown paragraph; exits 1 when they differ.
+#
+# usage: compare-tour.sh OUT_DIR WORK TOOLCHAIN_BIN   (OUT_DIR holds first-run.bin and release.bin)
+set -euo pipefail
+out_dir=$1 work=$2 toolchain=$3
+# shellcheck source=scripts/lib/bench-doc.sh
+source "$(dirname "$0")/bench-doc.sh"
+
+# Numbers (times, ports, counts, ids) and hexadecimal names vary from run to run.
+mask() { sed -E 's/[0-9a-f]{8,}/HEX/g; s/[0-9]+([.][0-9]+)?/N/g'; }
+
+declare -A took
+for name in first-run release; do
+    bin=$out_dir/$name.bin
+    if [[ ! -x $bin ]]; then
+        echo "error: $bin is missing: build the first-run and release candidates first" >&2
+        exit 2
+    fi
+    home=$work/tour-$name
+    mkdir -p "$home"
+    echo "== tour with the $name binary" >&2
+    start=$EPOCHREALTIME
+    run_fresh "$home" "$home/cargo" "$toolchain" env SECRETSLAB_HOME="$home/secretslab" NO_COLOR=1 \
+        timeout 900 "$bin" tour --local --yes >"$out_dir/tour-$name.log" 2>&1 || true
+    end=$EPOCHREALTIME
+    took[$name]=$(awk -v a="$start" -v b="$end" 'BEGIN { print b - a }')
+    run_fresh "$home" "$home/cargo" "$toolchain" env SECRETSLAB_HOME="$home/secretslab" \
+        "$bin" local stop >/dev/null 2>&1 || true
+    mask <"$out_dir/tour-$name.log" >"$out_dir/tour-$name.masked"
+done
+
+echo
+lines=$(wc -l <"$out_dir/tour-release.masked")
+complete=$(grep -c "tour complete" "$out_dir/tour-first-run.log" || true)
+if diff -u "$out_dir/tour-release.masked" "$out_dir/tour-first-run.masked" >"$out_dir/tour.diff"; then
+    echo "The tour (\`tour --local --yes\`, MiniStack's install included) with each binary: the same"
+    echo "$lines lines of output once numbers and generated names are masked$(
+        ((complete)) && echo ", ending in \"tour complete\""); $(human_duration "${took[first-run]}") with"
+    echo "the first-run binary, $(human_duration "${took[release]}") with the release one"
+    echo "($(ratio "${took[first-run]}" "${took[release]}")×)."
+else
+    echo "The tour's output **differs** between the first-run and the release binary (after masking"
+    echo "numbers and generated names); see \`target/build-candidates/tour.diff\`."
+    exit 1
+fi
