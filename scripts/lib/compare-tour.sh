@@ -3,9 +3,11 @@
 # binaries, each from a fresh HOME and SECRETSLAB_HOME, outputs compared once durations, counts,
 # ports and generated names are masked. Prints a Markdown paragraph; exits 1 when they differ.
 #
-# usage: compare-tour.sh OUT_DIR WORK TOOLCHAIN_BIN   (OUT_DIR holds first-run.bin and release.bin)
+# usage: compare-tour.sh OUT_DIR WORK TOOLCHAIN_BIN FIRST_RUN_BINARY RELEASE_BINARY
+#   (logs go to OUT_DIR, the tours' HOMEs under WORK)
 set -euo pipefail
 out_dir=$1 work=$2 toolchain=$3
+declare -A binaries=([first-run]=$4 [release]=$5)
 # shellcheck source=scripts/lib/bench-doc.sh
 source "$(dirname "$0")/bench-doc.sh"
 
@@ -14,9 +16,10 @@ mask() { sed -E 's/[0-9a-f]{8,}/HEX/g; s/[0-9]+([.][0-9]+)?/N/g'; }
 
 declare -A took
 for name in first-run release; do
-    bin=$out_dir/$name.bin
+    bin=${binaries[$name]}
     if [[ ! -x $bin ]]; then
-        echo "error: $bin is missing: build the first-run and release candidates first" >&2
+        echo "error: the $name binary $bin is missing or not executable" >&2
+        echo "help: build it first (scripts/measure-build-candidates first-run release)" >&2
         exit 2
     fi
     home=$work/tour-$name
@@ -43,6 +46,6 @@ if diff -u "$out_dir/tour-release.masked" "$out_dir/tour-first-run.masked" >"$ou
     echo "($(ratio "${took[first-run]}" "${took[release]}")×)."
 else
     echo "The tour's output **differs** between the first-run and the release binary (after masking"
-    echo "numbers and generated names); see \`target/build-candidates/tour.diff\`."
+    echo "numbers and generated names); see \`$out_dir/tour.diff\`."
     exit 1
 fi
