@@ -1,7 +1,7 @@
 """Read the unit data out of a `cargo build --timings` HTML report.
 
 usage: cargo_timings.py REPORT.html [TOP [NAME@VERSION-PREFIX...]]
-prints: `units N`, `crates N`, then one `slowest SECONDS NAME VERSION TARGET` line per unit,
+prints: `units N`, `crates N`, `unit_seconds S` (all units' time added up), then one `slowest SECONDS NAME VERSION TARGET` line per unit,
 slowest first (build scripts and their runs appear as their own units, as in cargo's table),
 then, when crates are named, `group UNITS SECONDS CRATES-FOUND` for the units of those crates.
 """
@@ -35,6 +35,7 @@ def main() -> None:
     data = units(open(report, encoding="utf-8").read())
     print(f"units {len(data)}")
     print(f"crates {len({(u['name'], u['version']) for u in data})}")
+    print(f"unit_seconds {sum(u['duration'] for u in data):.1f}")
     for unit in sorted(data, key=lambda u: u["duration"], reverse=True)[:top]:
         print(f"slowest {unit['duration']:.1f} {unit['name']} {unit['version']} {kind(unit)}")
     if group:
