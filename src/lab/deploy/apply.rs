@@ -127,7 +127,14 @@ impl Runner<'_> {
             | Step::UpdateFunctionCode
             | Step::UpdateFunctionConfiguration { .. } => self.function_step(step).await,
             Step::AcceptCurrentLogin => self.accept_current_login().await.map(|()| None),
-            _ => self.access_step(step, store_arn).await.map(|()| None),
+            Step::CreateRole
+            | Step::UpdateTrustPolicy
+            | Step::AttachPolicy { .. }
+            | Step::CreateLogGroup
+            | Step::SetRetention
+            | Step::CreatePolicy { .. }
+            | Step::UpdatePolicy { .. }
+            | Step::NarrowPolicy => self.access_step(step, store_arn).await.map(|()| None),
         }
     }
 

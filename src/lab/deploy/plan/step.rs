@@ -145,7 +145,18 @@ impl Step {
             Step::NarrowPolicy | Step::RemoveSecret { .. } | Step::DeleteParameter => {
                 Phase::Contract
             }
-            _ => Phase::Prepare,
+            // Listed, not a wildcard: a new step must be given its phase here.
+            Step::CreateSecret { .. }
+            | Step::RestoreSecret
+            | Step::SetSecretKey { .. }
+            | Step::PutSecretValue { .. }
+            | Step::CreateParameter { .. }
+            | Step::RewriteParameter { .. }
+            | Step::PutParameterValue { .. }
+            | Step::CreateRole
+            | Step::UpdateTrustPolicy
+            | Step::CreateLogGroup
+            | Step::SetRetention => Phase::Prepare,
         }
     }
 }
