@@ -273,17 +273,7 @@ async fn replace_code(sdk: &AwsContext, function: &str, zip: Vec<u8>) {
         .expect("updated");
 }
 
-async fn invoke(sdk: &AwsContext, function: &str) -> Value {
-    let out = sdk
-        .lambda
-        .invoke()
-        .function_name(function)
-        .payload(Blob::new("{}"))
-        .send()
-        .await
-        .expect("invoke");
-    serde_json::from_slice(out.payload().expect("payload").as_ref()).expect("json payload")
-}
+use common::invoke;
 
 /// What a user does with the printed change: the snippet's code at the top of the module,
 /// and the expression its last comment names (`(it was X)`) replaced by the one before it.

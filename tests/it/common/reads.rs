@@ -169,3 +169,16 @@ pub async fn parameter_password(sdk: &AwsContext, lab: &str) -> String {
     let json: Value = serde_json::from_str(&value).expect("json");
     json["password"].as_str().expect("password").to_string()
 }
+
+/// Invoke `function` with an empty event through the SDK; its JSON answer.
+pub async fn invoke(sdk: &AwsContext, function: &str) -> Value {
+    let out = sdk
+        .lambda
+        .invoke()
+        .function_name(function)
+        .payload(aws_sdk_lambda::primitives::Blob::new("{}"))
+        .send()
+        .await
+        .expect("invoke");
+    serde_json::from_slice(out.payload().expect("payload").as_ref()).expect("json payload")
+}

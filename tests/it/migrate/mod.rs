@@ -27,17 +27,7 @@ async fn legacy_lab(home: &TestHome, endpoint: &str, lab: &str) -> AwsContext {
     home.sdk(endpoint).await
 }
 
-async fn invoke(sdk: &AwsContext, function: &str) -> Value {
-    let out = sdk
-        .lambda
-        .invoke()
-        .function_name(function)
-        .payload(Blob::new("{}"))
-        .send()
-        .await
-        .expect("invoke");
-    serde_json::from_slice(out.payload().expect("payload").as_ref()).expect("json payload")
-}
+pub(crate) use common::invoke;
 
 /// The function's environment and layers, as Lambda holds them.
 async fn config(sdk: &AwsContext, function: &str) -> (HashMap<String, String>, Vec<String>) {
