@@ -111,7 +111,12 @@ impl StatusReport {
             lab: lab.to_string(),
             account: plan.observation.identity.account.clone(),
             region: region.to_string(),
-            runtime: plan.observation.function.owned().map(|f| f.runtime.clone()),
+            runtime: plan
+                .observation
+                .found
+                .function
+                .owned()
+                .map(|f| f.runtime.clone()),
             resources,
         }
     }

@@ -5,5 +5,6 @@ pub mod deploy;
 pub mod exercise;
 pub mod inspect;
 pub mod legacy;
+pub mod resources;
 pub mod runtime;
 pub mod teardown;
