@@ -13,8 +13,13 @@ use crate::aws::function::{
     FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS,
 };
 use crate::aws::observed::Observed;
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::handler;
+use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::ResourceKind;
+use crate::domain::names::ResourceNames;
 use crate::error::{Error, Result};
+use crate::iac::{FunctionSpec, LabModel};
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
@@ -98,6 +103,18 @@ impl LabResource for Function {
             let found = lambda_function::get_function(&check.aws.lambda, check.names).await?;
             Ok(present(!found.is_missing()))
         })
+    }
+
+    /// The model is made from the function ([`export_model`]); what remains is to say when
+    /// the deployed code is not this version's handler (the export carries the handler).
+    fn export(&self, found: &Found, _: &mut LabModel, notes: &mut Vec<String>) -> Result<()> {
+        let Some(info) = found.function.owned() else {
+            return Ok(());
+        };
+        if info.code_sha256 != handler::package_of(handler::of_deployed(&info.runtime))?.sha256 {
+            notes.push("the deployed code differs from this version's handler: the export carries secretslab's handler (run `secretslab up` to deploy it)".into());
+        }
+        Ok(())
     }
 }
 
@@ -310,4 +327,68 @@ async fn create(run: &Runner<'_>) -> Result<String> {
             Ok(info.arn)
         }
     }
+}
+
+/// The lab to export, made from the deployed function (the store it reads, its extension
+/// layer and settings, its runtime); the other resources add their parts to it. Someone
+/// else's function, or none, is an error: there is no lab to export.
+pub fn export_model(
+    names: &ResourceNames,
+    region: &str,
+    found: &Observed<FunctionInfo>,
+) -> Result<LabModel> {
+    let info = match found {
+        Observed::Owned(info) => info,
+        Observed::Missing => {
+            return Err(Error::NotDeployed {
+                lab: names.lab.clone(),
+                what: names.describe(ResourceKind::Function),
+            })
+        }
+        Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Function)),
+    };
+    let store = ExtensionSettings::store_of(&info.env);
+    let reference = match store {
+        Store::SecretsManager => &names.secret,
+        Store::ParameterStore => &names.parameter,
+    };
+    // Only the names the lab sets: the environment is rebuilt, never copied, so nothing else
+    // a function's environment might hold can reach the export.
+    let env = info.extension().function_env(store, reference);
+    let Some(layer_arn) = info
+        .layers
+        .iter()
+        .find(|l| l.contains("Parameters-and-Secrets"))
+        .or(info.layers.first())
+        .cloned()
+    else {
+        return Err(Error::invalid(
+            format!("function `{}` carries no extension layer", names.function),
+            "run `secretslab up` to converge the lab, then export again",
+        ));
+    };
+    let arch = if info.architectures.iter().any(|a| a == "arm64") {
+        Arch::Arm64
+    } else {
+        Arch::X86_64
+    };
+    let function = FunctionSpec {
+        name: names.function.clone(),
+        runtime: info.runtime.clone(),
+        handler: info.handler.clone(),
+        arch,
+        timeout: info.timeout.unwrap_or(TIMEOUT_SECONDS),
+        memory: info.memory.unwrap_or(MEMORY_MB),
+        layer_arn,
+        env,
+    };
+    Ok(LabModel {
+        names: names.clone(),
+        region: region.to_string(),
+        store,
+        kms_key_arn: None,
+        function,
+        log_retention_days: crate::aws::logs::RETENTION_DAYS,
+        simulated_db: None,
+    })
 }

@@ -8,6 +8,7 @@ use crate::aws::logs::{self, LogGroupInfo, RETENTION_DAYS};
 use crate::aws::observed::Observed;
 use crate::domain::names::ResourceKind;
 use crate::error::Result;
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
@@ -81,6 +82,18 @@ impl LabResource for LogGroup {
             let there = logs::log_group_exists(&check.aws.logs, check.names).await?;
             Ok(present(there))
         })
+    }
+
+    /// Its retention (secretslab's when the log group is missing).
+    fn export(&self, found: &Found, model: &mut LabModel, notes: &mut Vec<String>) -> Result<()> {
+        model.log_retention_days = match &found.log_group {
+            Observed::Owned(group) => group.retention_days.unwrap_or(RETENTION_DAYS),
+            _ => {
+                notes.push(format!("log group `{}` is missing: exported with secretslab's retention of {RETENTION_DAYS} days", model.names.log_group));
+                RETENTION_DAYS
+            }
+        };
+        Ok(())
     }
 }
 

@@ -4,9 +4,11 @@
 //! exhaustively, and its teardown and receipt line; the `aws/` module of the same name makes
 //! the calls.
 //!
-//! Adding a resource: its file here, its line in [`LAB_RESOURCES`], its field in [`Found`]
-//! (and the read in [`observe`]), its variant in [`Step`] (with the arms the compiler asks
-//! for), its kind and name in `domain/names.rs`.
+//! Adding a resource: its file here (and its `aws/` module); its line in [`LAB_RESOURCES`]
+//! and [`of`], its field in [`Found`] (and the read in [`observe`]), its variant in [`Step`]
+//! (with the arms the compiler asks for), all in this file; its kind and name in
+//! `domain/names.rs`; and, for `export`, its field in `iac::LabModel` and its blocks in the
+//! `iac/` formats.
 
 pub mod function;
 pub mod log_group;
@@ -40,6 +42,7 @@ use crate::aws::simulated_db::SimulatedDbInfo;
 use crate::aws::AwsContext;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::Result;
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
@@ -72,6 +75,11 @@ pub trait LabResource: Sync {
 
     /// Its state for the receipt, read again from the API.
     fn final_state<'a>(&'a self, check: &'a Check<'a>) -> LocalBoxFuture<'a, Result<FinalState>>;
+
+    /// Its part of the lab `export` writes, from what was found; `notes` say what had to be
+    /// assumed. The function's part comes first and makes the model (every format is built
+    /// around it: see [`function::export_model`]); the rest add to it, in list order.
+    fn export(&self, found: &Found, model: &mut LabModel, notes: &mut Vec<String>) -> Result<()>;
 }
 
 /// Every lab resource, in the order `up` plans them and `status` shows them (the store the

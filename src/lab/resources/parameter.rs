@@ -11,6 +11,7 @@ use crate::aws::parameter::{self, ParameterInfo};
 use crate::domain::kinds::Store;
 use crate::domain::names::ResourceKind;
 use crate::error::{Error, Result};
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{value_difference, Change, PlanContext};
 use crate::lab::deploy::plan::step::{NewValue, Phase};
@@ -125,6 +126,12 @@ impl LabResource for Parameter {
             let found = parameter::get_parameter(&check.aws.ssm, check.names).await?;
             Ok(present(!found.is_missing()))
         })
+    }
+
+    /// Nothing to add: the formats create the store's resource from the store and its name
+    /// (the value is never read).
+    fn export(&self, _: &Found, _: &mut LabModel, _: &mut Vec<String>) -> Result<()> {
+        Ok(())
     }
 }
 

@@ -10,6 +10,7 @@ use crate::aws::policy::{self as iam_policy, PolicyInfo};
 use crate::domain::names::ResourceKind;
 use crate::domain::policy::same_policy;
 use crate::error::Result;
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::{Grant, Phase};
@@ -95,6 +96,12 @@ impl LabResource for Policy {
             Ok(present(!found.await?.is_missing()))
         })
     }
+
+    /// The customer managed key the policy lets the function decrypt with, if any.
+    fn export(&self, found: &Found, model: &mut LabModel, _: &mut Vec<String>) -> Result<()> {
+        model.kms_key_arn = found.policy.owned().and_then(decrypt_key);
+        Ok(())
+    }
 }
 
 /// `left_behind_arn`: the resource of the store the lab leaves, which the policy also grants
@@ -161,4 +168,18 @@ async fn update(run: &Runner<'_>, grant: &Grant, store_arn: &str) -> Result<()> 
     iam_policy::update_policy(iam, &run.desired.policy_arn, names, &document).await?;
     run.done(format!("updated IAM policy {}", names.policy));
     Ok(())
+}
+
+/// The customer managed key the lab's policy lets the function decrypt with, if any.
+fn decrypt_key(policy: &PolicyInfo) -> Option<String> {
+    let statements = policy.document.as_ref()?["Statement"].as_array()?.clone();
+    statements
+        .into_iter()
+        .find(|s| {
+            s["Action"] == "kms:Decrypt"
+                || s["Action"]
+                    .as_array()
+                    .is_some_and(|a| a.iter().any(|x| x == "kms:Decrypt"))
+        })
+        .and_then(|s| s["Resource"].as_str().map(str::to_string))
 }

@@ -9,6 +9,7 @@ use crate::aws::observed::Observed;
 use crate::aws::role::{self, RoleInfo};
 use crate::domain::names::ResourceKind;
 use crate::error::Result;
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
@@ -81,6 +82,11 @@ impl LabResource for Role {
             let found = role::get_role(&check.aws.iam, check.names).await?;
             Ok(present(!found.is_missing()))
         })
+    }
+
+    /// Nothing to add: the formats make the role from its name and the policies `up` attaches.
+    fn export(&self, _: &Found, _: &mut LabModel, _: &mut Vec<String>) -> Result<()> {
+        Ok(())
     }
 }
 

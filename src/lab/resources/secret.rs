@@ -12,6 +12,7 @@ use crate::domain::defaults;
 use crate::domain::kinds::Store;
 use crate::domain::names::ResourceKind;
 use crate::error::{Error, Result};
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{value_difference, Change, PlanContext};
 use crate::lab::deploy::plan::step::{NewValue, Phase};
@@ -140,6 +141,12 @@ impl LabResource for Secret {
                 },
             )
         })
+    }
+
+    /// Nothing to add: the formats create the store's resource from the store and its name,
+    /// and the IaC tool generates the password (the value is never read).
+    fn export(&self, _: &Found, _: &mut LabModel, _: &mut Vec<String>) -> Result<()> {
+        Ok(())
     }
 }
 

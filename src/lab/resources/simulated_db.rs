@@ -8,8 +8,9 @@ use futures_util::future::LocalBoxFuture;
 use crate::aws::observed::Observed;
 use crate::aws::simulated_db::{self, SimulatedDbInfo};
 use crate::domain::names::ResourceKind;
-use crate::domain::simulated_db::{Login, LABEL};
+use crate::domain::simulated_db::{Login, ENV, LABEL};
 use crate::error::Result;
+use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
@@ -83,6 +84,17 @@ impl LabResource for SimulatedDb {
             let found = simulated_db::get(&check.aws.ssm, check.names).await?;
             Ok(present(!found.is_missing()))
         })
+    }
+
+    /// When the function logs in to one: always the lab's own name (the export creates it),
+    /// never what the function's variable might say otherwise.
+    fn export(&self, found: &Found, model: &mut LabModel, _: &mut Vec<String>) -> Result<()> {
+        let named = (found.function.owned()).is_some_and(|f| f.env.contains_key(ENV));
+        model.simulated_db = named.then(|| model.names.simulated_db.clone());
+        if let Some(name) = &model.simulated_db {
+            model.function.env.insert(ENV.to_string(), name.clone());
+        }
+        Ok(())
     }
 }
 
