@@ -1,7 +1,8 @@
 //! From what exists and what the user asked for, the plan: one row per resource with its
 //! action, the reasons (one per difference) and the steps `apply` runs, and the desired lab
-//! those steps converge to. Pure: no AWS call, so it is unit-tested. `up`, `up --dry-run` and
-//! `status` all render a plan made here.
+//! those steps converge to. Here: the desired lab, and the rows of [`LAB_RESOURCES`] in order
+//! (each resource's rule is in its file under `lab/resources/`). Pure: no AWS call, so it is
+//! unit-tested. `up`, `up --dry-run` and `status` all render a plan made here.
 
 pub mod change;
 pub mod step;

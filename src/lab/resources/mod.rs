@@ -1,8 +1,8 @@
 //! The lab's resources, one file each behind [`LabResource`], and [`LAB_RESOURCES`], the one
-//! ordered list `up`, `status` and `teardown` (with its receipt) iterate. Each file holds the
-//! resource's desired-state rule, its own step enum with the executor that matches it
-//! exhaustively, and its teardown and receipt line; the `aws/` module of the same name makes
-//! the calls.
+//! ordered list `up`, `status`, `teardown` (with its receipt) and `export` iterate. Each file
+//! holds the resource's desired-state rule, its own step enum with the executor that matches
+//! it exhaustively, its teardown, its receipt line and its part of the exported model; the
+//! `aws/` module of the same name makes the calls.
 //!
 //! Adding a resource: its file here (and its `aws/` module); its line in [`LAB_RESOURCES`]
 //! and [`of`], its field in [`Found`] (and the read in [`observe`]), its variant in [`Step`]
@@ -48,9 +48,11 @@ use crate::lab::deploy::plan::change::{Change, PlanContext};
 use crate::lab::deploy::plan::step::Phase;
 use crate::lab::teardown::{FinalState, Removals};
 
-/// One lab resource: how it is found, planned, removed and checked. What a resource's steps
-/// do is not a method here: each resource has its own step enum, and [`Step`] dispatches to
-/// the executor beside it, so the compiler sees every match whole.
+/// One lab resource: how it is found, planned, removed, checked and exported. What a
+/// resource's steps do is not a method here: each resource has its own step enum, and
+/// [`Step`] dispatches to the executor beside it, so the compiler sees every match whole.
+/// Nor is reading: the rules read each other's typed findings (the policy the secret's ARN,
+/// the extension's port the function's environment), so every read lands in one [`Found`].
 pub trait LabResource: Sync {
     fn kind(&self) -> ResourceKind;
 
@@ -264,4 +266,36 @@ impl fmt::Display for Step {
 pub(crate) fn kms(key: &Option<String>) -> String {
     key.as_ref()
         .map_or_else(String::new, |key| format!(" under KMS key {key}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_resource_is_listed_once_and_found_by_its_kind() {
+        let kinds: Vec<ResourceKind> = LAB_RESOURCES.iter().map(|r| r.kind()).collect();
+        for (at, kind) in kinds.iter().enumerate() {
+            assert!(!kinds[..at].contains(kind), "{kind:?} is listed twice");
+            assert_eq!(of(*kind).kind(), *kind);
+        }
+        assert_eq!(kinds.len(), 7);
+    }
+
+    #[test]
+    fn teardown_removes_what_uses_the_others_first() {
+        let order: Vec<ResourceKind> = removal_order().iter().map(|r| r.kind()).collect();
+        assert_eq!(
+            order,
+            [
+                ResourceKind::Function,
+                ResourceKind::LogGroup,
+                ResourceKind::Role,
+                ResourceKind::Policy,
+                ResourceKind::Secret,
+                ResourceKind::Parameter,
+                ResourceKind::SimulatedDatabase,
+            ]
+        );
+    }
 }

@@ -1,6 +1,7 @@
 //! `teardown`: observe the lab once, plan the removals (`plan`), run them in reverse order of
-//! creation (here: "not found" counts as done, and a failure is noted, not fatal, so the rest
-//! still goes), then read every resource back for the receipt (`receipt`).
+//! creation (each lab resource removes itself, in `lab/resources/`: "not found" counts as
+//! done, and a failure is noted, not fatal, so the rest still goes), then read every resource
+//! back for the receipt (`receipt`).
 
 mod plan;
 mod receipt;
