@@ -122,6 +122,10 @@ fn run(observation: Observation, settings: &Settings) -> Result<Plan> {
 fn an_empty_account_plans_every_resource_and_the_desired_lab() {
     let plan = run(nothing_yet(), &settings()).unwrap();
     assert_all(&plan, Action::Create);
+    assert_eq!(
+        kinds(&plan),
+        "secret iam_role iam_policy log_group function database"
+    );
     let desired = &plan.desired;
     assert_eq!(
         desired.secret_arn,
@@ -246,21 +250,24 @@ fn parameter_store_lab_reads_a_secure_string_parameter() {
 #[test]
 fn switching_stores_carries_the_value_then_removes_the_old_one() {
     let plan = in_parameter_store(converged()).unwrap();
-    let action = |kind: ResourceKind| {
-        plan.rows
-            .iter()
-            .find(|r| r.kind == kind)
-            .map(|r| (r.action, r.detail.clone()))
-    };
-    let (create, detail) = action(ResourceKind::Parameter).unwrap();
+    let action = |kind| (row(&plan, kind).action, row(&plan, kind).detail.clone());
+    let (create, detail) = action(ResourceKind::Parameter);
     assert_eq!(create, Action::Create);
     assert!(detail.contains("value from the secret"), "{detail}");
-    assert_eq!(action(ResourceKind::Secret).unwrap().0, Action::Remove);
-    assert_eq!(action(ResourceKind::Policy).unwrap().0, Action::Update);
-    let (update, detail) = action(ResourceKind::Function).unwrap();
+    assert_eq!(action(ResourceKind::Secret).0, Action::Remove);
+    assert_eq!(action(ResourceKind::Policy).0, Action::Update);
+    let (update, detail) = action(ResourceKind::Function);
     assert_eq!(update, Action::Update);
     assert!(detail.contains("environment"), "{detail}");
     assert!(plan.observation.left_behind(Store::ParameterStore));
+    // The store in use first, the one left behind last (the order `up` and `status` show).
+    let order = "parameter iam_role iam_policy log_group function database secret";
+    assert_eq!(kinds(&plan), order);
+}
+
+fn kinds(plan: &Plan) -> String {
+    let keys: Vec<&str> = plan.rows.iter().map(|r| r.kind.key()).collect();
+    keys.join(" ")
 }
 
 #[test]
