@@ -26,7 +26,7 @@ use crate::domain::handler;
 use crate::domain::kinds::{Arch, Runtime};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// How long `up` keeps retrying while a new role is not yet assumable by Lambda.
 pub const IAM_PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
@@ -195,6 +195,7 @@ fn function_error<E: AwsError, R: Debug>(
     let detail = describe(&err);
     if detail.contains("GetLayerVersion") || detail.to_lowercase().contains("layer") {
         return Error::Aws {
+            code: Code::LayerRejected,
             action,
             detail,
             help: format!(
@@ -204,6 +205,7 @@ fn function_error<E: AwsError, R: Debug>(
     }
     if is_role_not_ready(&err) {
         return Error::Aws {
+            code: Code::RoleNotAssumable,
             action,
             detail,
             help: "the role was still not assumable after 60 s: check that its trust policy allows lambda.amazonaws.com (`secretslab status`), then re-run `secretslab up`".into(),
@@ -359,6 +361,7 @@ async fn wait_until(lambda: &Client, name: &str, ready: Ready) -> Result<()> {
 
 fn not_ready(name: &str, err: &dyn std::error::Error) -> Error {
     Error::Aws {
+        code: Code::FunctionNotReady,
         action: format!("waiting for function `{name}` to become ready"),
         detail: aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
         help: "the function did not become Active; `secretslab status` shows its state, and re-running the command resumes".into(),

@@ -12,7 +12,7 @@ use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, describe, into_error, unless_missing};
 use crate::aws::function::{env_of, layers_of};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// What migrate needs to know about a function (its values stay in memory only).
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -129,12 +129,14 @@ pub async fn update_env_and_layers(
         // Lambda's refusal of an oversized environment quotes all of it, values included.
         if describe(&e).contains("String measured") {
             return Err(Error::refused(
+                Code::EnvRefused,
                 format!("Lambda refused the environment of `{name}` as over its 4 KB limit"),
                 "shorten or move more variables; nothing of the function was changed",
             ));
         }
         if code(&e).as_deref() == Some("PreconditionFailedException") {
             return Err(Error::Refused {
+                code: Code::ChangedWhileReading,
                 message: format!("function `{name}` changed while migrate was reading it"),
                 help: "nothing was lost: re-run the same command, it reads the function again"
                     .into(),

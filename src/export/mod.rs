@@ -16,7 +16,7 @@ use crate::domain::handler;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::simulated_db;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::{bundle, Artifact, FunctionSpec, IacFormat, LabModel};
 use crate::session::{Connection, Session};
 
@@ -107,6 +107,7 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
         .cloned()
     else {
         return Err(Error::invalid(
+            Code::ExportNoLayer,
             format!("function `{}` carries no extension layer", names.function),
             "run `secretslab up` to converge the lab, then export again",
         ));
@@ -165,6 +166,7 @@ pub fn write(dir: &Path, files: &[Artifact]) -> Result<()> {
 
 fn write_error(path: &Path, err: &std::io::Error) -> Error {
     Error::io_msg(
+        Code::ExportWrite,
         format!("cannot write {}: {err}", path.display()),
         "pass `--output DIR` naming a directory you can write to",
     )

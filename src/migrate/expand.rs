@@ -15,7 +15,7 @@ use crate::domain::migration::{
     reference_var,
 };
 use crate::domain::policy::same_policy;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
@@ -84,10 +84,13 @@ pub async fn observe(
         .unwrap_or_default();
     let local = connection.emulator.is_some();
     let free_port = match local && !function.env.contains_key(HTTP_PORT) {
-        true => Some(
-            crate::local::process::free_port()
-                .map_err(|e| Error::io("finding a free port for the local extension", e))?,
-        ),
+        true => Some(crate::local::process::free_port().map_err(|e| {
+            Error::io(
+                Code::NoFreePort,
+                "finding a free port for the local extension",
+                e,
+            )
+        })?),
         false => None,
     };
     Ok(Observed {
@@ -193,6 +196,7 @@ fn refuse_second_document(function: &TargetFunction, doc: &DocumentRef) -> Resul
         return Ok(());
     };
     Err(Error::refused(
+        Code::AlreadyMigrated,
         format!(
             "`{}` already reads {} through its references",
             function.name,
@@ -339,6 +343,7 @@ fn is_kms_key_arn(text: &str) -> bool {
 fn check_kms_key(key: Option<&str>) -> Result<()> {
     match key {
         Some(key) if !is_kms_key_arn(key) => Err(Error::invalid(
+            Code::BadKmsKey,
             format!("`--kms-key {key}` is not a KMS key ARN"),
             "pass the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the role's policy grants kms:Decrypt on exactly that key",
         )),
