@@ -141,7 +141,7 @@ pub fn function_change(
             runtime: function
                 .runtime
                 .clone()
-                .unwrap_or_else(|| "python3.13".into()),
+                .unwrap_or_else(|| crate::domain::kinds::Runtime::Python313.into()),
             handler: function
                 .handler
                 .clone()

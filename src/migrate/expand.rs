@@ -9,7 +9,6 @@ use crate::aws::migration::{DocumentRef, Found, Values};
 use crate::aws::target_function::TargetFunction;
 use crate::aws::{layer, role};
 use crate::domain::extension::{env::HTTP_PORT, ExtensionSettings};
-use crate::domain::kinds::Arch;
 use crate::domain::migration::{
     document_arn, document_tags, evidence_baseline, is_for_function, policy_name, read_policy,
     reference_var,
@@ -65,12 +64,8 @@ pub async fn observe(
         true => Some(document.read(aws).await?),
         false => None,
     };
-    let arch = match function.architecture.as_str() {
-        "arm64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    };
     let layer_flag = settings.layer_arn.as_deref();
-    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, arch, layer_flag)
+    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, function.architecture, layer_flag)
         .await?
         .arn;
     let role_name = function.role_name();

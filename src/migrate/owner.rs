@@ -35,10 +35,7 @@ pub struct OwnerSeen {
 
 /// The function's architecture, as the layer follows it.
 pub fn arch(function: &TargetFunction) -> Arch {
-    match function.architecture.as_str() {
-        "arm64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    }
+    function.architecture
 }
 
 /// The extension layer for the function's region and architecture (or `--layer-arn`).

@@ -7,7 +7,7 @@ use aws_sdk_lambda::operation::list_versions_by_function::{
     ListVersionsByFunctionError, ListVersionsByFunctionOutput,
 };
 use aws_sdk_lambda::types::error::TooManyRequestsException;
-use aws_sdk_lambda::types::{AliasConfiguration, EnvironmentResponse};
+use aws_sdk_lambda::types::{AliasConfiguration, EnvironmentResponse, FunctionConfiguration};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 
@@ -173,18 +173,6 @@ fn plaintext_never_shows_in_debug() {
     let shown = format!("{var:?}");
     assert!(shown.contains("DB_PASSWORD"));
     assert!(!shown.contains("hunter2"), "{shown}");
-}
-
-#[test]
-fn arns_lose_their_qualifier() {
-    assert_eq!(
-        unqualified("arn:aws:lambda:us-east-1:111111111111:function:f:7"),
-        "arn:aws:lambda:us-east-1:111111111111:function:f"
-    );
-    assert_eq!(
-        unqualified("arn:aws:lambda:us-east-1:111111111111:function:f"),
-        "arn:aws:lambda:us-east-1:111111111111:function:f"
-    );
 }
 
 #[test]

@@ -250,7 +250,7 @@ pub fn status_settings(observation: &Observation) -> Settings {
     let runtime = observation
         .function
         .owned()
-        .and_then(|f| crate::domain::kinds::Runtime::from_id(&f.runtime))
+        .and_then(|f| f.runtime.as_ref()?.lab())
         .unwrap_or(defaults.runtime);
     Settings {
         store: if reads_parameter {
