@@ -201,9 +201,13 @@ impl FunctionConfig {
     }
 }
 
-/// `…:function:NAME` and a version or alias → `…:function:NAME:QUALIFIER`.
-pub fn qualified(unqualified_arn: &str, qualifier: &str) -> String {
-    format!("{unqualified_arn}:{qualifier}")
+/// `…:function:NAME` and a version or alias → `…:function:NAME:QUALIFIER` (appended as
+/// it is when the endpoint's ARN does not parse).
+pub fn qualified(function_arn: &str, qualifier: &str) -> String {
+    Arn::parse(function_arn).map_or_else(
+        || format!("{function_arn}:{qualifier}"),
+        |arn| arn.qualified(qualifier).to_string(),
+    )
 }
 
 /// Lambda's default is x86_64 when it names none.
