@@ -188,3 +188,21 @@ fn latest_sorts_before_numbered_versions() {
     let order: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
     assert_eq!(order, vec!["$LATEST", "2", "10"]);
 }
+
+#[test]
+fn an_alias_with_a_weighted_second_version_is_listed_under_both() {
+    let live = Alias {
+        name: "live".into(),
+        version: "3".into(),
+        weights: BTreeMap::from([("4".to_string(), 0.1)]),
+        ..Alias::default()
+    };
+    let prod = Alias {
+        name: "prod".into(),
+        version: "4".into(),
+        ..Alias::default()
+    };
+    let routes = routes(&[prod, live]);
+    assert_eq!(routes["3"], ["live"]);
+    assert_eq!(routes["4"], ["live", "prod"]);
+}
