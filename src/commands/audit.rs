@@ -6,7 +6,7 @@ use crate::audit::scope::{self, AccountSelection, RegionSelection};
 use crate::audit::{self, baseline, csv, files, html, key, sarif, scan, AuditPlan};
 use crate::classify::Class;
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::Session;
 
 pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
@@ -81,6 +81,7 @@ fn plan(args: &AuditArgs) -> Result<AuditPlan> {
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
         if !valid {
             return Err(Error::invalid(
+                Code::BadRoleName,
                 format!("`{role}` is not an IAM role name"),
                 "pass the role's name (not its ARN), e.g. `--assume-role OrganizationAccountAccessRole`",
             ));
@@ -103,24 +104,15 @@ fn render(report: &AuditReport, format: AuditFormat) -> Result<Vec<u8>> {
                 body.push(b'\n');
                 body
             })
-            .map_err(|e| {
-                Error::io_msg(
-                    format!("could not encode the report: {e}"),
-                    "this is a bug in secretslab; please report it",
-                )
-            })
+            .map_err(|e| Error::bug(format!("could not encode the report: {e}")))
     };
     match format {
         AuditFormat::Text => Ok(report.to_string().into_bytes()),
         AuditFormat::Json => encode(serde_json::to_vec_pretty(report)),
         AuditFormat::Sarif => encode(serde_json::to_vec_pretty(&sarif::to_sarif(report))),
         AuditFormat::Html => Ok(html::to_html(report).into_bytes()),
-        AuditFormat::Csv => csv::to_csv(report).map_err(|e| {
-            Error::io_msg(
-                format!("could not encode the report as CSV: {e}"),
-                "this is a bug in secretslab; please report it",
-            )
-        }),
+        AuditFormat::Csv => csv::to_csv(report)
+            .map_err(|e| Error::bug(format!("could not encode the report as CSV: {e}"))),
     }
 }
 
@@ -130,7 +122,7 @@ fn write_stdout(body: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(body).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("writing the report", e))
+            Err(Error::io(Code::WriteOutput, "writing the report", e))
         }
         _ => Ok(()),
     }

@@ -20,7 +20,7 @@ use crate::aws::secret::{self, SecretValue};
 use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
 use crate::domain::names::ResourceNames;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ui::progress::Progress;
 
 use super::plan::step::{NewValue, Phase, Step};
@@ -116,6 +116,7 @@ impl Runner<'_> {
                 let read = secret::read_value(&self.aws.secrets, self.names).await?;
                 read.ok_or_else(|| {
                     Error::invalid(
+                        Code::BinarySecret,
                         format!(
                             "secret `{}` holds a binary value, which a parameter cannot carry over",
                             self.names.secret

@@ -10,7 +10,7 @@ use std::path::{Path, PathBuf};
 use crate::aws::identity::resolve_identity;
 use crate::domain::handler;
 use crate::domain::names::ResourceNames;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::{bundle, Artifact, IacFormat, LabModel};
 use crate::lab::resources::{self, function, Found, LAB_RESOURCES};
 use crate::session::{Connection, Session};
@@ -69,6 +69,7 @@ pub fn write(dir: &Path, files: &[Artifact]) -> Result<()> {
 
 fn write_error(path: &Path, err: &std::io::Error) -> Error {
     Error::io_msg(
+        Code::ExportWrite,
         format!("cannot write {}: {err}", path.display()),
         "pass `--output DIR` naming a directory you can write to",
     )

@@ -9,16 +9,17 @@ use std::fmt;
 use futures_util::future::LocalBoxFuture;
 
 use crate::aws::function::{
-    self as lambda_function, architecture, runtime_id, CreateOutcome, DesiredFunction,
-    FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS,
+    self as lambda_function, architecture, CreateOutcome, DesiredFunction, FunctionInfo, MEMORY_MB,
+    TIMEOUT_SECONDS,
 };
 use crate::aws::observed::Observed;
+use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::handler;
-use crate::domain::kinds::{Arch, Store};
+use crate::domain::kinds::Store;
 use crate::domain::names::ResourceKind;
 use crate::domain::names::ResourceNames;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::{FunctionSpec, LabModel};
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{Change, PlanContext};
@@ -111,7 +112,8 @@ impl LabResource for Function {
         let Some(info) = found.function.owned() else {
             return Ok(());
         };
-        if info.code_sha256 != handler::package_of(handler::of_deployed(&info.runtime))?.sha256 {
+        let runtime = (info.runtime.clone()).unwrap_or_else(|| defaults::RUNTIME.into());
+        if info.code_sha256 != handler::package_of(runtime.handler())?.sha256 {
             notes.push("the deployed code differs from this version's handler: the export carries secretslab's handler (run `secretslab up` to deploy it)".into());
         }
         Ok(())
@@ -134,18 +136,21 @@ fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, 
             "code differs from the lab's handler".to_string(),
         ));
     }
-    let arch = architecture(desired.arch).as_str().to_string();
-    if !current.architectures.is_empty() && current.architectures != [arch.clone()] {
-        let now = current.architectures.join(", ");
-        found.push((Part::Code, format!("architecture {now}, want {arch}")));
+    if current.architecture != desired.arch {
+        let (now, want) = (
+            architecture(current.architecture),
+            architecture(desired.arch),
+        );
+        let reason = format!("architecture {}, want {}", now.as_str(), want.as_str());
+        found.push((Part::Code, reason));
     }
     if current.role != desired.role_arn {
         let reason = format!("role `{}`, want `{}`", current.role, desired.role_arn);
         found.push((Part::Config("role"), reason));
     }
-    let runtime = runtime_id(desired.runtime);
-    if current.runtime != runtime.as_str() {
-        let reason = format!("runtime {}, want {}", current.runtime, runtime.as_str());
+    if current.runtime != Some(desired.runtime.into()) {
+        let now = current.runtime.as_ref().map_or("unset", |r| r.id());
+        let reason = format!("runtime {now}, want {}", desired.runtime.id());
         found.push((Part::Config("runtime"), reason));
     }
     let entry = crate::domain::handler::entry(desired.runtime);
@@ -154,7 +159,7 @@ fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, 
         found.push((Part::Config("handler"), reason));
     }
     let layers: Vec<String> = desired.layer_arn.iter().cloned().collect();
-    if current.layers != layers {
+    if current.layer_arns() != layers {
         let reason = match (current.layers.is_empty(), &desired.layer_arn) {
             (true, Some(_)) => "extension layer missing".to_string(),
             (_, Some(layer)) => format!("layers are not exactly `{layer}`"),
@@ -210,7 +215,7 @@ pub fn updates(
         }
     }
     let mut steps = Vec::new();
-    if !found.is_empty() && !settled(current) {
+    if !found.is_empty() && !current.is_settled() {
         steps.push(FunctionStep::Wait);
     }
     if found.iter().any(|(part, _)| *part == Part::Code) {
@@ -220,15 +225,6 @@ pub fn updates(
         steps.push(FunctionStep::UpdateConfiguration { fields });
     }
     (found.into_iter().map(|(_, reason)| reason).collect(), steps)
-}
-
-/// Active, and no update under way.
-fn settled(current: &FunctionInfo) -> bool {
-    current.state.as_deref() == Some("Active")
-        && current
-            .last_update_status
-            .as_deref()
-            .is_none_or(|s| s == "Successful")
 }
 
 pub fn function(observed: &Observed<FunctionInfo>, desired: &DesiredFunction) -> Change {
@@ -355,28 +351,21 @@ pub fn export_model(
     // Only the names the lab sets: the environment is rebuilt, never copied, so nothing else
     // a function's environment might hold can reach the export.
     let env = info.extension().function_env(store, reference);
-    let Some(layer_arn) = info
-        .layers
-        .iter()
-        .find(|l| l.contains("Parameters-and-Secrets"))
+    let Some(layer_arn) = (info.extension_layer())
         .or(info.layers.first())
-        .cloned()
+        .map(|layer| layer.arn.clone())
     else {
         return Err(Error::invalid(
+            Code::ExportNoLayer,
             format!("function `{}` carries no extension layer", names.function),
             "run `secretslab up` to converge the lab, then export again",
         ));
     };
-    let arch = if info.architectures.iter().any(|a| a == "arm64") {
-        Arch::Arm64
-    } else {
-        Arch::X86_64
-    };
     let function = FunctionSpec {
         name: names.function.clone(),
-        runtime: info.runtime.clone(),
+        runtime: (info.runtime.clone()).unwrap_or_else(|| defaults::RUNTIME.into()),
         handler: info.handler.clone(),
-        arch,
+        arch: info.architecture,
         timeout: info.timeout.unwrap_or(TIMEOUT_SECONDS),
         memory: info.memory.unwrap_or(MEMORY_MB),
         layer_arn,

@@ -11,7 +11,7 @@ use crate::aws::secret::{self, Created, Recovery, SecretDeletion, SecretInfo};
 use crate::domain::defaults;
 use crate::domain::kinds::Store;
 use crate::domain::names::ResourceKind;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::LabModel;
 use crate::lab::deploy::apply::Runner;
 use crate::lab::deploy::plan::change::{value_difference, Change, PlanContext};
@@ -241,6 +241,7 @@ async fn create(run: &Runner<'_>, value: &NewValue, kms_key: Option<&str>) -> Re
         Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Secret)),
         Observed::Missing => {
             return Err(Error::Aws {
+                code: Code::SecretNamePending,
                 action: format!("creating secret `{}`", names.secret),
                 detail: "the name is taken but the secret cannot be read".into(),
                 help: "wait a minute (a forced deletion may still be finishing) and re-run `secretslab up`".into(),
