@@ -114,6 +114,7 @@ impl StatusReport {
             region: region.to_string(),
             runtime: plan
                 .observation
+                .found
                 .function
                 .owned()
                 .and_then(|f| f.runtime.clone()),
