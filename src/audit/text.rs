@@ -1,9 +1,10 @@
 //! The audit report for people: findings grouped by function, then what could not be read,
-//! then one summary line.
+//! then the totals (from the report's summary) and one verdict line.
 
 use std::fmt;
 
 use super::report::{AuditReport, Finding, Outcome};
+use super::summary::Summary;
 use crate::classify::Class;
 use crate::ui::style;
 
@@ -72,6 +73,44 @@ fn write_grouped(f: &mut fmt::Formatter<'_>, rows: &[Finding]) -> fmt::Result {
     Ok(())
 }
 
+/// Entries shown per line of totals; the rest are counted in one "more".
+const TOTALS_SHOWN: usize = 6;
+
+/// `name count, …` most first, the tail as "and N more".
+fn totals_line(ranked: &[(&str, usize)]) -> String {
+    let mut parts: Vec<String> = ranked
+        .iter()
+        .take(TOTALS_SHOWN)
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect();
+    if ranked.len() > TOTALS_SHOWN {
+        parts.push(format!("and {} more", ranked.len() - TOTALS_SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// The findings per rule, service, account and region, when there are any.
+fn write_totals(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    if summary.findings == 0 {
+        return Ok(());
+    }
+    let lines = [
+        ("by rule", Summary::ranked(&summary.rules)),
+        ("by service", Summary::ranked(&summary.services)),
+        ("by account", Summary::ranked(&summary.accounts)),
+        ("by region", Summary::ranked(&summary.regions)),
+    ];
+    for (label, ranked) in lines {
+        writeln!(
+            f,
+            "{}  {}",
+            style::dim(&format!("{label:<10}")),
+            style::wrap(&totals_line(&ranked), 80, 12, 12)
+        )?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for AuditReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.scanned;
@@ -108,7 +147,8 @@ impl fmt::Display for AuditReport {
                 style::failed("nothing scanned")
             );
         }
-        if self.outcome == Outcome::Clean && self.findings.is_empty() {
+        write_totals(f, &self.summary)?;
+        if self.outcome == Outcome::Clean && self.summary.findings == 0 {
             write!(f, "{}: ", style::ok("clean"))?;
         }
         let references = s.classes.get(&Class::Reference).copied().unwrap_or(0);
