@@ -172,3 +172,46 @@ impl fmt::Display for AuditReport {
         writeln!(f, " ({:.1} s)", self.elapsed_ms as f64 / 1000.0)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::fingerprint::FingerprintKey;
+    use crate::audit::report::{build, Coverage};
+    use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+
+    #[test]
+    fn the_last_lines_are_the_summary_then_the_verdict() {
+        let planted = "postgres://app:Zx81kQ9aLm@db.example.com:5432/app";
+        let scan = ScopeScan {
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            functions: vec![FunctionRecord {
+                name: "orders".into(),
+                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
+                versions: vec![VersionRecord {
+                    version: "$LATEST".into(),
+                    variables: vec![Variable {
+                        name: "DATABASE_URL".into(),
+                        value: Plaintext::new(planted),
+                    }],
+                }],
+                aliases: Default::default(),
+                image: false,
+            }],
+            ..ScopeScan::default()
+        };
+        let coverage = Coverage {
+            accounts: 1,
+            regions: 1,
+        };
+        let report = build(&[scan], &coverage, &FingerprintKey::generate(), false);
+        let text = report.to_string();
+        assert!(!text.contains(planted));
+        let last: Vec<&str> = text.lines().rev().take(5).collect();
+        assert!(last[0].starts_with("1 secret, 0 suspects"), "{text}");
+        assert!(last[1].ends_with("us-east-1 1"), "{text}");
+        assert!(last[2].ends_with("111111111111 1"), "{text}");
+        assert!(last[3].ends_with("lambda 1"), "{text}");
+        assert!(last[4].ends_with("url-credentials 1"), "{text}");
+    }
+}
