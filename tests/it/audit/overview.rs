@@ -286,15 +286,23 @@ fn the_glance_fits_and_the_table_sorts_and_filters(body: &str, doc: &Value) {
     );
 }
 
-/// The first three screens, as a person at a laptop sees them.
+/// The first three screens, as a person at a laptop sees them, with the first row's details
+/// open; and the page printed to PDF.
 fn keep_a_screenshot(chromium: &Path, page: &Path) {
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
+    // The first row's details (the scope grid's come earlier and stay closed).
+    let html = std::fs::read_to_string(page).unwrap();
+    let opened = page.with_file_name("opened.html");
+    let first_row = html.find(r#"<td class="resource""#).unwrap();
+    let (head, tail) = html.split_at(first_row);
+    let tail = tail.replacen("<details>", "<details open>", 1);
+    std::fs::write(&opened, format!("{head}{tail}")).unwrap();
     let shot = artifacts.join("audit-overview-150.png");
     let _ = std::fs::remove_file(&shot);
     run_chromium(
         chromium,
-        page,
+        &opened,
         &[
             "--window-size=1280,2400",
             &format!("--screenshot={}", shot.display()),
@@ -307,4 +315,17 @@ fn keep_a_screenshot(chromium: &Path, page: &Path) {
         png.len()
     );
     println!("screenshot: {}", shot.display());
+    let pdf = artifacts.join("audit-overview-150.pdf");
+    let _ = std::fs::remove_file(&pdf);
+    run_chromium(
+        chromium,
+        page,
+        &[
+            "--no-pdf-header-footer",
+            &format!("--print-to-pdf={}", pdf.display()),
+        ],
+    );
+    let printed = std::fs::read(&pdf).expect("printed page");
+    assert!(printed.starts_with(b"%PDF"), "not a PDF");
+    println!("printed: {}", pdf.display());
 }
