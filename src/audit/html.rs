@@ -13,7 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
-use super::report::{AuditReport, Outcome, ScopeCount};
+use super::report::{AuditReport, Incomplete, Outcome, ScopeCount};
 use super::summary::Summary;
 use crate::classify::Class;
 use chart::{bar_chart, Bar};
@@ -21,6 +21,8 @@ use chart::{bar_chart, Bar};
 const CSS: &str = include_str!("html.css");
 /// Sorting, filtering, and opening the details to print. Holds no value of the report.
 const SCRIPT: &str = include_str!("html.js");
+/// Scopes not read completely that the coverage lists in view; the rest open on demand.
+const GAPS_SHOWN: usize = 5;
 
 /// The whole page.
 pub fn to_html(report: &AuditReport) -> String {
@@ -177,6 +179,10 @@ fn charts(report: &AuditReport) -> Markup {
 fn coverage(report: &AuditReport) -> Markup {
     let scopes = report.scopes.len();
     let complete = report.scopes.iter().filter(|s| s.complete).count();
+    // The first gaps in view; a whole organization's closed accounts would fill the glance.
+    let (shown, more) = report
+        .incomplete
+        .split_at(report.incomplete.len().min(GAPS_SHOWN));
     html! {
         div.coverage {
             h2 { "Coverage" }
@@ -188,12 +194,12 @@ fn coverage(report: &AuditReport) -> Markup {
                 "."
             }
             @if !report.incomplete.is_empty() {
-                ul.incomplete {
-                    @for gap in &report.incomplete {
-                        li data-account=(gap.account) data-region=(gap.region) {
-                            "not read completely: account " (gap.account) " · " (gap.region) ": " (gap.error)
-                        }
-                    }
+                ul.incomplete { @for gap in shown { (gap_item(gap)) } }
+            }
+            @if !more.is_empty() {
+                details.scope {
+                    summary { "and " (plural(more.len(), "more scope")) " not read completely" }
+                    ul.incomplete { @for gap in more { (gap_item(gap)) } }
                 }
             }
             @if scopes > 0 {
@@ -202,6 +208,14 @@ fn coverage(report: &AuditReport) -> Markup {
                     (scope_table(report))
                 }
             }
+        }
+    }
+}
+
+fn gap_item(gap: &Incomplete) -> Markup {
+    html! {
+        li data-account=(gap.account) data-region=(gap.region) {
+            "not read completely: account " (gap.account) " · " (gap.region) ": " (gap.error)
         }
     }
 }

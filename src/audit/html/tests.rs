@@ -126,3 +126,30 @@ fn an_empty_scope_is_not_called_clean() {
         .unwrap();
     assert!(scanned < page.rfind("Nothing scanned").unwrap());
 }
+
+#[test]
+fn many_unread_scopes_keep_the_glance_short() {
+    let scans: Vec<ScopeScan> = (0..12)
+        .map(|i| ScopeScan {
+            account: format!("{:012}", 100 + i),
+            region: "us-east-1".into(),
+            errors: vec!["assuming the audit role: AccessDenied".into()],
+            ..ScopeScan::default()
+        })
+        .collect();
+    let report = build(
+        &scans,
+        &Coverage {
+            accounts: 12,
+            regions: 1,
+        },
+        &FingerprintKey::generate(),
+        false,
+    );
+    let page = to_html(&report);
+    assert_eq!(page.matches("not read completely: account").count(), 12);
+    assert!(
+        page.contains("and 7 more scopes not read completely"),
+        "{page}"
+    );
+}
