@@ -63,6 +63,7 @@ mod tests {
         Finding {
             account: "111111111111".into(),
             region: "us-east-1".into(),
+            service: crate::audit::report::Service::Lambda,
             function: function.into(),
             function_arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
                 .function(&format!("{function}:{version}"))
@@ -86,6 +87,7 @@ mod tests {
         AuditReport {
             scanned: Scanned::default(),
             outcome: crate::audit::report::Outcome::Clean,
+            summary: Default::default(),
             scopes: vec![],
             incomplete: vec![],
             findings,

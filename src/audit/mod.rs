@@ -1,7 +1,7 @@
 //! `secretslab audit`: find plaintext secrets in live Lambda functions' environment variables
 //! (`$LATEST` and every published version) across accounts and regions.
 //! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
-//! `scope` and `scan` read the functions; `report`, `text`, `sarif`, `html`, `csv` and `baseline` present them.
+//! `scope` and `scan` read the functions; `report` (with its `summary`), `text`, `sarif`, `html`, `csv` and `baseline` present them.
 
 pub mod baseline;
 pub mod csv;
@@ -13,6 +13,7 @@ pub mod report;
 pub mod sarif;
 pub mod scan;
 pub mod scope;
+pub mod summary;
 pub mod text;
 
 use std::collections::HashMap;

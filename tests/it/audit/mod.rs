@@ -6,6 +6,7 @@
 mod estate;
 mod faults;
 mod organization;
+mod overview;
 mod ownership;
 mod reports;
 mod scope;
