@@ -8,6 +8,7 @@ pub mod csv;
 pub mod files;
 pub mod fingerprint;
 pub mod html;
+pub mod ignore;
 pub mod key;
 pub mod report;
 pub mod sarif;
