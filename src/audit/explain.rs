@@ -1,0 +1,143 @@
+//! `audit --explain FUNCTION:VARIABLE`: how the classifier decided one variable, in each
+//! version that holds it: every rule that looked at it, in order, fired or not and why, and
+//! the facts those rules read. Never the value: lengths and shapes only.
+
+use std::fmt;
+
+use serde::Serialize;
+
+use super::scan::ScopeScan;
+use crate::classify::{self, Explanation};
+use crate::error::{Error, Result};
+use crate::ui::style;
+
+/// `FUNCTION:VARIABLE`, split at the last colon (a function ARN has colons, a name has none).
+pub fn parse_target(target: &str) -> Result<(String, String)> {
+    match target.rsplit_once(':') {
+        Some((function, variable)) if !function.is_empty() && !variable.is_empty() => {
+            Ok((function.to_string(), variable.to_string()))
+        }
+        _ => Err(Error::invalid(
+            format!("`{target}` does not name a function and a variable"),
+            "pass FUNCTION:VARIABLE, e.g. `--explain orders:DB_PASSWORD`",
+        )),
+    }
+}
+
+/// One variable's classification in the versions where it reads the same.
+#[derive(Debug, Clone, Serialize)]
+pub struct Explained {
+    pub account: String,
+    pub region: String,
+    pub function: String,
+    pub versions: Vec<String>,
+    pub variable: String,
+    #[serde(flatten)]
+    pub explanation: Explanation,
+}
+
+/// Every explanation of `--explain` (JSON: `{"explain": [...]}`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Explanations {
+    pub explain: Vec<Explained>,
+}
+
+/// Explain `variable` in every version of every function scanned; versions in a row whose
+/// explanation is the same are one entry. No version holding it is an error naming the scope.
+pub fn explain(scans: &[ScopeScan], function: &str, variable: &str) -> Result<Explanations> {
+    let mut explain: Vec<Explained> = Vec::new();
+    for scan in scans {
+        for record in &scan.functions {
+            for version in &record.versions {
+                let Some(found) = version.variables.iter().find(|v| v.name == variable) else {
+                    continue;
+                };
+                let explanation = classify::explain(&found.name, found.value.expose());
+                if let Some(last) = explain.last_mut().filter(|last| {
+                    (&last.account, &last.region, &last.function)
+                        == (&scan.account, &scan.region, &record.name)
+                        && last.explanation == explanation
+                }) {
+                    last.versions.push(version.version.clone());
+                    continue;
+                }
+                explain.push(Explained {
+                    account: scan.account.clone(),
+                    region: scan.region.clone(),
+                    function: record.name.clone(),
+                    versions: vec![version.version.clone()],
+                    variable: variable.to_string(),
+                    explanation,
+                });
+            }
+        }
+    }
+    if explain.is_empty() {
+        let unread = scans
+            .iter()
+            .find_map(|scan| scan.errors.first())
+            .map(|e| format!(" (part of the scope could not be read: {e})"))
+            .unwrap_or_default();
+        return Err(Error::invalid(
+            format!("no version of function `{function}` in the scope has a variable `{variable}`{unread}"),
+            format!("list its variables with `secretslab audit --function {function} --show-all`, and check --regions and --accounts"),
+        ));
+    }
+    Ok(Explanations { explain })
+}
+
+impl fmt::Display for Explanations {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        for (index, entry) in self.explain.iter().enumerate() {
+            if index > 0 {
+                writeln!(f)?;
+            }
+            write_one(f, entry)?;
+        }
+        Ok(())
+    }
+}
+
+fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
+    let verdict = &entry.explanation.verdict;
+    let versions = if entry.versions.len() == 1 {
+        "version"
+    } else {
+        "versions"
+    };
+    writeln!(
+        f,
+        "{} {}  {}",
+        style::heading(&entry.function),
+        entry.variable,
+        style::dim(&format!(
+            "{versions} {} · account {} · {}",
+            entry.versions.join(", "),
+            entry.account,
+            entry.region
+        ))
+    )?;
+    writeln!(
+        f,
+        "  {} by {} ({})",
+        verdict.class, verdict.rule, verdict.shape
+    )?;
+    for fact in &entry.explanation.facts {
+        writeln!(f, "  {}", style::dim(fact))?;
+    }
+    writeln!(f, "  rules, in the order they looked:")?;
+    for step in &entry.explanation.steps {
+        let mark = if step.fired {
+            style::ok("yes")
+        } else {
+            style::dim("no ")
+        };
+        writeln!(f, "    {mark} {}", step.rules)?;
+        writeln!(f, "        {}", style::wrap(&step.why, 80, 8, 8))?;
+    }
+    writeln!(
+        f,
+        "  {}",
+        style::dim("the first rule that fires decides; the rules after it did not look")
+    )
+}
