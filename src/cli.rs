@@ -420,10 +420,10 @@ pub struct AuditArgs {
     #[arg(long)]
     pub show_ignored: bool,
 
-    /// Show every rule that looked at VARIABLE of FUNCTION, and why each fired or not (no value)
+    /// Show every rule that looked at variable VAR of function FN, and why each fired or not (no value)
     #[arg(
         long,
-        value_name = "FUNCTION:VARIABLE",
+        value_name = "FN:VAR",
         conflicts_with_all = ["function", "format", "output", "write_baseline", "baseline", "show_all"]
     )]
     pub explain: Option<String>,
