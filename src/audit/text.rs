@@ -86,11 +86,13 @@ fn write_ignored(f: &mut fmt::Formatter<'_>, ignored: &[Ignored]) -> fmt::Result
             class_label(finding.class),
             finding.function,
             finding.variable,
-            style::dim(&format!(
-                "version {} · account {} · {}  [{}]",
-                finding.version, finding.account, finding.region, finding.rule
-            )),
+            style::dim(&format!("[{}]", finding.rule)),
         )?;
+        let place = format!(
+            "version {} · account {} · {}",
+            finding.version, finding.account, finding.region
+        );
+        writeln!(f, "          {}", style::dim(&place))?;
         let until = by
             .expires
             .as_deref()
