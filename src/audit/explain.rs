@@ -123,7 +123,7 @@ fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
         verdict.class, verdict.rule, verdict.shape
     )?;
     for fact in &entry.explanation.facts {
-        writeln!(f, "  {}", style::dim(fact))?;
+        writeln!(f, "  {}", style::dim(&style::wrap(fact, 80, 2, 4)))?;
     }
     writeln!(f, "  rules, in the order they looked:")?;
     for step in &entry.explanation.steps {
@@ -132,7 +132,7 @@ fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
         } else {
             style::dim("no ")
         };
-        writeln!(f, "    {mark} {}", step.rules)?;
+        writeln!(f, "    {mark} {}", style::wrap(&step.rules, 80, 8, 8))?;
         writeln!(f, "        {}", style::wrap(&step.why, 80, 8, 8))?;
     }
     writeln!(
@@ -140,4 +140,89 @@ fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
         "  {}",
         style::dim("the first rule that fires decides; the rules after it did not look")
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::audit::scan::{FunctionRecord, Plaintext, Variable, VersionRecord};
+
+    fn version(version: &str, value: &str) -> VersionRecord {
+        VersionRecord {
+            version: version.into(),
+            variables: vec![Variable {
+                name: "DB_PASSWORD".into(),
+                value: Plaintext::new(value),
+            }],
+        }
+    }
+
+    fn scan(versions: Vec<VersionRecord>) -> ScopeScan {
+        ScopeScan {
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            functions: vec![FunctionRecord {
+                name: "orders".into(),
+                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
+                versions,
+                aliases: Default::default(),
+                image: false,
+            }],
+            errors: vec![],
+            owners: Default::default(),
+        }
+    }
+
+    #[test]
+    fn versions_that_read_the_same_are_one_entry_and_no_value_is_shown() {
+        let planted = "Xq7Lm2Rt9Kd8Wz1N";
+        let scans = [scan(vec![
+            version("$LATEST", "changeme"),
+            version("1", planted),
+            version("2", planted),
+        ])];
+        let explained = explain(&scans, "orders", "DB_PASSWORD").unwrap_or_else(|e| panic!("{e}"));
+        let versions: Vec<&[String]> = explained
+            .explain
+            .iter()
+            .map(|e| e.versions.as_slice())
+            .collect();
+        assert_eq!(
+            versions,
+            [
+                &["$LATEST".to_string()][..],
+                &["1".to_string(), "2".to_string()][..]
+            ]
+        );
+        let text = explained.to_string();
+        assert!(text.contains("orders DB_PASSWORD  versions 1, 2"), "{text}");
+        assert!(
+            text.contains("secret by password-name (16 chars)"),
+            "{text}"
+        );
+        assert!(
+            text.contains("yes password-name") && text.contains("no  config-empty"),
+            "{text}"
+        );
+        let json = serde_json::to_string(&explained).unwrap_or_default();
+        assert!(!text.contains(planted) && !json.contains(planted), "{json}");
+    }
+
+    #[test]
+    fn a_missing_variable_and_a_target_without_colon_are_usage_errors() {
+        let scans = [scan(vec![version("$LATEST", "x")])];
+        let err = explain(&scans, "orders", "NOPE").expect_err("no such variable");
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("`NOPE`"));
+        assert!(parse_target("orders").is_err() && parse_target(":X").is_err());
+        let arn = "arn:aws:lambda:us-east-1:111111111111:function:orders:DB_PASSWORD";
+        let (function, variable) = parse_target(arn).unwrap_or_else(|e| panic!("{e}"));
+        assert_eq!(
+            (function.as_str(), variable.as_str()),
+            (
+                "arn:aws:lambda:us-east-1:111111111111:function:orders",
+                "DB_PASSWORD"
+            )
+        );
+    }
 }

@@ -261,3 +261,15 @@ fn today_is_a_date() {
     assert_eq!(today.len(), 10, "{today}");
     assert!(today.as_str() > "2025-01-01" && today.as_bytes()[4] == b'-');
 }
+
+/// The README's example is a file that parses, rule for rule.
+#[test]
+fn the_readme_example_parses() {
+    let readme = include_str!("../../../README.md");
+    let example = readme
+        .split("```toml\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .unwrap_or_default();
+    assert_eq!(rules(example).rules.len(), 3, "{example}");
+}
