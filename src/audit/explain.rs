@@ -6,6 +6,8 @@ use std::fmt;
 
 use serde::Serialize;
 
+use super::fingerprint::{fingerprint, FingerprintKey};
+use super::ignore::{self, IgnoreRules};
 use super::scan::ScopeScan;
 use crate::classify::{self, Explanation};
 use crate::error::{Error, Result};
@@ -32,8 +34,12 @@ pub struct Explained {
     pub function: String,
     pub versions: Vec<String>,
     pub variable: String,
+    /// The value's keyed fingerprint, as an ignore rule's `fingerprint` takes it.
+    pub fingerprint: String,
     #[serde(flatten)]
     pub explanation: Explanation,
+    /// What `.secretslab.toml`'s ignore rules do to it (empty without a file).
+    pub ignore: Vec<String>,
 }
 
 /// Every explanation of `--explain` (JSON: `{"explain": [...]}`).
@@ -42,9 +48,21 @@ pub struct Explanations {
     pub explain: Vec<Explained>,
 }
 
+/// How `--explain` names the value and applies the ignore rules.
+pub struct Context<'a> {
+    pub key: &'a FingerprintKey,
+    pub rules: Option<&'a IgnoreRules>,
+    pub today: &'a str,
+}
+
 /// Explain `variable` in every version of every function scanned; versions in a row whose
-/// explanation is the same are one entry. No version holding it is an error naming the scope.
-pub fn explain(scans: &[ScopeScan], function: &str, variable: &str) -> Result<Explanations> {
+/// value and explanation are the same are one entry. No version holding it is an error.
+pub fn explain(
+    scans: &[ScopeScan],
+    function: &str,
+    variable: &str,
+    context: &Context<'_>,
+) -> Result<Explanations> {
     let mut explain: Vec<Explained> = Vec::new();
     for scan in scans {
         for record in &scan.functions {
@@ -53,21 +71,33 @@ pub fn explain(scans: &[ScopeScan], function: &str, variable: &str) -> Result<Ex
                     continue;
                 };
                 let explanation = classify::explain(&found.name, found.value.expose());
+                let fingerprint = fingerprint(context.key, found.value.expose());
                 if let Some(last) = explain.last_mut().filter(|last| {
-                    (&last.account, &last.region, &last.function)
-                        == (&scan.account, &scan.region, &record.name)
+                    (
+                        &last.account,
+                        &last.region,
+                        &last.function,
+                        &last.fingerprint,
+                    ) == (&scan.account, &scan.region, &record.name, &fingerprint)
                         && last.explanation == explanation
                 }) {
                     last.versions.push(version.version.clone());
                     continue;
                 }
+                let ignore = context.rules.map_or_else(Vec::new, |rules| {
+                    let rule = explanation.verdict.rule;
+                    let names = (record.name.as_str(), variable);
+                    ignore::judge(rules, names, (rule, &fingerprint), context.today)
+                });
                 explain.push(Explained {
                     account: scan.account.clone(),
                     region: scan.region.clone(),
                     function: record.name.clone(),
                     versions: vec![version.version.clone()],
                     variable: variable.to_string(),
+                    fingerprint,
                     explanation,
+                    ignore,
                 });
             }
         }
@@ -119,9 +149,12 @@ fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
     )?;
     writeln!(
         f,
-        "  {} by {} ({})",
-        verdict.class, verdict.rule, verdict.shape
+        "  {} by {} ({}; fingerprint {})",
+        verdict.class, verdict.rule, verdict.shape, entry.fingerprint
     )?;
+    for said in &entry.ignore {
+        writeln!(f, "  {}", style::wrap(&format!("ignore: {said}"), 80, 2, 4))?;
+    }
     for fact in &entry.explanation.facts {
         writeln!(f, "  {}", style::dim(&style::wrap(fact, 80, 2, 4)))?;
     }
@@ -181,7 +214,29 @@ mod tests {
             version("1", planted),
             version("2", planted),
         ])];
-        let explained = explain(&scans, "orders", "DB_PASSWORD").unwrap_or_else(|e| panic!("{e}"));
+        let key = FingerprintKey::generate();
+        let text = "[[ignore]]\nvariable = \"DB_*\"\nrule = \"config-placeholder\"\nreason = \"a placeholder\"\n";
+        let rules = ignore::file::parse(std::path::Path::new(".secretslab.toml"), text)
+            .unwrap_or_else(|e| panic!("{e}"));
+        let context = Context {
+            key: &key,
+            rules: Some(&rules),
+            today: "2026-12-07",
+        };
+        let explained =
+            explain(&scans, "orders", "DB_PASSWORD", &context).unwrap_or_else(|e| panic!("{e}"));
+        let ignore: Vec<&str> = explained
+            .explain
+            .iter()
+            .map(|e| e.ignore[0].as_str())
+            .collect();
+        assert_eq!(
+            ignore,
+            [
+                ".secretslab.toml:1 silences it: a placeholder",
+                "no ignore rule of .secretslab.toml names it"
+            ]
+        );
         let versions: Vec<&[String]> = explained
             .explain
             .iter()
@@ -197,7 +252,7 @@ mod tests {
         let text = explained.to_string();
         assert!(text.contains("orders DB_PASSWORD  versions 1, 2"), "{text}");
         assert!(
-            text.contains("secret by password-name (16 chars)"),
+            text.contains("secret by password-name (16 chars; fingerprint hmac-sha256:"),
             "{text}"
         );
         assert!(
@@ -211,7 +266,13 @@ mod tests {
     #[test]
     fn a_missing_variable_and_a_target_without_colon_are_usage_errors() {
         let scans = [scan(vec![version("$LATEST", "x")])];
-        let err = explain(&scans, "orders", "NOPE").expect_err("no such variable");
+        let key = FingerprintKey::generate();
+        let context = Context {
+            key: &key,
+            rules: None,
+            today: "2026-12-07",
+        };
+        let err = explain(&scans, "orders", "NOPE", &context).expect_err("no such variable");
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("`NOPE`"));
         assert!(parse_target("orders").is_err() && parse_target(":X").is_err());

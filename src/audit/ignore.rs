@@ -63,18 +63,19 @@ impl Pattern {
 impl IgnoreRule {
     /// Every matcher the rule has matches `finding`.
     fn names(&self, finding: &Finding) -> bool {
-        self.function
-            .as_ref()
-            .is_none_or(|p| p.matches(&finding.function))
-            && self
-                .variable
-                .as_ref()
-                .is_none_or(|p| p.matches(&finding.variable))
-            && self.rule.as_ref().is_none_or(|r| r == finding.rule)
-            && self
-                .fingerprint
-                .as_ref()
-                .is_none_or(|f| *f == finding.fingerprint)
+        self.names_parts(
+            &finding.function,
+            &finding.variable,
+            finding.rule,
+            &finding.fingerprint,
+        )
+    }
+
+    fn names_parts(&self, function: &str, variable: &str, rule: &str, fingerprint: &str) -> bool {
+        self.function.as_ref().is_none_or(|p| p.matches(function))
+            && self.variable.as_ref().is_none_or(|p| p.matches(variable))
+            && self.rule.as_ref().is_none_or(|r| r == rule)
+            && self.fingerprint.as_ref().is_none_or(|f| f == fingerprint)
     }
 
     fn expired(&self, today: &str) -> bool {
@@ -161,6 +162,38 @@ pub fn apply(report: &mut AuditReport, rules: &IgnoreRules, today: &str) {
         ));
     }
     report.ignoring.ignore_warnings.extend(warnings);
+}
+
+/// What each rule naming one variable does to it (`--explain`): silences it, is held back by
+/// a vendor format, or has expired; in file order, the first that silences ends the list.
+pub fn judge(
+    rules: &IgnoreRules,
+    (function, variable): (&str, &str),
+    (rule, fingerprint): (&str, &str),
+    today: &str,
+) -> Vec<String> {
+    let file = rules.path.display();
+    let vendor = is_vendor_format(rule);
+    let mut said = Vec::new();
+    for ignore in &rules.rules {
+        if !ignore.names_parts(function, variable, rule, fingerprint) {
+            continue;
+        }
+        let at = format!("{file}:{}", ignore.line);
+        if ignore.expired(today) {
+            let last = ignore.expires.as_deref().unwrap_or_default();
+            said.push(format!("{at} names it but expired on {last}"));
+        } else if vendor && ignore.fingerprint.is_none() {
+            said.push(format!("{at} names it, but its value has a vendor's token format: only its fingerprint silences it"));
+        } else {
+            said.push(format!("{at} silences it: {}", ignore.reason));
+            break;
+        }
+    }
+    if said.is_empty() {
+        said.push(format!("no ignore rule of {file} names it"));
+    }
+    said
 }
 
 /// Today's date in UTC as `YYYY-MM-DD`, what `expires` is compared with.

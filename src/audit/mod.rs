@@ -74,10 +74,11 @@ pub async fn explain_variable(
     plan: &AuditPlan,
     progress: &Progress,
     variable: &str,
+    context: &explain::Context<'_>,
 ) -> Result<explain::Explanations> {
     let (scans, _) = scan(base, aws, plan, progress).await?;
     let function = plan.function.as_deref().unwrap_or_default();
-    explain::explain(&scans, function, variable)
+    explain::explain(&scans, function, variable, context)
 }
 
 /// Resolve the scope and scan every account and region concurrently.

@@ -1,6 +1,7 @@
 //! `secretslab audit`: turn the flags into a plan, run the audit, print or write the report,
 //! and map the result to the exit code (0 clean, 4 findings, 5 incomplete, 6 nothing scanned).
 
+use crate::audit::ignore::IgnoreRules;
 use crate::audit::report::{AuditReport, FailOn};
 use crate::audit::scope::{self, AccountSelection, RegionSelection};
 use crate::audit::{
@@ -18,7 +19,7 @@ pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     let cwd = std::env::current_dir().unwrap_or_default();
     let rules = ignore::file::load(args.config.as_deref(), &cwd)?;
     if let Some(target) = &args.explain {
-        return run_explain(session, &args, target).await;
+        return run_explain(session, &args, target, rules.as_ref()).await;
     }
     let plan = plan(&args)?;
     let format = match (args.format, session.json()) {
@@ -82,15 +83,27 @@ fn show(
 
 /// `--explain FUNCTION:VARIABLE`: scan that function only and show how the variable was
 /// decided in each version; 0 when some version has it.
-async fn run_explain(session: &Session, args: &AuditArgs, target: &str) -> Result<u8> {
+async fn run_explain(
+    session: &Session,
+    args: &AuditArgs,
+    target: &str,
+    rules: Option<&IgnoreRules>,
+) -> Result<u8> {
     let (function, variable) = explain::parse_target(target)?;
     let mut plan = plan(args)?;
     plan.function = Some(function);
+    let key = key::load_or_create(&session.dirs)?;
+    let today = ignore::today();
+    let context = explain::Context {
+        key: &key,
+        rules,
+        today: &today,
+    };
     let connection = session.connect().await?;
     let base = connection.sdk_config().await;
+    let aws = &connection.aws;
     let explained =
-        audit::explain_variable(&base, &connection.aws, &plan, &session.progress, &variable)
-            .await?;
+        audit::explain_variable(&base, aws, &plan, &session.progress, &variable, &context).await?;
     super::print(session, &explained)?;
     Ok(0)
 }

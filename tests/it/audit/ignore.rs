@@ -235,7 +235,7 @@ fn explain_shows_every_rule_without_the_value(
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let text = stdout(&out);
     assert!(
-        text.contains("secret by password-name (24 chars)"),
+        text.contains("secret by password-name (24 chars; fingerprint hmac-sha256:"),
         "{text}"
     );
     assert!(
@@ -243,6 +243,10 @@ fn explain_shows_every_rule_without_the_value(
         "{text}"
     );
     assert!(text.contains("value: 24 chars"), "{text}");
+    assert!(
+        text.contains(".secretslab.toml:1 silences it: the test"),
+        "{text}"
+    );
 
     let out = audit_in(
         home,
@@ -260,6 +264,20 @@ fn explain_shows_every_rule_without_the_value(
     );
     assert!(steps[..steps.len() - 1].iter().all(|s| s["fired"] == false));
     assert_eq!(doc["explain"][0]["versions"][0], "$LATEST");
+    let ignore: Vec<&str> = doc["explain"][0]["ignore"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s.as_str().unwrap())
+        .collect();
+    assert_eq!(ignore.len(), 2, "{ignore:?}");
+    assert!(ignore[0].ends_with(
+        ":6 names it, but its value has a vendor's token format: only its fingerprint silences it"
+    ));
+    assert!(
+        ignore[1].ends_with(":15 silences it: the test account's key"),
+        "{ignore:?}"
+    );
 
     let out = audit_in(home, dir, outputs, &["--explain", "shop:NOPE"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
