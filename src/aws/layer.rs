@@ -6,7 +6,7 @@
 use crate::aws::errors::{into_error, kind, ErrorKind};
 use crate::domain::arn::{Arn, Scope};
 use crate::domain::kinds::Arch;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// (region, publishing account, x86_64 version, arm64 version)
 const LAYER_TABLE: &[(&str, &str, u32, u32)] = &[
@@ -128,6 +128,7 @@ pub fn ssm_parameter_name(arch: Arch) -> &'static str {
 pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
     let Some(layer) = Arn::parse(arn).filter(|a| a.layer_version().is_some()) else {
         return Err(Error::invalid(
+            Code::BadLayerArn,
             format!("`{arn}` is not a Lambda layer version ARN"),
             "expected arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>",
         ));
@@ -135,6 +136,7 @@ pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
     let layer_region = layer.region();
     if layer_region != region {
         return Err(Error::invalid(
+            Code::LayerWrongRegion,
             format!("the layer ARN is in region {layer_region}, but the function is in {region}"),
             format!(
                 "Lambda can only bind a layer from the function's own region (otherwise it answers AccessDenied on GetLayerVersion); use the {region} ARN, or pass `--region {layer_region}`"

@@ -3,6 +3,7 @@
 pub mod errors;
 pub mod function;
 pub mod identity;
+pub mod lambda;
 pub mod layer;
 pub mod logs;
 pub mod migration;

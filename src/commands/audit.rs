@@ -9,7 +9,7 @@ use crate::audit::{
 };
 use crate::classify::Class;
 use crate::cli::{AuditArgs, AuditFormat, FailOnArg};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::Session;
 
 pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
@@ -133,6 +133,7 @@ fn plan(args: &AuditArgs) -> Result<AuditPlan> {
                 .all(|c| c.is_ascii_alphanumeric() || "+=,.@_-".contains(c));
         if !valid {
             return Err(Error::invalid(
+                Code::BadRoleName,
                 format!("`{role}` is not an IAM role name"),
                 "pass the role's name (not its ARN), e.g. `--assume-role OrganizationAccountAccessRole`",
             ));
@@ -155,24 +156,15 @@ fn render(report: &AuditReport, format: AuditFormat) -> Result<Vec<u8>> {
                 body.push(b'\n');
                 body
             })
-            .map_err(|e| {
-                Error::io_msg(
-                    format!("could not encode the report: {e}"),
-                    "this is a bug in secretslab; please report it",
-                )
-            })
+            .map_err(|e| Error::bug(format!("could not encode the report: {e}")))
     };
     match format {
         AuditFormat::Text => Ok(report.to_string().into_bytes()),
         AuditFormat::Json => encode(serde_json::to_vec_pretty(report)),
         AuditFormat::Sarif => encode(serde_json::to_vec_pretty(&sarif::to_sarif(report))),
         AuditFormat::Html => Ok(html::to_html(report).into_bytes()),
-        AuditFormat::Csv => csv::to_csv(report).map_err(|e| {
-            Error::io_msg(
-                format!("could not encode the report as CSV: {e}"),
-                "this is a bug in secretslab; please report it",
-            )
-        }),
+        AuditFormat::Csv => csv::to_csv(report)
+            .map_err(|e| Error::bug(format!("could not encode the report as CSV: {e}"))),
     }
 }
 
@@ -182,7 +174,7 @@ fn write_stdout(body: &[u8]) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(body).and_then(|()| out.flush()) {
         Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("writing the report", e))
+            Err(Error::io(Code::WriteOutput, "writing the report", e))
         }
         _ => Ok(()),
     }

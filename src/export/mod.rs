@@ -11,12 +11,13 @@ use crate::aws::identity::resolve_identity;
 use crate::aws::logs::{self, LogGroupInfo, RETENTION_DAYS};
 use crate::aws::observed::Observed;
 use crate::aws::policy::{self as iam_policy, policy_arn, PolicyInfo};
+use crate::domain::defaults;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::handler;
-use crate::domain::kinds::{Arch, Store};
+use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::simulated_db;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::{bundle, Artifact, FunctionSpec, IacFormat, LabModel};
 use crate::session::{Connection, Session};
 
@@ -99,22 +100,15 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
     if let Some(name) = &simulated_db {
         env.insert(simulated_db::ENV.to_string(), name.clone());
     }
-    let Some(layer_arn) = info
-        .layers
-        .iter()
-        .find(|l| l.contains("Parameters-and-Secrets"))
+    let Some(layer_arn) = (info.extension_layer())
         .or(info.layers.first())
-        .cloned()
+        .map(|layer| layer.arn.clone())
     else {
         return Err(Error::invalid(
+            Code::ExportNoLayer,
             format!("function `{}` carries no extension layer", names.function),
             "run `secretslab up` to converge the lab, then export again",
         ));
-    };
-    let arch = if info.architectures.iter().any(|a| a == "arm64") {
-        Arch::Arm64
-    } else {
-        Arch::X86_64
     };
     let log_retention_days = match &observed.log_group {
         Observed::Owned(group) => group.retention_days.unwrap_or(RETENTION_DAYS),
@@ -123,14 +117,15 @@ pub fn model(names: &ResourceNames, observed: &Observation) -> Result<(LabModel,
             RETENTION_DAYS
         }
     };
-    if info.code_sha256 != handler::package_of(handler::of_deployed(&info.runtime))?.sha256 {
+    let runtime = (info.runtime.clone()).unwrap_or_else(|| defaults::RUNTIME.into());
+    if info.code_sha256 != handler::package_of(runtime.handler())?.sha256 {
         notes.push("the deployed code differs from this version's handler: the export carries secretslab's handler (run `secretslab up` to deploy it)".into());
     }
     let function = FunctionSpec {
         name: names.function.clone(),
-        runtime: info.runtime.clone(),
+        runtime,
         handler: info.handler.clone(),
-        arch,
+        arch: info.architecture,
         timeout: info.timeout.unwrap_or(function::TIMEOUT_SECONDS),
         memory: info.memory.unwrap_or(function::MEMORY_MB),
         layer_arn,
@@ -165,6 +160,7 @@ pub fn write(dir: &Path, files: &[Artifact]) -> Result<()> {
 
 fn write_error(path: &Path, err: &std::io::Error) -> Error {
     Error::io_msg(
+        Code::ExportWrite,
         format!("cannot write {}: {err}", path.display()),
         "pass `--output DIR` naming a directory you can write to",
     )

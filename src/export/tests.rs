@@ -3,6 +3,7 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::*;
+use crate::domain::kinds::Arch;
 use crate::domain::names::LabName;
 use crate::domain::package;
 
@@ -28,10 +29,10 @@ fn deployed(store: Store, extra_env: &[(&str, &str)]) -> Observation {
         function: Observed::Owned(FunctionInfo {
             arn: "arn:aws:lambda:eu-west-1:1:function:demo".into(),
             code_sha256: package::build().unwrap().sha256,
-            runtime: "python3.13".into(),
+            runtime: Some(crate::domain::kinds::Runtime::Python313.into()),
             handler: "lambda_function.lambda_handler".into(),
-            architectures: vec!["arm64".into()],
-            layers: vec!["arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24".into()],
+            architecture: Arch::Arm64,
+            layers: vec![crate::aws::lambda::Layer::new("arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24")],
             env: env.into(),
             timeout: Some(15),
             memory: Some(128),

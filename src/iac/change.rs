@@ -344,7 +344,7 @@ pub(crate) mod tests {
         FunctionChange {
             spec: FunctionSpec {
                 name: "orders-api".into(),
-                runtime: "python3.13".into(),
+                runtime: crate::domain::kinds::Runtime::Python313.into(),
                 handler: "index.handler".into(),
                 arch: Arch::X86_64,
                 timeout: 10,

@@ -136,7 +136,7 @@ pub fn function_block(
     let mut attributes = vec![
         ("function_name", spec.name.as_str().into()),
         ("role", role),
-        ("runtime", spec.runtime.as_str().into()),
+        ("runtime", spec.runtime.id().into()),
         ("handler", spec.handler.as_str().into()),
         (
             "architectures",

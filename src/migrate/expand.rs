@@ -9,13 +9,12 @@ use crate::aws::migration::{DocumentRef, Found, Values};
 use crate::aws::target_function::TargetFunction;
 use crate::aws::{layer, role};
 use crate::domain::extension::{env::HTTP_PORT, ExtensionSettings};
-use crate::domain::kinds::Arch;
 use crate::domain::migration::{
     document_arn, document_tags, evidence_baseline, is_for_function, policy_name, read_policy,
     reference_var,
 };
 use crate::domain::policy::same_policy;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
@@ -65,12 +64,8 @@ pub async fn observe(
         true => Some(document.read(aws).await?),
         false => None,
     };
-    let arch = match function.architecture.as_str() {
-        "arm64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    };
     let layer_flag = settings.layer_arn.as_deref();
-    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, arch, layer_flag)
+    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, function.architecture, layer_flag)
         .await?
         .arn;
     let role_name = function.role_name();
@@ -84,10 +79,13 @@ pub async fn observe(
         .unwrap_or_default();
     let local = connection.emulator.is_some();
     let free_port = match local && !function.env.contains_key(HTTP_PORT) {
-        true => Some(
-            crate::local::process::free_port()
-                .map_err(|e| Error::io("finding a free port for the local extension", e))?,
-        ),
+        true => Some(crate::local::process::free_port().map_err(|e| {
+            Error::io(
+                Code::NoFreePort,
+                "finding a free port for the local extension",
+                e,
+            )
+        })?),
         false => None,
     };
     Ok(Observed {
@@ -193,6 +191,7 @@ fn refuse_second_document(function: &TargetFunction, doc: &DocumentRef) -> Resul
         return Ok(());
     };
     Err(Error::refused(
+        Code::AlreadyMigrated,
         format!(
             "`{}` already reads {} through its references",
             function.name,
@@ -339,6 +338,7 @@ fn is_kms_key_arn(text: &str) -> bool {
 fn check_kms_key(key: Option<&str>) -> Result<()> {
     match key {
         Some(key) if !is_kms_key_arn(key) => Err(Error::invalid(
+            Code::BadKmsKey,
             format!("`--kms-key {key}` is not a KMS key ARN"),
             "pass the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the role's policy grants kms:Decrypt on exactly that key",
         )),

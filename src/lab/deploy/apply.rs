@@ -25,7 +25,7 @@ use crate::aws::AwsContext;
 use crate::domain::kinds::Store;
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::simulated_db::LABEL;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ui::progress::Progress;
 
 use super::plan::step::{Grant, NewValue, Phase, Step};
@@ -149,6 +149,7 @@ impl Runner<'_> {
                 let read = secret::read_value(&self.aws.secrets, self.names).await?;
                 read.ok_or_else(|| {
                     Error::invalid(
+                        Code::BinarySecret,
                         format!(
                             "secret `{}` holds a binary value, which a parameter cannot carry over",
                             self.names.secret
@@ -270,6 +271,7 @@ impl Runner<'_> {
             Observed::Foreign => return Err(Error::not_owned(names, ResourceKind::Secret)),
             Observed::Missing => {
                 return Err(Error::Aws {
+                    code: Code::SecretNamePending,
                     action: format!("creating secret `{}`", names.secret),
                     detail: "the name is taken but the secret cannot be read".into(),
                     help: "wait a minute (a forced deletion may still be finishing) and re-run `secretslab up`".into(),

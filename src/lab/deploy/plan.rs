@@ -25,7 +25,7 @@ use crate::domain::package::Package;
 use crate::domain::policy::{
     basic_execution_policy_arn, combined, lab_read_policy, store_read_policy,
 };
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ui::style;
 
 use super::observe::Observation;
@@ -233,7 +233,7 @@ fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result
     }
     if settings.pick_free_port {
         return crate::local::process::free_port()
-            .map_err(|e| Error::io("finding a free port for the extension", e));
+            .map_err(|e| Error::io(Code::NoFreePort, "finding a free port for the extension", e));
     }
     Ok(defaults::EXTENSION_PORT)
 }
@@ -250,7 +250,7 @@ pub fn status_settings(observation: &Observation) -> Settings {
     let runtime = observation
         .function
         .owned()
-        .and_then(|f| crate::domain::kinds::Runtime::from_id(&f.runtime))
+        .and_then(|f| f.runtime.as_ref()?.lab())
         .unwrap_or(defaults.runtime);
     Settings {
         store: if reads_parameter {

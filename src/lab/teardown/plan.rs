@@ -207,15 +207,9 @@ mod tests {
             arn: "arn:aws:lambda:us-east-1:000000000000:function:lab".into(),
             code_sha256: String::new(),
             role: "arn:aws:iam::000000000000:role/lab-role".into(),
-            runtime: "python3.13".into(),
             handler: "lambda_function.lambda_handler".into(),
-            architectures: vec!["x86_64".into()],
-            layers: vec![],
-            env: Default::default(),
-            timeout: None,
-            memory: None,
-            state: Some("Active".into()),
-            last_update_status: None,
+            state: Some(crate::aws::lambda::State::Active),
+            ..FunctionInfo::default()
         };
         let observation = TeardownObservation {
             function: Observed::Owned(function),

@@ -284,7 +284,9 @@ fn bad_scope_flags_are_usage_errors() {
         assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
         let err = stderr(&out);
         assert!(
-            err.starts_with("error:") && err.contains("help:") && err.contains(needle),
+            err.starts_with("error[secretslab::audit::")
+                && err.contains("help:")
+                && err.contains(needle),
             "{err}"
         );
     }

@@ -5,7 +5,7 @@
 use std::collections::BTreeSet;
 
 use crate::aws::function::{
-    architecture, runtime_id, DesiredFunction, FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS,
+    architecture, DesiredFunction, FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS,
 };
 use crate::aws::observed::Observed;
 
@@ -29,18 +29,21 @@ fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, 
             "code differs from the lab's handler".to_string(),
         ));
     }
-    let arch = architecture(desired.arch).as_str().to_string();
-    if !current.architectures.is_empty() && current.architectures != [arch.clone()] {
-        let now = current.architectures.join(", ");
-        found.push((Part::Code, format!("architecture {now}, want {arch}")));
+    if current.architecture != desired.arch {
+        let (now, want) = (
+            architecture(current.architecture),
+            architecture(desired.arch),
+        );
+        let reason = format!("architecture {}, want {}", now.as_str(), want.as_str());
+        found.push((Part::Code, reason));
     }
     if current.role != desired.role_arn {
         let reason = format!("role `{}`, want `{}`", current.role, desired.role_arn);
         found.push((Part::Config("role"), reason));
     }
-    let runtime = runtime_id(desired.runtime);
-    if current.runtime != runtime.as_str() {
-        let reason = format!("runtime {}, want {}", current.runtime, runtime.as_str());
+    if current.runtime != Some(desired.runtime.into()) {
+        let now = current.runtime.as_ref().map_or("unset", |r| r.id());
+        let reason = format!("runtime {now}, want {}", desired.runtime.id());
         found.push((Part::Config("runtime"), reason));
     }
     let entry = crate::domain::handler::entry(desired.runtime);
@@ -49,7 +52,7 @@ fn differences(current: &FunctionInfo, desired: &DesiredFunction) -> Vec<(Part, 
         found.push((Part::Config("handler"), reason));
     }
     let layers: Vec<String> = desired.layer_arn.iter().cloned().collect();
-    if current.layers != layers {
+    if current.layer_arns() != layers {
         let reason = match (current.layers.is_empty(), &desired.layer_arn) {
             (true, Some(_)) => "extension layer missing".to_string(),
             (_, Some(layer)) => format!("layers are not exactly `{layer}`"),
@@ -102,7 +105,7 @@ pub fn updates(current: &FunctionInfo, desired: &DesiredFunction) -> (Vec<String
         }
     }
     let mut steps = Vec::new();
-    if !found.is_empty() && !settled(current) {
+    if !found.is_empty() && !current.is_settled() {
         steps.push(Step::WaitForFunction);
     }
     if found.iter().any(|(part, _)| *part == Part::Code) {
@@ -112,15 +115,6 @@ pub fn updates(current: &FunctionInfo, desired: &DesiredFunction) -> (Vec<String
         steps.push(Step::UpdateFunctionConfiguration { fields });
     }
     (found.into_iter().map(|(_, reason)| reason).collect(), steps)
-}
-
-/// Active, and no update under way.
-fn settled(current: &FunctionInfo) -> bool {
-    current.state.as_deref() == Some("Active")
-        && current
-            .last_update_status
-            .as_deref()
-            .is_none_or(|s| s == "Successful")
 }
 
 pub fn function(observed: &Observed<FunctionInfo>, desired: &DesiredFunction) -> Change {

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::aws::function::{FunctionInfo, MEMORY_MB, TIMEOUT_SECONDS};
+use crate::aws::lambda::{Layer, State, UpdateStatus};
 use crate::aws::layer::{LayerSource, ResolvedLayer};
 use crate::aws::logs::LogGroupInfo;
 use crate::aws::logs::RETENTION_DAYS;
@@ -12,7 +13,7 @@ use crate::aws::policy::PolicyInfo;
 use crate::aws::role::RoleInfo;
 use crate::aws::secret::SecretInfo;
 use crate::aws::simulated_db::SimulatedDbInfo;
-use crate::domain::kinds::Store;
+use crate::domain::kinds::{Arch, Runtime, Store};
 use crate::domain::names::LabName;
 use crate::domain::package::{self, HANDLER_ENTRY};
 use crate::domain::simulated_db::{Document, Login};
@@ -84,15 +85,16 @@ fn converged() -> Observation {
         arn: "arn:aws:lambda:us-east-1:123456789012:function:demo".into(),
         code_sha256: want.function.package.sha256.clone(),
         role: want.function.role_arn.clone(),
-        runtime: "python3.13".into(),
+        runtime: Some(Runtime::Python313.into()),
         handler: HANDLER_ENTRY.into(),
-        architectures: vec!["x86_64".into()],
-        layers: want.function.layer_arn.iter().cloned().collect(),
+        architecture: Arch::X86_64,
+        layers: want.function.layer_arn.iter().map(Layer::new).collect(),
         env: want.function.env.clone().into(),
         timeout: Some(TIMEOUT_SECONDS),
         memory: Some(MEMORY_MB),
-        state: Some("Active".into()),
-        last_update_status: Some("Successful".into()),
+        state: Some(State::Active),
+        last_update_status: Some(UpdateStatus::Successful),
+        ..FunctionInfo::default()
     });
     observation.logins.secret = Some(lab_login("old-password"));
     observation.simulated_db = Observed::Owned(SimulatedDbInfo {
@@ -391,14 +393,14 @@ fn function_drift_names_each_field_and_never_a_value() {
     let mut observation = converged();
     let function = owned(&mut observation.function);
     function.layers.clear();
-    function.runtime = "python3.12".into();
+    function.runtime = Some(Runtime::Python312.into());
     function.timeout = Some(30);
     function.code_sha256 = "other".into();
     function
         .env
         .insert("SECRETS_MANAGER_TTL".into(), "hunter2".into());
     function.env.insert("EXTRA".into(), "hunter2".into());
-    function.state = Some("Pending".into());
+    function.state = Some(State::Pending);
     let plan = run(observation, &settings()).unwrap();
     let function = row(&plan, ResourceKind::Function);
     assert_eq!(
