@@ -10,7 +10,7 @@ use super::fingerprint::{fingerprint, FingerprintKey};
 use super::ignore::{self, IgnoreRules};
 use super::scan::ScopeScan;
 use crate::classify::{self, Explanation};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ui::style;
 
 /// `FUNCTION:VARIABLE`, split at the last colon (a function ARN has colons, a name has none).
@@ -20,6 +20,7 @@ pub fn parse_target(target: &str) -> Result<(String, String)> {
             Ok((function.to_string(), variable.to_string()))
         }
         _ => Err(Error::invalid(
+            Code::BadExplainTarget,
             format!("`{target}` does not name a function and a variable"),
             "pass FUNCTION:VARIABLE, e.g. `--explain orders:DB_PASSWORD`",
         )),
@@ -109,6 +110,7 @@ pub fn explain(
             .map(|e| format!(" (part of the scope could not be read: {e})"))
             .unwrap_or_default();
         return Err(Error::invalid(
+            Code::ExplainNotFound,
             format!("no version of function `{function}` in the scope has a variable `{variable}`{unread}"),
             format!("list its variables with `secretslab audit --function {function} --show-all`, and check --regions and --accounts"),
         ));

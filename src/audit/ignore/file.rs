@@ -9,7 +9,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use super::{IgnoreRule, IgnoreRules, Pattern};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// The file's name, looked for in the working directory and each directory above it.
 pub const FILE_NAME: &str = ".secretslab.toml";
@@ -47,6 +47,7 @@ pub fn load(explicit: Option<&Path>, cwd: &Path) -> Result<Option<IgnoreRules>> 
     };
     let text = std::fs::read_to_string(&path).map_err(|e| {
         Error::invalid(
+            Code::ConfigUnreadable,
             format!("could not read the configuration {}: {e}", path.display()),
             "pass an existing file to `--config`, or leave it out to use the nearest .secretslab.toml",
         )
@@ -65,7 +66,11 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 /// Parse and check the whole file: the first mistake is the error, with its line.
 pub fn parse(path: &Path, text: &str) -> Result<IgnoreRules> {
     let at = |line: usize, message: &str| {
-        Error::invalid(format!("{}:{line}: {message}", path.display()), HELP)
+        Error::invalid(
+            Code::ConfigInvalid,
+            format!("{}:{line}: {message}", path.display()),
+            HELP,
+        )
     };
     let raw: RawFile = toml::from_str(text).map_err(|e| {
         at(
