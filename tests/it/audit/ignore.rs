@@ -218,7 +218,9 @@ fn a_malformed_config_is_refused_with_its_line(
     assert!(err.contains("bad.toml:3:"), "{err}");
     assert_eq!(
         err.lines()
-            .filter(|l| l.trim_start().starts_with("error:"))
+            .filter(|l| l
+                .trim_start()
+                .starts_with("error[secretslab::audit::config_invalid]:"))
             .count(),
         1,
         "{err}"
