@@ -105,7 +105,7 @@ fn rules(report: &AuditReport) -> (Vec<Value>, BTreeMap<&'static str, usize>) {
 
 /// An ignore rule as a SARIF suppression: kept outside the scanned function, accepted.
 fn suppression(by: &IgnoredBy) -> Value {
-    json!({
+    let mut suppression = json!({
         "kind": "external",
         "status": "accepted",
         "justification": by.reason,
@@ -115,8 +115,11 @@ fn suppression(by: &IgnoredBy) -> Value {
                 "region": { "startLine": by.line },
             }
         },
-        "properties": { "expires": by.expires },
-    })
+    });
+    if let Some(last) = &by.expires {
+        suppression["properties"] = json!({ "expires": last });
+    }
+    suppression
 }
 
 /// One result: the finding at the version's function ARN, its variable as the logical location.

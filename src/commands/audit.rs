@@ -14,8 +14,7 @@ use crate::session::Session;
 
 pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     // Read the ignore rules and the baseline before scanning: a mistake in either should not
-    // cost a whole scan.
-    // A working directory that is gone has no configuration above it.
+    // cost a whole scan. A working directory that is gone has no configuration above it.
     let cwd = std::env::current_dir().unwrap_or_default();
     let rules = ignore::file::load(args.config.as_deref(), &cwd)?;
     if let Some(target) = &args.explain {
