@@ -92,6 +92,7 @@ mod tests {
             incomplete: vec![],
             findings,
             suppressed: 0,
+            ignoring: Default::default(),
             elapsed_ms: 0,
             variables: None,
         }

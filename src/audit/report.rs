@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{fingerprint, FingerprintKey};
+use super::ignore::Ignoring;
 use super::scan::ScopeScan;
 use super::summary::Summary;
 use crate::classify::{classify, Class, Shape};
@@ -27,6 +28,9 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// Findings left out because the baseline lists them.
     pub suppressed: usize,
+    /// Findings `.secretslab.toml` ignores, listed (JSON `ignored`, `ignore_warnings`).
+    #[serde(flatten)]
+    pub ignoring: Ignoring,
     pub elapsed_ms: u64,
     /// Every classified variable (`--show-all`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -193,6 +197,7 @@ pub fn build(
         incomplete,
         findings,
         suppressed: 0,
+        ignoring: Ignoring::default(),
         elapsed_ms: 0,
         variables: show_all.then_some(all),
     };

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::ignore::Ignored;
 use super::report::{AuditReport, Finding, Outcome};
 use super::summary::Summary;
 use crate::classify::Class;
@@ -111,6 +112,47 @@ fn write_totals(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
     Ok(())
 }
 
+/// `--show-ignored`: each ignored finding with the rule that silenced it.
+fn write_ignored(f: &mut fmt::Formatter<'_>, ignored: &[Ignored]) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(f, "{}", style::dim("ignored:"))?;
+    for entry in ignored {
+        let finding = &entry.finding;
+        let by = &entry.ignored_by;
+        writeln!(
+            f,
+            "  {} {} {}  {}",
+            class_label(finding.class),
+            finding.function,
+            finding.variable,
+            style::dim(&format!("[{}]", finding.rule)),
+        )?;
+        let place = format!(
+            "version {} · account {} · {}",
+            finding.version, finding.account, finding.region
+        );
+        writeln!(f, "          {}", style::dim(&place))?;
+        let until = by
+            .expires
+            .as_deref()
+            .map(|last| format!(" (until {last})"))
+            .unwrap_or_default();
+        let why = format!("{}:{}: {}{until}", by.file, by.line, by.reason);
+        writeln!(f, "          {}", style::wrap(&why, 80, 10, 10))?;
+    }
+    Ok(())
+}
+
+/// What the ignore rules want fixed: expired rules, and globs held back by a vendor format.
+fn write_ignore_warnings(f: &mut fmt::Formatter<'_>, warnings: &[String]) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(f, "{}", style::pending("ignore rules:"))?;
+    for warning in warnings {
+        writeln!(f, "  {}", style::wrap(warning, 80, 2, 4))?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for AuditReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.scanned;
@@ -127,6 +169,13 @@ impl fmt::Display for AuditReport {
         match &self.variables {
             Some(all) => write_grouped(f, all)?,
             None => write_grouped(f, &self.findings)?,
+        }
+        let ignoring = &self.ignoring;
+        if ignoring.show_ignored && !ignoring.ignored.is_empty() {
+            write_ignored(f, &ignoring.ignored)?;
+        }
+        if !ignoring.ignore_warnings.is_empty() {
+            write_ignore_warnings(f, &ignoring.ignore_warnings)?;
         }
         if !self.incomplete.is_empty() {
             writeln!(f)?;
@@ -161,6 +210,14 @@ impl fmt::Display for AuditReport {
         )?;
         if self.suppressed > 0 {
             write!(f, "; {} suppressed by the baseline", self.suppressed)?;
+        }
+        if !ignoring.ignored.is_empty() {
+            let listed = if ignoring.show_ignored {
+                ""
+            } else {
+                " (--show-ignored lists them)"
+            };
+            write!(f, "; {} ignored by rule{listed}", ignoring.ignored.len())?;
         }
         if !self.incomplete.is_empty() {
             write!(

@@ -105,6 +105,10 @@ codes! {
     KeyDamaged = "audit::key_damaged": "the fingerprint key is damaged",
     BaselineUnreadable = "audit::baseline_unreadable": "the baseline file cannot be read",
     BaselineInvalid = "audit::baseline_invalid": "the file is not a secretslab baseline",
+    ConfigUnreadable = "audit::config_unreadable": "the `--config` file cannot be read",
+    ConfigInvalid = "audit::config_invalid": "`.secretslab.toml` (or the `--config` file) has a mistake, on the line the error names",
+    BadExplainTarget = "audit::bad_explain_target": "`--explain` is not FUNCTION:VARIABLE",
+    ExplainNotFound = "audit::explain_not_found": "no version of the `--explain` function in scope has the variable",
     // migrate: what it is asked.
     NoVariablesNamed = "migrate::no_variables_named": "no `--var` or `--flagged` says what to move",
     BadVariableName = "migrate::bad_variable_name": "a `--var` is not an environment variable name",
