@@ -14,6 +14,9 @@ pub mod env {
     pub const SSM_TTL: &str = "SSM_PARAMETER_STORE_TTL";
     pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
     pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
+    /// Upstream connections the extension keeps (AWS's default: 3).
+    pub const MAX_CONNECTIONS: &str = "PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS";
+    pub const DEFAULT_MAX_CONNECTIONS: i32 = 3;
 }
 
 /// How the extension serves one function: its port, how long it caches secrets and
