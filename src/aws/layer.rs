@@ -5,6 +5,7 @@
 
 use crate::aws::errors::{into_error, kind, ErrorKind};
 use crate::domain::arn::{Arn, Scope};
+use crate::domain::extension::latest_layer_parameter;
 use crate::domain::kinds::Arch;
 use crate::error::{Code, Error, Result};
 
@@ -115,14 +116,6 @@ pub fn table_arn(region: &str, arch: Arch) -> Option<String> {
         })
 }
 
-/// The public SSM parameter naming the latest layer for `arch`.
-pub fn ssm_parameter_name(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X86_64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/x86/latest",
-        Arch::Arm64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest",
-    }
-}
-
 /// Check a user-supplied layer ARN: well-formed, and in the function's region
 /// (a layer from another region is what makes Lambda answer AccessDenied on GetLayerVersion).
 pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
@@ -162,7 +155,7 @@ pub async fn resolve_layer(
     }
     match ssm
         .get_parameter()
-        .name(ssm_parameter_name(arch))
+        .name(latest_layer_parameter(arch))
         .send()
         .await
     {
@@ -247,7 +240,7 @@ mod tests {
     #[tokio::test]
     async fn ssm_parameter_is_preferred_to_the_table() {
         let rule = mock!(aws_sdk_ssm::Client::get_parameter)
-            .match_requests(|req| req.name() == Some(ssm_parameter_name(Arch::Arm64)))
+            .match_requests(|req| req.name() == Some(latest_layer_parameter(Arch::Arm64)))
             .then_output(|| {
                 GetParameterOutput::builder()
                     .parameter(

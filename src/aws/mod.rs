@@ -1,5 +1,6 @@
 //! Talking to AWS: one SDK configuration, one client per service, and the call log.
 
+pub mod code_signing;
 pub mod errors;
 pub mod function;
 pub mod identity;

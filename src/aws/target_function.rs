@@ -10,7 +10,7 @@ use aws_sdk_lambda::types::Environment as SdkEnvironment;
 use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, describe, into_error, unless_missing};
-use crate::aws::lambda::{Described, Reader};
+use crate::aws::lambda::{Described, ManagedInstances, Reader};
 use crate::domain::kinds::Arch;
 use crate::domain::runtime::LambdaRuntime;
 use crate::error::{Code, Error, Result};
@@ -39,6 +39,8 @@ pub struct TargetFunction {
     pub handler: Option<String>,
     pub timeout: Option<i32>,
     pub memory: Option<i32>,
+    /// Lambda Managed Instances: one execution environment serves several requests at once.
+    pub managed_instances: Option<ManagedInstances>,
 }
 
 // The environment holds the very values migrate moves: never print them.
@@ -84,6 +86,7 @@ impl From<Described> for TargetFunction {
             handler: Some(config.handler).filter(|h| !h.is_empty()),
             timeout: config.timeout,
             memory: config.memory,
+            managed_instances: config.managed_instances,
         }
     }
 }

@@ -129,6 +129,7 @@ codes! {
     EnvTooLarge = "migrate::env_too_large": "with the references, the environment would exceed Lambda's 4 KB",
     EnvRefused = "migrate::env_refused": "Lambda refused the new environment as over its limit",
     TooManyLayers = "migrate::too_many_layers": "the function already has Lambda's limit of layers",
+    CodeSigningEnforced = "migrate::code_signing_enforced": "the function's code signing enforces signatures, and would reject the extension layer",
     ImageFunction = "migrate::image_function": "the function is a container image: the extension goes into the image",
     AlreadyMigrated = "migrate::already_migrated": "the function reads those variables through references already",
     StackUnreadable = "migrate::stack_unreadable": "the owning stack's template cannot be read",

@@ -5,6 +5,7 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::extension::pinned_layer_note;
 use crate::domain::kinds::Store;
 use crate::domain::runtime::Language;
 use crate::iac::{
@@ -467,8 +468,10 @@ const IMPORTS: &[(&str, &str)] = &[
 
 /// The whole app (`app.ts`): the stack class and its instantiation.
 pub fn app(model: &LabModel) -> String {
-    let mut out =
-        String::from("// The secretslab lab as a CDK app: `cdk deploy` (see README.md).\n");
+    let mut out = format!(
+        "// The secretslab lab as a CDK app: `cdk deploy` (see README.md).\n// The extension layer is {}.\n",
+        pinned_layer_note(model.function.arch)
+    );
     for (what, module) in IMPORTS {
         out.push_str(&format!(
             "import {what} from {};\n",

@@ -5,6 +5,7 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::code_signing::{self, CodeSigning};
 use crate::aws::migration::{DocumentRef, Found, Values};
 use crate::aws::target_function::TargetFunction;
 use crate::aws::{layer, role};
@@ -18,7 +19,7 @@ use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
-use super::{target, Phase, Settings};
+use super::{governance, target, Phase, Settings};
 
 #[cfg(test)]
 mod tests;
@@ -43,6 +44,8 @@ pub struct Observed {
     pub local: bool,
     /// Locally, a free port for that stand-in when the function has none yet.
     pub free_port: Option<u16>,
+    /// Whether Lambda would accept the extension layer under the function's code signing.
+    pub code_signing: CodeSigning,
 }
 
 pub async fn observe(
@@ -77,6 +80,7 @@ pub async fn observe(
         .await
         .map(|stats| stats.served)
         .unwrap_or_default();
+    let code_signing = code_signing::read(&aws.lambda, &function.name).await;
     let local = connection.emulator.is_some();
     let free_port = match local && !function.env.contains_key(HTTP_PORT) {
         true => Some(crate::local::process::free_port().map_err(|e| {
@@ -98,6 +102,7 @@ pub async fn observe(
         served,
         local,
         free_port,
+        code_signing,
     })
 }
 
@@ -111,6 +116,8 @@ struct Desired {
     values: Values,
     /// `--kms-key`, else the key an earlier run granted (it keeps encrypting the document).
     kms_key: Option<String>,
+    /// What the report says about the function's execution model.
+    notes: Vec<String>,
 }
 
 /// Decide expand: refusals first, then the grant, the document, the function, in that order.
@@ -124,6 +131,14 @@ pub fn plan_expand(observed: &Observed, settings: &Settings) -> Result<Plan> {
     }
     let desired = desired(observed, settings, &vars)?;
     let mut plan = Plan::new(Phase::Expand, &function.name, doc.clone());
+    let adds_layer = desired.added_layer.is_some();
+    governance::check_code_signing(
+        function,
+        &observed.code_signing,
+        adds_layer,
+        &mut plan.warnings,
+    )?;
+    plan.warnings.extend(desired.notes.iter().cloned());
     plan.runtime = function.runtime.clone();
     plan.variables = vars;
     plan.warnings
@@ -159,6 +174,11 @@ fn desired(observed: &Observed, settings: &Settings, vars: &[String]) -> Result<
         env.insert(HTTP_PORT.to_string(), port.to_string());
         added_env.push(HTTP_PORT.to_string());
     }
+    let mut notes = Vec::new();
+    if let Some((name, value)) = governance::managed_instances(function, &mut notes) {
+        env.insert(name.clone(), value);
+        added_env.push(name);
+    }
     for var in vars {
         env.insert(reference_var(var, doc.store), doc.name.clone());
     }
@@ -178,6 +198,7 @@ fn desired(observed: &Observed, settings: &Settings, vars: &[String]) -> Result<
         added_env,
         values: Values(values),
         kms_key,
+        notes,
     })
 }
 

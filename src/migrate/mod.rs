@@ -21,6 +21,7 @@ mod expand;
 mod finish;
 #[cfg(test)]
 mod fixtures;
+mod governance;
 mod owner;
 mod plan;
 mod purge;

@@ -128,6 +128,16 @@ pub struct FunctionConfig {
     pub snap_start: bool,
     /// The image's URI, for an image read with `GetFunction` (list calls do not carry it).
     pub image_uri: Option<String>,
+    /// Lambda Managed Instances: one execution environment serves several requests at once.
+    pub managed_instances: Option<ManagedInstances>,
+}
+
+/// A function on a capacity provider (Lambda Managed Instances).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManagedInstances {
+    pub capacity_provider_arn: String,
+    /// `PerExecutionEnvironmentMaxConcurrency`: requests one environment serves at once.
+    pub max_concurrency: Option<i32>,
 }
 
 impl FunctionConfig {
@@ -163,6 +173,12 @@ impl FunctionConfig {
             snap_start: config.snap_start().and_then(|s| s.apply_on())
                 == Some(&SnapStartApplyOn::PublishedVersions),
             image_uri: None,
+            managed_instances: (config.capacity_provider_config())
+                .and_then(|c| c.lambda_managed_instances_capacity_provider_config())
+                .map(|c| ManagedInstances {
+                    capacity_provider_arn: c.capacity_provider_arn().to_string(),
+                    max_concurrency: c.per_execution_environment_max_concurrency(),
+                }),
         })
     }
 

@@ -16,7 +16,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use crate::aws::errors::{describe, into_error, is_not_found, AwsError};
 use crate::error::Error;
 
-pub use config::{Alias, FunctionConfig, Layer, PackageType, State, UpdateStatus};
+pub use config::{
+    Alias, FunctionConfig, Layer, ManagedInstances, PackageType, State, UpdateStatus,
+};
 pub use pace::{Pace, CONTROL_PLANE_RATE};
 
 /// `ListFunctions`, `ListVersionsByFunction` and `ListAliases` return at most 50 items a page.
