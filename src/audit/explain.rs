@@ -203,8 +203,7 @@ mod tests {
                 aliases: Default::default(),
                 image: false,
             }],
-            errors: vec![],
-            owners: Default::default(),
+            ..ScopeScan::default()
         }
     }
 
