@@ -152,3 +152,59 @@ fn an_image_is_checked_for_its_settings_only() {
         vec![(Rule::TtlTooLong, Some(env::TTL.to_string()))]
     );
 }
+
+#[test]
+fn the_report_lists_hygiene_apart_and_fails_only_when_asked() {
+    use crate::audit::fingerprint::FingerprintKey;
+    use crate::audit::report::{build, Coverage, FailOn};
+    use crate::audit::scan::ScopeScan;
+    use crate::classify::Class;
+    let config = function(&[OLD], &[("SECRET_ID", "orders/db")]);
+    let scan = ScopeScan {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        hygiene: check(&config, Some(&latest()))
+            .into_iter()
+            .map(|issue| HygieneFinding {
+                account: "111111111111".into(),
+                region: "us-east-1".into(),
+                function: "orders".into(),
+                function_arn: format!("{}:$LATEST", config.arn),
+                issue,
+            })
+            .collect(),
+        ..ScopeScan::default()
+    };
+    let mut report = build(
+        &[scan],
+        &Coverage::default(),
+        &FingerprintKey::generate(),
+        false,
+    );
+    assert!(report.findings.is_empty());
+    assert_eq!(report.summary.hygiene, 1);
+    assert_eq!(report.summary.hygiene_rules["layer_behind"], 1);
+    assert_eq!(report.exit_code(FailOn::AtLeast(Class::Suspect)), 6);
+    assert_eq!(report.exit_code(FailOn::Hygiene), 4);
+    report.decide(FailOn::Hygiene);
+    let json = serde_json::to_value(&report).unwrap();
+    assert_eq!(json["hygiene"][0]["rule"], "layer_behind");
+    assert_eq!(json["hygiene"][0]["layer"]["behind"], 4);
+    assert_eq!(json["summary"]["findings"], 0);
+    let text = report.to_string();
+    assert!(
+        text.contains("[layer_behind]") && text.contains("fix: attach"),
+        "{text}"
+    );
+    let html = crate::audit::html::to_html(&report);
+    assert!(html.contains("Extension hygiene") && html.contains(r#"data-rule="layer_behind""#));
+    let sarif = crate::audit::sarif::to_sarif(&report);
+    assert_eq!(
+        sarif["runs"][0]["results"][0]["ruleId"],
+        "hygiene/layer_behind"
+    );
+    assert_eq!(
+        sarif["runs"][0]["tool"]["driver"]["rules"][0]["id"],
+        "hygiene/layer_behind"
+    );
+}
