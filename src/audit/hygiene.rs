@@ -210,14 +210,21 @@ fn behind(config: &FunctionConfig, layer: &Layer, latest: &ResolvedLayer) -> Opt
     }
     let lag = latest_version - version;
     let parameter = latest_layer_parameter(config.architecture);
+    let from = match latest.source {
+        LayerSource::SsmParameter => format!("read from AWS's public SSM parameter {parameter}"),
+        LayerSource::BuiltInTable => {
+            format!(
+                "from the built-in table: the public SSM parameter {parameter} could not be read"
+            )
+        }
+        LayerSource::Flag => "from --layer-arn".to_string(),
+    };
+    let arch = arch_name(config.architecture);
     let mut issue = Issue::new(
         Rule::LayerBehind,
         None,
-        format!(
-            "the extension layer is at version {version}, {lag} behind the region's latest for {} (from the {})",
-            arch_name(config.architecture), latest.source
-        ),
-        format!("attach {} (the latest is in the public SSM parameter {parameter})", latest.arn),
+        format!("the extension layer is at version {version}, {lag} behind the region's latest for {arch} ({from})"),
+        format!("attach {}", latest.arn),
     );
     issue.layer = Some(LayerLag {
         arn: layer.arn.clone(),

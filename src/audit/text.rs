@@ -165,8 +165,10 @@ fn write_hygiene(f: &mut fmt::Formatter<'_>, hygiene: &[HygieneFinding]) -> fmt:
             )?;
             current = Some(group);
         }
-        let rule = style::dim(&format!("[{}]", h.issue.rule));
-        writeln!(f, "    {rule} {}", style::wrap(&h.issue.reason, 80, 4, 6))?;
+        let rule = format!("[{}]", h.issue.rule);
+        let start = 4 + rule.len() + 1;
+        let reason = style::wrap(&h.issue.reason, 80, start, 6);
+        writeln!(f, "    {} {reason}", style::dim(&rule))?;
         writeln!(f, "      fix: {}", style::wrap(&h.issue.fix, 80, 11, 11))?;
     }
     Ok(())

@@ -208,3 +208,40 @@ fn the_report_lists_hygiene_apart_and_fails_only_when_asked() {
         "hygiene/layer_behind"
     );
 }
+
+#[test]
+fn the_text_report_keeps_hygiene_within_80_columns() {
+    use crate::audit::fingerprint::FingerprintKey;
+    use crate::audit::report::{build, Coverage};
+    use crate::audit::scan::ScopeScan;
+    let config = function(&[OLD], &[(env::TTL, "900"), (CACHE_ENABLED, "false")]);
+    let scan = ScopeScan {
+        account: "111111111111".into(),
+        region: "us-east-1".into(),
+        hygiene: check(&config, Some(&latest()))
+            .into_iter()
+            .map(|issue| HygieneFinding {
+                account: "111111111111".into(),
+                region: "us-east-1".into(),
+                function: "orders".into(),
+                function_arn: format!("{}:$LATEST", config.arn),
+                issue,
+            })
+            .collect(),
+        ..ScopeScan::default()
+    };
+    let report = build(
+        &[scan],
+        &Coverage::default(),
+        &FingerprintKey::generate(),
+        false,
+    );
+    let text = report.to_string();
+    let start = text.find("extension hygiene").unwrap();
+    for line in text[start..].lines().take_while(|l| !l.is_empty()) {
+        // An ARN is one word: it may run past the width on its own line.
+        if !line.contains("arn:") {
+            assert!(line.chars().count() <= 80, "{line}");
+        }
+    }
+}
