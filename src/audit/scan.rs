@@ -241,4 +241,6 @@ fn sort_versions(versions: &mut [VersionRecord]) {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;
