@@ -1,9 +1,10 @@
 //! `secretslab audit`: find plaintext secrets in live Lambda functions' environment variables
 //! (`$LATEST` and every published version) across accounts and regions.
 //! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
-//! `scope` and `scan` read the functions; `report`, `text`, `sarif`, `html`, `csv` and `baseline` present them.
+//! `scope` and `scan` read the functions; `code` scans deployment packages and layers; `report`, `text`, `sarif`, `html`, `csv` and `baseline` present them.
 
 pub mod baseline;
+pub mod code;
 pub mod csv;
 pub mod files;
 pub mod fingerprint;
