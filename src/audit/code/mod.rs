@@ -11,6 +11,7 @@
 
 mod detect;
 mod entry;
+mod keys;
 mod package;
 
 use std::fmt;

@@ -4,6 +4,7 @@ use zip::write::SimpleFileOptions;
 use zip::{CompressionMethod, ZipWriter};
 
 use super::*;
+use crate::audit::fingerprint::fingerprint;
 
 /// A fake GitHub token with a valid checksum (from the audit corpus).
 const TOKEN: &str = "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";
@@ -50,6 +51,8 @@ fn a_secret_is_found_with_path_line_and_the_environment_fingerprint() {
     };
     assert_eq!((finding.path.as_str(), finding.line), ("app/.env", 3));
     assert_eq!(finding.class, Class::Secret);
+    assert_eq!(finding.fingerprint, fingerprint(&key(), TOKEN));
+    assert_eq!(finding.shape.length, TOKEN.len());
     assert_eq!(finding.vendored, None);
 }
 
