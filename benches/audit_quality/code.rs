@@ -247,7 +247,9 @@ fn section(labels: &[Label], tools: &[Tool], zip_bytes: usize) -> String {
          other flagged line a false positive. secretslab counts `secret` findings; its package \
          scanner reads the corpus as one zip, the peers read the unpacked files. Rerun with \
          `AUDIT_QUALITY_PART=code cargo bench --bench audit_quality` (this part only) or without \
-         the variable (the whole page).\n",
+         the variable (the whole page). The first row is the classifier alone on each \
+         line, as the scanner read code before it had rules of its own; the rules were written \
+         after this corpus and scored on it, so a package they have not seen is the harder test.\n",
         labels.len(),
         truth.len(),
         labels.len() - decoys,
