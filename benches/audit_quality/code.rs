@@ -255,6 +255,12 @@ fn section(labels: &[Label], tools: &[Tool], zip_bytes: usize) -> String {
         labels.len() - decoys,
     )
     .unwrap();
+    let build = if cfg!(debug_assertions) {
+        "unoptimised (`--profile dev`): secretslab's seconds are slower than the product's"
+    } else {
+        "optimised (the bench profile)"
+    };
+    writeln!(doc, "Build: {build}.\n").unwrap();
     writeln!(
         doc,
         "| tool | precision | recall | F1 | flagged lines | false positives | seconds |"
