@@ -7,10 +7,14 @@
 //! bare tokens, under no name, where only what the value alone proves (a vendor format,
 //! credentials in a URL, a private key) counts.
 //!
-//! Two verdicts of the classifier mean less in code than in a variable, so they are dropped:
+//! Some verdicts of the classifier mean less in code than in a variable, so they are dropped:
 //! a random-looking value under a neutral name (code is full of hashes, ids and minified
-//! identifiers), and a value with spaces in it (prose: labels, messages, YAML tags), unless
-//! the value alone proves a credential. A one- or two-letter name is a minified identifier and
+//! identifiers); a weak value under a secret name outside config files (`password:
+//! "password"` is a field name or a fixture); a name as the value (`MYSQL_NATIVE_PASSWORD`,
+//! `MasterUserPassword`: letters only, or upper case and underscores);
+//! a value with spaces in it (prose: labels, messages, YAML tags) unless the value alone
+//! proves a credential; and "literals" that hold code (minified code between two unrelated
+//! quotes). A one- or two-letter name is a minified identifier and
 //! names nothing; a literal that holds pairs of its own (a template, a code span) is read for them.
 
 use std::sync::LazyLock;
@@ -87,7 +91,7 @@ impl Detector {
             return;
         }
         let mut hits = Vec::new();
-        let consumed = keyed(text, &mut hits);
+        let consumed = keyed(text, self.config, &mut hits);
         if self.config && hits.is_empty() {
             plain(text, &mut hits);
         }
@@ -114,13 +118,43 @@ type Hits = Vec<(String, Verdict)>;
 /// Names this short are minified identifiers (`pw`, `k`): they say nothing about the value.
 const SHORTEST_NAME: usize = 3;
 
-/// The classifier's verdict on a named value, unless it means little in code.
-fn judge_named(name: &str, value: &str) -> Option<Verdict> {
+/// Text a quote pair can enclose in minified code that is code, not a value: calls, blocks,
+/// arrow functions, template placeholders.
+const CODE_MARKS: &[&str] = &["){", ");", ")}", "=>", "${", "function("];
+
+fn is_code(value: &str) -> bool {
+    CODE_MARKS.iter().any(|mark| value.contains(mark))
+}
+
+/// `MYSQL_NATIVE_PASSWORD`, `ECC_NIST_P256`, `MasterUserPassword`: an enum member's or a
+/// field's name, not a credential.
+fn is_constant_name(value: &str) -> bool {
+    if value.bytes().all(|b| b.is_ascii_alphabetic()) {
+        return true;
+    }
+    value.contains('_')
+        && value.starts_with(|c: char| c.is_ascii_uppercase())
+        && value
+            .bytes()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'_')
+}
+
+/// The classifier's verdict on a named value, unless it means little in code. `config` is
+/// whether the file is a config file, where a weak value under a secret name is worth a look.
+fn judge_named(name: &str, value: &str, config: bool) -> Option<Verdict> {
+    if is_code(value) {
+        return None;
+    }
     if name.trim_start_matches(['$', '_']).len() < SHORTEST_NAME {
         return judge_nameless(value);
     }
     let verdict = classify(name, value);
-    if verdict.class < Class::Suspect || verdict.rule == "high-entropy-neutral-name" {
+    let noise = verdict.rule == "high-entropy-neutral-name"
+        || (verdict.rule == "secret-name-weak-value" && !config);
+    if verdict.class < Class::Suspect || noise {
+        return None;
+    }
+    if verdict.class == Class::Secret && is_constant_name(value) {
         return None;
     }
     let prose = value.trim().contains(char::is_whitespace);
@@ -132,12 +166,15 @@ fn judge_named(name: &str, value: &str) -> Option<Verdict> {
 
 /// What the value alone proves.
 fn judge_nameless(value: &str) -> Option<Verdict> {
+    if is_code(value) {
+        return None;
+    }
     let verdict = classify("", value);
     (verdict.class == Class::Secret).then_some(verdict)
 }
 
 /// Pairs of a name and a literal; the byte ranges of the literals they used.
-fn keyed(text: &str, hits: &mut Hits) -> Vec<(usize, usize)> {
+fn keyed(text: &str, config: bool, hits: &mut Hits) -> Vec<(usize, usize)> {
     let mut consumed = Vec::new();
     for captures in KEYED.captures_iter(text) {
         let (Some(name), Some(value)) = (captures.get(1), (2..=4).find_map(|i| captures.get(i)))
@@ -147,10 +184,10 @@ fn keyed(text: &str, hits: &mut Hits) -> Vec<(usize, usize)> {
         consumed.push((value.start(), value.end()));
         if holds_code(value.as_str()) {
             // A template literal or a Markdown code span: its own pairs are what it holds.
-            keyed(value.as_str(), hits);
+            keyed(value.as_str(), config, hits);
             continue;
         }
-        if let Some(verdict) = judge_named(name.as_str(), value.as_str()) {
+        if let Some(verdict) = judge_named(name.as_str(), value.as_str(), config) {
             hits.push((value.as_str().to_string(), verdict));
         }
     }
@@ -175,7 +212,7 @@ fn plain(text: &str, hits: &mut Hits) {
     if value.starts_with(['"', '\'', '`']) || value.is_empty() {
         return;
     }
-    if let Some(verdict) = judge_named(name.as_str(), value) {
+    if let Some(verdict) = judge_named(name.as_str(), value, true) {
         hits.push((value.to_string(), verdict));
     }
 }
@@ -255,6 +292,9 @@ mod tests {
             "\"gitHead\": \"1f0e3dad99908345f7439f8ffabdffc4b29a6b21\",",
             "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
             "API_KEY=your-api-key-here",
+            "e.MYSQL_NATIVE_PASSWORD=\"MYSQL_NATIVE_PASSWORD\",e.x=1",
+            "{ masterPassword: \"MasterUserPassword\" }",
+            "a(`${id}-x`);return}let p=this.parse(q),{sourceArn,sourceAccount}=q;b(`y`)",
         ];
         for line in decoys {
             assert_eq!(rules("config.yaml", line), vec![], "{line}");
