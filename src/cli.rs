@@ -411,6 +411,22 @@ pub struct AuditArgs {
     /// List every classified variable (still without values)
     #[arg(long)]
     pub show_all: bool,
+
+    /// Read ignore rules from FILE [default: the nearest .secretslab.toml from the working directory upward]
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// List the findings the ignore rules silence (JSON and SARIF always list them)
+    #[arg(long)]
+    pub show_ignored: bool,
+
+    /// Show every rule that looked at variable VAR of function FN, and why each fired or not (no value)
+    #[arg(
+        long,
+        value_name = "FN:VAR",
+        conflicts_with_all = ["function", "format", "output", "write_baseline", "baseline", "show_all"]
+    )]
+    pub explain: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

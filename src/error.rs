@@ -1,53 +1,39 @@
-//! The one error type of the CLI: every failure a user can meet, as a sentence plus the next step.
+//! The one error type of the CLI: every failure a user can meet, as a sentence, the next step,
+//! and a stable [`Code`] that `--json` callers can match on.
 
-use miette::Diagnostic;
 use thiserror::Error;
 
 use crate::domain::names::{ResourceKind, ResourceNames};
 
+mod code;
+pub use code::Code;
+
 /// Result alias used across the crate.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-#[derive(Debug, Error, Diagnostic)]
+#[derive(Debug, Error)]
 pub enum Error {
     #[error("invalid lab name `{name}`: {reason}")]
-    #[diagnostic(
-        code(secretslab::invalid_name),
-        help("use 1-32 characters of a-z, 0-9 and `-`, starting with a letter, e.g. `--name secrets-lab`")
-    )]
     InvalidName { name: String, reason: String },
 
     #[error("{message}")]
-    #[diagnostic(code(secretslab::invalid_input), help("{help}"))]
-    InvalidInput { message: String, help: String },
+    InvalidInput {
+        code: Code,
+        message: String,
+        help: String,
+    },
 
     #[error("no AWS credentials were found")]
-    #[diagnostic(
-        code(secretslab::no_credentials),
-        help("configure credentials (`aws configure`, `aws sso login`, or AWS_PROFILE), or run the whole lab on this machine with `--local`")
-    )]
     NoCredentials,
 
     #[error("the AWS credentials have expired or are not valid: {detail}")]
-    #[diagnostic(
-        code(secretslab::expired_credentials),
-        help("refresh them (`aws sso login` for SSO profiles, or new keys), or run the lab on this machine with `--local`")
-    )]
     BadCredentials { detail: String },
 
     #[error("the extension layer for region `{region}` is not known")]
-    #[diagnostic(
-        code(secretslab::unknown_layer_region),
-        help("pass `--layer-arn` with the AWS Parameters and Secrets Lambda Extension ARN for {region} (see the Systems Manager user guide), or choose a listed region")
-    )]
     UnknownLayerRegion { region: String },
 
     /// `resource` names one resource or several (`count`), joined as a sentence.
     #[error("{resource} already {} not created by secretslab for lab `{lab}`", if *.count == 1 { "exists but was" } else { "exist but were" })]
-    #[diagnostic(
-        code(secretslab::not_owned),
-        help("secretslab never changes resources it does not own: choose another `--name`, or remove {resource} yourself")
-    )]
     NotOwned {
         resource: String,
         lab: String,
@@ -55,56 +41,52 @@ pub enum Error {
     },
 
     #[error("access denied while {action}: {detail}")]
-    #[diagnostic(
-        code(secretslab::access_denied),
-        help("the identity in use needs IAM, Lambda, Secrets Manager and CloudWatch Logs permissions for the lab; run `secretslab doctor`, or use `--local`")
-    )]
     AccessDenied { action: String, detail: String },
 
     #[error("could not reach AWS while {action}: {detail}")]
-    #[diagnostic(
-        code(secretslab::unreachable),
-        help("check the network and `--endpoint-url`; for the local emulator run `secretslab local start` or drop `--endpoint-url`")
-    )]
     Unreachable { action: String, detail: String },
 
     #[error("AWS refused {action}: {detail}")]
-    #[diagnostic(code(secretslab::aws), help("{help}"))]
     Aws {
+        code: Code,
         action: String,
         detail: String,
         help: String,
     },
 
     #[error("the lab `{lab}` is not deployed: {what} is missing")]
-    #[diagnostic(code(secretslab::not_deployed), help("run `secretslab up` first"))]
     NotDeployed { lab: String, what: String },
 
     #[error("{message}")]
-    #[diagnostic(code(secretslab::local), help("{help}"))]
-    Local { message: String, help: String },
+    Local {
+        code: Code,
+        message: String,
+        help: String,
+    },
 
     #[error("{message}")]
-    #[diagnostic(code(secretslab::io), help("{help}"))]
-    Io { message: String, help: String },
+    Io {
+        code: Code,
+        message: String,
+        help: String,
+    },
 
     #[error("teardown left {remaining} resource(s) in place")]
-    #[diagnostic(
-        code(secretslab::partial_teardown),
-        help("see the receipt above; re-run `secretslab teardown` once the cause is fixed")
-    )]
     PartialTeardown { remaining: usize },
 
     /// A command declined to act: nothing was changed.
     #[error("{message}")]
-    #[diagnostic(code(secretslab::refused), help("{help}"))]
-    Refused { message: String, help: String },
+    Refused {
+        code: Code,
+        message: String,
+        help: String,
+    },
 
     /// A refusal that hands over what to do instead (`field` of the `--json` error document;
     /// text mode prints `text` before the error): nothing was changed.
     #[error("{message}")]
-    #[diagnostic(code(secretslab::refused), help("{help}"))]
     RefusedWith {
+        code: Code,
         message: String,
         help: String,
         field: &'static str,
@@ -112,7 +94,6 @@ pub enum Error {
     },
 
     #[error("cancelled")]
-    #[diagnostic(code(secretslab::cancelled))]
     Cancelled,
 }
 
@@ -126,19 +107,54 @@ impl Error {
         }
     }
 
-    /// Short, stable machine code used in `--json` error documents.
-    pub fn code(&self) -> String {
-        Diagnostic::code(self)
-            .map(|c| c.to_string())
-            .unwrap_or_else(|| "secretslab::error".to_string())
+    /// The failure's stable name, shown as `error[code]` and in `--json` error documents.
+    pub fn code(&self) -> Code {
+        match self {
+            Error::InvalidName { .. } => Code::InvalidName,
+            Error::NoCredentials => Code::NoCredentials,
+            Error::BadCredentials { .. } => Code::ExpiredCredentials,
+            Error::UnknownLayerRegion { .. } => Code::UnknownLayerRegion,
+            Error::NotOwned { .. } => Code::NotOwned,
+            Error::AccessDenied { .. } => Code::AccessDenied,
+            Error::Unreachable { .. } => Code::Unreachable,
+            Error::NotDeployed { .. } => Code::NotDeployed,
+            Error::PartialTeardown { .. } => Code::PartialTeardown,
+            Error::Cancelled => Code::Cancelled,
+            Error::InvalidInput { code, .. }
+            | Error::Aws { code, .. }
+            | Error::Local { code, .. }
+            | Error::Io { code, .. }
+            | Error::Refused { code, .. }
+            | Error::RefusedWith { code, .. } => *code,
+        }
     }
 
+    /// What to do next, when there is something to do.
     pub fn help_text(&self) -> Option<String> {
-        Diagnostic::help(self).map(|h| h.to_string())
+        let fixed: &str = match self {
+            Error::InvalidName { .. } => "use 1-32 characters of a-z, 0-9 and `-`, starting with a letter, e.g. `--name secrets-lab`",
+            Error::NoCredentials => "configure credentials (`aws configure`, `aws sso login`, or AWS_PROFILE), or run the whole lab on this machine with `--local`",
+            Error::BadCredentials { .. } => "refresh them (`aws sso login` for SSO profiles, or new keys), or run the lab on this machine with `--local`",
+            Error::UnknownLayerRegion { region } => return Some(format!("pass `--layer-arn` with the AWS Parameters and Secrets Lambda Extension ARN for {region} (see the Systems Manager user guide), or choose a listed region")),
+            Error::NotOwned { resource, .. } => return Some(format!("secretslab never changes resources it does not own: choose another `--name`, or remove {resource} yourself")),
+            Error::AccessDenied { .. } => "the identity in use needs IAM, Lambda, Secrets Manager and CloudWatch Logs permissions for the lab; run `secretslab doctor`, or use `--local`",
+            Error::Unreachable { .. } => "check the network and `--endpoint-url`; for the local emulator run `secretslab local start` or drop `--endpoint-url`",
+            Error::NotDeployed { .. } => "run `secretslab up` first",
+            Error::PartialTeardown { .. } => "see the receipt above; re-run `secretslab teardown` once the cause is fixed",
+            Error::Cancelled => return None,
+            Error::InvalidInput { help, .. }
+            | Error::Aws { help, .. }
+            | Error::Local { help, .. }
+            | Error::Io { help, .. }
+            | Error::Refused { help, .. }
+            | Error::RefusedWith { help, .. } => help,
+        };
+        Some(fixed.to_string())
     }
 
-    pub fn invalid(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn invalid(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::InvalidInput {
+            code,
             message: message.into(),
             help: help.into(),
         }
@@ -168,6 +184,7 @@ impl Error {
     /// An answer lacks a field AWS always sends: the endpoint does not behave like AWS.
     pub fn missing_field(operation: &str, field: &str) -> Self {
         Error::Aws {
+            code: Code::UnexpectedAnswer,
             action: format!("reading the {operation} answer"),
             detail: format!("the answer has no {field}"),
             help: "check `--endpoint-url`: the endpoint does not behave like AWS".into(),
@@ -181,8 +198,9 @@ impl Error {
             .ok_or_else(|| Error::missing_field(operation, field))
     }
 
-    pub fn refused(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn refused(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::Refused {
+            code,
             message: message.into(),
             help: help.into(),
         }
@@ -196,22 +214,34 @@ impl Error {
         }
     }
 
-    pub fn local(message: impl Into<String>, help: impl Into<String>) -> Self {
+    /// secretslab broke one of its own rules (an encoder failed, a built-in file is bad).
+    pub fn bug(message: impl Into<String>) -> Self {
         Error::Local {
+            code: Code::Bug,
+            message: message.into(),
+            help: "this is a bug in secretslab; please report it".into(),
+        }
+    }
+
+    pub fn local(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
+        Error::Local {
+            code,
             message: message.into(),
             help: help.into(),
         }
     }
 
-    pub fn io_msg(message: impl Into<String>, help: impl Into<String>) -> Self {
+    pub fn io_msg(code: Code, message: impl Into<String>, help: impl Into<String>) -> Self {
         Error::Io {
+            code,
             message: message.into(),
             help: help.into(),
         }
     }
 
-    pub fn io(message: impl Into<String>, err: std::io::Error) -> Self {
+    pub fn io(code: Code, message: impl Into<String>, err: std::io::Error) -> Self {
         Error::Io {
+            code,
             message: format!("{}: {err}", message.into()),
             help: "check the path and its permissions (SECRETSLAB_HOME moves all state)".into(),
         }

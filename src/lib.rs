@@ -2,7 +2,7 @@
 //! and Secrets Lambda Extension — the whole lab as one guided command line.
 //!
 //! Floors, from the ground up (checked by `tests/it/layering.rs`): `domain`, `classify` and
-//! `error` (and `iac`, the infrastructure code we write for others); `aws` and `ui`; `local`; `session`; the workflows (`lab`, `audit`, `migrate`, `export`, none
+//! `error` (and `iac`, the infrastructure code we write for others); `aws` and `ui`; `local`; `session`; the workflows (`lab`, with `export` inside it, `audit`, `migrate`, none
 //! importing another); then `cli`, `tour` and `commands`.
 
 pub mod audit;
@@ -12,7 +12,6 @@ pub mod cli;
 pub mod commands;
 pub mod domain;
 pub mod error;
-pub mod export;
 pub mod iac;
 pub mod lab;
 pub mod local;

@@ -11,7 +11,7 @@ use crate::domain::handler;
 use crate::domain::kinds::{ExtensionKind, Runtime, Store};
 use crate::domain::names::{LabName, ResourceNames};
 use crate::domain::state::Dirs;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::emulator::{self, EmulatorState};
 use crate::local::extension::{self, ExtensionConfig, ExtensionStats};
 use crate::local::node_sdk;
@@ -256,6 +256,7 @@ impl Connection {
             .is_some_and(|e| e.extension == ExtensionKind::Agent);
         if agent && store == Store::ParameterStore {
             return Err(Error::invalid(
+                Code::AgentSecretsOnly,
                 "the local extension is the AWS Secrets Manager Agent, which serves Secrets Manager only, not Parameter Store",
                 "run `secretslab local stop` and `secretslab local start` (the built-in stand-in serves both), or use `--store secrets-manager`",
             ));
@@ -285,6 +286,7 @@ async fn off_the_runtime<T: Send + 'static>(
 ) -> Result<T> {
     tokio::task::spawn_blocking(work).await.map_err(|e| {
         Error::local(
+            Code::WorkerStopped,
             format!("{what} stopped unexpectedly: {e}"),
             "re-run the same command; nothing was changed by this step",
         )
@@ -306,6 +308,7 @@ fn calls_via() -> Option<String> {
 fn check_endpoint(url: &str) -> Result<()> {
     let parsed = url::Url::parse(url).map_err(|e| {
         Error::invalid(
+            Code::BadEndpointUrl,
             format!("`{url}` is not a valid URL: {e}"),
             "pass e.g. `--endpoint-url http://127.0.0.1:4566`",
         )

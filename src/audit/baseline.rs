@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 use std::path::Path;
 
 use super::report::{AuditReport, FindingKey};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// The findings of `report` as a baseline: a JSON list of
 /// `{account, region, function, variable, fingerprint}`, sorted, without duplicates.
@@ -20,12 +20,8 @@ pub fn write(path: &Path, keys: &[FindingKey]) -> Result<()> {
 }
 
 fn to_json(keys: &[FindingKey]) -> Result<Vec<u8>> {
-    let mut body = serde_json::to_vec_pretty(keys).map_err(|e| {
-        Error::io_msg(
-            format!("could not encode the baseline: {e}"),
-            "this is a bug in secretslab; please report it",
-        )
-    })?;
+    let mut body = serde_json::to_vec_pretty(keys)
+        .map_err(|e| Error::bug(format!("could not encode the baseline: {e}")))?;
     body.push(b'\n');
     Ok(body)
 }
@@ -34,12 +30,14 @@ fn to_json(keys: &[FindingKey]) -> Result<Vec<u8>> {
 pub fn read(path: &Path) -> Result<Vec<FindingKey>> {
     let bytes = std::fs::read(path).map_err(|e| {
         Error::invalid(
+            Code::BaselineUnreadable,
             format!("could not read the baseline {}: {e}", path.display()),
             "write one first with `secretslab audit --write-baseline FILE`",
         )
     })?;
     serde_json::from_slice(&bytes).map_err(|e| {
         Error::invalid(
+            Code::BaselineInvalid,
             format!("{} is not a secretslab baseline: {e}", path.display()),
             "pass a file written by `secretslab audit --write-baseline FILE`",
         )
@@ -65,6 +63,7 @@ mod tests {
         Finding {
             account: "111111111111".into(),
             region: "us-east-1".into(),
+            service: crate::audit::report::Service::Lambda,
             function: function.into(),
             function_arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
                 .function(&format!("{function}:{version}"))
@@ -88,10 +87,12 @@ mod tests {
         AuditReport {
             scanned: Scanned::default(),
             outcome: crate::audit::report::Outcome::Clean,
+            summary: Default::default(),
             scopes: vec![],
             incomplete: vec![],
             findings,
             suppressed: 0,
+            ignoring: Default::default(),
             elapsed_ms: 0,
             variables: None,
         }

@@ -1,12 +1,16 @@
 //! The audit report as CSV (RFC 4180) for spreadsheets: one row per finding, the JSON finding
-//! keys as columns. Like every report, it holds no value: shapes and fingerprints only.
+//! keys as columns. Like every report, it holds no value: shapes and fingerprints only. It has
+//! no totals row (a spreadsheet's pivot would count it as a finding): its rows are the
+//! findings the report's summary counts, so a pivot by class, rule, service, account or region
+//! gives the summary's numbers.
 
 use super::report::{AuditReport, Finding};
 
 /// The columns, in the order of the JSON finding keys.
-pub const COLUMNS: [&str; 13] = [
+pub const COLUMNS: [&str; 14] = [
     "account",
     "region",
+    "service",
     "function",
     "function_arn",
     "version",
@@ -20,10 +24,11 @@ pub const COLUMNS: [&str; 13] = [
     "owner",
 ];
 
-fn row(finding: &Finding) -> [String; 13] {
+fn row(finding: &Finding) -> [String; 14] {
     [
         finding.account.clone(),
         finding.region.clone(),
+        finding.service.to_string(),
         finding.function.clone(),
         finding.function_arn.clone(),
         finding.version.clone(),
@@ -97,8 +102,10 @@ mod tests {
         assert_eq!(sorted_headers, sorted_keys);
         let rows: Vec<::csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
         assert_eq!(rows.len(), report.findings.len());
-        assert_eq!(&rows[0][2], "orders");
-        assert_eq!(&rows[0][5], "a b");
-        assert_eq!(&rows[0][12], "none");
+        assert_eq!(&rows[0][2], "lambda");
+        assert_eq!(&rows[0][3], "orders");
+        assert_eq!(&rows[0][6], "a b");
+        assert_eq!(&rows[0][13], "none");
+        assert_eq!(rows.len(), report.summary.findings);
     }
 }

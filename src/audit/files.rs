@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Write;
 use std::path::Path;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Write `body` to `path` through a temporary file in the same directory and a rename, so a
 /// crash never leaves half a report. The directory's permissions are left as they are.
@@ -15,6 +15,7 @@ pub fn write_atomically(path: &Path, body: &[u8]) -> Result<()> {
     };
     let name = path.file_name().and_then(|n| n.to_str()).ok_or_else(|| {
         Error::invalid(
+            Code::NotAFile,
             format!("`{}` does not name a file", path.display()),
             "pass a file path, e.g. `--output audit.sarif`",
         )
@@ -28,7 +29,11 @@ pub fn write_atomically(path: &Path, body: &[u8]) -> Result<()> {
         .and_then(|()| fs::rename(&tmp, path));
     if let Err(e) = written {
         let _ = fs::remove_file(&tmp);
-        return Err(Error::io(format!("writing {}", path.display()), e));
+        return Err(Error::io(
+            Code::WriteOutput,
+            format!("writing {}", path.display()),
+            e,
+        ));
     }
     Ok(())
 }

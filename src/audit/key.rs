@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use super::fingerprint::FingerprintKey;
 use crate::domain::state::{write_private, Dirs, Placement};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 pub fn key_path(dirs: &Dirs) -> PathBuf {
     dirs.state.join("audit").join("fingerprint.key")
@@ -33,6 +33,7 @@ fn read(path: &Path) -> Result<Option<FingerprintKey>> {
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(Error::io(
+            Code::KeyUnreadable,
             format!("reading the fingerprint key {}", path.display()),
             e,
         )),
@@ -41,6 +42,7 @@ fn read(path: &Path) -> Result<Option<FingerprintKey>> {
 
 fn damaged(path: &Path) -> Error {
     Error::io_msg(
+        Code::KeyDamaged,
         format!("the fingerprint key {} is damaged", path.display()),
         "remove it to start a new key (fingerprints and baselines made with the old key will no longer match)",
     )

@@ -1,19 +1,24 @@
 //! `secretslab audit`: find plaintext secrets in live Lambda functions' environment variables
 //! (`$LATEST` and every published version) across accounts and regions.
 //! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
-//! `scope` and `scan` read the functions; `code` scans deployment packages and layers; `report`, `text`, `sarif`, `html`, `csv` and `baseline` present them.
+//! `scope` and `scan` read the functions; `report` (with its `summary`), `text`, `sarif`, `html`, `csv` and `baseline` present them;
+//! `ignore` applies `.secretslab.toml`'s ignore rules; `explain` shows how one variable was decided;
+//! `code` scans deployment packages and layers for hard-coded secrets.
 
 pub mod baseline;
 pub mod code;
 pub mod csv;
+pub mod explain;
 pub mod files;
 pub mod fingerprint;
 pub mod html;
+pub mod ignore;
 pub mod key;
 pub mod report;
 pub mod sarif;
 pub mod scan;
 pub mod scope;
+pub mod summary;
 pub mod text;
 
 use std::collections::HashMap;
@@ -57,6 +62,35 @@ pub async fn run(
     progress: &Progress,
 ) -> Result<AuditReport> {
     let started = Instant::now();
+    let (scans, coverage) = scan(base, aws, plan, progress).await?;
+    progress.step("classifying");
+    let mut report = report::build(&scans, &coverage, key, plan.show_all);
+    report.elapsed_ms = started.elapsed().as_millis() as u64;
+    Ok(report)
+}
+
+/// Scan the plan's scope (one function) and explain how `variable` was classified in each
+/// version that has it (`--explain`).
+pub async fn explain_variable(
+    base: &aws_types::SdkConfig,
+    aws: &AwsContext,
+    plan: &AuditPlan,
+    progress: &Progress,
+    variable: &str,
+    context: &explain::Context<'_>,
+) -> Result<explain::Explanations> {
+    let (scans, _) = scan(base, aws, plan, progress).await?;
+    let function = plan.function.as_deref().unwrap_or_default();
+    explain::explain(&scans, function, variable, context)
+}
+
+/// Resolve the scope and scan every account and region concurrently.
+async fn scan(
+    base: &aws_types::SdkConfig,
+    aws: &AwsContext,
+    plan: &AuditPlan,
+    progress: &Progress,
+) -> Result<(Vec<ScopeScan>, Coverage)> {
     progress.step("reading the caller identity");
     let caller = resolve_identity(&aws.sts).await?;
     let organizations = aws_sdk_organizations::Client::from_conf(
@@ -82,14 +116,11 @@ pub async fn run(
     ));
     let entry = AccountEntry::new(&aws.sts, &caller, plan.assume_role.as_deref());
     let scans = scan_all(base, aws, plan, &entry, &listed, &regions).await;
-    progress.step("classifying");
     let coverage = Coverage {
         accounts: listed.len(),
         regions: regions.len(),
     };
-    let mut report = report::build(&scans, &coverage, key, plan.show_all);
-    report.elapsed_ms = started.elapsed().as_millis() as u64;
-    Ok(report)
+    Ok((scans, coverage))
 }
 
 /// Scan every account × region at once (under the global cap), sorted by account and region.

@@ -7,7 +7,9 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{fingerprint, FingerprintKey};
+use super::ignore::Ignoring;
 use super::scan::ScopeScan;
+use super::summary::Summary;
 use crate::classify::{classify, Class, Shape};
 use crate::domain::owner::Owner;
 
@@ -17,6 +19,8 @@ pub struct AuditReport {
     pub scanned: Scanned,
     /// What the scan amounts to, said after what was scanned: `clean` only when something was.
     pub outcome: Outcome,
+    /// The findings counted per class, rule, service, account and region.
+    pub summary: Summary,
     /// Each account × region scanned, with its counts.
     pub scopes: Vec<ScopeCount>,
     pub incomplete: Vec<Incomplete>,
@@ -24,6 +28,9 @@ pub struct AuditReport {
     pub findings: Vec<Finding>,
     /// Findings left out because the baseline lists them.
     pub suppressed: usize,
+    /// Findings `.secretslab.toml` ignores, listed (JSON `ignored`, `ignore_warnings`).
+    #[serde(flatten)]
+    pub ignoring: Ignoring,
     pub elapsed_ms: u64,
     /// Every classified variable (`--show-all`).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,6 +73,8 @@ pub struct Incomplete {
 pub struct Finding {
     pub account: String,
     pub region: String,
+    /// What holds the variable (today always `lambda`).
+    pub service: Service,
     pub function: String,
     /// The version's qualified ARN (`…:function:NAME:$LATEST`, `…:function:NAME:3`).
     pub function_arn: String,
@@ -79,6 +88,33 @@ pub struct Finding {
     pub fingerprint: String,
     /// Who deploys the function (DESIGN §12): a fix made through the API alone may be undone.
     pub owner: Owner,
+}
+
+/// The AWS service whose configuration holds a finding.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Service {
+    Lambda,
+}
+
+impl Service {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Service::Lambda => "lambda",
+        }
+    }
+}
+
+impl AsRef<str> for Service {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Service {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 /// What identifies a finding across runs (and in a baseline): where it is and the value's
@@ -156,10 +192,12 @@ pub fn build(
     let mut report = AuditReport {
         scanned,
         outcome: Outcome::Clean,
+        summary: Summary::default(),
         scopes,
         incomplete,
         findings,
         suppressed: 0,
+        ignoring: Ignoring::default(),
         elapsed_ms: 0,
         variables: show_all.then_some(all),
     };
@@ -191,6 +229,7 @@ fn classify_scan(scan: &ScopeScan, key: &FingerprintKey, all: &mut Vec<Finding>)
                 all.push(Finding {
                     account: scan.account.clone(),
                     region: scan.region.clone(),
+                    service: Service::Lambda,
                     function: function.name.clone(),
                     function_arn: function.qualified_arn(&version.version),
                     version: version.version.clone(),
@@ -246,8 +285,9 @@ impl Outcome {
 }
 
 impl AuditReport {
+    /// Findings of `class`, from the summary.
     pub fn count(&self, class: Class) -> usize {
-        self.findings.iter().filter(|f| f.class == class).count()
+        self.summary.class(class)
     }
 
     /// Findings at or above `fail_on`; else an incomplete scope; else no function at all;
@@ -268,8 +308,10 @@ impl AuditReport {
         }
     }
 
-    /// Record the verdict under `fail_on` (after a baseline has suppressed what it knows).
+    /// Record the verdict under `fail_on` and count the totals, after a baseline has
+    /// suppressed what it knows: every change to `findings` is followed by this.
     pub fn decide(&mut self, fail_on: FailOn) {
+        self.summary = Summary::of(&self.findings, &self.scopes);
         self.outcome = self.outcome(fail_on);
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use super::ignore::IgnoredBy;
 use super::report::{AuditReport, Finding};
 use crate::classify::Class;
 
@@ -22,12 +23,19 @@ fn level(class: Class) -> &'static str {
 /// One SARIF log with one run.
 pub fn to_sarif(report: &AuditReport) -> Value {
     let (rule_objects, index) = rules(report);
-    let results: Vec<Value> = report
+    let rule_index = |f: &Finding| index.get(f.rule).copied().unwrap_or(0);
+    let mut results: Vec<Value> = report
         .findings
         .iter()
-        .map(|f| result(f, index.get(f.rule).copied().unwrap_or(0)))
+        .map(|f| result(f, rule_index(f)))
         .collect();
-    let notifications: Vec<Value> = report
+    // Ignored findings stay results, suppressed by the rule's file and line (SARIF §3.35).
+    results.extend(report.ignoring.ignored.iter().map(|ignored| {
+        let mut found = result(&ignored.finding, rule_index(&ignored.finding));
+        found["suppressions"] = json!([suppression(&ignored.ignored_by)]);
+        found
+    }));
+    let mut notifications: Vec<Value> = report
         .incomplete
         .iter()
         .map(|gap| {
@@ -37,6 +45,13 @@ pub fn to_sarif(report: &AuditReport) -> Value {
             })
         })
         .collect();
+    notifications.extend(
+        report
+            .ignoring
+            .ignore_warnings
+            .iter()
+            .map(|warning| json!({ "level": "warning", "message": { "text": warning } })),
+    );
     json!({
         "$schema": SCHEMA,
         "version": "2.1.0",
@@ -57,6 +72,7 @@ pub fn to_sarif(report: &AuditReport) -> Value {
                 "scanned": report.scanned,
                 "outcome": report.outcome,
                 "suppressed": report.suppressed,
+                "ignored": report.ignoring.ignored.len(),
             },
         }]
     })
@@ -66,7 +82,8 @@ pub fn to_sarif(report: &AuditReport) -> Value {
 fn rules(report: &AuditReport) -> (Vec<Value>, BTreeMap<&'static str, usize>) {
     // Rule ids in the order of a sorted map, so `ruleIndex` is stable across runs.
     let mut rules: BTreeMap<&'static str, (&'static str, Class)> = BTreeMap::new();
-    for finding in &report.findings {
+    let ignored = report.ignoring.ignored.iter().map(|i| &i.finding);
+    for finding in report.findings.iter().chain(ignored) {
         let entry = rules
             .entry(finding.rule)
             .or_insert((finding.reason, finding.class));
@@ -84,6 +101,25 @@ fn rules(report: &AuditReport) -> (Vec<Value>, BTreeMap<&'static str, usize>) {
         })
         .collect();
     (objects, index)
+}
+
+/// An ignore rule as a SARIF suppression: kept outside the scanned function, accepted.
+fn suppression(by: &IgnoredBy) -> Value {
+    let mut suppression = json!({
+        "kind": "external",
+        "status": "accepted",
+        "justification": by.reason,
+        "location": {
+            "physicalLocation": {
+                "artifactLocation": { "uri": by.file },
+                "region": { "startLine": by.line },
+            }
+        },
+    });
+    if let Some(last) = &by.expires {
+        suppression["properties"] = json!({ "expires": last });
+    }
+    suppression
 }
 
 /// One result: the finding at the version's function ARN, its variable as the logical location.

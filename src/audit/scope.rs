@@ -13,7 +13,7 @@ use crate::aws::errors::{describe, into_error};
 use crate::aws::identity::Identity;
 use crate::aws::CallLog;
 use crate::domain::arn::Scope;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Which accounts to scan.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,6 +73,7 @@ const SESSION_SECONDS: i32 = 3600;
 pub fn parse_accounts(raw: &[String]) -> Result<Vec<String>> {
     parse_list(raw, is_account_id, |id| {
         Error::invalid(
+            Code::BadAccountId,
             format!("`{id}` is not an AWS account id"),
             "pass 12-digit account ids, e.g. `--accounts 111111111111,222222222222`",
         )
@@ -83,6 +84,7 @@ pub fn parse_accounts(raw: &[String]) -> Result<Vec<String>> {
 pub fn parse_regions(raw: &[String]) -> Result<Vec<String>> {
     parse_list(raw, looks_like_region, |region| {
         Error::invalid(
+            Code::BadRegion,
             format!("`{region}` is not an AWS region name"),
             "pass region names such as `--regions us-east-1,eu-west-1`, or `--all-regions`",
         )
@@ -139,6 +141,7 @@ pub fn check_known_regions(regions: &[String], allow_unknown: bool) -> Result<()
         .copied()
         .unwrap_or("us-east-1");
     Err(Error::invalid(
+        Code::UnknownRegion,
         format!("`{unknown}` is not a region secretslab knows"),
         format!(
             "did you mean `{nearest}`? For a region newer than secretslab's list, add `--allow-unknown-regions`"
@@ -213,6 +216,7 @@ pub async fn listed_accounts(
     let others = listed.iter().filter(|a| a.id != caller.account).count();
     if others > 0 && assume_role.is_none() {
         return Err(Error::invalid(
+            Code::NoRoleForAccounts,
             format!(
                 "{others} account(s) other than the caller's ({}) are in scope, and there is no role to enter them",
                 caller.account
@@ -275,6 +279,7 @@ async fn organization_accounts(
             match err {
                 Error::AccessDenied { action, detail } | Error::Aws { action, detail, .. } => {
                     Error::Aws {
+                        code: Code::OrganizationUnreadable,
                         action,
                         detail,
                         help: "run from the organization's management account (or a delegated administrator), or name the accounts with `--accounts`".into(),

@@ -1,9 +1,11 @@
 //! The audit report for people: findings grouped by function, then what could not be read,
-//! then one summary line.
+//! then the totals (from the report's summary) and one verdict line.
 
 use std::fmt;
 
+use super::ignore::Ignored;
 use super::report::{AuditReport, Finding, Outcome};
+use super::summary::Summary;
 use crate::classify::Class;
 use crate::ui::style;
 
@@ -72,6 +74,85 @@ fn write_grouped(f: &mut fmt::Formatter<'_>, rows: &[Finding]) -> fmt::Result {
     Ok(())
 }
 
+/// Entries shown per line of totals; the rest are counted in one "more".
+const TOTALS_SHOWN: usize = 6;
+
+/// `name count, …` most first, the tail as "and N more".
+fn totals_line(ranked: &[(&str, usize)]) -> String {
+    let mut parts: Vec<String> = ranked
+        .iter()
+        .take(TOTALS_SHOWN)
+        .map(|(name, n)| format!("{name} {n}"))
+        .collect();
+    if ranked.len() > TOTALS_SHOWN {
+        parts.push(format!("and {} more", ranked.len() - TOTALS_SHOWN));
+    }
+    parts.join(", ")
+}
+
+/// The findings per rule, service, account and region, when there are any.
+fn write_totals(f: &mut fmt::Formatter<'_>, summary: &Summary) -> fmt::Result {
+    if summary.findings == 0 {
+        return Ok(());
+    }
+    let lines = [
+        ("by rule", Summary::ranked(&summary.rules)),
+        ("by service", Summary::ranked(&summary.services)),
+        ("by account", Summary::ranked(&summary.accounts)),
+        ("by region", Summary::ranked(&summary.regions)),
+    ];
+    for (label, ranked) in lines {
+        writeln!(
+            f,
+            "{}  {}",
+            style::dim(&format!("{label:<10}")),
+            style::wrap(&totals_line(&ranked), 80, 12, 12)
+        )?;
+    }
+    Ok(())
+}
+
+/// `--show-ignored`: each ignored finding with the rule that silenced it.
+fn write_ignored(f: &mut fmt::Formatter<'_>, ignored: &[Ignored]) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(f, "{}", style::dim("ignored:"))?;
+    for entry in ignored {
+        let finding = &entry.finding;
+        let by = &entry.ignored_by;
+        writeln!(
+            f,
+            "  {} {} {}  {}",
+            class_label(finding.class),
+            finding.function,
+            finding.variable,
+            style::dim(&format!("[{}]", finding.rule)),
+        )?;
+        let place = format!(
+            "version {} · account {} · {}",
+            finding.version, finding.account, finding.region
+        );
+        writeln!(f, "          {}", style::dim(&place))?;
+        let until = by
+            .expires
+            .as_deref()
+            .map(|last| format!(" (until {last})"))
+            .unwrap_or_default();
+        let why = format!("{}:{}: {}{until}", by.file, by.line, by.reason);
+        writeln!(f, "          {}", style::wrap(&why, 80, 10, 10))?;
+    }
+    Ok(())
+}
+
+/// What the ignore rules want fixed: expired rules, and globs held back by a vendor format.
+fn write_ignore_warnings(f: &mut fmt::Formatter<'_>, warnings: &[String]) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(f, "{}", style::pending("ignore rules:"))?;
+    for warning in warnings {
+        writeln!(f, "  {}", style::wrap(warning, 80, 2, 4))?;
+    }
+    Ok(())
+}
+
 impl fmt::Display for AuditReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = &self.scanned;
@@ -88,6 +169,13 @@ impl fmt::Display for AuditReport {
         match &self.variables {
             Some(all) => write_grouped(f, all)?,
             None => write_grouped(f, &self.findings)?,
+        }
+        let ignoring = &self.ignoring;
+        if ignoring.show_ignored && !ignoring.ignored.is_empty() {
+            write_ignored(f, &ignoring.ignored)?;
+        }
+        if !ignoring.ignore_warnings.is_empty() {
+            write_ignore_warnings(f, &ignoring.ignore_warnings)?;
         }
         if !self.incomplete.is_empty() {
             writeln!(f)?;
@@ -108,7 +196,8 @@ impl fmt::Display for AuditReport {
                 style::failed("nothing scanned")
             );
         }
-        if self.outcome == Outcome::Clean && self.findings.is_empty() {
+        write_totals(f, &self.summary)?;
+        if self.outcome == Outcome::Clean && self.summary.findings == 0 {
             write!(f, "{}: ", style::ok("clean"))?;
         }
         let references = s.classes.get(&Class::Reference).copied().unwrap_or(0);
@@ -122,6 +211,14 @@ impl fmt::Display for AuditReport {
         if self.suppressed > 0 {
             write!(f, "; {} suppressed by the baseline", self.suppressed)?;
         }
+        if !ignoring.ignored.is_empty() {
+            let listed = if ignoring.show_ignored {
+                ""
+            } else {
+                " (--show-ignored lists them)"
+            };
+            write!(f, "; {} ignored by rule{listed}", ignoring.ignored.len())?;
+        }
         if !self.incomplete.is_empty() {
             write!(
                 f,
@@ -130,5 +227,48 @@ impl fmt::Display for AuditReport {
             )?;
         }
         writeln!(f, " ({:.1} s)", self.elapsed_ms as f64 / 1000.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::audit::fingerprint::FingerprintKey;
+    use crate::audit::report::{build, Coverage};
+    use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+
+    #[test]
+    fn the_last_lines_are_the_summary_then_the_verdict() {
+        let planted = "postgres://app:Zx81kQ9aLm@db.example.com:5432/app";
+        let scan = ScopeScan {
+            account: "111111111111".into(),
+            region: "us-east-1".into(),
+            functions: vec![FunctionRecord {
+                name: "orders".into(),
+                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
+                versions: vec![VersionRecord {
+                    version: "$LATEST".into(),
+                    variables: vec![Variable {
+                        name: "DATABASE_URL".into(),
+                        value: Plaintext::new(planted),
+                    }],
+                }],
+                aliases: Default::default(),
+                image: false,
+            }],
+            ..ScopeScan::default()
+        };
+        let coverage = Coverage {
+            accounts: 1,
+            regions: 1,
+        };
+        let report = build(&[scan], &coverage, &FingerprintKey::generate(), false);
+        let text = report.to_string();
+        assert!(!text.contains(planted));
+        let last: Vec<&str> = text.lines().rev().take(5).collect();
+        assert!(last[0].starts_with("1 secret, 0 suspects"), "{text}");
+        assert!(last[1].ends_with("us-east-1 1"), "{text}");
+        assert!(last[2].ends_with("111111111111 1"), "{text}");
+        assert!(last[3].ends_with("lambda 1"), "{text}");
+        assert!(last[4].ends_with("url-credentials 1"), "{text}");
     }
 }

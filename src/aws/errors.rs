@@ -8,7 +8,7 @@ use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::display::DisplayErrorContext;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// What every SDK operation error offers: an error code and message, and a cause chain.
 pub trait AwsError: ProvideErrorMetadata + StdError + 'static {}
@@ -128,6 +128,7 @@ pub fn sdk_tags<T, E: std::fmt::Display>(
         .into_iter()
         .map(|(key, value)| {
             build(key, value).map_err(|e| Error::Aws {
+                code: Code::Bug,
                 action: format!("building {service} tags"),
                 detail: e.to_string(),
                 help: "this is a bug in secretslab; please report it".into(),
@@ -215,11 +216,13 @@ pub fn into_error<E: AwsError, R: Debug>(err: SdkError<E, R>, action: impl Into<
             Error::Unreachable { action, detail }
         }
         ErrorKind::Throttled => Error::Aws {
+            code: Code::Throttled,
             action,
             detail,
             help: "AWS kept throttling after several retries; wait a minute and re-run the command (it is safe to re-run)".into(),
         },
         _ => Error::Aws {
+            code: Code::AwsRefused,
             action,
             detail,
             help: "re-run the command (it is safe to re-run); if it keeps failing, `secretslab status` shows what is in place".into(),

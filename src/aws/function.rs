@@ -11,22 +11,20 @@ use tokio::time::Instant;
 use aws_sdk_lambda::client::Waiters;
 use aws_sdk_lambda::primitives::Blob;
 use aws_sdk_lambda::types::{
-    Architecture, Environment as SdkEnvironment, FunctionCode, FunctionConfiguration, LogType,
-    Runtime as LambdaRuntime,
+    Architecture, Environment as SdkEnvironment, FunctionCode, LogType, Runtime as SdkRuntime,
 };
 use base64::Engine as _;
 
 use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::aws::errors::{code, describe, into_error, is_already_exists, unless_missing, AwsError};
+use crate::aws::lambda::{FunctionConfig, Reader};
 use crate::aws::observed::Observed;
-use crate::domain::environment::Environment;
-use crate::domain::extension::ExtensionSettings;
 use crate::domain::handler;
 use crate::domain::kinds::{Arch, Runtime};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::package::Package;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// How long `up` keeps retrying while a new role is not yet assumable by Lambda.
 pub const IAM_PROPAGATION_LIMIT: Duration = Duration::from_secs(60);
@@ -40,13 +38,13 @@ const PROBE_CAP: Duration = Duration::from_millis(500);
 pub const TIMEOUT_SECONDS: i32 = 15;
 pub const MEMORY_MB: i32 = 128;
 
-pub fn runtime_id(runtime: Runtime) -> LambdaRuntime {
+pub fn runtime_id(runtime: Runtime) -> SdkRuntime {
     match runtime {
-        Runtime::Python312 => LambdaRuntime::Python312,
-        Runtime::Python313 => LambdaRuntime::Python313,
-        Runtime::Python314 => LambdaRuntime::Python314,
-        Runtime::Nodejs20 => LambdaRuntime::Nodejs20x,
-        Runtime::Nodejs22 => LambdaRuntime::Nodejs22x,
+        Runtime::Python312 => SdkRuntime::Python312,
+        Runtime::Python313 => SdkRuntime::Python313,
+        Runtime::Python314 => SdkRuntime::Python314,
+        Runtime::Nodejs20 => SdkRuntime::Nodejs20x,
+        Runtime::Nodejs22 => SdkRuntime::Nodejs22x,
     }
 }
 
@@ -69,84 +67,23 @@ pub struct DesiredFunction {
     pub package: Package,
 }
 
-/// What the function looks like now.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FunctionInfo {
-    pub arn: String,
-    pub code_sha256: String,
-    pub role: String,
-    pub runtime: String,
-    pub handler: String,
-    pub architectures: Vec<String>,
-    pub layers: Vec<String>,
-    /// Shown by name only: the values may be secrets.
-    pub env: Environment,
-    pub timeout: Option<i32>,
-    pub memory: Option<i32>,
-    pub state: Option<String>,
-    pub last_update_status: Option<String>,
-}
+/// What the lab's function looks like now: its configuration, as the one Lambda reader
+/// reads it.
+pub type FunctionInfo = FunctionConfig;
 
-impl FunctionInfo {
-    /// The extension settings the function's environment carries.
-    pub fn extension(&self) -> ExtensionSettings {
-        ExtensionSettings::from_env(&self.env)
-    }
-}
-
+/// The lab's function, when it is there and ours.
 pub async fn get_function(
     lambda: &Client,
     names: &ResourceNames,
 ) -> Result<Observed<FunctionInfo>> {
-    let found = lambda
-        .get_function()
-        .function_name(&names.function)
-        .send()
-        .await;
-    let Some(out) = unless_missing(found, || format!("reading function `{}`", names.function))?
-    else {
+    let Some(found) = Reader::new(lambda).function(&names.function).await? else {
         return Ok(Observed::Missing);
     };
-    if !names.owns_tag_map(out.tags()) {
+    let tags = found.tags.iter().map(|(k, v)| (k.as_str(), v.as_str()));
+    if !names.is_owned(tags) {
         return Ok(Observed::Foreign);
     }
-    let config = out
-        .configuration()
-        .ok_or_else(|| Error::missing_field("GetFunction", "Configuration"))?;
-    Ok(Observed::Owned(FunctionInfo {
-        arn: config.function_arn().unwrap_or_default().to_string(),
-        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
-        role: config.role().unwrap_or_default().to_string(),
-        runtime: config
-            .runtime()
-            .map(|r| r.as_str().to_string())
-            .unwrap_or_default(),
-        handler: config.handler().unwrap_or_default().to_string(),
-        architectures: config
-            .architectures()
-            .iter()
-            .map(|a| a.as_str().to_string())
-            .collect(),
-        layers: layers_of(config),
-        env: env_of(config).into(),
-        timeout: config.timeout(),
-        memory: config.memory_size(),
-        state: config.state().map(|s| s.as_str().to_string()),
-        last_update_status: config.last_update_status().map(|s| s.as_str().to_string()),
-    }))
-}
-
-/// The layer ARNs of a function's configuration.
-pub(crate) fn layers_of(config: &FunctionConfiguration) -> Vec<String> {
-    let layers = config.layers().iter();
-    layers.filter_map(|l| l.arn().map(str::to_string)).collect()
-}
-
-/// The environment variables of a function's configuration.
-pub(crate) fn env_of(config: &FunctionConfiguration) -> BTreeMap<String, String> {
-    let vars = config.environment().and_then(|e| e.variables());
-    vars.map(|v| v.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-        .unwrap_or_default()
+    Ok(Observed::Owned(found.config))
 }
 
 /// Lambda answers `InvalidParameterValueException` "The role defined for the function cannot be
@@ -195,6 +132,7 @@ fn function_error<E: AwsError, R: Debug>(
     let detail = describe(&err);
     if detail.contains("GetLayerVersion") || detail.to_lowercase().contains("layer") {
         return Error::Aws {
+            code: Code::LayerRejected,
             action,
             detail,
             help: format!(
@@ -204,6 +142,7 @@ fn function_error<E: AwsError, R: Debug>(
     }
     if is_role_not_ready(&err) {
         return Error::Aws {
+            code: Code::RoleNotAssumable,
             action,
             detail,
             help: "the role was still not assumable after 60 s: check that its trust policy allows lambda.amazonaws.com (`secretslab status`), then re-run `secretslab up`".into(),
@@ -359,6 +298,7 @@ async fn wait_until(lambda: &Client, name: &str, ready: Ready) -> Result<()> {
 
 fn not_ready(name: &str, err: &dyn std::error::Error) -> Error {
     Error::Aws {
+        code: Code::FunctionNotReady,
         action: format!("waiting for function `{name}` to become ready"),
         detail: aws_smithy_types::error::display::DisplayErrorContext(err).to_string(),
         help: "the function did not become Active; `secretslab status` shows its state, and re-running the command resumes".into(),

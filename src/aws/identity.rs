@@ -2,7 +2,7 @@
 
 use crate::aws::errors::into_error;
 use crate::domain::arn::{Arn, Scope};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct Identity {
@@ -25,6 +25,7 @@ pub async fn resolve_identity(sts: &aws_sdk_sts::Client) -> Result<Identity> {
         .await
         .map_err(|e| into_error(e, "reading the caller identity (STS GetCallerIdentity)"))?;
     let missing = |field: &str| Error::Aws {
+        code: Code::UnexpectedAnswer,
         action: "reading the caller identity".into(),
         detail: format!("STS answered without {field}"),
         help: "check `--endpoint-url`: the endpoint does not behave like AWS STS".into(),

@@ -5,8 +5,9 @@
 
 use crate::aws::errors::{into_error, kind, ErrorKind};
 use crate::domain::arn::{Arn, Scope};
+use crate::domain::extension::latest_layer_parameter;
 use crate::domain::kinds::Arch;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// (region, publishing account, x86_64 version, arm64 version)
 const LAYER_TABLE: &[(&str, &str, u32, u32)] = &[
@@ -115,19 +116,12 @@ pub fn table_arn(region: &str, arch: Arch) -> Option<String> {
         })
 }
 
-/// The public SSM parameter naming the latest layer for `arch`.
-pub fn ssm_parameter_name(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X86_64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/x86/latest",
-        Arch::Arm64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest",
-    }
-}
-
 /// Check a user-supplied layer ARN: well-formed, and in the function's region
 /// (a layer from another region is what makes Lambda answer AccessDenied on GetLayerVersion).
 pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
     let Some(layer) = Arn::parse(arn).filter(|a| a.layer_version().is_some()) else {
         return Err(Error::invalid(
+            Code::BadLayerArn,
             format!("`{arn}` is not a Lambda layer version ARN"),
             "expected arn:<partition>:lambda:<region>:<account>:layer:<name>:<version>",
         ));
@@ -135,6 +129,7 @@ pub fn check_layer_arn(arn: &str, region: &str) -> Result<()> {
     let layer_region = layer.region();
     if layer_region != region {
         return Err(Error::invalid(
+            Code::LayerWrongRegion,
             format!("the layer ARN is in region {layer_region}, but the function is in {region}"),
             format!(
                 "Lambda can only bind a layer from the function's own region (otherwise it answers AccessDenied on GetLayerVersion); use the {region} ARN, or pass `--region {layer_region}`"
@@ -160,7 +155,7 @@ pub async fn resolve_layer(
     }
     match ssm
         .get_parameter()
-        .name(ssm_parameter_name(arch))
+        .name(latest_layer_parameter(arch))
         .send()
         .await
     {
@@ -245,7 +240,7 @@ mod tests {
     #[tokio::test]
     async fn ssm_parameter_is_preferred_to_the_table() {
         let rule = mock!(aws_sdk_ssm::Client::get_parameter)
-            .match_requests(|req| req.name() == Some(ssm_parameter_name(Arch::Arm64)))
+            .match_requests(|req| req.name() == Some(latest_layer_parameter(Arch::Arm64)))
             .then_output(|| {
                 GetParameterOutput::builder()
                     .parameter(

@@ -13,7 +13,7 @@ use crate::domain::migration::{
     default_document_name, is_for_function, policy_name, referenced_var, ROLLBACK_RECOVERY_DAYS,
     TAG_MIGRATED_FROM,
 };
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Variable name → value. Its `Debug` shows the names only.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -37,6 +37,7 @@ impl Values {
     fn from_stored(value: &SecretValue, name: &str) -> Result<Self> {
         serde_json::from_str(value.expose()).map(Values).map_err(|_| {
             Error::refused(
+                Code::DocumentNotObject,
                 format!("`{name}` does not hold a JSON object of variable names and text values"),
                 "it was changed after migrate wrote it; put back an object such as {\"DB_PASSWORD\": \"…\"} (`aws secretsmanager put-secret-value`), then re-run",
             )
@@ -134,6 +135,7 @@ impl DocumentRef {
                 .await?
                 .ok_or_else(|| {
                     Error::refused(
+                        Code::DocumentBinary,
                         format!("{} holds a binary value", self.describe()),
                         "migrate keeps variables as a JSON text object; restore the text version, then re-run",
                     )

@@ -1,8 +1,10 @@
 //! Talking to AWS: one SDK configuration, one client per service, and the call log.
 
+pub mod code_signing;
 pub mod errors;
 pub mod function;
 pub mod identity;
+pub mod lambda;
 pub mod layer;
 pub mod logs;
 pub mod migration;

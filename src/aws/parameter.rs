@@ -47,7 +47,7 @@ pub async fn get_parameter(ssm: &Client, names: &ResourceNames) -> Result<Observ
                 .option("Equals")
                 .values(&names.parameter)
                 .build()
-                .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?,
+                .map_err(|e| Error::bug(format!("bad parameter filter: {e}")))?,
         )
         .send()
         .await
@@ -135,7 +135,7 @@ pub async fn describe_named(ssm: &Client, name: &str) -> Result<Option<NamedPara
         .option("Equals")
         .values(name)
         .build()
-        .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?;
+        .map_err(|e| Error::bug(format!("bad parameter filter: {e}")))?;
     let described = ssm
         .describe_parameters()
         .parameter_filters(filter)
@@ -183,7 +183,7 @@ pub async fn names_tagged(ssm: &Client, key: &str, value: &str) -> Result<Vec<St
         .option("Equals")
         .values(value)
         .build()
-        .map_err(|e| Error::local(format!("bad parameter filter: {e}"), "report this"))?;
+        .map_err(|e| Error::bug(format!("bad parameter filter: {e}")))?;
     let mut pages = ssm
         .describe_parameters()
         .parameter_filters(filter)
@@ -221,7 +221,7 @@ pub async fn tag_named(ssm: &Client, name: &str, tags: &[(String, String)]) -> R
         .iter()
         .map(|(key, value)| Tag::builder().key(key).value(value).build())
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::local(format!("bad SSM tag: {e}"), "report this"))?;
+        .map_err(|e| Error::bug(format!("bad SSM tag: {e}")))?;
     ssm.add_tags_to_resource()
         .resource_type(ResourceTypeForTagging::Parameter)
         .resource_id(name)
@@ -245,7 +245,7 @@ pub async fn create_named(
         .iter()
         .map(|(key, value)| Tag::builder().key(key).value(value).build())
         .collect::<std::result::Result<Vec<_>, _>>()
-        .map_err(|e| Error::local(format!("bad SSM tag: {e}"), "report this"))?;
+        .map_err(|e| Error::bug(format!("bad SSM tag: {e}")))?;
     let created = ssm
         .put_parameter()
         .name(name)

@@ -11,7 +11,7 @@ use crate::aws::errors::{code, into_error, sent, unless_missing};
 use crate::aws::observed::Observed;
 use crate::domain::defaults;
 use crate::domain::names::{ResourceKind, ResourceNames};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Secrets Manager's limit for a SecretString.
 pub const MAX_SECRET_BYTES: usize = 65_536;
@@ -32,6 +32,7 @@ impl SecretValue {
     pub fn from_user_input(raw: &[u8], origin: &str) -> Result<Self> {
         let too_big = |bytes: usize| {
             Error::invalid(
+                Code::SecretTooLarge,
                 format!(
                     "{origin} makes a secret of {bytes} bytes or more; Secrets Manager accepts at most {MAX_SECRET_BYTES}"
                 ),
@@ -43,6 +44,7 @@ impl SecretValue {
         }
         let text = std::str::from_utf8(raw).map_err(|_| {
             Error::invalid(
+                Code::SecretNotUtf8,
                 format!("{origin} is not UTF-8 text"),
                 "Secrets Manager stores text secrets as UTF-8; save the file as UTF-8",
             )
@@ -50,6 +52,7 @@ impl SecretValue {
         let text = text.trim_end_matches(['\n', '\r']);
         if text.is_empty() {
             return Err(Error::invalid(
+                Code::SecretEmpty,
                 format!("{origin} is empty"),
                 "put the password (or a JSON object of keys and values) in it, or omit the flag to get a random password",
             ));

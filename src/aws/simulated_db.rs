@@ -52,8 +52,7 @@ pub async fn write(
 ) -> Result<()> {
     let name = &names.simulated_db;
     let document = Document::accepting(logins);
-    let text =
-        serde_json::to_string(&document).map_err(|e| Error::local(e.to_string(), "report this"))?;
+    let text = serde_json::to_string(&document).map_err(|e| Error::bug(e.to_string()))?;
     let value = SecretValue::from_stored(&text);
     let found = match parameter::describe_named(ssm, name).await? {
         Some(found) => Some(found),

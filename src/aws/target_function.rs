@@ -3,16 +3,17 @@
 //! version, an alias moved to it, which published versions still hold a variable, the
 //! aliases routing to versions, and deleting a version.
 
-use crate::domain::arn::Arn;
 use crate::domain::environment::Environment;
 use std::collections::BTreeMap;
 
-use aws_sdk_lambda::types::{Environment as SdkEnvironment, PackageType, SnapStartApplyOn};
+use aws_sdk_lambda::types::Environment as SdkEnvironment;
 use aws_sdk_lambda::Client;
 
 use crate::aws::errors::{code, describe, into_error, unless_missing};
-use crate::aws::function::{env_of, layers_of};
-use crate::error::{Error, Result};
+use crate::aws::lambda::{Described, ManagedInstances, Reader};
+use crate::domain::kinds::Arch;
+use crate::domain::runtime::LambdaRuntime;
+use crate::error::{Code, Error, Result};
 
 /// What migrate needs to know about a function (its values stay in memory only).
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -21,8 +22,9 @@ pub struct TargetFunction {
     /// The unqualified ARN.
     pub arn: String,
     pub role_arn: String,
-    pub runtime: Option<String>,
-    pub architecture: String,
+    /// `None` for a container image.
+    pub runtime: Option<LambdaRuntime>,
+    pub architecture: Arch,
     pub layers: Vec<String>,
     pub env: Environment,
     /// Set when the function runs inside a VPC.
@@ -37,6 +39,8 @@ pub struct TargetFunction {
     pub handler: Option<String>,
     pub timeout: Option<i32>,
     pub memory: Option<i32>,
+    /// Lambda Managed Instances: one execution environment serves several requests at once.
+    pub managed_instances: Option<ManagedInstances>,
 }
 
 // The environment holds the very values migrate moves: never print them.
@@ -59,49 +63,32 @@ impl TargetFunction {
 
 /// Read the function (`$LATEST`) and its tags; `None` when there is no such function.
 pub async fn read(lambda: &Client, name: &str) -> Result<Option<TargetFunction>> {
-    let found = lambda.get_function().function_name(name).send().await;
-    let Some(out) = unless_missing(found, || format!("reading function `{name}`"))? else {
-        return Ok(None);
-    };
-    let config = out
-        .configuration()
-        .ok_or_else(|| Error::missing_field("GetFunction", "Configuration"))?;
-    let arn = Error::required(config.function_arn(), "GetFunction", "FunctionArn")?;
-    Ok(Some(TargetFunction {
-        name: config.function_name().unwrap_or(name).to_string(),
-        arn: unqualified(&arn),
-        role_arn: config.role().unwrap_or_default().to_string(),
-        runtime: config.runtime().map(|r| r.as_str().to_string()),
-        architecture: config
-            .architectures()
-            .first()
-            .map(|a| a.as_str().to_string())
-            .unwrap_or_else(|| "x86_64".to_string()),
-        layers: layers_of(config),
-        env: env_of(config).into(),
-        vpc_id: config
-            .vpc_config()
-            .and_then(|v| v.vpc_id())
-            .filter(|id| !id.is_empty())
-            .map(str::to_string),
-        code_sha256: config.code_sha256().unwrap_or_default().to_string(),
-        revision_id: config.revision_id().map(str::to_string),
-        tags: out
-            .tags()
-            .map(|t| t.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
-            .unwrap_or_default(),
-        image: config.package_type() == Some(&PackageType::Image),
-        snap_start: config.snap_start().and_then(|s| s.apply_on())
-            == Some(&SnapStartApplyOn::PublishedVersions),
-        handler: config.handler().map(str::to_string),
-        timeout: config.timeout(),
-        memory: config.memory_size(),
-    }))
+    let found = Reader::new(lambda).function(name).await?;
+    Ok(found.map(TargetFunction::from))
 }
 
-/// `arn:…:function:name:qualifier` → `arn:…:function:name`.
-fn unqualified(arn: &str) -> String {
-    Arn::parse(arn).map_or_else(|| arn.to_string(), |arn| arn.unqualified().to_string())
+impl From<Described> for TargetFunction {
+    fn from(Described { config, tags }: Described) -> Self {
+        Self {
+            image: config.is_image(),
+            layers: config.layer_arns(),
+            name: config.name,
+            arn: config.arn,
+            role_arn: config.role,
+            runtime: config.runtime,
+            architecture: config.architecture,
+            env: config.env,
+            vpc_id: config.vpc_id,
+            code_sha256: config.code_sha256,
+            revision_id: config.revision_id,
+            tags,
+            snap_start: config.snap_start,
+            handler: Some(config.handler).filter(|h| !h.is_empty()),
+            timeout: config.timeout,
+            memory: config.memory,
+            managed_instances: config.managed_instances,
+        }
+    }
 }
 
 /// Replace the function's environment and layers (nothing else), unless someone changed
@@ -129,12 +116,14 @@ pub async fn update_env_and_layers(
         // Lambda's refusal of an oversized environment quotes all of it, values included.
         if describe(&e).contains("String measured") {
             return Err(Error::refused(
+                Code::EnvRefused,
                 format!("Lambda refused the environment of `{name}` as over its 4 KB limit"),
                 "shorten or move more variables; nothing of the function was changed",
             ));
         }
         if code(&e).as_deref() == Some("PreconditionFailedException") {
             return Err(Error::Refused {
+                code: Code::ChangedWhileReading,
                 message: format!("function `{name}` changed while migrate was reading it"),
                 help: "nothing was lost: re-run the same command, it reads the function again"
                     .into(),
@@ -185,26 +174,13 @@ pub async fn point_alias(lambda: &Client, name: &str, alias: &str, version: &str
 
 /// The published versions whose environment still carries any of `vars`.
 pub async fn versions_holding(lambda: &Client, name: &str, vars: &[String]) -> Result<Vec<String>> {
-    let mut holding = Vec::new();
-    let mut pages = lambda
-        .list_versions_by_function()
-        .function_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| into_error(e, format!("listing the versions of `{name}`")))?;
-        for version in page.versions() {
-            let published = version.version().filter(|v| *v != "$LATEST");
-            let holds = version
-                .environment()
-                .and_then(|e| e.variables())
-                .is_some_and(|env| vars.iter().any(|v| env.contains_key(v)));
-            if let (Some(number), true) = (published, holds) {
-                holding.push(number.to_string());
-            }
-        }
-    }
-    Ok(holding)
+    let versions = Reader::new(lambda)
+        .versions(name)
+        .await?
+        .unwrap_or_default();
+    let published = versions.into_iter().filter(|v| !v.is_latest());
+    let holding = published.filter(|v| vars.iter().any(|var| v.env.contains_key(var)));
+    Ok(holding.map(|v| v.version).collect())
 }
 
 /// An alias and every version it routes to (its version, and those its weighted routing
@@ -217,31 +193,12 @@ pub struct AliasRoute {
 
 /// Every alias of the function and the versions it routes to.
 pub async fn alias_routes(lambda: &Client, name: &str) -> Result<Vec<AliasRoute>> {
-    let mut routes = Vec::new();
-    let mut pages = lambda
-        .list_aliases()
-        .function_name(name)
-        .into_paginator()
-        .send();
-    while let Some(page) = pages.next().await {
-        let page = page.map_err(|e| into_error(e, format!("listing the aliases of `{name}`")))?;
-        for alias in page.aliases() {
-            let mut versions: Vec<String> = alias
-                .function_version()
-                .into_iter()
-                .map(str::to_string)
-                .collect();
-            let weights = alias
-                .routing_config()
-                .and_then(|r| r.additional_version_weights());
-            versions.extend(weights.into_iter().flat_map(|w| w.keys().cloned()));
-            routes.push(AliasRoute {
-                alias: alias.name().unwrap_or_default().to_string(),
-                versions,
-            });
-        }
-    }
-    Ok(routes)
+    let aliases = Reader::new(lambda).aliases(name).await?.unwrap_or_default();
+    let routes = aliases.iter().map(|alias| AliasRoute {
+        alias: alias.name.clone(),
+        versions: alias.versions(),
+    });
+    Ok(routes.collect())
 }
 
 /// Delete one published version; already gone counts as done.
@@ -261,13 +218,6 @@ pub async fn delete_version(lambda: &Client, name: &str, version: &str) -> Resul
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn qualifiers_are_dropped() {
-        let arn = "arn:aws:lambda:us-east-1:123456789012:function:app";
-        assert_eq!(unqualified(&format!("{arn}:7")), arn);
-        assert_eq!(unqualified(arn), arn);
-    }
 
     #[tokio::test]
     async fn a_function_changed_since_it_was_read_is_a_refusal_to_re_run() {

@@ -15,7 +15,6 @@ pub struct Rule {
 macro_rules! rules {
     ($($name:ident = $class:ident, $id:literal, $reason:literal;)*) => {
         $(pub const $name: Rule = Rule { class: $class, id: $id, reason: $reason };)*
-        #[cfg(test)]
         pub const ALL: &[Rule] = &[$($name),*];
     };
 }

@@ -2,7 +2,7 @@
 //! `vendors::tests`), plus the shape.
 
 use super::rules::ALL;
-use super::{classify, Class, Shape};
+use super::{classify, explain, is_vendor_format, Class, Shape};
 
 /// `(rule id, variable name, value)` for each case line of `cases.tsv`.
 fn cases() -> Vec<(&'static str, &'static str, String)> {
@@ -99,4 +99,55 @@ fn classes_order_by_severity() {
         serde_json::to_string(&Class::Suspect).unwrap_or_default(),
         "\"suspect\""
     );
+}
+
+/// `--explain` decides as `classify` does: its one fired step is the verdict's rule, every
+/// step before it did not fire, and nothing it says holds the value.
+#[test]
+fn every_explanation_agrees_with_its_verdict_and_holds_no_value() {
+    for (id, name, value) in cases() {
+        let explained = explain(name, &value);
+        assert_eq!(explained.verdict, classify(name, &value), "{name} ({id})");
+        let fired: Vec<_> = explained.steps.iter().filter(|s| s.fired).collect();
+        assert_eq!(fired.len(), 1, "{name} ({id}): {:#?}", explained.steps);
+        let last = explained.steps.last().map(|s| s.rules.as_str());
+        assert_eq!(last, Some(id), "{name}: the deciding step comes last");
+        let said = serde_json::to_string(&explained).unwrap_or_default();
+        let trimmed = value.trim();
+        if trimmed.chars().count() >= 8 && !name.contains(trimmed) {
+            assert!(!said.contains(trimmed), "{name} ({id}): {said}");
+        }
+    }
+}
+
+#[test]
+fn an_explanation_says_why_a_rule_did_not_fire() {
+    let explained = explain("DB_PASSWORD", "hunter2");
+    let ids: Vec<&str> = explained.steps.iter().map(|s| s.rules.as_str()).collect();
+    assert!(
+        ids.contains(&"config-empty") && ids.contains(&"password-name"),
+        "{ids:?}"
+    );
+    let password = explained.steps.iter().find(|s| s.rules == "password-name");
+    assert!(password.is_some_and(|s| !s.fired && s.why.starts_with("does not hold")));
+    assert_eq!(explained.verdict.rule, "secret-name-weak-value");
+    assert!(
+        explained
+            .facts
+            .iter()
+            .any(|f| f.starts_with("value: 7 chars")),
+        "{:?}",
+        explained.facts
+    );
+    assert!(explained
+        .facts
+        .iter()
+        .any(|f| f.contains("announces a password")));
+}
+
+#[test]
+fn vendor_formats_are_told_from_name_rules() {
+    assert!(is_vendor_format("stripe-key") && is_vendor_format("github-token"));
+    assert!(is_vendor_format("vendor-checksum-mismatch"));
+    assert!(!is_vendor_format("password-name") && !is_vendor_format("secret-name-high-entropy"));
 }

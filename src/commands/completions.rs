@@ -6,7 +6,7 @@ use clap::CommandFactory;
 use clap_complete::Shell;
 
 use crate::cli::Cli;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// Write the script for `shell` to stdout. It needs no AWS and no state, so it ignores
 /// every global flag; a closed pipe (`| head`) is not an error.
@@ -14,9 +14,11 @@ pub fn run(shell: Shell) -> Result<u8> {
     let script = script(shell);
     let mut out = std::io::stdout().lock();
     match out.write_all(&script).and_then(|()| out.flush()) {
-        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => {
-            Err(Error::io("writing the completion script", e))
-        }
+        Err(e) if e.kind() != std::io::ErrorKind::BrokenPipe => Err(Error::io(
+            Code::WriteOutput,
+            "writing the completion script",
+            e,
+        )),
         _ => Ok(0),
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::cli::ExportArgs;
 use crate::error::Result;
-use crate::export::{self, Settings};
+use crate::lab::export::{self, Settings};
 use crate::session::Session;
 
 pub async fn run(session: &Session, args: ExportArgs) -> Result<u8> {

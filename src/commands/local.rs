@@ -6,7 +6,7 @@ use serde::Serialize;
 
 use crate::cli::LocalCommand;
 use crate::domain::kinds::ExtensionKind;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::emulator;
 use crate::session::Session;
 use crate::ui::style;
@@ -53,6 +53,7 @@ pub async fn run(session: &Session, command: LocalCommand) -> Result<u8> {
             if let (Some(asked), Some(running)) = (extension, running) {
                 if asked != running.extension {
                     return Err(Error::local(
+                        Code::OtherExtensionRunning,
                         format!(
                             "the local emulator already runs with the {} extension",
                             running.extension

@@ -1,7 +1,7 @@
 //! `secretslab migrate`
 
 use crate::cli::MigrateArgs;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::migrate::{self, Phase, Settings};
 use crate::session::Session;
 
@@ -32,6 +32,7 @@ fn settings(args: MigrateArgs, emit: bool) -> Result<Settings> {
     };
     if phase == Phase::Expand && args.vars.is_empty() && !args.flagged && !emit {
         return Err(Error::invalid(
+            Code::NoVariablesNamed,
             "say which variables to move",
             "pass `--var NAME` (repeatable) or `--flagged`; `--finish`, `--rollback` and `--purge-versions` take none",
         ));
@@ -42,6 +43,7 @@ fn settings(args: MigrateArgs, emit: bool) -> Result<Settings> {
         .find(|v| !crate::domain::migration::is_valid_var_name(v))
     {
         return Err(Error::invalid(
+            Code::BadVariableName,
             format!("`{bad}` is not an environment variable name"),
             "Lambda variable names start with a letter and hold only letters, digits and `_`",
         ));

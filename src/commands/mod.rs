@@ -15,7 +15,7 @@ pub mod up;
 
 use crate::aws::AwsOptions;
 use crate::cli::{Cli, Command, GlobalArgs};
-use crate::error::Result;
+use crate::error::{Code, Result};
 use crate::session::{Endpoint, Session, SessionOptions};
 
 /// Run the parsed command; returns the process exit code.
@@ -66,5 +66,5 @@ pub(crate) fn print<T: serde::Serialize + std::fmt::Display>(
 ) -> Result<()> {
     session.progress.finish();
     crate::ui::output::emit(session.json(), result)
-        .map_err(|e| crate::error::Error::io("writing the result", e))
+        .map_err(|e| crate::error::Error::io(Code::WriteOutput, "writing the result", e))
 }

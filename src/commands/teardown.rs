@@ -4,7 +4,7 @@ use std::io::{BufRead, IsTerminal, Write};
 
 use crate::aws::secret::Recovery;
 use crate::cli::TeardownArgs;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lab::teardown;
 use crate::session::Session;
 
@@ -15,6 +15,7 @@ pub async fn run(session: &Session, args: TeardownArgs) -> Result<u8> {
         // (a script, a pipe, CI) it refuses, as `terraform destroy` does.
         if !(std::io::stdin().is_terminal() && std::io::stderr().is_terminal()) {
             return Err(Error::invalid(
+                Code::TeardownUnconfirmed,
                 format!(
                     "teardown deletes every resource of lab `{}` and there is no terminal to confirm it on; nothing was deleted",
                     names.lab
@@ -53,6 +54,6 @@ fn confirm(lab: &str) -> Result<bool> {
     std::io::stdin()
         .lock()
         .read_line(&mut answer)
-        .map_err(|e| Error::io("reading the answer", e))?;
+        .map_err(|e| Error::io(Code::ReadTerminal, "reading the answer", e))?;
     Ok(matches!(answer.trim(), "y" | "Y" | "yes"))
 }

@@ -29,7 +29,11 @@ pub async fn run(session: &Session, args: TestArgs) -> Result<u8> {
         "check that the function has the extension layer (`secretslab status`), then re-run `secretslab test`"
     };
     if !session.json() {
-        crate::ui::output::print_problem(report.problem.as_deref().unwrap_or_default(), Some(help));
+        crate::ui::output::print_problem(
+            crate::error::Code::SecretNotRead,
+            report.problem.as_deref().unwrap_or_default(),
+            Some(help),
+        );
     }
     Ok(1)
 }

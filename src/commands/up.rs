@@ -4,7 +4,7 @@ use std::io::Read;
 
 use crate::aws::secret::{SecretValue, MAX_SECRET_BYTES};
 use crate::cli::UpArgs;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::lab::deploy::{self, Settings};
 use crate::session::Session;
 
@@ -46,6 +46,7 @@ fn read_secret_input(args: &UpArgs) -> Result<Option<SecretValue>> {
             let origin = format!("--secret-file {}", path.display());
             let file = std::fs::File::open(path).map_err(|e| {
                 Error::invalid(
+                    Code::SecretUnreadable,
                     format!("cannot read {origin}: {e}"),
                     "pass the path of an existing, readable file",
                 )
@@ -62,6 +63,7 @@ fn read_secret_input(args: &UpArgs) -> Result<Option<SecretValue>> {
         .read_to_end(&mut bytes)
         .map_err(|e| {
             Error::invalid(
+                Code::SecretUnreadable,
                 format!("cannot read the secret from {origin}: {e}"),
                 "pass a readable file, or pipe the value in: `secretslab up --secret-stdin < file`",
             )

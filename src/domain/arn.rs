@@ -81,6 +81,18 @@ impl Arn {
         }
     }
 
+    /// A function's ARN qualified by a version or alias (any qualifier it had replaced;
+    /// others unchanged).
+    pub fn qualified(&self, qualifier: &str) -> Self {
+        match self.function_name() {
+            Some(name) => Self {
+                resource: format!("function:{name}:{qualifier}"),
+                ..self.clone()
+            },
+            None => self.clone(),
+        }
+    }
+
     /// A layer version's name and version number, from its ARN.
     pub fn layer_version(&self) -> Option<(&str, u64)> {
         let (name, version) = self.lambda_resource("layer")?.split_once(':')?;
@@ -244,6 +256,10 @@ mod tests {
         assert_eq!(
             version.unqualified().to_string(),
             "arn:aws:lambda:us-east-1:1:function:orders"
+        );
+        assert_eq!(
+            version.qualified("live").to_string(),
+            "arn:aws:lambda:us-east-1:1:function:orders:live"
         );
         let layer = Arn::parse("arn:aws:lambda:us-east-1:1:layer:Ext-Arm64:4").unwrap();
         assert_eq!(layer.layer_version(), Some(("Ext-Arm64", 4)));

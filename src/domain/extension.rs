@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crate::domain::defaults;
-use crate::domain::kinds::Store;
+use crate::domain::kinds::{Arch, Store};
 
 /// Environment variable names the function's handler and the extension read.
 pub mod env {
@@ -14,6 +14,24 @@ pub mod env {
     pub const SSM_TTL: &str = "SSM_PARAMETER_STORE_TTL";
     pub const CACHE_SIZE: &str = "PARAMETERS_SECRETS_EXTENSION_CACHE_SIZE";
     pub const LOG_LEVEL: &str = "PARAMETERS_SECRETS_EXTENSION_LOG_LEVEL";
+    /// Upstream connections the extension keeps (AWS's default: 3).
+    pub const MAX_CONNECTIONS: &str = "PARAMETERS_SECRETS_EXTENSION_MAX_CONNECTIONS";
+    pub const DEFAULT_MAX_CONNECTIONS: i32 = 3;
+}
+
+/// The public SSM parameter that names the region's latest extension layer for `arch`: what
+/// `up` and `migrate` resolve at run time, and what a pinned ARN in an export is refreshed from.
+pub fn latest_layer_parameter(arch: Arch) -> &'static str {
+    match arch {
+        Arch::X86_64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/x86/latest",
+        Arch::Arm64 => "/aws/service/aws-parameters-and-secrets-lambda-extension/arm64/latest",
+    }
+}
+
+/// Said beside a pinned extension layer ARN in what secretslab writes for others.
+pub fn pinned_layer_note(arch: Arch) -> String {
+    let parameter = latest_layer_parameter(arch);
+    format!("pinned when written; refresh it from the public SSM parameter {parameter} (`aws ssm get-parameter --name {parameter}`)")
 }
 
 /// How the extension serves one function: its port, how long it caches secrets and

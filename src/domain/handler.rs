@@ -101,16 +101,6 @@ impl std::fmt::Display for Runtime {
     }
 }
 
-/// The handler a deployed function runs, from its runtime identifier: Node.js for any
-/// `nodejs*`, else Python (the lab's default).
-pub fn of_deployed(runtime_id: &str) -> &'static Handler {
-    if runtime_id.starts_with("nodejs") {
-        &NODEJS
-    } else {
-        &PYTHON
-    }
-}
-
 /// Lambda's `Handler` setting for `runtime`.
 pub fn entry(runtime: Runtime) -> &'static str {
     runtime.handler().entry
@@ -156,7 +146,6 @@ mod tests {
             let value = runtime.to_possible_value().unwrap();
             assert_eq!(value.get_name(), runtime.id());
             assert_eq!(Runtime::from_id(runtime.id()), Some(*runtime));
-            assert_eq!(of_deployed(runtime.id()), runtime.handler());
         }
         assert_eq!(Runtime::from_id("java21"), None);
     }

@@ -14,5 +14,6 @@ pub mod owner;
 pub mod package;
 pub mod policy;
 pub mod rotation;
+pub mod runtime;
 pub mod simulated_db;
 pub mod state;

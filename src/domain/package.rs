@@ -79,10 +79,7 @@ pub fn build() -> Result<Package> {
 }
 
 fn packaging_error(err: &dyn std::fmt::Display) -> Error {
-    Error::io_msg(
-        format!("could not build the function zip: {err}"),
-        "this is a bug in secretslab; please report it",
-    )
+    Error::bug(format!("could not build the function zip: {err}"))
 }
 
 #[cfg(test)]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::domain::rotation::Strategy;
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// The function's variable naming the simulated database (see function/lambda_function.py).
 pub const ENV: &str = "SIMULATED_DB_PARAMETER";
@@ -115,6 +115,7 @@ pub fn accepted_after<'a>(
 
 pub fn no_password() -> Error {
     Error::invalid(
+        Code::NoPasswordMember,
         "the lab's credentials have no string `password` member, which the simulated database checks",
         "give the lab JSON credentials with `username` and `password` (`secretslab up --secret-file`)",
     )

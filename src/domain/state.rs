@@ -12,7 +12,7 @@ use std::path::{Path, PathBuf};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// The directories of one user (or one isolated test home).
 #[derive(Debug, Clone)]
@@ -63,6 +63,7 @@ impl Dirs {
 
 fn no_home() -> Error {
     Error::io_msg(
+        Code::StateNoHome,
         "could not find a home directory for secretslab's state",
         "set SECRETSLAB_HOME to a writable directory",
     )
@@ -70,9 +71,10 @@ fn no_home() -> Error {
 
 /// Create `dir` (and parents) readable by the user only.
 pub fn ensure_private_dir(dir: &Path) -> Result<()> {
-    fs::create_dir_all(dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    fs::create_dir_all(dir)
+        .map_err(|e| Error::io(Code::StateWrite, format!("creating {}", dir.display()), e))?;
     fs::set_permissions(dir, fs::Permissions::from_mode(0o700))
-        .map_err(|e| Error::io(format!("securing {}", dir.display()), e))
+        .map_err(|e| Error::io(Code::StateWrite, format!("securing {}", dir.display()), e))
 }
 
 /// Write `value` as JSON to `path` with mode 0600, via a temporary file and a rename,
@@ -88,12 +90,8 @@ pub fn write_json_quick<T: Serialize>(path: &Path, value: &T) -> Result<()> {
 }
 
 fn write_json_with<T: Serialize>(path: &Path, value: &T, durable: bool) -> Result<()> {
-    let body = serde_json::to_vec_pretty(value).map_err(|e| {
-        Error::io_msg(
-            format!("could not encode {}: {e}", path.display()),
-            "this is a bug in secretslab; please report it",
-        )
-    })?;
+    let body = serde_json::to_vec_pretty(value)
+        .map_err(|e| Error::bug(format!("could not encode {}: {e}", path.display())))?;
     let placement = if durable {
         Placement::Replace
     } else {
@@ -144,7 +142,7 @@ pub fn write_private(path: &Path, body: &[u8], placement: Placement) -> Result<(
             _ => fs::rename(&tmp, path),
         });
     let _ = fs::remove_file(&tmp);
-    written.map_err(|e| Error::io(format!("writing {}", path.display()), e))
+    written.map_err(|e| Error::io(Code::StateWrite, format!("writing {}", path.display()), e))
 }
 
 /// Read JSON from `path`; `None` when the file does not exist or cannot be parsed
@@ -158,7 +156,11 @@ pub fn remove_file(path: &Path) -> Result<()> {
     match fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(Error::io(format!("removing {}", path.display()), e)),
+        Err(e) => Err(Error::io(
+            Code::StateWrite,
+            format!("removing {}", path.display()),
+            e,
+        )),
     }
 }
 

@@ -195,7 +195,7 @@ mod tests {
     #[test]
     fn a_nodejs_lab_exports_its_own_handler() {
         let mut lab = model(Store::SecretsManager, false);
-        lab.function.runtime = "nodejs22.x".into();
+        lab.function.runtime = crate::domain::kinds::Runtime::Nodejs22.into();
         lab.function.handler = "index.handler".into();
         let package = crate::domain::handler::package_of(lab.handler()).unwrap();
         for format in [

@@ -5,7 +5,9 @@
 
 use serde_json::{json, Value};
 
+use crate::domain::extension::pinned_layer_note;
 use crate::domain::kinds::Store;
+use crate::domain::runtime::Language;
 use crate::iac::{
     empty_simulated_db, read_statements, FunctionSpec, LabModel, PolicyArns, FUNCTION_DIR,
     LAB_USER, PASSWORD_EXCLUDED, PASSWORD_LENGTH,
@@ -141,11 +143,7 @@ pub fn function_props(
                 "lambda.Runtime",
                 vec![
                     Ts::lit(&spec.runtime),
-                    Ts::Name(if spec.runtime.starts_with("nodejs") {
-                        "lambda.RuntimeFamily.NODEJS"
-                    } else {
-                        "lambda.RuntimeFamily.PYTHON"
-                    }),
+                    Ts::Name(runtime_family(spec.runtime.language())),
                 ],
             ),
         ),
@@ -163,6 +161,18 @@ pub fn function_props(
     ];
     fields.extend(extra);
     Ts::Object(fields)
+}
+
+/// The CDK's `lambda.RuntimeFamily` of a language.
+fn runtime_family(language: Language) -> &'static str {
+    match language {
+        Language::Python => "lambda.RuntimeFamily.PYTHON",
+        Language::Nodejs => "lambda.RuntimeFamily.NODEJS",
+        Language::Java => "lambda.RuntimeFamily.JAVA",
+        Language::Dotnet => "lambda.RuntimeFamily.DOTNET_CORE",
+        Language::Ruby => "lambda.RuntimeFamily.RUBY",
+        Language::Custom | Language::Unknown => "lambda.RuntimeFamily.OTHER",
+    }
 }
 
 /// `new iam.PolicyStatement(...)` for each of the lab's read statements, the document's ARN
@@ -458,8 +468,10 @@ const IMPORTS: &[(&str, &str)] = &[
 
 /// The whole app (`app.ts`): the stack class and its instantiation.
 pub fn app(model: &LabModel) -> String {
-    let mut out =
-        String::from("// The secretslab lab as a CDK app: `cdk deploy` (see README.md).\n");
+    let mut out = format!(
+        "// The secretslab lab as a CDK app: `cdk deploy` (see README.md).\n// The extension layer is {}.\n",
+        pinned_layer_note(model.function.arch)
+    );
     for (what, module) in IMPORTS {
         out.push_str(&format!(
             "import {what} from {};\n",

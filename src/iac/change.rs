@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use hcl::{Block, Body, Expression};
 use serde_json::{json, Value};
 
+use crate::domain::extension::pinned_layer_note;
 use crate::domain::kinds::Store;
 use crate::domain::migration;
 use crate::iac::cdk::{self, Ts};
@@ -139,11 +140,12 @@ impl FunctionChange {
             false => format!("remove {} from its environment; ", self.removed.join(", ")),
         };
         format!(
-            "function `{}` ({}): {removed}set {}; add layer {}; grant role `{}` read of {} `{}` only",
+            "function `{}` ({}): {removed}set {}; add layer {} ({}); grant role `{}` read of {} `{}` only",
             self.spec.name,
             self.function_id(),
             self.spec.env.keys().cloned().collect::<Vec<_>>().join(", "),
             self.spec.layer_arn,
+            pinned_layer_note(self.spec.arch),
             self.role_name(),
             self.store,
             self.document_name
@@ -344,7 +346,7 @@ pub(crate) mod tests {
         FunctionChange {
             spec: FunctionSpec {
                 name: "orders-api".into(),
-                runtime: "python3.13".into(),
+                runtime: crate::domain::kinds::Runtime::Python313.into(),
                 handler: "index.handler".into(),
                 arch: Arch::X86_64,
                 timeout: 10,

@@ -3,6 +3,7 @@
 
 use serde_json::{json, Map, Value};
 
+use crate::domain::extension::pinned_layer_note;
 use crate::domain::kinds::Store;
 use crate::domain::policy;
 use crate::domain::simulated_db::LABEL;
@@ -236,8 +237,9 @@ pub fn layer_parameter(model: &LabModel) -> Value {
         "Type": "String",
         "Default": model.function.layer_arn,
         "Description": format!(
-            "The AWS Parameters and Secrets Lambda Extension layer for {} functions in this region",
-            model.function.architecture()
+            "The AWS Parameters and Secrets Lambda Extension layer for {} functions in this region, {}",
+            model.function.architecture(),
+            pinned_layer_note(model.function.arch)
         ),
     })
 }

@@ -17,10 +17,11 @@ use std::collections::BTreeMap;
 use serde_json::Value;
 
 use crate::domain::extension::ExtensionSettings;
-use crate::domain::handler::{self, Handler};
+use crate::domain::handler::Handler;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::ResourceNames;
 use crate::domain::policy;
+use crate::domain::runtime::LambdaRuntime;
 use crate::domain::simulated_db::Document;
 
 /// The infrastructure-as-code formats secretslab writes.
@@ -71,8 +72,8 @@ pub use crate::domain::defaults::{LAB_USER, PASSWORD_EXCLUDED, PASSWORD_LENGTH};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct FunctionSpec {
     pub name: String,
-    /// `python3.13`, as Lambda names it.
-    pub runtime: String,
+    /// Serialized as Lambda names it (`python3.13`).
+    pub runtime: LambdaRuntime,
     pub handler: String,
     pub arch: Arch,
     pub timeout: i32,
@@ -140,7 +141,7 @@ impl LabModel {
 
     /// The handler the function's runtime runs (Python or Node.js).
     pub fn handler(&self) -> &'static Handler {
-        handler::of_deployed(&self.function.runtime)
+        self.function.runtime.handler()
     }
 
     /// The handler's path inside an export directory.
@@ -285,6 +286,7 @@ impl Readme {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::domain::kinds::Runtime;
     use crate::domain::names::LabName;
     use crate::domain::simulated_db;
     use serde_json::json;
@@ -310,7 +312,7 @@ pub(crate) mod tests {
             kms_key_arn: kms.then(|| "arn:aws:kms:us-east-1:123456789012:key/k-1".into()),
             function: FunctionSpec {
                 name: names.function.clone(),
-                runtime: "python3.13".into(),
+                runtime: Runtime::Python313.into(),
                 handler: "lambda_function.lambda_handler".into(),
                 arch: Arch::Arm64,
                 timeout: 15,

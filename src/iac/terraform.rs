@@ -7,6 +7,7 @@ use hcl::expr::{FuncCall, Traversal, Variable};
 use hcl::{Block, Body, Expression, Identifier, ObjectKey};
 use serde_json::{json, Value};
 
+use crate::domain::extension::pinned_layer_note;
 use crate::domain::kinds::Store;
 use crate::domain::policy;
 use crate::domain::simulated_db::KIND;
@@ -136,7 +137,7 @@ pub fn function_block(
     let mut attributes = vec![
         ("function_name", spec.name.as_str().into()),
         ("role", role),
-        ("runtime", spec.runtime.as_str().into()),
+        ("runtime", spec.runtime.id().into()),
         ("handler", spec.handler.as_str().into()),
         (
             "architectures",
@@ -193,7 +194,7 @@ fn variables(model: &LabModel) -> Vec<Block> {
         block("variable", &["extension_layer_arn"], vec![
             ("type", reference("string")),
             ("default", model.function.layer_arn.as_str().into()),
-            ("description", format!("The AWS Parameters and Secrets Lambda Extension layer for {} functions in the region", model.function.architecture()).into()),
+            ("description", format!("The AWS Parameters and Secrets Lambda Extension layer for {} functions in the region, {}", model.function.architecture(), pinned_layer_note(model.function.arch)).into()),
         ], vec![]),
     ]
 }

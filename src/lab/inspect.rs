@@ -8,6 +8,7 @@ use serde::Serialize;
 use crate::aws::AwsContext;
 use crate::domain::handler;
 use crate::domain::names::{ResourceKind, ResourceNames};
+use crate::domain::runtime::LambdaRuntime;
 use crate::error::Result;
 use crate::lab::deploy::observe;
 use crate::lab::deploy::plan::{self, Action, Plan, Settings};
@@ -39,7 +40,7 @@ pub struct StatusReport {
     pub account: String,
     pub region: String,
     /// The function's runtime (`python3.13`, `nodejs22.x`), when it exists.
-    pub runtime: Option<String>,
+    pub runtime: Option<LambdaRuntime>,
     pub resources: Vec<ResourceStatus>,
 }
 
@@ -72,7 +73,7 @@ impl fmt::Display for StatusReport {
                 writeln!(f, "             {}", style::dim(arn))?;
             }
             if let (ResourceKind::Function, Some(runtime)) = (r.kind, &self.runtime) {
-                let file = handler::of_deployed(runtime).file;
+                let file = runtime.handler().file;
                 let shown = format!("{runtime}, function/{file}");
                 writeln!(f, "             {}", style::dim(&shown))?;
             }
@@ -111,7 +112,12 @@ impl StatusReport {
             lab: lab.to_string(),
             account: plan.observation.identity.account.clone(),
             region: region.to_string(),
-            runtime: plan.observation.function.owned().map(|f| f.runtime.clone()),
+            runtime: plan
+                .observation
+                .found
+                .function
+                .owned()
+                .and_then(|f| f.runtime.clone()),
             resources,
         }
     }

@@ -7,15 +7,16 @@ use crate::aws::AwsContext;
 use crate::domain::defaults;
 use crate::domain::kinds::Runtime;
 use crate::domain::names::ResourceNames;
+use crate::domain::runtime::LambdaRuntime;
 use crate::error::Result;
 
 /// The runtime of the lab's function, or the default when it is missing, someone else's, or
 /// on a runtime the lab does not offer.
 pub async fn lab_runtime(aws: &AwsContext, names: &ResourceNames) -> Result<Runtime> {
     Ok(match get_function(&aws.lambda, names).await? {
-        Observed::Owned(function) => {
-            Runtime::from_id(&function.runtime).unwrap_or(defaults::RUNTIME)
-        }
+        Observed::Owned(function) => (function.runtime.as_ref())
+            .and_then(LambdaRuntime::lab)
+            .unwrap_or(defaults::RUNTIME),
         Observed::Missing | Observed::Foreign => defaults::RUNTIME,
     })
 }

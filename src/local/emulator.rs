@@ -12,7 +12,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::kinds::ExtensionKind;
 use crate::domain::state::{ensure_private_dir, read_json, remove_file, write_json, Dirs};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::node_sdk;
 use crate::local::process::{
     free_port, http_get_status, is_alive, spawn_until_ready, stop_group, Background,
@@ -60,12 +60,17 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
     if ready_marker.exists() {
         return Ok(venv);
     }
-    fs::create_dir_all(&dirs.cache)
-        .map_err(|e| Error::io(format!("creating {}", dirs.cache.display()), e))?;
+    fs::create_dir_all(&dirs.cache).map_err(|e| {
+        Error::io(
+            Code::InstallFailed,
+            format!("creating {}", dirs.cache.display()),
+            e,
+        )
+    })?;
     let lock = File::create(dirs.cache.join(".install.lock"))
-        .map_err(|e| Error::io("creating the install lock", e))?;
+        .map_err(|e| Error::io(Code::LocalLock, "creating the install lock", e))?;
     lock.lock()
-        .map_err(|e| Error::io("waiting for another install to finish", e))?;
+        .map_err(|e| Error::io(Code::LocalLock, "waiting for another install to finish", e))?;
     if ready_marker.exists() {
         return Ok(venv);
     }
@@ -99,10 +104,11 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
     let _ = fs::remove_dir_all(&venv);
     // The venv's scripts hold absolute paths: rebuild them in place by re-running venv
     // on the final path after the move would be costlier than building at the final path.
-    fs::rename(&building, &venv).map_err(|e| Error::io("moving the virtualenv into place", e))?;
+    fs::rename(&building, &venv)
+        .map_err(|e| Error::io(Code::InstallFailed, "moving the virtualenv into place", e))?;
     fix_script_paths(&venv, &building)?;
     fs::write(&ready_marker, MINISTACK_VERSION)
-        .map_err(|e| Error::io("marking the install complete", e))?;
+        .map_err(|e| Error::io(Code::InstallFailed, "marking the install complete", e))?;
     Ok(venv)
 }
 
@@ -111,7 +117,8 @@ fn fix_script_paths(venv: &Path, built_at: &Path) -> Result<()> {
     let bin = venv.join("bin");
     let old = built_at.to_string_lossy().to_string();
     let new = venv.to_string_lossy().to_string();
-    let entries = fs::read_dir(&bin).map_err(|e| Error::io("reading the virtualenv", e))?;
+    let entries = fs::read_dir(&bin)
+        .map_err(|e| Error::io(Code::InstallFailed, "reading the virtualenv", e))?;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_symlink() || !path.is_file() {
@@ -120,7 +127,7 @@ fn fix_script_paths(venv: &Path, built_at: &Path) -> Result<()> {
         if let Ok(text) = fs::read_to_string(&path) {
             if text.contains(&old) {
                 fs::write(&path, text.replace(&old, &new))
-                    .map_err(|e| Error::io("fixing virtualenv scripts", e))?;
+                    .map_err(|e| Error::io(Code::InstallFailed, "fixing virtualenv scripts", e))?;
             }
         }
     }
@@ -140,6 +147,7 @@ fn find_python() -> Result<PathBuf> {
         }
     }
     Err(Error::local(
+        Code::NoPython,
         "Python 3 was not found on PATH; the local emulator runs on it",
         "install Python 3.10 or newer with its venv module (Debian/Ubuntu: `apt install python3 python3-venv`), or run against AWS without `--local`",
     ))
@@ -147,10 +155,13 @@ fn find_python() -> Result<PathBuf> {
 
 /// Run `command` to completion; on failure, an error with its last line of stderr.
 pub(crate) fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result<()> {
-    let out = command
-        .stdin(Stdio::null())
-        .output()
-        .map_err(|e| Error::local(format!("{what} failed to start: {e}"), help))?;
+    let out = command.stdin(Stdio::null()).output().map_err(|e| {
+        Error::local(
+            Code::InstallFailed,
+            format!("{what} failed to start: {e}"),
+            help,
+        )
+    })?;
     if out.status.success() {
         return Ok(());
     }
@@ -160,7 +171,11 @@ pub(crate) fn run_quiet(command: &mut Command, what: &str, help: &str) -> Result
         .rev()
         .find(|l| !l.trim().is_empty())
         .unwrap_or("no output");
-    Err(Error::local(format!("{what} failed: {last}"), help))
+    Err(Error::local(
+        Code::InstallFailed,
+        format!("{what} failed: {last}"),
+        help,
+    ))
 }
 
 /// The running emulator, if any. A state file whose process is gone is removed (stale).
@@ -191,9 +206,9 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
     ensure_private_dir(&dirs.state)?;
     // One starter at a time per state directory.
     let lock = File::create(dirs.state.join(".emulator.lock"))
-        .map_err(|e| Error::io("creating the emulator lock", e))?;
+        .map_err(|e| Error::io(Code::LocalLock, "creating the emulator lock", e))?;
     lock.lock()
-        .map_err(|e| Error::io("waiting for the emulator lock", e))?;
+        .map_err(|e| Error::io(Code::LocalLock, "waiting for the emulator lock", e))?;
     if let Some(state) = running(dirs) {
         return Ok(state);
     }
@@ -204,7 +219,7 @@ pub fn start(dirs: &Dirs, extension: ExtensionKind, progress: &Progress) -> Resu
     }
     let venv = ensure_installed(dirs, progress)?;
     let functions = node_sdk::ensure_functions_dir(dirs)?;
-    let port = free_port().map_err(|e| Error::io("finding a free port", e))?;
+    let port = free_port().map_err(|e| Error::io(Code::NoFreePort, "finding a free port", e))?;
     let token = random_token();
     progress.step(format!("starting MiniStack on 127.0.0.1:{port}"));
     let mut command = Command::new(ministack_bin(&venv));

@@ -10,7 +10,7 @@ use std::path::PathBuf;
 use std::process::Command;
 
 use crate::domain::state::Dirs;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::emulator::run_quiet;
 use crate::ui::progress::Progress;
 
@@ -32,7 +32,13 @@ pub fn functions_dir(dirs: &Dirs) -> PathBuf {
 /// [`functions_dir`], created (Python's `tempfile` ignores a `TMPDIR` that does not exist).
 pub fn ensure_functions_dir(dirs: &Dirs) -> Result<PathBuf> {
     let dir = functions_dir(dirs);
-    fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    fs::create_dir_all(&dir).map_err(|e| {
+        Error::io(
+            Code::InstallFailed,
+            format!("creating {}", dir.display()),
+            e,
+        )
+    })?;
     Ok(dir)
 }
 
@@ -44,11 +50,22 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
     if ready_marker.exists() {
         return Ok(dir);
     }
-    fs::create_dir_all(&dir).map_err(|e| Error::io(format!("creating {}", dir.display()), e))?;
+    fs::create_dir_all(&dir).map_err(|e| {
+        Error::io(
+            Code::InstallFailed,
+            format!("creating {}", dir.display()),
+            e,
+        )
+    })?;
     let lock = File::create(dir.join(".install.lock"))
-        .map_err(|e| Error::io("creating the SDK install lock", e))?;
-    lock.lock()
-        .map_err(|e| Error::io("waiting for another SDK install to finish", e))?;
+        .map_err(|e| Error::io(Code::LocalLock, "creating the SDK install lock", e))?;
+    lock.lock().map_err(|e| {
+        Error::io(
+            Code::LocalLock,
+            "waiting for another SDK install to finish",
+            e,
+        )
+    })?;
     if ready_marker.exists() {
         return Ok(dir);
     }
@@ -58,8 +75,13 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
         dir.display()
     ));
     let manifest = r#"{"name": "secretslab-aws-sdk-js", "private": true}"#;
-    fs::write(dir.join("package.json"), manifest)
-        .map_err(|e| Error::io("writing the SDK install's package.json", e))?;
+    fs::write(dir.join("package.json"), manifest).map_err(|e| {
+        Error::io(
+            Code::InstallFailed,
+            "writing the SDK install's package.json",
+            e,
+        )
+    })?;
     run_quiet(
         Command::new("npm")
             .current_dir(&dir)
@@ -75,7 +97,7 @@ pub fn ensure_installed(dirs: &Dirs, progress: &Progress) -> Result<PathBuf> {
         "check that the npm registry is reachable (npm's proxy settings apply), then retry",
     )?;
     fs::write(&ready_marker, AWS_SDK_JS_VERSION)
-        .map_err(|e| Error::io("marking the SDK install complete", e))?;
+        .map_err(|e| Error::io(Code::InstallFailed, "marking the SDK install complete", e))?;
     Ok(dir)
 }
 
@@ -95,6 +117,7 @@ fn check_npm() -> Result<()> {
         return Ok(());
     }
     Err(Error::local(
+        Code::NoNpm,
         "npm was not found on PATH; a Node.js lab runs locally with the AWS SDK for JavaScript, which secretslab installs with npm",
         "install Node.js with npm (Debian/Ubuntu: `apt install nodejs npm`), or deploy the Python handler (drop `--runtime`)",
     ))

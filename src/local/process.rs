@@ -13,7 +13,7 @@ use nix::sys::signal::{kill, killpg, Signal};
 use nix::unistd::Pid;
 
 use crate::domain::state::remove_file;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// A background program to start: what it is (for messages), where it logs, how long it may
 /// take to become ready.
@@ -41,7 +41,7 @@ pub fn spawn_until_ready(
             .append(true)
             .mode(0o600)
             .open(log)
-            .map_err(|e| Error::io(format!("opening {}", log.display()), e))
+            .map_err(|e| Error::io(Code::StartFailed, format!("opening {}", log.display()), e))
     };
     let mut child = command
         .stdin(Stdio::null())
@@ -51,6 +51,7 @@ pub fn spawn_until_ready(
         .spawn()
         .map_err(|e| {
             Error::local(
+                Code::StartFailed,
                 format!("could not start {what}: {e}"),
                 "run `secretslab doctor`",
             )
@@ -72,6 +73,7 @@ pub fn spawn_until_ready(
         if let Ok(Some(status)) = child.try_wait() {
             remove_file(&state_file)?;
             return Err(Error::local(
+                Code::StartFailed,
                 format!("{what} exited during start-up ({status})"),
                 see_log,
             ));
@@ -80,6 +82,7 @@ pub fn spawn_until_ready(
             stop_group(pid, Duration::from_secs(2));
             remove_file(&state_file)?;
             return Err(Error::local(
+                Code::NotReady,
                 format!("{what} did not become ready within {} s", limit.as_secs()),
                 see_log,
             ));

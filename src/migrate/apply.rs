@@ -4,7 +4,7 @@
 
 use crate::aws::role;
 use crate::aws::target_function;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
@@ -69,6 +69,7 @@ impl Run<'_> {
                 match doc.create(aws, values, kms_key, tags, name).await? {
                     true => Ok(()),
                     false => Err(Error::refused(
+                        Code::ChangedWhileWriting,
                         format!("{} appeared while migrate was creating it", doc.describe()),
                         "nothing was lost: re-run the same command, it reads the document again",
                     )),
@@ -97,6 +98,7 @@ impl Run<'_> {
             Action::MoveAlias { alias } => {
                 let version = self.published.as_deref().ok_or_else(|| {
                     Error::refused(
+                        Code::NoVersionPublished,
                         format!("no version was published for alias `{alias}` to point at"),
                         "nothing was lost: re-run the same command",
                     )

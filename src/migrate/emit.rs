@@ -12,7 +12,7 @@ use crate::aws::target_function::TargetFunction;
 use crate::domain::extension::env;
 use crate::domain::migration::{document_arn, reference_var};
 use crate::domain::owner::Owner;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::change::{self, EmitFormat, FunctionChange};
 use crate::iac::{cdk_py, template, FunctionSpec};
 use crate::session::{Connection, Session};
@@ -96,8 +96,9 @@ pub async fn emit(
     };
     match &emit.output {
         Some(path) => {
-            std::fs::write(path, text)
-                .map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+            std::fs::write(path, text).map_err(|e| {
+                Error::io(Code::WriteOutput, format!("writing {}", path.display()), e)
+            })?;
             report.path = Some(path.display().to_string());
         }
         None => report.content = Some(text),
@@ -140,7 +141,7 @@ pub fn function_change(
             runtime: function
                 .runtime
                 .clone()
-                .unwrap_or_else(|| "python3.13".into()),
+                .unwrap_or_else(|| crate::domain::kinds::Runtime::Python313.into()),
             handler: function
                 .handler
                 .clone()
@@ -176,6 +177,7 @@ pub fn render(change: &FunctionChange, emit: &Emit) -> Result<String> {
     match (emit.format, &emit.template) {
         (EmitFormat::Cloudformation | EmitFormat::Sam, Some(path)) => patched(change, path),
         (_, Some(_)) => Err(Error::invalid(
+            Code::TemplateNeedsCloudFormation,
             "`--template` takes a CloudFormation or SAM template",
             "use it with `--emit cloudformation` or `--emit sam`",
         )),
@@ -190,16 +192,17 @@ pub fn render(change: &FunctionChange, emit: &Emit) -> Result<String> {
 
 fn patched(change: &FunctionChange, path: &std::path::Path) -> Result<String> {
     let shown = path.display();
-    let text =
-        std::fs::read_to_string(path).map_err(|e| Error::io(format!("reading {shown}"), e))?;
+    let text = std::fs::read_to_string(path)
+        .map_err(|e| Error::io(Code::TemplateUnreadable, format!("reading {shown}"), e))?;
     let mut template = template::parse(&text).map_err(|e| {
         Error::invalid(
+            Code::TemplateInvalid,
             format!("{shown} is {e}"),
             "pass the CloudFormation or SAM template (JSON or YAML) that declares the function",
         )
     })?;
     template.patch(change).map_err(|e| {
-        Error::invalid(format!("cannot patch {shown}: {e}"), "pass the template of the stack that owns the function (its logical id is in `secretslab audit`)")
+        Error::invalid(Code::TemplateUnpatchable, format!("cannot patch {shown}: {e}"), "pass the template of the stack that owns the function (its logical id is in `secretslab audit`)")
     })?;
     Ok(template.render())
 }

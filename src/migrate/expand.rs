@@ -5,21 +5,21 @@
 
 use std::collections::BTreeMap;
 
+use crate::aws::code_signing::{self, CodeSigning};
 use crate::aws::migration::{DocumentRef, Found, Values};
 use crate::aws::target_function::TargetFunction;
 use crate::aws::{layer, role};
 use crate::domain::extension::{env::HTTP_PORT, ExtensionSettings};
-use crate::domain::kinds::Arch;
 use crate::domain::migration::{
     document_arn, document_tags, evidence_baseline, is_for_function, policy_name, read_policy,
     reference_var,
 };
 use crate::domain::policy::same_policy;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
-use super::{target, Phase, Settings};
+use super::{governance, target, Phase, Settings};
 
 #[cfg(test)]
 mod tests;
@@ -44,6 +44,8 @@ pub struct Observed {
     pub local: bool,
     /// Locally, a free port for that stand-in when the function has none yet.
     pub free_port: Option<u16>,
+    /// Whether Lambda would accept the extension layer under the function's code signing.
+    pub code_signing: CodeSigning,
 }
 
 pub async fn observe(
@@ -65,12 +67,8 @@ pub async fn observe(
         true => Some(document.read(aws).await?),
         false => None,
     };
-    let arch = match function.architecture.as_str() {
-        "arm64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    };
     let layer_flag = settings.layer_arn.as_deref();
-    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, arch, layer_flag)
+    let layer_arn = layer::resolve_layer(&aws.ssm, &aws.region, function.architecture, layer_flag)
         .await?
         .arn;
     let role_name = function.role_name();
@@ -82,12 +80,16 @@ pub async fn observe(
         .await
         .map(|stats| stats.served)
         .unwrap_or_default();
+    let code_signing = code_signing::read(&aws.lambda, &function.name).await;
     let local = connection.emulator.is_some();
     let free_port = match local && !function.env.contains_key(HTTP_PORT) {
-        true => Some(
-            crate::local::process::free_port()
-                .map_err(|e| Error::io("finding a free port for the local extension", e))?,
-        ),
+        true => Some(crate::local::process::free_port().map_err(|e| {
+            Error::io(
+                Code::NoFreePort,
+                "finding a free port for the local extension",
+                e,
+            )
+        })?),
         false => None,
     };
     Ok(Observed {
@@ -100,6 +102,7 @@ pub async fn observe(
         served,
         local,
         free_port,
+        code_signing,
     })
 }
 
@@ -113,6 +116,8 @@ struct Desired {
     values: Values,
     /// `--kms-key`, else the key an earlier run granted (it keeps encrypting the document).
     kms_key: Option<String>,
+    /// What the report says about the function's execution model.
+    notes: Vec<String>,
 }
 
 /// Decide expand: refusals first, then the grant, the document, the function, in that order.
@@ -126,6 +131,14 @@ pub fn plan_expand(observed: &Observed, settings: &Settings) -> Result<Plan> {
     }
     let desired = desired(observed, settings, &vars)?;
     let mut plan = Plan::new(Phase::Expand, &function.name, doc.clone());
+    let adds_layer = desired.added_layer.is_some();
+    governance::check_code_signing(
+        function,
+        &observed.code_signing,
+        adds_layer,
+        &mut plan.warnings,
+    )?;
+    plan.warnings.extend(desired.notes.iter().cloned());
     plan.runtime = function.runtime.clone();
     plan.variables = vars;
     plan.warnings
@@ -161,6 +174,11 @@ fn desired(observed: &Observed, settings: &Settings, vars: &[String]) -> Result<
         env.insert(HTTP_PORT.to_string(), port.to_string());
         added_env.push(HTTP_PORT.to_string());
     }
+    let mut notes = Vec::new();
+    if let Some((name, value)) = governance::managed_instances(function, &mut notes) {
+        env.insert(name.clone(), value);
+        added_env.push(name);
+    }
     for var in vars {
         env.insert(reference_var(var, doc.store), doc.name.clone());
     }
@@ -180,6 +198,7 @@ fn desired(observed: &Observed, settings: &Settings, vars: &[String]) -> Result<
         added_env,
         values: Values(values),
         kms_key,
+        notes,
     })
 }
 
@@ -193,6 +212,7 @@ fn refuse_second_document(function: &TargetFunction, doc: &DocumentRef) -> Resul
         return Ok(());
     };
     Err(Error::refused(
+        Code::AlreadyMigrated,
         format!(
             "`{}` already reads {} through its references",
             function.name,
@@ -339,6 +359,7 @@ fn is_kms_key_arn(text: &str) -> bool {
 fn check_kms_key(key: Option<&str>) -> Result<()> {
     match key {
         Some(key) if !is_kms_key_arn(key) => Err(Error::invalid(
+            Code::BadKmsKey,
             format!("`--kms-key {key}` is not a KMS key ARN"),
             "pass the key's ARN (arn:aws:kms:REGION:ACCOUNT:key/ID): the role's policy grants kms:Decrypt on exactly that key",
         )),

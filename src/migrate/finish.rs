@@ -6,7 +6,7 @@ use crate::aws::migration::Values;
 use crate::aws::target_function::{self, TargetFunction};
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::migration::{reference_var, TAG_CODE_SHA256, TAG_SERVED_AT_EXPAND};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use super::plan::{Action, Plan};
@@ -108,6 +108,7 @@ fn expanded(observed: &Observed) -> Result<(&Seen, &Values)> {
     let (function, name) = (&observed.function, &observed.function.name);
     let Some(seen) = &observed.document else {
         return Err(Error::refused(
+            Code::NothingToFinish,
             format!("nothing to finish: migrate has not moved any variable of `{name}`"),
             format!("start with `secretslab migrate {name} --var NAME`; nothing was changed"),
         ));
@@ -116,6 +117,7 @@ fn expanded(observed: &Observed) -> Result<(&Seen, &Values)> {
         Some(stored) if !seen.found.scheduled_for_deletion => stored,
         _ => {
             return Err(Error::refused(
+                Code::RolledBack,
                 format!(
                     "{} is scheduled for deletion: this migration was rolled back",
                     seen.doc.describe()
@@ -133,6 +135,7 @@ fn expanded(observed: &Observed) -> Result<(&Seen, &Values)> {
         .collect();
     if !unreferenced.is_empty() {
         return Err(Error::refused(
+            Code::ExpandUnfinished,
             format!(
                 "`{name}` does not have {} yet: expand did not finish",
                 unreferenced.join(", ")
@@ -160,6 +163,7 @@ fn plan_evidence(
             "--force: nothing shows that the code reads the references; the function fails if it does not".into(),
         ),
         (false, None) => return Err(Error::refused(
+            Code::CodeNotUpdated,
             format!("nothing shows that the code of `{name}` reads {} yet", plan.document.describe()),
             format!("deploy the handler change (`secretslab migrate {name} --var {} --dry-run` prints it) and invoke the function, then re-run; `--force` skips this check; nothing was changed", plaintext.join(" --var ")),
         )),

@@ -21,6 +21,7 @@ mod expand;
 mod finish;
 #[cfg(test)]
 mod fixtures;
+mod governance;
 mod owner;
 mod plan;
 mod purge;
@@ -34,7 +35,7 @@ use std::fmt;
 use serde::Serialize;
 
 use crate::domain::kinds::Store;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 
 use plan::Plan;
@@ -126,6 +127,7 @@ pub async fn migrate(
     let (again, later) = pass(session, connection, settings).await?;
     if again.plan_again {
         return Err(Error::refused(
+            Code::StillScheduled,
             format!(
                 "{} still reads as scheduled for deletion after it was restored",
                 again.document.describe()

@@ -11,7 +11,7 @@ use crate::aws::{layer, AwsContext};
 use crate::domain::kinds::Arch;
 use crate::domain::migration::reference_var;
 use crate::domain::owner::{Owner, Tool};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::iac::template;
 
 use super::plan::Plan;
@@ -35,10 +35,7 @@ pub struct OwnerSeen {
 
 /// The function's architecture, as the layer follows it.
 pub fn arch(function: &TargetFunction) -> Arch {
-    match function.architecture.as_str() {
-        "arm64" => Arch::Arm64,
-        _ => Arch::X86_64,
-    }
+    function.architecture
 }
 
 /// The extension layer for the function's region and architecture (or `--layer-arn`).
@@ -90,6 +87,7 @@ pub fn decide(found: Owner, flag: Option<OwnerFlag>) -> Owner {
 /// layer; AWS does not, so secretslab checks itself.)
 pub fn image_refusal(name: &str, dockerfile: String) -> Error {
     Error::RefusedWith {
+        code: Code::ImageFunction,
         message: format!("`{name}` is a container image (PackageType: Image): Lambda attaches no layers to it"),
         help: format!("bake the extension into /opt with the Dockerfile lines printed above (`dockerfile` in the --json error; `secretslab migrate {name} --var NAME --emit dockerfile --output FILE` writes them), rebuild and deploy the image; nothing was changed"),
         field: "dockerfile",
@@ -179,6 +177,7 @@ fn check_finish(plan: &mut Plan, seen: &OwnerSeen, settings: &Settings) -> Resul
     });
     let names = names.map_err(|e| {
         Error::refused(
+            Code::StackUnreadable,
             format!("cannot tell whether stack {stack} carries the change: {e}"),
             help.clone(),
         )
@@ -203,6 +202,7 @@ fn check_finish(plan: &mut Plan, seen: &OwnerSeen, settings: &Settings) -> Resul
         (true, false) => format!("lacks {}", missing.join(", ")),
     };
     Err(Error::refused(
+        Code::StackWouldUndo,
         format!("stack {stack}'s deployed template {problem} for {logical_id}: its next deploy would undo the migration"),
         help,
     ))

@@ -8,6 +8,7 @@ use crate::aws::target_function::AliasRoute;
 use crate::domain::extension::ExtensionSettings;
 use crate::domain::kinds::Store;
 use crate::domain::owner::Owner;
+use crate::domain::runtime::LambdaRuntime;
 
 use super::Phase;
 
@@ -101,7 +102,7 @@ impl Step {
 pub struct Plan {
     pub phase: Phase,
     pub function: String,
-    pub runtime: Option<String>,
+    pub runtime: Option<LambdaRuntime>,
     /// Who deploys the function (its next deploy may undo the change).
     pub owner: Owner,
     pub document: DocumentRef,

@@ -5,7 +5,7 @@
 
 use crate::aws::migration::Values;
 use crate::aws::target_function::{AliasRoute, TargetFunction};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::Connection;
 
 use super::plan::{Action, Plan};
@@ -109,6 +109,7 @@ fn live_document(observed: &Observed) -> Result<&Seen> {
     match &observed.document {
         Some(seen) if seen.stored.is_some() && !seen.found.scheduled_for_deletion => Ok(seen),
         _ => Err(Error::refused(
+            Code::NoLiveCopy,
             format!("no live document holds the values moved out of `{name}`: its versions may be the only copy"),
             format!("move them first (`secretslab migrate {name} --var NAME`); nothing was deleted"),
         )),

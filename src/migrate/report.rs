@@ -62,7 +62,7 @@ impl MigrationReport {
             outcome: *outcome,
         });
         let handler_change = (plan.phase == Phase::Expand).then(|| {
-            let runtime = plan.runtime.as_deref();
+            let runtime = plan.runtime.as_ref();
             snippets::handler_change(runtime, plan.document.store, &plan.variables)
         });
         Self {
@@ -217,7 +217,7 @@ mod tests {
 
     fn plan() -> Plan {
         let mut plan = Plan::new(Phase::Expand, "billing", secret());
-        plan.runtime = Some("python3.13".into());
+        plan.runtime = Some(crate::domain::kinds::Runtime::Python313.into());
         plan.variables = vec!["DB_PASSWORD".into()];
         plan.keep("role `billing-role` may read secret `billing/env`");
         let values = values(&[("DB_PASSWORD", PASSWORD)]);

@@ -9,7 +9,7 @@ use crate::aws::role;
 use crate::aws::target_function::TargetFunction;
 use crate::domain::kinds::Store;
 use crate::domain::migration::{added_env, policy_name, TAG_ADDED_LAYER};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::Connection;
 
 use super::plan::{Action, Plan};
@@ -95,6 +95,7 @@ fn plan_without_document(observed: &Observed, settings: &Settings) -> Result<Pla
     let dangling: Vec<String> = target::references(&function.env).into_keys().collect();
     if !dangling.is_empty() {
         return Err(Error::refused(
+            Code::DanglingReferences,
             format!("`{}` still has {} but the document they name is gone", function.name, dangling.join(", ")),
             "restore the secret (`aws secretsmanager restore-secret`) or put the variables back by hand; nothing was changed",
         ));

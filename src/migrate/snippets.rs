@@ -3,18 +3,16 @@
 
 use crate::domain::kinds::Store;
 use crate::domain::migration::reference_var;
+use crate::domain::runtime::{LambdaRuntime, Language};
 
 /// The snippet for `runtime` (Python and Node.js; other runtimes get the HTTP call described).
-pub fn handler_change(runtime: Option<&str>, store: Store, vars: &[String]) -> String {
+pub fn handler_change(runtime: Option<&LambdaRuntime>, store: Store, vars: &[String]) -> String {
     let example = vars.first().map(String::as_str).unwrap_or("DB_PASSWORD");
     let suffix = reference_var("", store);
-    let runtime = runtime.unwrap_or_default();
-    if runtime.starts_with("python") {
-        python(store, &suffix, example)
-    } else if runtime.starts_with("nodejs") {
-        node(store, &suffix, example)
-    } else {
-        other(store, &suffix, runtime)
+    match runtime.map(LambdaRuntime::language) {
+        Some(Language::Python) => python(store, &suffix, example),
+        Some(Language::Nodejs) => node(store, &suffix, example),
+        _ => other(store, &suffix, runtime.map_or("", LambdaRuntime::id)),
     }
 }
 
@@ -107,11 +105,12 @@ mod tests {
     #[test]
     fn each_runtime_gets_its_snippet() {
         let vars = vec!["DB_PASSWORD".to_string()];
-        let py = handler_change(Some("python3.13"), Store::SecretsManager, &vars);
+        let runtime = |id: &str| LambdaRuntime::from_id(id);
+        let py = handler_change(Some(&runtime("python3.13")), Store::SecretsManager, &vars);
         assert!(py.contains("DB_PASSWORD_SECRET_ID") || py.contains("\"_SECRET_ID\""));
         assert!(py.contains("/secretsmanager/get?secretId="));
         assert!(py.contains("read_moved(\"DB_PASSWORD\")"));
-        let js = handler_change(Some("nodejs22.x"), Store::ParameterStore, &vars);
+        let js = handler_change(Some(&runtime("nodejs22.x")), Store::ParameterStore, &vars);
         assert!(js.contains("_PARAMETER_NAME") && js.contains("withDecryption=true"));
         for snippet in [&py, &js] {
             assert!(
@@ -120,7 +119,7 @@ mod tests {
             );
         }
         assert!(js.contains("answer.Parameter.Value"));
-        let java = handler_change(Some("java21"), Store::SecretsManager, &vars);
+        let java = handler_change(Some(&runtime("java21")), Store::SecretsManager, &vars);
         assert!(java.starts_with("For java21"));
     }
 }

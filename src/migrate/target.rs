@@ -10,7 +10,7 @@ use crate::domain::kinds::Store;
 use crate::domain::migration::{
     default_document_name, is_extension_layer, is_for_function, referenced_var, LAYER_LIMIT,
 };
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::Session;
 
 use super::Settings;
@@ -21,6 +21,7 @@ pub async fn load(session: &Session, aws: &AwsContext, name: &str) -> Result<Tar
     session.progress.step(format!("reading function `{name}`"));
     target_function::read(&aws.lambda, name).await?.ok_or_else(|| {
         Error::refused(
+            Code::FunctionNotFound,
             format!("function `{name}` does not exist in {}", aws.region),
             "check the name and `--region` (`aws lambda list-functions` lists them); nothing was changed",
         )
@@ -44,6 +45,7 @@ pub fn variables(function: &TargetFunction, settings: &Settings) -> Result<Vec<S
     wanted.dedup();
     if wanted.is_empty() {
         return Err(Error::refused(
+            Code::NothingFlagged,
             format!(
                 "the audit finds no plaintext secret in the environment of `{}`",
                 function.name
@@ -69,6 +71,7 @@ pub fn variables(function: &TargetFunction, settings: &Settings) -> Result<Vec<S
             ),
         };
         return Err(Error::refused(
+            Code::VariableNotFound,
             format!(
                 "variable `{var}` is not in the environment of `{}`",
                 function.name
@@ -105,6 +108,7 @@ pub fn refuse_foreign(doc: &DocumentRef, found: &Found, function: &TargetFunctio
         return Ok(());
     }
     Err(Error::refused(
+        Code::DocumentNotOurs,
         format!(
             "{} exists but is not tagged as holding the variables of `{}`",
             doc.describe(),
@@ -174,6 +178,7 @@ pub async fn seen_document(
 pub fn access_refusal(err: Error, role: &str) -> Error {
     match err {
         Error::AccessDenied { detail, .. } => Error::refused(
+            Code::RoleAccessDenied,
             format!("access denied on role `{role}`: {detail}"),
             format!("the identity in use needs iam:GetRolePolicy and iam:PutRolePolicy on `{role}` (ask its owner, or use a profile that has them); nothing was changed"),
         ),
@@ -224,6 +229,7 @@ pub fn check_document_name(doc: &DocumentRef) -> Result<()> {
         return Ok(());
     }
     Err(Error::invalid(
+        Code::BadDocumentName,
         format!("`{name}` is not a valid name for a {}", doc.store),
         "a secret name uses letters, digits and /_+=.@-; a parameter name letters, digits and /_.-, and starts with `/` when it has a path",
     ))
@@ -239,6 +245,7 @@ pub fn check_env_size(function: &TargetFunction, env: &BTreeMap<String, String>)
         return Ok(());
     }
     Err(Error::refused(
+        Code::EnvTooLarge,
         format!(
             "with the references, the environment of `{}` would take {size} bytes; Lambda allows {ENV_LIMIT_BYTES}",
             function.name
@@ -277,6 +284,7 @@ pub fn layers_with_extension(function: &TargetFunction, layer_arn: &str) -> Resu
     }
     if function.layers.len() >= LAYER_LIMIT {
         return Err(Error::refused(
+            Code::TooManyLayers,
             format!(
                 "function `{}` already has {} layers, Lambda's limit, so the extension layer cannot be added",
                 function.name,

@@ -8,7 +8,7 @@ use crate::aws::rotation::{labelled, SecretVersion, CURRENT, PENDING, PREVIOUS};
 use crate::aws::secret::SecretValue;
 use crate::domain::rotation::Strategy;
 use crate::domain::simulated_db::{no_password, Login};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 
 /// One step of a rotation, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -55,6 +55,7 @@ pub struct RotationPlan {
 pub fn plan_secret(versions: &[SecretVersion]) -> Result<RotationPlan> {
     let current = labelled(versions, CURRENT).ok_or_else(|| {
         Error::refused(
+            Code::NoCurrentVersion,
             "the lab's secret has no AWSCURRENT version",
             "run `secretslab up` to give it a value",
         )

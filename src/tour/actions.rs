@@ -8,6 +8,7 @@ use serde_json::Value;
 
 use crate::aws::function::get_function;
 use crate::aws::identity::Identity;
+use crate::aws::lambda::State;
 use crate::aws::observed::Observed;
 use crate::aws::secret::{get_secret, Recovery};
 use crate::domain::handler::Handler;
@@ -217,10 +218,8 @@ async fn verify(
         StepCheck::ExportWritten => super::take_home::written(session)?,
         StepCheck::FunctionReady => match get_function(&connection.aws.lambda, &names).await? {
             Observed::Owned(f)
-                if f.state.as_deref().is_none_or(|s| s == "Active")
-                    && f.layers
-                        .iter()
-                        .any(|l| l.contains("Parameters-and-Secrets")) =>
+                if f.state.as_ref().is_none_or(|s| *s == State::Active)
+                    && f.extension_layer().is_some() =>
             {
                 StepOutcome::Passed
             }

@@ -10,7 +10,7 @@ use termimad::MadSkin;
 use crate::aws::identity::{resolve_identity, Identity};
 use crate::cli::TourArgs;
 use crate::domain::kinds::Runtime;
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::session::{Connection, Session};
 use crate::tour::progress::{ProgressStore, TutorialState};
 use crate::tour::steps::{fill, load_steps, Step, StepAction, StepCheck};
@@ -105,19 +105,17 @@ impl Walk {
         if session.json() {
             // The tour is prose for a person; its JSON twins are `up`, `test` and `teardown --json`.
             return Err(Error::invalid(
+                Code::NoJson,
                 "the tour is an interactive tutorial and prints no JSON",
                 "drop `--json`, or script the lab with `secretslab up --json`, `test --json` and `teardown --json`",
             ));
         }
-        let steps = load_steps().map_err(|e| {
-            Error::local(
-                format!("the tour's steps are broken: {e}"),
-                "this is a bug in secretslab; please report it",
-            )
-        })?;
+        let steps =
+            load_steps().map_err(|e| Error::bug(format!("the tour's steps are broken: {e}")))?;
         let interactive = !args.yes;
         if interactive && !(std::io::stdin().is_terminal() && std::io::stdout().is_terminal()) {
             return Err(Error::invalid(
+                Code::NeedsTerminal,
                 "the tour waits for keys, but this is not a terminal",
                 "run `secretslab tour --yes` to go straight through every step",
             ));
@@ -138,6 +136,7 @@ impl Walk {
         let index = match &args.step {
             Some(id) => ids.iter().position(|i| i == id).ok_or_else(|| {
                 Error::invalid(
+                    Code::UnknownTourStep,
                     format!("there is no step `{id}`"),
                     format!("choose one of: {}", ids.join(", ")),
                 )
@@ -226,12 +225,8 @@ impl Walk {
         skin: &MadSkin,
         out: &mut impl Write,
     ) -> Result<()> {
-        let body = fill(&step.body, values).map_err(|e| {
-            Error::local(
-                format!("{}: {e}", step.file),
-                "this is a bug in secretslab; please report it",
-            )
-        })?;
+        let body =
+            fill(&step.body, values).map_err(|e| Error::bug(format!("{}: {e}", step.file)))?;
         let title = format!(
             "── Step {}: {} ──",
             step_of(self.index, &self.steps),
@@ -358,7 +353,7 @@ fn wait_for_go(step: &Step, skip_action: bool) -> Result<Key> {
 }
 
 fn read_key() -> Result<Key> {
-    terminal::enable_raw_mode().map_err(|e| Error::io("reading a key", e))?;
+    terminal::enable_raw_mode().map_err(|e| Error::io(Code::ReadTerminal, "reading a key", e))?;
     let key = loop {
         match event::read() {
             Ok(Event::Key(KeyEvent {
@@ -377,7 +372,7 @@ fn read_key() -> Result<Key> {
                 _ => {}
             },
             Ok(_) => {}
-            Err(e) => break Err(Error::io("reading a key", e)),
+            Err(e) => break Err(Error::io(Code::ReadTerminal, "reading a key", e)),
         }
     };
     let _ = terminal::disable_raw_mode();

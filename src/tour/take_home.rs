@@ -5,9 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::Result;
-use crate::export::{self, Settings};
 use crate::iac::bundle::README;
 use crate::iac::IacFormat;
+use crate::lab::export::{self, Settings};
 use crate::session::{Connection, Session};
 
 use super::runner::StepOutcome;

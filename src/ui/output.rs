@@ -5,7 +5,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::error::Error;
+use crate::error::{Code, Error};
 
 /// Print a command's result. A closed pipe (`| head`) is not an error.
 pub fn emit<T: Serialize + Display>(json: bool, result: &T) -> std::io::Result<()> {
@@ -47,14 +47,16 @@ pub fn error_document(err: &Error) -> serde_json::Value {
     doc
 }
 
-/// The error for people, on stderr: one line saying what happened, one saying what to do.
+/// The error for people, on stderr: one line saying what happened (`error[code]: …`), one
+/// saying what to do.
 pub fn print_error(err: &Error) {
-    print_problem(&err.to_string(), err.help_text().as_deref());
+    print_problem(err.code(), &err.to_string(), err.help_text().as_deref());
 }
 
 /// A failure that is not an `Error` (a test run that completed but did not read the secret).
-pub fn print_problem(message: &str, help: Option<&str>) {
-    eprintln!("{} {message}", crate::ui::style::failed("error:"));
+pub fn print_problem(code: Code, message: &str, help: Option<&str>) {
+    let label = format!("error[{code}]:");
+    eprintln!("{} {message}", crate::ui::style::failed(&label));
     if let Some(help) = help {
         eprintln!("  {} {help}", crate::ui::style::hint("help:"));
     }
@@ -67,15 +69,16 @@ mod tests {
     #[test]
     fn a_refusal_hands_over_its_text_in_the_json_error() {
         let err = Error::RefusedWith {
+            code: Code::ImageFunction,
             message: "no".into(),
             help: "do this".into(),
             field: "dockerfile",
             text: "COPY --from=x /opt /opt\n".into(),
         };
         let doc = error_document(&err);
-        assert_eq!(doc["error"]["code"], "secretslab::refused");
+        assert_eq!(doc["error"]["code"], "secretslab::migrate::image_function");
         assert_eq!(doc["error"]["dockerfile"], "COPY --from=x /opt /opt\n");
-        let plain = error_document(&Error::refused("no", "do this"));
+        let plain = error_document(&Error::refused(Code::AwsRefused, "no", "do this"));
         assert_eq!(plain["error"].as_object().map(|o| o.len()), Some(3));
     }
 }

@@ -23,7 +23,7 @@ pub(crate) fn base_config(upstream: &str) -> ProxyConfig {
 }
 
 /// Run a command through the proxy until it succeeds; every failure on the way must be a
-/// clear message (an `error:` line and a `help:` line), never a panic.
+/// clear message (an `error[code]:` line and a `help:` line), never a panic.
 fn converge(home: &TestHome, via: &str, args: &[&str]) -> (Value, Vec<Output>) {
     let mut outputs = Vec::new();
     for _ in 0..SETTLE_TRIES {
@@ -39,7 +39,7 @@ fn converge(home: &TestHome, via: &str, args: &[&str]) -> (Value, Vec<Output>) {
             let err = stderr(&out);
             assert!(!err.contains("panicked"), "{args:?} panicked: {err}");
             assert!(
-                err.lines().any(|l| l.starts_with("error:")),
+                err.lines().any(|l| l.starts_with("error[secretslab::")),
                 "{args:?}: no clear error: {err}"
             );
             assert!(err.contains("help:"), "{args:?}: no next step: {err}");

@@ -14,8 +14,9 @@ fn assert_refused(args: &[&str], code: i32, needle: &str) {
         .lines()
         .find(|l| !l.trim().is_empty())
         .unwrap_or_default();
+    // The parser's usage errors are `error:`; secretslab's own name their code.
     assert!(
-        first.starts_with("error:"),
+        first.starts_with("error:") || first.starts_with("error[secretslab::"),
         "{args:?}: first line is not an error: {err}"
     );
     assert!(
@@ -97,18 +98,28 @@ fn missing_credentials_point_to_local() {
         .filter(|l| !l.is_empty())
         .collect();
     assert!(
-        lines.len() == 2 && lines[0].starts_with("error:") && lines[1].starts_with("help:"),
+        lines.len() == 2
+            && lines[0].starts_with("error[secretslab::aws::no_credentials]: ")
+            && lines[1].starts_with("help:"),
         "{err}"
     );
 }
 
+/// A failure has one stable code, the same in the text form and in the JSON document.
 #[test]
-fn json_errors_are_one_document_on_stdout() {
+fn json_errors_are_one_document_on_stdout_with_the_texts_code() {
     let home = TestHome::new();
-    let out = home.run(&["--json", "up", "--secret-file", "/does/not/exist"]);
+    let args = ["up", "--secret-file", "/does/not/exist"];
+    let out = home.run(&[&["--json"][..], &args].concat());
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-    assert_eq!(doc["error"]["code"], "secretslab::invalid_input");
+    assert_eq!(doc["error"]["code"], "secretslab::up::secret_unreadable");
     assert!(doc["error"]["help"].is_string());
+    let text = home.run(&args);
+    assert!(
+        stderr(&text).starts_with("error[secretslab::up::secret_unreadable]: cannot read"),
+        "{}",
+        stderr(&text)
+    );
 }
 
 #[test]
@@ -226,7 +237,7 @@ fn tour_json_is_refused_with_one_json_document() {
     let out = home.run(&["--json", "tour", "--local", "--yes"]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let doc: serde_json::Value = serde_json::from_slice(&out.stdout).expect("one JSON document");
-    assert_eq!(doc["error"]["code"], "secretslab::invalid_input");
+    assert_eq!(doc["error"]["code"], "secretslab::cli::no_json");
     assert!(doc["error"]["help"].as_str().unwrap().contains("up --json"));
     assert!(
         !home.path().join("state").join("emulator.json").exists(),

@@ -7,7 +7,7 @@ use aws_sdk_lambda::operation::list_versions_by_function::{
     ListVersionsByFunctionError, ListVersionsByFunctionOutput,
 };
 use aws_sdk_lambda::types::error::TooManyRequestsException;
-use aws_sdk_lambda::types::{AliasConfiguration, EnvironmentResponse};
+use aws_sdk_lambda::types::{AliasConfiguration, EnvironmentResponse, FunctionConfiguration};
 use aws_smithy_mocks::{mock, mock_client, RuleMode};
 use aws_smithy_types::error::ErrorMetadata;
 
@@ -176,18 +176,6 @@ fn plaintext_never_shows_in_debug() {
 }
 
 #[test]
-fn arns_lose_their_qualifier() {
-    assert_eq!(
-        unqualified("arn:aws:lambda:us-east-1:111111111111:function:f:7"),
-        "arn:aws:lambda:us-east-1:111111111111:function:f"
-    );
-    assert_eq!(
-        unqualified("arn:aws:lambda:us-east-1:111111111111:function:f"),
-        "arn:aws:lambda:us-east-1:111111111111:function:f"
-    );
-}
-
-#[test]
 fn latest_sorts_before_numbered_versions() {
     let mut versions: Vec<VersionRecord> = ["10", "$LATEST", "2"]
         .iter()
@@ -199,4 +187,22 @@ fn latest_sorts_before_numbered_versions() {
     sort_versions(&mut versions);
     let order: Vec<&str> = versions.iter().map(|v| v.version.as_str()).collect();
     assert_eq!(order, vec!["$LATEST", "2", "10"]);
+}
+
+#[test]
+fn an_alias_with_a_weighted_second_version_is_listed_under_both() {
+    let live = Alias {
+        name: "live".into(),
+        version: "3".into(),
+        weights: BTreeMap::from([("4".to_string(), 0.1)]),
+        ..Alias::default()
+    };
+    let prod = Alias {
+        name: "prod".into(),
+        version: "4".into(),
+        ..Alias::default()
+    };
+    let routes = routes(&[prod, live]);
+    assert_eq!(routes["3"], ["live"]);
+    assert_eq!(routes["4"], ["live", "prod"]);
 }

@@ -1,33 +1,22 @@
 //! Read the account, the layer and every lab resource, in parallel: all that planning needs.
 
-use crate::aws::function::{self, FunctionInfo};
 use crate::aws::identity::{resolve_identity, Identity};
 use crate::aws::layer::{resolve_layer, ResolvedLayer};
-use crate::aws::logs::{self, LogGroupInfo};
-use crate::aws::observed::Observed;
-use crate::aws::parameter::{self, ParameterInfo};
-use crate::aws::policy::{self as iam_policy, policy_arn, PolicyInfo};
-use crate::aws::role::{self, RoleInfo};
-use crate::aws::secret::{self, SecretInfo};
-use crate::aws::simulated_db::{self, SimulatedDbInfo};
+use crate::aws::simulated_db;
 use crate::aws::AwsContext;
 use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::domain::simulated_db::Login;
 use crate::error::Result;
+use crate::lab::resources::{self, Found};
 
 /// Everything read before acting.
 #[derive(Debug, Clone)]
 pub struct Observation {
     pub identity: Identity,
     pub layer: ResolvedLayer,
-    pub secret: Observed<SecretInfo>,
-    pub parameter: Observed<ParameterInfo>,
-    pub role: Observed<RoleInfo>,
-    pub policy: Observed<PolicyInfo>,
-    pub log_group: Observed<LogGroupInfo>,
-    pub function: Observed<FunctionInfo>,
-    pub simulated_db: Observed<SimulatedDbInfo>,
+    /// What reading each lab resource found.
+    pub found: Found,
     /// The login in each store's current value, where it is live and holds a password.
     pub logins: CurrentLogins,
 }
@@ -51,15 +40,7 @@ impl CurrentLogins {
 impl Observation {
     /// The ARN of the lab's resource of `kind`, when it is the lab's.
     pub fn arn_of(&self, kind: ResourceKind) -> Option<String> {
-        match kind {
-            ResourceKind::Secret => self.secret.owned().map(|s| s.arn.clone()),
-            ResourceKind::Parameter => self.parameter.owned().map(|p| p.arn.clone()),
-            ResourceKind::Role => self.role.owned().map(|r| r.arn.clone()),
-            ResourceKind::Policy => self.policy.owned().map(|p| p.arn.clone()),
-            ResourceKind::LogGroup => self.log_group.owned().map(|l| l.arn.clone()),
-            ResourceKind::Function => self.function.owned().map(|f| f.arn.clone()),
-            ResourceKind::SimulatedDatabase => self.simulated_db.owned().map(|d| d.arn.clone()),
-        }
+        resources::of(kind).found(&self.found).owned().cloned()
     }
 
     /// Whether the lab's resource in the store other than `store` is live (a lab that
@@ -67,41 +48,13 @@ impl Observation {
     pub fn left_behind(&self, store: Store) -> bool {
         match store.other() {
             Store::SecretsManager => self
+                .found
                 .secret
                 .owned()
                 .is_some_and(|s| s.deleted_date.is_none()),
-            Store::ParameterStore => self.parameter.owned().is_some(),
+            Store::ParameterStore => self.found.parameter.owned().is_some(),
         }
     }
-}
-
-/// The lab's resources as they are now (both stores).
-pub type Resources = (
-    Observed<SecretInfo>,
-    Observed<ParameterInfo>,
-    Observed<RoleInfo>,
-    Observed<PolicyInfo>,
-    Observed<LogGroupInfo>,
-    Observed<FunctionInfo>,
-    Observed<SimulatedDbInfo>,
-);
-
-/// Read the lab's resources at once (`up` and `status` both start here).
-pub async fn observe_resources(
-    aws: &AwsContext,
-    names: &ResourceNames,
-    identity: &Identity,
-) -> Result<Resources> {
-    let policy_arn = policy_arn(&identity.partition, &identity.account, names);
-    tokio::try_join!(
-        secret::get_secret(&aws.secrets, names),
-        parameter::get_parameter(&aws.ssm, names),
-        role::get_role(&aws.iam, names),
-        iam_policy::get_policy(&aws.iam, &policy_arn, names),
-        logs::get_log_group(&aws.logs, names),
-        function::get_function(&aws.lambda, names),
-        simulated_db::get(&aws.ssm, names),
-    )
 }
 
 /// The login in each live store's value. A value that cannot be read counts as unknown: it
@@ -136,23 +89,17 @@ pub async fn observe(
     layer_arn: Option<&str>,
 ) -> Result<Observation> {
     let identity = resolve_identity(&aws.sts).await?;
-    let (layer, resources) = tokio::try_join!(
+    let (layer, found) = tokio::try_join!(
         resolve_layer(&aws.ssm, &aws.region, arch, layer_arn),
-        observe_resources(aws, names, &identity),
+        resources::observe(aws, names, &identity),
     )?;
-    let (secret, parameter, role, policy, log_group, function, simulated_db) = resources;
-    let secret_live = secret.owned().is_some_and(|s| s.deleted_date.is_none());
-    let logins = current_logins(aws, names, secret_live, parameter.owned().is_some()).await;
+    let secret_live = (found.secret.owned()).is_some_and(|s| s.deleted_date.is_none());
+    let parameter_live = found.parameter.owned().is_some();
+    let logins = current_logins(aws, names, secret_live, parameter_live).await;
     Ok(Observation {
         identity,
         layer,
-        secret,
-        parameter,
-        role,
-        policy,
-        log_group,
-        function,
-        simulated_db,
+        found,
         logins,
     })
 }

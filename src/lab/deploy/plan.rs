@@ -1,10 +1,10 @@
 //! From what exists and what the user asked for, the plan: one row per resource with its
 //! action, the reasons (one per difference) and the steps `apply` runs, and the desired lab
-//! those steps converge to. Pure: no AWS call, so it is unit-tested. `up`, `up --dry-run` and
-//! `status` all render a plan made here.
+//! those steps converge to. Here: the desired lab, and the rows of [`LAB_RESOURCES`] in order
+//! (each resource's rule is in its file under `lab/resources/`). Pure: no AWS call, so it is
+//! unit-tested. `up`, `up --dry-run` and `status` all render a plan made here.
 
-pub(super) mod function;
-pub(super) mod resources;
+pub mod change;
 pub mod step;
 
 use std::fmt;
@@ -25,11 +25,12 @@ use crate::domain::package::Package;
 use crate::domain::policy::{
     basic_execution_policy_arn, combined, lab_read_policy, store_read_policy,
 };
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::ui::style;
 
 use super::observe::Observation;
-use resources::Change;
+use crate::lab::resources::LAB_RESOURCES;
+use change::PlanContext;
 use step::{serialize_steps, Grant, NewValue, Step};
 
 /// What the user asked for.
@@ -233,7 +234,7 @@ fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result
     }
     if settings.pick_free_port {
         return crate::local::process::free_port()
-            .map_err(|e| Error::io("finding a free port for the extension", e));
+            .map_err(|e| Error::io(Code::NoFreePort, "finding a free port for the extension", e));
     }
     Ok(defaults::EXTENSION_PORT)
 }
@@ -241,16 +242,17 @@ fn extension_port(settings: &Settings, current: Option<&FunctionInfo>) -> Result
 /// The settings `status` plans with: those of `up` without flags, in the store the deployed
 /// function reads (a store switch is chosen with `--store`, not drift to report).
 pub fn status_settings(observation: &Observation) -> Settings {
-    let reads_parameter = observation.function.owned().is_some_and(|f| {
+    let reads_parameter = observation.found.function.owned().is_some_and(|f| {
         f.env
             .contains_key(crate::domain::extension::env::PARAMETER_NAME)
     });
     let defaults = Settings::defaults(false);
     // The runtime the function runs, like the store: a Node.js lab is not drift.
     let runtime = observation
+        .found
         .function
         .owned()
-        .and_then(|f| crate::domain::kinds::Runtime::from_id(&f.runtime))
+        .and_then(|f| f.runtime.as_ref()?.lab())
         .unwrap_or(defaults.runtime);
     Settings {
         store: if reads_parameter {
@@ -285,53 +287,28 @@ pub fn draft(
     package: &Package,
 ) -> Result<Plan> {
     let desired = desired_lab(&observation, names, settings, region, package)?;
-    let row = |kind: ResourceKind, change: Change| ResourcePlan {
-        kind,
-        name: names.name_of(kind).to_string(),
-        action: change.action,
-        detail: change.detail,
-        reasons: change.reasons,
-        steps: change.steps,
+    let lab = PlanContext {
+        observation: &observation,
+        desired: &desired,
+        value: new_value(&observation, &desired),
+        left_behind: left_behind_arn(&observation, settings.store),
     };
-    let value = new_value(&observation, &desired);
-    let store_row = match settings.store {
-        Store::SecretsManager => resources::secret(&observation.secret, &desired, value.as_ref()),
-        Store::ParameterStore => {
-            resources::parameter(&observation.parameter, &desired, value.as_ref())
-        }
-    };
-    let creates_store = store_row.action == Action::Create;
-    let left_behind = left_behind_arn(&observation, settings.store);
-    let policy = &observation.policy;
-    let mut rows = vec![
-        row(settings.store.kind(), store_row),
-        row(
-            ResourceKind::Role,
-            resources::role(&observation.role, &desired),
-        ),
-        row(
-            ResourceKind::Policy,
-            resources::policy(policy, &desired, creates_store, left_behind.as_deref()),
-        ),
-        row(
-            ResourceKind::LogGroup,
-            resources::log_group(&observation.log_group),
-        ),
-        row(
-            ResourceKind::Function,
-            function::function(&observation.function, &desired.function),
-        ),
-    ];
-    let value_changes = rows[0].steps.iter().any(Step::writes_value);
-    let login = observation.logins.of(settings.store);
-    rows.push(row(
-        ResourceKind::SimulatedDatabase,
-        resources::simulated_db(&observation.simulated_db, login, value_changes),
-    ));
-    if left_behind.is_some() {
-        let kind = settings.store.other().kind();
-        rows.push(row(kind, Change::left_behind(settings.store)));
-    }
+    let mut rows: Vec<ResourcePlan> = (LAB_RESOURCES.iter())
+        .filter_map(|resource| {
+            let change = resource.plan(&lab)?;
+            let kind = resource.kind();
+            Some(ResourcePlan {
+                kind,
+                name: names.name_of(kind).to_string(),
+                action: change.action,
+                detail: change.detail,
+                reasons: change.reasons,
+                steps: change.steps,
+            })
+        })
+        .collect();
+    // What a store switch leaves is listed last, as it is removed last (a stable sort).
+    rows.sort_by_key(|row| row.action == Action::Remove);
     Ok(Plan {
         rows,
         desired,
@@ -345,8 +322,8 @@ fn left_behind_arn(observation: &Observation, store: Store) -> Option<String> {
         return None;
     }
     match store.other() {
-        Store::SecretsManager => observation.secret.owned().map(|s| s.arn.clone()),
-        Store::ParameterStore => observation.parameter.owned().map(|p| p.arn.clone()),
+        Store::SecretsManager => observation.found.secret.owned().map(|s| s.arn.clone()),
+        Store::ParameterStore => observation.found.parameter.owned().map(|p| p.arn.clone()),
     }
 }
 
@@ -372,7 +349,7 @@ fn desired_lab(
     let identity = &observation.identity;
     let (partition, account) = (&identity.partition, &identity.account);
     let extension = ExtensionSettings {
-        port: extension_port(settings, observation.function.owned())?,
+        port: extension_port(settings, observation.found.function.owned())?,
         ttl_seconds: settings.ttl_seconds,
         ssm_ttl_seconds: settings.ssm_ttl_seconds,
         cache_size: settings.cache_size,
@@ -386,14 +363,17 @@ fn desired_lab(
         secret_value: settings.secret_value.clone(),
         kms_key: settings.kms_key.clone(),
         secret_arn: owned_arn(
-            observation.secret.owned().map(|s| &s.arn),
+            observation.found.secret.owned().map(|s| &s.arn),
             planned_secret_arn(identity, region, names),
         ),
         parameter_arn: owned_arn(
-            observation.parameter.owned().map(|p| &p.arn),
+            observation.found.parameter.owned().map(|p| &p.arn),
             parameter_arn(partition, region, account, names),
         ),
-        function_arn: owned_arn(observation.function.owned().map(|f| &f.arn), function_arn),
+        function_arn: owned_arn(
+            observation.found.function.owned().map(|f| &f.arn),
+            function_arn,
+        ),
         policy_arn: policy_arn(partition, account, names),
         simulated_db_arn: scope.parameter(&names.simulated_db).to_string(),
         role_policies: [
@@ -401,7 +381,7 @@ fn desired_lab(
             policy_arn(partition, account, names),
         ],
         function: DesiredFunction {
-            role_arn: owned_arn(observation.role.owned().map(|r| &r.arn), role_arn),
+            role_arn: owned_arn(observation.found.role.owned().map(|r| &r.arn), role_arn),
             runtime: settings.runtime,
             arch: settings.arch,
             layer_arn: Some(observation.layer.arn.clone()),

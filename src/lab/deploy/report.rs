@@ -55,10 +55,12 @@ impl UpReport {
             ),
             None => (
                 match plan.desired.store {
-                    Store::SecretsManager => observed.secret.owned().map(|s| s.arn.clone()),
-                    Store::ParameterStore => observed.parameter.owned().map(|p| p.arn.clone()),
+                    Store::SecretsManager => observed.found.secret.owned().map(|s| s.arn.clone()),
+                    Store::ParameterStore => {
+                        observed.found.parameter.owned().map(|p| p.arn.clone())
+                    }
                 },
-                observed.function.owned().map(|f| f.arn.clone()),
+                observed.found.function.owned().map(|f| f.arn.clone()),
                 plan.desired.policy_document(plan.desired.store_arn()),
             ),
         };

@@ -1,26 +1,15 @@
 //! What teardown removes, decided once from one observation: a step per resource that exists
 //! and is the lab's, in reverse order of creation. Pure, so it is unit-tested without AWS.
 
-use crate::aws::function::FunctionInfo;
-use crate::aws::logs::LogGroupInfo;
 use crate::aws::observed::Observed;
-use crate::aws::parameter::ParameterInfo;
-use crate::aws::policy::PolicyInfo;
-use crate::aws::role::RoleInfo;
-use crate::aws::secret::{Recovery, SecretInfo};
-use crate::aws::simulated_db::SimulatedDbInfo;
+use crate::aws::secret::Recovery;
 use crate::domain::names::ResourceKind;
+use crate::lab::resources::{removal_order, Found};
 
 /// Everything teardown reads before it removes anything.
 #[derive(Debug, Clone)]
 pub struct TeardownObservation {
-    pub secret: Observed<SecretInfo>,
-    pub parameter: Observed<ParameterInfo>,
-    pub role: Observed<RoleInfo>,
-    pub policy: Observed<PolicyInfo>,
-    pub log_group: Observed<LogGroupInfo>,
-    pub function: Observed<FunctionInfo>,
-    pub simulated_db: Observed<SimulatedDbInfo>,
+    pub found: Found,
     /// Whether `up --with-legacy`'s function, or its log group, is there.
     pub legacy: bool,
 }
@@ -32,14 +21,8 @@ pub enum Removal {
     Legacy,
     /// What migrate made for the lab's own function (found through the function, so first).
     MigrateLeftovers,
-    Function,
-    LogGroup,
-    Role,
-    Policy,
-    Secret,
-    Parameter,
-    /// The lab's simulated database (an SSM parameter of digests).
-    SimulatedDb,
+    /// A lab resource (in the order of `resources::removal_order`).
+    Resource(ResourceKind),
     /// A late invocation can make Lambda recreate the log group: look again at the end.
     LogGroupAgain,
 }
@@ -58,67 +41,20 @@ pub fn plan(observation: &TeardownObservation, recovery: Recovery) -> TeardownPl
     if observation.legacy {
         steps.push(Removal::Legacy);
     }
-    if observation.function.owned().is_some() {
+    if observation.found.function.owned().is_some() {
         steps.push(Removal::MigrateLeftovers);
     }
-    let secret_to_delete = match &observation.secret {
-        // Already scheduled: deleting again would only move its date, unless it goes now.
-        Observed::Owned(info) => info.deleted_date.is_none() || recovery == Recovery::Immediate,
-        _ => false,
-    };
-    let kinds: [(ResourceKind, Removal, bool, bool); 7] = [
-        (
-            ResourceKind::Function,
-            Removal::Function,
-            observation.function.owned().is_some(),
-            is_foreign(&observation.function),
-        ),
-        (
-            ResourceKind::LogGroup,
-            Removal::LogGroup,
-            observation.log_group.owned().is_some(),
-            is_foreign(&observation.log_group),
-        ),
-        (
-            ResourceKind::Role,
-            Removal::Role,
-            observation.role.owned().is_some(),
-            is_foreign(&observation.role),
-        ),
-        (
-            ResourceKind::Policy,
-            Removal::Policy,
-            observation.policy.owned().is_some(),
-            is_foreign(&observation.policy),
-        ),
-        (
-            ResourceKind::Secret,
-            Removal::Secret,
-            secret_to_delete,
-            is_foreign(&observation.secret),
-        ),
-        (
-            ResourceKind::Parameter,
-            Removal::Parameter,
-            observation.parameter.owned().is_some(),
-            is_foreign(&observation.parameter),
-        ),
-        (
-            ResourceKind::SimulatedDatabase,
-            Removal::SimulatedDb,
-            observation.simulated_db.owned().is_some(),
-            is_foreign(&observation.simulated_db),
-        ),
-    ];
-    for (kind, removal, remove, foreign) in kinds {
-        if remove {
-            steps.push(removal);
+    for resource in removal_order() {
+        if resource.to_remove(&observation.found, recovery) {
+            steps.push(Removal::Resource(resource.kind()));
         }
-        if foreign {
-            not_owned.push(kind);
+        if matches!(resource.found(&observation.found), Observed::Foreign) {
+            not_owned.push(resource.kind());
         }
     }
-    if steps.contains(&Removal::Function) || steps.contains(&Removal::LogGroup) {
+    let removes = |kind| steps.contains(&Removal::Resource(kind));
+    let look_again = removes(ResourceKind::Function) || removes(ResourceKind::LogGroup);
+    if look_again {
         steps.push(Removal::LogGroupAgain);
     }
     TeardownPlan {
@@ -128,23 +64,23 @@ pub fn plan(observation: &TeardownObservation, recovery: Recovery) -> TeardownPl
     }
 }
 
-fn is_foreign<T>(observed: &Observed<T>) -> bool {
-    matches!(observed, Observed::Foreign)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::aws::function::FunctionInfo;
+    use crate::aws::secret::SecretInfo;
+    use crate::aws::simulated_db::SimulatedDbInfo;
 
     fn nothing() -> TeardownObservation {
         TeardownObservation {
-            secret: Observed::Missing,
-            parameter: Observed::Missing,
-            role: Observed::Missing,
-            policy: Observed::Missing,
-            log_group: Observed::Missing,
-            function: Observed::Missing,
-            simulated_db: Observed::Missing,
+            found: Found::nothing(),
+            legacy: false,
+        }
+    }
+
+    fn with(found: Found) -> TeardownObservation {
+        TeardownObservation {
+            found,
             legacy: false,
         }
     }
@@ -169,29 +105,34 @@ mod tests {
 
     #[test]
     fn a_scheduled_secret_is_left_to_its_date_unless_deleted_now() {
-        let observation = TeardownObservation {
+        let observation = with(Found {
             secret: secret(true),
-            ..nothing()
-        };
+            ..Found::nothing()
+        });
         assert!(plan(&observation, Recovery::Days(7)).steps.is_empty());
         assert_eq!(
             plan(&observation, Recovery::Immediate).steps,
-            vec![Removal::Secret]
+            vec![Removal::Resource(ResourceKind::Secret)]
         );
-        let live = TeardownObservation {
+        let live = with(Found {
             secret: secret(false),
-            ..nothing()
-        };
-        assert_eq!(plan(&live, Recovery::Days(7)).steps, vec![Removal::Secret]);
+            ..Found::nothing()
+        });
+        assert_eq!(
+            plan(&live, Recovery::Days(7)).steps,
+            vec![Removal::Resource(ResourceKind::Secret)]
+        );
     }
 
     #[test]
     fn someone_elses_resources_are_named_and_left_alone() {
         let observation = TeardownObservation {
-            role: Observed::Foreign,
-            secret: Observed::Foreign,
             legacy: true,
-            ..nothing()
+            ..with(Found {
+                role: Observed::Foreign,
+                secret: Observed::Foreign,
+                ..Found::nothing()
+            })
         };
         let plan = plan(&observation, Recovery::Immediate);
         assert_eq!(plan.steps, vec![Removal::Legacy]);
@@ -207,25 +148,19 @@ mod tests {
             arn: "arn:aws:lambda:us-east-1:000000000000:function:lab".into(),
             code_sha256: String::new(),
             role: "arn:aws:iam::000000000000:role/lab-role".into(),
-            runtime: "python3.13".into(),
             handler: "lambda_function.lambda_handler".into(),
-            architectures: vec!["x86_64".into()],
-            layers: vec![],
-            env: Default::default(),
-            timeout: None,
-            memory: None,
-            state: Some("Active".into()),
-            last_update_status: None,
+            state: Some(crate::aws::lambda::State::Active),
+            ..FunctionInfo::default()
         };
-        let observation = TeardownObservation {
+        let observation = with(Found {
             function: Observed::Owned(function),
-            ..nothing()
-        };
+            ..Found::nothing()
+        });
         assert_eq!(
             plan(&observation, Recovery::Days(7)).steps,
             vec![
                 Removal::MigrateLeftovers,
-                Removal::Function,
+                Removal::Resource(ResourceKind::Function),
                 Removal::LogGroupAgain
             ]
         );
@@ -237,16 +172,19 @@ mod tests {
             arn: "arn:aws:ssm:us-east-1:000000000000:parameter/lab/simulated-db".into(),
             document: None,
         };
-        let observation = TeardownObservation {
+        let observation = with(Found {
             simulated_db: Observed::Owned(info),
-            ..nothing()
-        };
+            ..Found::nothing()
+        });
         let steps = plan(&observation, Recovery::Days(7)).steps;
-        assert_eq!(steps, vec![Removal::SimulatedDb]);
-        let foreign = TeardownObservation {
+        assert_eq!(
+            steps,
+            vec![Removal::Resource(ResourceKind::SimulatedDatabase)]
+        );
+        let foreign = with(Found {
             simulated_db: Observed::Foreign,
-            ..nothing()
-        };
+            ..Found::nothing()
+        });
         let plan = plan(&foreign, Recovery::Days(7));
         assert!(plan.steps.is_empty());
         assert_eq!(plan.not_owned, vec![ResourceKind::SimulatedDatabase]);

@@ -5,13 +5,11 @@ use std::fmt;
 
 use serde::Serialize;
 
-use crate::aws::observed::Observed;
-use crate::aws::policy as iam_policy;
-use crate::aws::secret;
-use crate::aws::{function, logs, parameter, role, AwsContext};
+use crate::aws::{function, logs, AwsContext};
 use crate::domain::names::{ResourceKind, ResourceNames};
 use crate::error::{Error, Result};
 use crate::lab::legacy;
+use crate::lab::resources::{self, Check};
 use crate::ui::style;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -85,61 +83,15 @@ pub(super) async fn receipt(
     failures: &[(ResourceKind, String)],
     scheduled_until: Option<String>,
 ) -> Result<Vec<ReceiptLine>> {
-    let present = |still_there: bool| {
-        if still_there {
-            FinalState::StillPresent
-        } else {
-            FinalState::Gone
-        }
+    let check = Check {
+        aws,
+        names,
+        policy_arn,
     };
-    let secret = match secret::get_secret(&aws.secrets, names).await? {
-        Observed::Missing => FinalState::Gone,
-        Observed::Owned(info) if info.deleted_date.is_some() => FinalState::ScheduledForDeletion,
-        _ => FinalState::StillPresent,
-    };
-    let states = [
-        (
-            ResourceKind::Function,
-            present(
-                !function::get_function(&aws.lambda, names)
-                    .await?
-                    .is_missing(),
-            ),
-        ),
-        (
-            ResourceKind::LogGroup,
-            present(logs::log_group_exists(&aws.logs, names).await?),
-        ),
-        (
-            ResourceKind::Role,
-            present(!role::get_role(&aws.iam, names).await?.is_missing()),
-        ),
-        (
-            ResourceKind::Policy,
-            present(
-                !iam_policy::get_policy(&aws.iam, policy_arn, names)
-                    .await?
-                    .is_missing(),
-            ),
-        ),
-        (ResourceKind::Secret, secret),
-        (
-            ResourceKind::Parameter,
-            present(
-                !parameter::get_parameter(&aws.ssm, names)
-                    .await?
-                    .is_missing(),
-            ),
-        ),
-        (
-            ResourceKind::SimulatedDatabase,
-            present(
-                !crate::aws::simulated_db::get(&aws.ssm, names)
-                    .await?
-                    .is_missing(),
-            ),
-        ),
-    ];
+    let mut states = Vec::new();
+    for resource in resources::removal_order() {
+        states.push((resource.kind(), resource.final_state(&check).await?));
+    }
     Ok(states
         .into_iter()
         .map(|(kind, state)| ReceiptLine {

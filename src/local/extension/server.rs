@@ -18,7 +18,7 @@ use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::domain::state::{read_json, write_json_quick, Dirs};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::emulator::EmulatorState;
 use crate::local::process::is_alive;
 
@@ -58,18 +58,21 @@ pub(super) struct ServerState {
 pub async fn serve_from_env(dirs: Dirs) -> Result<()> {
     let raw = std::env::var(CONFIG_ENV).map_err(|_| {
         Error::local(
+            Code::ExtensionByHand,
             "the extension stand-in is started by `secretslab up --local`, not by hand",
             "run `secretslab up --local`",
         )
     })?;
     let config: ExtensionConfig = serde_json::from_str(&raw).map_err(|e| {
         Error::local(
+            Code::ExtensionConfig,
             format!("bad extension configuration: {e}"),
             "re-run `secretslab up --local`",
         )
     })?;
     let emulator: EmulatorState = read_json(&dirs.emulator_file()).ok_or_else(|| {
         Error::local(
+            Code::EmulatorNotRunning,
             "the local emulator is not running",
             "run `secretslab local start`",
         )
@@ -84,6 +87,7 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
         .await
         .map_err(|e| {
             Error::local(
+                Code::PortInUse,
                 format!("could not listen on 127.0.0.1:{}: {e}", config.port),
                 "choose another `--extension-port`",
             )
@@ -100,6 +104,7 @@ pub async fn serve(dirs: Dirs, config: ExtensionConfig, emulator: EmulatorState)
     write_stats_file(&state);
     served.map_err(|e| {
         Error::local(
+            Code::ExtensionFailed,
             format!("the extension server failed: {e}"),
             "re-run `secretslab up --local`",
         )
@@ -123,6 +128,7 @@ async fn server_state(
     )
     .map_err(|e| {
         Error::local(
+            Code::ExtensionFailed,
             format!("could not create the secret cache: {e}"),
             "re-run `secretslab up --local`",
         )

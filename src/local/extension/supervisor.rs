@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use crate::domain::kinds::ExtensionKind;
 use crate::domain::state::{ensure_private_dir, read_json, remove_file, write_json, Dirs};
-use crate::error::{Error, Result};
+use crate::error::{Code, Error, Result};
 use crate::local::emulator::EmulatorState;
 use crate::local::process::{
     http_get, is_alive, port_open, spawn_until_ready, stop_group, Background,
@@ -61,7 +61,7 @@ pub fn ensure_running(
     let command = match emulator.extension {
         ExtensionKind::Standin => {
             let exe = std::env::current_exe()
-                .map_err(|e| Error::io("finding the secretslab binary", e))?;
+                .map_err(|e| Error::io(Code::StartFailed, "finding the secretslab binary", e))?;
             let mut command = Command::new(exe);
             command.arg("__extension").env(
                 CONFIG_ENV,
@@ -105,6 +105,7 @@ fn agent_command(
 ) -> Result<Command> {
     let binary = agent_binary().ok_or_else(|| {
         Error::local(
+            Code::NoAgent,
             "the AWS Secrets Manager Agent (`aws_secretsmanager_agent`) is not installed",
             "install it with `cargo install aws_secretsmanager_agent` (or name it in SECRETSLAB_AGENT_BIN), or use `secretslab local start` (the built-in stand-in)",
         )
@@ -119,7 +120,8 @@ fn agent_command(
     let path = dirs
         .extension_dir()
         .join(format!("{}.agent.toml", config.lab));
-    std::fs::write(&path, toml).map_err(|e| Error::io("writing the agent configuration", e))?;
+    std::fs::write(&path, toml)
+        .map_err(|e| Error::io(Code::StartFailed, "writing the agent configuration", e))?;
     let mut command = Command::new(binary);
     command
         .arg("--config")

@@ -20,6 +20,7 @@ fn fresh() -> Observed {
         served: 0,
         local: false,
         free_port: None,
+        code_signing: CodeSigning::None,
     }
 }
 

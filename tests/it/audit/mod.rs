@@ -5,7 +5,9 @@
 
 mod estate;
 mod faults;
+mod ignore;
 mod organization;
+mod overview;
 mod ownership;
 mod reports;
 mod scope;
@@ -36,6 +38,20 @@ pub(super) fn json(out: &Output) -> Value {
             stderr(out)
         )
     })
+}
+
+/// What makes `sarif` invalid against the vendored official SARIF 2.1.0 schema (nothing when valid).
+pub(super) fn sarif_errors(sarif: &Value) -> Vec<String> {
+    let schema: Value = serde_json::from_str(include_str!(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/sarif-schema-2.1.0.json"
+    )))
+    .unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    validator
+        .iter_errors(sarif)
+        .map(|e| format!("{e} at {}", e.instance_path()))
+        .collect()
 }
 
 pub(super) fn found(doc: &Value) -> BTreeSet<(String, String, String, String, String)> {

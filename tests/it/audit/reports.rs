@@ -1,8 +1,8 @@
 //! The HTML and CSV reports against the JSON report, and the page rendered in Chromium.
 
-use std::process::Output;
-
+use std::collections::BTreeMap;
 use std::path::Path;
+use std::process::Output;
 
 use crate::common::{stderr, stdout, TestHome};
 use serde_json::Value;
@@ -11,7 +11,7 @@ use super::estate::*;
 use super::{audit, json};
 
 /// Chromium, or `None` where it is missing outside CI (under `CI=true` it is required).
-fn chromium() -> Option<std::path::PathBuf> {
+pub(super) fn chromium() -> Option<std::path::PathBuf> {
     let found = std::env::var_os("PATH").and_then(|path| {
         std::env::split_paths(&path)
             .flat_map(|dir| ["chromium", "chromium-browser"].map(|name| dir.join(name)))
@@ -28,9 +28,15 @@ fn chromium() -> Option<std::path::PathBuf> {
     found
 }
 
-/// Run headless Chromium on `page` with `args` (as root it needs its sandbox off).
-fn run_chromium(chromium: &std::path::Path, page: &std::path::Path, args: &[&str]) -> Output {
+/// Run headless Chromium on `page` with `args` (as root it needs its sandbox off), in a
+/// 1280 px wide window unless `args` size it.
+pub(super) fn run_chromium(
+    chromium: &std::path::Path,
+    page: &std::path::Path,
+    args: &[&str],
+) -> Output {
     let profile = tempfile::tempdir().unwrap();
+    let sized = args.iter().any(|a| a.starts_with("--window-size="));
     let out = std::process::Command::new("timeout")
         .arg("120")
         .arg(chromium)
@@ -43,8 +49,8 @@ fn run_chromium(chromium: &std::path::Path, page: &std::path::Path, args: &[&str
             "--disable-background-networking",
             "--disable-component-update",
             "--disable-sync",
-            "--window-size=1280,2000",
         ])
+        .args((!sized).then_some("--window-size=1280,2000"))
         .arg(format!("--user-data-dir={}", profile.path().display()))
         .args(args)
         .arg(format!("file://{}", page.display()))
@@ -55,7 +61,7 @@ fn run_chromium(chromium: &std::path::Path, page: &std::path::Path, args: &[&str
 }
 
 /// `name="N"` in `tag`, as a number.
-fn data_count(tag: &str, name: &str) -> u64 {
+pub(super) fn data_count(tag: &str, name: &str) -> u64 {
     let needle = format!("{name}=\"");
     let at = tag
         .find(&needle)
@@ -116,7 +122,9 @@ async fn html_and_csv_reports_match_the_json_report() {
     let findings = doc["findings"].as_array().unwrap();
     // Header + one row per finding (no field spans lines here).
     assert_eq!(csv.lines().count(), findings.len() + 1, "{csv}");
-    assert!(csv.starts_with("account,region,function,function_arn,version,aliases,variable,class,rule,reason,shape,fingerprint,owner"));
+    assert!(csv.starts_with("account,region,service,function,function_arn,version,aliases,variable,class,rule,reason,shape,fingerprint,owner"));
+    the_summary_counts_the_findings(&doc);
+    the_csv_rows_add_up_to_the_summary(&csv, &doc);
 
     // What follows reads the report's files only.
     home.stop_local();
@@ -124,7 +132,70 @@ async fn html_and_csv_reports_match_the_json_report() {
     the_page_renders_what_the_json_says(&chromium, &page, &doc);
 }
 
-/// In headless Chromium the page's counts match the JSON report's, one article per finding;
+/// The JSON `summary` counts exactly the JSON `findings`, per class, rule, service, account
+/// and region (issue 29).
+fn the_summary_counts_the_findings(doc: &Value) {
+    let findings = doc["findings"].as_array().unwrap();
+    let summary = &doc["summary"];
+    assert_eq!(summary["findings"].as_u64(), Some(findings.len() as u64));
+    for (key, field) in [
+        ("classes", "class"),
+        ("rules", "rule"),
+        ("services", "service"),
+        ("accounts", "account"),
+        ("regions", "region"),
+    ] {
+        let counted = count_by(
+            findings
+                .iter()
+                .map(|f| f[field].as_str().unwrap().to_string()),
+        );
+        let summed: BTreeMap<String, u64> = summary[key]
+            .as_object()
+            .unwrap()
+            .iter()
+            .map(|(k, v)| (k.clone(), v.as_u64().unwrap()))
+            .filter(|(_, n)| *n > 0)
+            .collect();
+        assert_eq!(summed, counted, "summary.{key}");
+    }
+    assert_eq!(
+        summary["services"]["lambda"].as_u64(),
+        Some(findings.len() as u64)
+    );
+    // Both classes of finding are keys, also at 0.
+    assert!(summary["classes"]["secret"].is_u64() && summary["classes"]["suspect"].is_u64());
+}
+
+/// A pivot of the CSV by class, rule, service, account or region gives the summary's numbers.
+fn the_csv_rows_add_up_to_the_summary(csv: &str, doc: &Value) {
+    let mut reader = ::csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let rows: Vec<::csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    for (key, column) in [
+        ("classes", "class"),
+        ("rules", "rule"),
+        ("services", "service"),
+        ("accounts", "account"),
+        ("regions", "region"),
+    ] {
+        let at = headers.iter().position(|h| h == column).unwrap();
+        let counted = count_by(rows.iter().map(|r| r[at].to_string()));
+        for (name, n) in &counted {
+            assert_eq!(doc["summary"][key][name].as_u64(), Some(*n), "{key}.{name}");
+        }
+    }
+}
+
+fn count_by(values: impl Iterator<Item = String>) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for value in values {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts
+}
+
+/// In headless Chromium the page's counts match the JSON report's, one row per value;
 /// the screenshot is kept under target/test-artifacts.
 fn the_page_renders_what_the_json_says(chromium: &Path, page: &Path, doc: &Value) {
     let findings = doc["findings"].as_array().unwrap();
@@ -146,10 +217,13 @@ fn the_page_renders_what_the_json_says(chromium: &Path, page: &Path, doc: &Value
     let secret_count = findings.iter().filter(|f| f["class"] == "secret").count();
     assert_eq!(data_count(body, "data-secrets"), secret_count as u64);
     assert_eq!(data_count(body, "data-incomplete"), 0);
-    assert_eq!(
-        dom.matches("<article class=\"finding\"").count(),
-        findings.len()
-    );
+    // One row per value, each counting its versions: together every finding.
+    let per_row: u64 = dom
+        .split("<tr data-class=")
+        .skip(1)
+        .map(|row| data_count(row.split('>').next().unwrap(), "data-findings"))
+        .sum();
+    assert_eq!(per_row, findings.len() as u64);
 
     let artifacts = Path::new(env!("CARGO_TARGET_TMPDIR")).join("../test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();

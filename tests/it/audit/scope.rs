@@ -18,7 +18,14 @@ fn an_unknown_region_is_refused_with_the_nearest_known_one() {
             .filter(|l| l.trim_start().starts_with(prefix))
             .count()
     };
-    assert_eq!((starting("error:"), starting("help:")), (1, 1), "{err}");
+    assert_eq!(
+        (
+            starting("error[secretslab::audit::unknown_region]:"),
+            starting("help:")
+        ),
+        (1, 1),
+        "{err}"
+    );
     assert!(
         err.contains("us-est-1") && err.contains("`us-east-1`"),
         "{err}"

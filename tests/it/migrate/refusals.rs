@@ -16,14 +16,14 @@ async fn snapshot(
     )
 }
 
-/// One `error:` line, one `help:` line, a failing exit code.
+/// One `error[code]:` line, one `help:` line, a failing exit code.
 pub(super) fn refused(out: &Output, expected: &str) {
     assert!(!out.status.success(), "expected a refusal: {}", stdout(out));
     let text = stderr(out);
     let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
     assert_eq!(lines.len(), 2, "{text}");
     assert!(
-        lines[0].starts_with("error: ") && lines[0].contains(expected),
+        lines[0].starts_with("error[secretslab::") && lines[0].contains(expected),
         "{text}"
     );
     assert!(lines[1].trim_start().starts_with("help: "), "{text}");

@@ -42,7 +42,10 @@ async fn an_image_function_is_refused_with_the_dockerfile_lines() {
     let args = ["--local", "migrate", name, "--var", "DB_PASSWORD"];
     let (out, doc) = home.json(&args);
     assert_eq!(out.status.code(), Some(1), "{doc:#}");
-    assert_eq!(doc["error"]["code"], "secretslab::refused", "{doc:#}");
+    assert_eq!(
+        doc["error"]["code"], "secretslab::migrate::image_function",
+        "{doc:#}"
+    );
     let lines = doc["error"]["dockerfile"]
         .as_str()
         .expect("dockerfile lines");

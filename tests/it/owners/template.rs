@@ -49,7 +49,7 @@ async fn expand_names_the_owner(
 }
 
 /// Expanded again, `--finish` still refuses while the deployed template holds the plaintext,
-/// in one `error:` and one `help:` line naming the flags that emit the change (`hint`), and
+/// in one `error[code]:` and one `help:` line naming the flags that emit the change (`hint`), and
 /// changes nothing.
 async fn finish_refuses_while_the_template_holds_the_plaintext(
     home: &TestHome,
@@ -69,7 +69,7 @@ async fn finish_refuses_while_the_template_holds_the_plaintext(
         "{err}"
     );
     assert_eq!(
-        err.matches("error:").count() + err.matches("help:").count(),
+        err.matches("error[secretslab::").count() + err.matches("help:").count(),
         2,
         "{err}"
     );

@@ -130,3 +130,47 @@ async fn the_extension_layer_is_accepted_but_nothing_runs() {
     home.force_teardown(lab);
     home.stop_local();
 }
+
+/// `GetCodeSigningConfig` answers without the configuration (AWS: the configuration with its
+/// policy), though `GetFunctionCodeSigningConfig` keeps the ARN put on a function. The
+/// workaround: migrate never takes a policy it could not read for "none": it warns that an
+/// enforcing one would reject the layer (an `Enforce` policy, read from AWS's documented
+/// answer in the unit tests, refuses before the first write).
+#[tokio::test]
+async fn get_code_signing_config_answers_without_the_configuration() {
+    let home = TestHome::new();
+    let endpoint = home.start_emulator();
+    let (lab, function) = ("signed", "signed-legacy");
+    home.ok(&["--local", "--name", lab, "up", "--with-legacy"]);
+    let sdk = home.sdk(&endpoint).await;
+    let config_arn =
+        "arn:aws:lambda:us-east-1:000000000000:code-signing-config:csc-0123456789abcdef0";
+    sdk.lambda
+        .put_function_code_signing_config()
+        .function_name(function)
+        .code_signing_config_arn(config_arn)
+        .send()
+        .await
+        .unwrap();
+    let answer = sdk
+        .lambda
+        .get_code_signing_config()
+        .code_signing_config_arn(config_arn)
+        .send()
+        .await;
+    assert!(
+        // The SDK fills the required fields it was not sent with empty values.
+        answer.map_or(true, |a| a
+            .code_signing_config()
+            .is_none_or(|c| c.code_signing_config_arn().is_empty())),
+        "MiniStack now serves the code-signing configuration: read its policy on the emulator"
+    );
+    let args = ["--local", "--name", lab, "migrate", function];
+    let plan = home.ok(&[&args[..], &["--var", "DB_PASSWORD", "--dry-run"]].concat());
+    let warnings = plan["warnings"].to_string();
+    assert!(
+        warnings.contains("code-signing configuration of `signed-legacy` could not be read"),
+        "{plan:#}"
+    );
+    home.stop_local();
+}

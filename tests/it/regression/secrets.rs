@@ -25,7 +25,7 @@ async fn creating_a_secret_scheduled_for_deletion_answers_resource_exists() {
     let said: Vec<String> = stderr(&unconfirmed).lines().map(str::to_string).collect();
     assert!(
         said.len() == 2
-            && said[0].starts_with("error: ")
+            && said[0].starts_with("error[secretslab::")
             && said[1].trim_start().starts_with("help: "),
         "{said:?}"
     );

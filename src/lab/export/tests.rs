@@ -3,6 +3,12 @@ use std::collections::BTreeMap;
 use serde_json::json;
 
 use super::*;
+use crate::aws::function::FunctionInfo;
+use crate::aws::logs::LogGroupInfo;
+use crate::aws::observed::Observed;
+use crate::aws::policy::PolicyInfo;
+use crate::domain::extension::ExtensionSettings;
+use crate::domain::kinds::{Arch, Store};
 use crate::domain::names::LabName;
 use crate::domain::package;
 
@@ -23,15 +29,14 @@ fn deployed(store: Store, extra_env: &[(&str, &str)]) -> Observation {
             .iter()
             .map(|(k, v)| (k.to_string(), v.to_string())),
     );
-    Observation {
-        region: "eu-west-1".into(),
+    let found = Found {
         function: Observed::Owned(FunctionInfo {
             arn: "arn:aws:lambda:eu-west-1:1:function:demo".into(),
             code_sha256: package::build().unwrap().sha256,
-            runtime: "python3.13".into(),
+            runtime: Some(crate::domain::kinds::Runtime::Python313.into()),
             handler: "lambda_function.lambda_handler".into(),
-            architectures: vec!["arm64".into()],
-            layers: vec!["arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24".into()],
+            architecture: Arch::Arm64,
+            layers: vec![crate::aws::lambda::Layer::new("arn:aws:lambda:eu-west-1:015030872274:layer:AWS-Parameters-and-Secrets-Lambda-Extension-Arm64:24")],
             env: env.into(),
             timeout: Some(15),
             memory: Some(128),
@@ -42,6 +47,11 @@ fn deployed(store: Store, extra_env: &[(&str, &str)]) -> Observation {
             arn: "arn".into(),
             document: Some(crate::domain::policy::read_secret_policy("arn:secret", Some("arn:aws:kms:eu-west-1:1:key/k"))),
         }),
+        ..Found::nothing()
+    };
+    Observation {
+        region: "eu-west-1".into(),
+        found,
     }
 }
 
@@ -85,7 +95,7 @@ fn only_the_labs_own_variables_are_exported() {
 #[test]
 fn a_missing_function_says_to_deploy_first() {
     let mut observed = deployed(Store::SecretsManager, &[]);
-    observed.function = Observed::Missing;
+    observed.found.function = Observed::Missing;
     let err = model(&names(), &observed).unwrap_err();
     assert!(matches!(err, Error::NotDeployed { .. }), "{err:?}");
 }
@@ -93,7 +103,7 @@ fn a_missing_function_says_to_deploy_first() {
 #[test]
 fn no_key_no_decrypt() {
     let mut observed = deployed(Store::SecretsManager, &[]);
-    observed.policy = Observed::Owned(PolicyInfo {
+    observed.found.policy = Observed::Owned(PolicyInfo {
         arn: "arn".into(),
         document: Some(json!({"Statement": []})),
     });
