@@ -93,7 +93,12 @@ mod tests {
     #[test]
     fn every_suspect_reason_says_what_settles_it() {
         for rule in ALL.iter().filter(|rule| rule.class == Suspect) {
-            assert!(rule.reason.contains("; settled by "), "{}: {}", rule.id, rule.reason);
+            assert!(
+                rule.reason.contains("; settled by "),
+                "{}: {}",
+                rule.id,
+                rule.reason
+            );
         }
     }
 
