@@ -12,6 +12,9 @@
 //! - Kingfisher (`kingfisher-bin` from PyPI) as Prowler runs it now: one `kingfisher scan` over
 //!   the directory of files, `--confidence low --no-validate --no-dedup`.
 //!
+//! The code section (benches/audit_quality/code.rs) scores code scanning on
+//! tests/data/code-corpus/; `AUDIT_QUALITY_PART=code` runs that part alone.
+//!
 //! Both install into a benchmark venv under target/ when missing (never into the product).
 //!
 //! Scores are given for the corpus's original part, its extended part (kinds the rules were not
@@ -25,12 +28,13 @@
 mod support;
 
 mod before;
+mod code;
 mod corpus;
 mod peers;
 mod report;
 mod scoring;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use secretslab::classify::{classify, Class};
@@ -72,11 +76,23 @@ pub struct PeerRun {
 
 fn main() {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let work = root.join("target/audit-quality");
+    let venv = ensure_peers(&root);
+    if std::env::var("AUDIT_QUALITY_PART").as_deref() != Ok("code") {
+        variables(&root, &venv, &work);
+    }
+    std::fs::create_dir_all(&work).unwrap();
+    let section = code::run(&root, &venv, &work);
+    let page = root.join("docs/audit-quality.md");
+    support::write_section(&page, "code", &section);
+    println!("{section}");
+}
+
+/// The environment-variable corpus: the whole page but its code section.
+fn variables(root: &Path, venv: &Path, work: &Path) {
     let rows = load_corpus(&root.join("tests/data/audit-corpus.jsonl"));
     let functions = deal_into_functions(&rows);
-    let work = root.join("target/audit-quality");
     let files = write_function_files(&work.join("functions"), &rows, &functions);
-    let venv = ensure_peers(&root);
 
     eprintln!("classifying {} variables with secretslab", rows.len());
     let verdicts: Vec<_> = rows.iter().map(|r| classify(&r.name, &r.value)).collect();
@@ -87,8 +103,8 @@ fn main() {
         functions.len()
     );
     let detect_secrets = run_detect_secrets(
-        &root,
-        &venv,
+        root,
+        venv,
         &work.join("functions"),
         &files,
         &functions,
@@ -98,7 +114,7 @@ fn main() {
         "scanning {} functions with Kingfisher (1 warm-up + {PEER_RUNS} runs)",
         functions.len()
     );
-    let kingfisher = run_kingfisher(&venv, &work, &files, &functions, rows.len());
+    let kingfisher = run_kingfisher(venv, work, &files, &functions, rows.len());
 
     let outcomes: Vec<Outcome> = verdicts
         .iter()

@@ -60,29 +60,13 @@ mod tests {
     use super::*;
     use crate::audit::fingerprint::FingerprintKey;
     use crate::audit::report::{build, Coverage};
-    use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+    use crate::audit::scan::fixtures::latest_of_orders;
 
     #[test]
     fn one_row_per_finding_with_the_json_keys_and_no_value() {
         let planted = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
-        let scan = ScopeScan {
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            functions: vec![FunctionRecord {
-                name: "orders".into(),
-                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
-                versions: vec![VersionRecord {
-                    version: "$LATEST".into(),
-                    variables: vec![Variable {
-                        name: "STRIPE_KEY".into(),
-                        value: Plaintext::new(planted),
-                    }],
-                }],
-                aliases: [("$LATEST".to_string(), vec!["a".into(), "b".into()])].into(),
-                image: false,
-            }],
-            ..ScopeScan::default()
-        };
+        let mut scan = latest_of_orders(&[("STRIPE_KEY", planted)]);
+        scan.functions[0].aliases = [("$LATEST".to_string(), vec!["a".into(), "b".into()])].into();
         let report = build(
             &[scan],
             &Coverage::default(),

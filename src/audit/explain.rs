@@ -180,31 +180,15 @@ fn write_one(f: &mut fmt::Formatter<'_>, entry: &Explained) -> fmt::Result {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::scan::{FunctionRecord, Plaintext, Variable, VersionRecord};
+    use crate::audit::scan::fixtures::{self, one_function};
+    use crate::audit::scan::VersionRecord;
 
     fn version(version: &str, value: &str) -> VersionRecord {
-        VersionRecord {
-            version: version.into(),
-            variables: vec![Variable {
-                name: "DB_PASSWORD".into(),
-                value: Plaintext::new(value),
-            }],
-        }
+        fixtures::version(version, &[("DB_PASSWORD", value)])
     }
 
     fn scan(versions: Vec<VersionRecord>) -> ScopeScan {
-        ScopeScan {
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            functions: vec![FunctionRecord {
-                name: "orders".into(),
-                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
-                versions,
-                aliases: Default::default(),
-                image: false,
-            }],
-            ..ScopeScan::default()
-        }
+        one_function("orders", versions)
     }
 
     #[test]

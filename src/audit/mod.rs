@@ -2,9 +2,11 @@
 //! (`$LATEST` and every published version) across accounts and regions.
 //! `crate::classify` decides what one variable holds; `fingerprint` names a value without revealing it;
 //! `scope` and `scan` read the functions; `report` (with its `summary`), `text`, `sarif`, `html`, `csv` and `baseline` present them;
-//! `ignore` applies `.secretslab.toml`'s ignore rules; `explain` shows how one variable was decided.
+//! `ignore` applies `.secretslab.toml`'s ignore rules; `explain` shows how one variable was decided;
+//! `code` scans deployment packages and layers for hard-coded secrets.
 
 pub mod baseline;
+pub mod code;
 pub mod csv;
 pub mod explain;
 pub mod files;

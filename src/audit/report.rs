@@ -332,7 +332,7 @@ impl AuditReport {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::audit::scan::{FunctionRecord, Plaintext, Variable, VersionRecord};
+    use crate::audit::scan::fixtures::{one_function, version};
 
     fn scan_with(versions: Vec<(&str, Vec<(&str, &str)>)>, aliases: &[(&str, &str)]) -> ScopeScan {
         let mut alias_map: BTreeMap<String, Vec<String>> = BTreeMap::new();
@@ -342,30 +342,13 @@ mod tests {
                 .or_default()
                 .push(alias.to_string());
         }
-        ScopeScan {
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            functions: vec![FunctionRecord {
-                name: "orders".into(),
-                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
-                versions: versions
-                    .into_iter()
-                    .map(|(version, vars)| VersionRecord {
-                        version: version.into(),
-                        variables: vars
-                            .into_iter()
-                            .map(|(n, v)| Variable {
-                                name: n.into(),
-                                value: Plaintext::new(v),
-                            })
-                            .collect(),
-                    })
-                    .collect(),
-                aliases: alias_map,
-                image: false,
-            }],
-            ..ScopeScan::default()
-        }
+        let versions = versions
+            .into_iter()
+            .map(|(name, vars)| version(name, &vars))
+            .collect();
+        let mut scan = one_function("orders", versions);
+        scan.functions[0].aliases = alias_map;
+        scan
     }
 
     #[test]

@@ -260,4 +260,6 @@ fn sort_versions(versions: &mut [VersionRecord]) {
 }
 
 #[cfg(test)]
+pub(crate) mod fixtures;
+#[cfg(test)]
 mod tests;

@@ -113,30 +113,16 @@ mod tests {
     use super::*;
     use crate::audit::fingerprint::FingerprintKey;
     use crate::audit::report::{build, Coverage};
-    use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+    use crate::audit::scan::fixtures::{one_function_in, version};
+    use crate::audit::scan::ScopeScan;
 
     fn scan(account: &str, region: &str, variables: &[(&str, &str)]) -> ScopeScan {
-        ScopeScan {
-            account: account.into(),
-            region: region.into(),
-            functions: vec![FunctionRecord {
-                name: "orders".into(),
-                arn: format!("arn:aws:lambda:{region}:{account}:function:orders"),
-                versions: vec![VersionRecord {
-                    version: "$LATEST".into(),
-                    variables: variables
-                        .iter()
-                        .map(|(name, value)| Variable {
-                            name: (*name).into(),
-                            value: Plaintext::new(*value),
-                        })
-                        .collect(),
-                }],
-                aliases: Default::default(),
-                image: false,
-            }],
-            ..ScopeScan::default()
-        }
+        one_function_in(
+            account,
+            region,
+            "orders",
+            vec![version("$LATEST", variables)],
+        )
     }
 
     #[test]

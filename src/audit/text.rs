@@ -271,29 +271,12 @@ impl fmt::Display for AuditReport {
 mod tests {
     use crate::audit::fingerprint::FingerprintKey;
     use crate::audit::report::{build, Coverage};
-    use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+    use crate::audit::scan::fixtures::latest_of_orders;
 
     #[test]
     fn the_last_lines_are_the_summary_then_the_verdict() {
         let planted = "postgres://app:Zx81kQ9aLm@db.example.com:5432/app";
-        let scan = ScopeScan {
-            account: "111111111111".into(),
-            region: "us-east-1".into(),
-            functions: vec![FunctionRecord {
-                name: "orders".into(),
-                arn: "arn:aws:lambda:us-east-1:111111111111:function:orders".into(),
-                versions: vec![VersionRecord {
-                    version: "$LATEST".into(),
-                    variables: vec![Variable {
-                        name: "DATABASE_URL".into(),
-                        value: Plaintext::new(planted),
-                    }],
-                }],
-                aliases: Default::default(),
-                image: false,
-            }],
-            ..ScopeScan::default()
-        };
+        let scan = latest_of_orders(&[("DATABASE_URL", planted)]);
         let coverage = Coverage {
             accounts: 1,
             regions: 1,

@@ -241,9 +241,14 @@ pub fn is_webhook_url(value: &str) -> bool {
             after_keyword = lower.contains("hook") || lower == "key" || lower == "token";
             continue;
         }
-        let id_like = segment
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"-_.@:~".contains(&b))
+        // Words joined by `-`, `_` or `.` (`hooks-structure.html`) are a page, not a token.
+        let words = segment
+            .split(['-', '_', '.'])
+            .all(|part| part.bytes().all(|b| b.is_ascii_alphabetic()));
+        let id_like = !words
+            && segment
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-_.@:~".contains(&b))
             && (segment.bytes().any(|b| b.is_ascii_digit()) || segment.len() >= 20);
         if id_like {
             material += segment.len();
@@ -313,6 +318,9 @@ mod tests {
             "https://maker.ifttt.com/trigger/done/with/key/q8ZrT2LmX0vB7nKc4WjY9s"
         ));
         assert!(!is_webhook_url("https://app.example.com/webhooks/stripe"));
+        assert!(!is_webhook_url(
+            "https://docs.aws.amazon.com/cloudformation-cli/latest/hooks-userguide/hooks-structure.html"
+        ));
         assert!(!is_webhook_url(
             "https://hooks.slack.com/services/${SLACK_WEBHOOK_PATH}"
         ));

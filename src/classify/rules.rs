@@ -33,7 +33,7 @@ rules! {
     PRIVATE_KEY = Secret, "private-key", "value holds a PEM private key block (-----BEGIN … PRIVATE KEY-----) with key material";
     EMPTY_PEM = Config, "config-empty-pem", "value is PEM armour for a private key with no key material in it";
     PUBLIC_KEY = Config, "config-public-key", "value is a PEM public key or certificate, which is meant to be shared";
-    VENDOR_CHECKSUM_MISMATCH = Suspect, "vendor-checksum-mismatch", "value has a vendor token's shape but its checksum does not verify (a typo, a truncation or a fake); check it by hand";
+    VENDOR_CHECKSUM_MISMATCH = Suspect, "vendor-checksum-mismatch", "value has a vendor token's shape but its checksum does not verify (a typo, a truncation or a fake); settled by the vendor's token list or API: a live token is a secret, an unknown one is not";
     JWT = Secret, "jwt", "value is a JSON Web Token (three base64url parts whose header names a signing algorithm)";
     BASIC_AUTH = Secret, "basic-auth", "value is an HTTP Basic authorization value (base64 of user:password)";
     BEARER_TOKEN = Secret, "bearer-token", "value is an HTTP authorization value carrying a bearer token";
@@ -71,7 +71,7 @@ rules! {
     // What the name decides.
     PASSWORD_NAME = Secret, "password-name", "value under a password name (…PASSWORD, …_PASS, PWD, …_PW) is long and varied enough to be the password itself";
     SECRET_NAME_HIGH_ENTROPY = Secret, "secret-name-high-entropy", "value under a secret-ish name (…_SECRET, …_TOKEN, …_KEY) is long and random, so it is the secret itself";
-    SECRET_NAME_WEAK_VALUE = Suspect, "secret-name-weak-value", "value under a secret-ish name is short or a plain word: a weak credential, a default or a setting; check it by hand";
+    SECRET_NAME_WEAK_VALUE = Suspect, "secret-name-weak-value", "value under a secret-ish name is short or a plain word: a weak credential, a default or a setting; settled by what reads it: sent to a service as a credential (a secret to move), or a mode or flag (configuration)";
     PIN_NAME = Secret, "pin-name", "value under a PIN name is 4 or more digits, the PIN itself";
     IMAGE_REFERENCE = Config, "config-image-reference", "value is a container image reference pinned by digest (repository@sha256:…)";
     IDENTIFIER_FORMAT = Config, "config-identifier-format", "value is a resource id in the prefix-hex form AWS and others use (vpc-…, jr_…), under a name that does not announce a secret";
@@ -81,13 +81,26 @@ rules! {
     UUID = Config, "config-uuid", "value is a UUID under a name that does not announce a secret";
     DIGEST = Config, "config-digest", "value is a digest or commit id (hex or base64) under a name that does not announce a secret";
     IDENTIFIER = Config, "config-identifier", "value is an identifier under a name ending in _ID";
-    HIGH_ENTROPY_NEUTRAL_NAME = Suspect, "high-entropy-neutral-name", "value is long and random under a name that says nothing about it; check whether it is a credential";
+    HIGH_ENTROPY_NEUTRAL_NAME = Suspect, "high-entropy-neutral-name", "value is long and random under a name that says nothing about it; settled by what reads it: sent to a service as a credential (a secret to move), or an identifier, digest or seed (configuration)";
     VALUE = Config, "config-value", "value is ordinary configuration: no credential shape, and the name does not announce a secret";
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// `suspect` asks a person to look: its reason says what would settle it.
+    #[test]
+    fn every_suspect_reason_says_what_settles_it() {
+        for rule in ALL.iter().filter(|rule| rule.class == Suspect) {
+            assert!(
+                rule.reason.contains("; settled by "),
+                "{}: {}",
+                rule.id,
+                rule.reason
+            );
+        }
+    }
 
     #[test]
     fn ids_are_unique_kebab_case_and_reasons_one_plain_sentence() {

@@ -1,37 +1,14 @@
 use super::*;
 use crate::audit::fingerprint::FingerprintKey;
 use crate::audit::report::{build, Coverage};
-use crate::audit::scan::{FunctionRecord, Plaintext, ScopeScan, Variable, VersionRecord};
+use crate::audit::scan::fixtures::{one_function, version};
+use crate::audit::scan::{ScopeScan, VersionRecord};
 
 const PLANTED: &str = "sk_live_4eC39HqLyjWDarjtT1zdp7dc";
 
 fn scan(function: &str) -> ScopeScan {
-    ScopeScan {
-        account: "111111111111".into(),
-        region: "us-east-1".into(),
-        functions: vec![FunctionRecord {
-            name: function.into(),
-            arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
-                .function(function)
-                .to_string(),
-            versions: vec![VersionRecord {
-                version: "$LATEST".into(),
-                variables: vec![
-                    Variable {
-                        name: "STRIPE_KEY".into(),
-                        value: Plaintext::new(PLANTED),
-                    },
-                    Variable {
-                        name: "LOG_LEVEL".into(),
-                        value: Plaintext::new("info"),
-                    },
-                ],
-            }],
-            aliases: Default::default(),
-            image: false,
-        }],
-        ..ScopeScan::default()
-    }
+    let variables = [("STRIPE_KEY", PLANTED), ("LOG_LEVEL", "info")];
+    one_function(function, vec![version("$LATEST", &variables)])
 }
 
 #[test]

@@ -11,7 +11,10 @@ fn finding(function: &str, variable: &str, rule: &'static str, fingerprint: &str
         region: "us-east-1".into(),
         service: crate::audit::report::Service::Lambda,
         function: function.into(),
-        function_arn: format!("arn:aws:lambda:us-east-1:111111111111:function:{function}:$LATEST"),
+        function_arn: crate::domain::arn::Scope::new("aws", "us-east-1", "111111111111")
+            .function(function)
+            .qualified("$LATEST")
+            .to_string(),
         version: "$LATEST".into(),
         aliases: vec![],
         variable: variable.into(),

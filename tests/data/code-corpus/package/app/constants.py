@@ -1,0 +1,12 @@
+TENANT_ID = "e1dfb2d3-b8cf-497e-aa77-6ef1959f009e"
+BUILD_COMMIT = "95d80b11ac5acc5f30c6f309ce2f8266fb4a1728"
+REQUEST_NAMESPACE = "99dc21ef-4d40-4944-abe1-1f7c7e97b2ed"
+EMPTY_SHA256 = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"
+PASSWORD_FIELD = "password"
+SECRET_NAME = "prod/orders/db"
+TOKEN_URL = "https://oauth2.googleapis.com/token"
+SECRET_ARN = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:prod/orders-AbCdEf"
+KMS_KEY_ID = "alias/orders"
+AUTH_HEADER = "Authorization"
+password_min_length = 12
+api_key_param = "/prod/orders/api-key"

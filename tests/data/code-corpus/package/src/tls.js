@@ -1,0 +1,2 @@
+const CA = '-----BEGIN CERTIFICATE-----\nS7N5u5vx0ot0RJh4o5hn1B8vQxZ9AXdt9hFBjjlTDD2DQqdOAHe1qCZW1zIn66dn\ns/HRZI6l4Zy9yv/1GVrHnAsL9HFhs6hFxscgooFvwsYMuNnUnWnb0CUs95IVx9zp\nCedTFoqRZwDUrM99TxHwhiPlLN+r8uFMCaxi6mXen7AIfQAYPStXiCfy2XnhQce4\n+PqH1kI/S5qUOplvgHv5B8y3flUBMM52H/LCmsyxK8yp9lk3QuMbPk8ceWtXqqAa\nWM6D+n3hhI8+P2GuDRRlecQMiyaLlG80Bm8RgeivfG9jlyKJHyT7kPiUTFZx/1kP\nBDGSwYTUimhlJxQdE/HV8ePcRup4ED1ty5DjggoNcGiLu52QNg+Ys1XEtCJQig4Y\n-----END CERTIFICATE-----';
+module.exports = { ca: CA };
