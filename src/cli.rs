@@ -404,7 +404,8 @@ pub struct AuditArgs {
     #[arg(long, value_name = "FILE")]
     pub baseline: Option<PathBuf>,
 
-    /// Lowest class that makes the audit fail (exit 4)
+    /// Lowest class that makes the audit fail (exit 4); `hygiene` adds the extension's
+    /// hygiene findings
     #[arg(long, value_enum, default_value_t = FailOnArg::Secret)]
     pub fail_on: FailOnArg,
 
@@ -444,6 +445,8 @@ pub enum AuditFormat {
 pub enum FailOnArg {
     Secret,
     Suspect,
+    // Secrets, suspects and the extension's hygiene findings.
+    Hygiene,
     None,
 }
 

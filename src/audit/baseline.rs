@@ -91,6 +91,7 @@ mod tests {
             scopes: vec![],
             incomplete: vec![],
             findings,
+            hygiene: vec![],
             suppressed: 0,
             ignoring: Default::default(),
             elapsed_ms: 0,

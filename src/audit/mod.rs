@@ -12,6 +12,7 @@ pub mod explain;
 pub mod files;
 pub mod fingerprint;
 pub mod html;
+pub mod hygiene;
 pub mod ignore;
 pub mod key;
 pub mod report;
@@ -29,8 +30,11 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 use crate::aws::identity::resolve_identity;
+use crate::aws::lambda::config::qualified;
+use crate::aws::layer::{resolve_layer, ResolvedLayer};
 use crate::aws::owner;
 use crate::aws::AwsContext;
+use crate::domain::kinds::Arch;
 use crate::error::Result;
 use crate::ui::progress::Progress;
 use fingerprint::FingerprintKey;
@@ -194,6 +198,7 @@ impl AccountScopes {
             let lambda = scope::lambda_client(&self.base, &account, region, &self.calls);
             let (cloudformation, tagging) =
                 scope::owner_clients(&self.base, &account, region, &self.calls);
+            let ssm = scope::ssm_client(&self.base, &account, region, &self.calls);
             let pace = Pace::new(self.rate, self.in_flight.clone());
             let scan = scan::scan_scope(
                 lambda,
@@ -207,11 +212,38 @@ impl AccountScopes {
                     owner::read_index(&cloudformation, &tagging).await
                 });
                 scan.owners = owners;
+                scan.hygiene = hygiene_of(&ssm, &scan).await;
                 scan
             }
         });
         futures_util::future::join_all(scopes).await
     }
+}
+
+/// The hygiene checks of every `$LATEST` of one scope. The region's latest extension layer is
+/// resolved once per architecture, and only for architectures whose functions carry the layer.
+async fn hygiene_of(ssm: &aws_sdk_ssm::Client, scan: &ScopeScan) -> Vec<hygiene::HygieneFinding> {
+    let mut latest: HashMap<Arch, Option<ResolvedLayer>> = HashMap::new();
+    let mut found = Vec::new();
+    for config in &scan.latest {
+        let arch = config.architecture;
+        if !latest.contains_key(&arch) && config.layers.iter().any(|l| l.is_extension()) {
+            // Unresolvable (a region the table does not know, no credentials): no lag is reported.
+            let resolved = resolve_layer(ssm, &scan.region, arch, None).await;
+            latest.insert(arch, resolved.ok());
+        }
+        let newest = latest.get(&arch).and_then(Option::as_ref);
+        found.extend(hygiene::check(config, newest).into_iter().map(|issue| {
+            hygiene::HygieneFinding {
+                account: scan.account.clone(),
+                region: scan.region.clone(),
+                function: config.name.clone(),
+                function_arn: qualified(&config.arn, "$LATEST"),
+                issue,
+            }
+        }));
+    }
+    found
 }
 
 /// A scope that could not be read at all, with the reason.

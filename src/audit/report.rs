@@ -7,6 +7,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::fingerprint::{fingerprint, FingerprintKey};
+use super::hygiene::HygieneFinding;
 use super::ignore::Ignoring;
 use super::scan::ScopeScan;
 use super::summary::Summary;
@@ -26,6 +27,9 @@ pub struct AuditReport {
     pub incomplete: Vec<Incomplete>,
     /// `secret` and `suspect` variables only.
     pub findings: Vec<Finding>,
+    /// The extension's hygiene on each `$LATEST` (DESIGN §19): its own list, never counted
+    /// as secrets; it fails the audit only under `--fail-on hygiene`.
+    pub hygiene: Vec<HygieneFinding>,
     /// Findings left out because the baseline lists them.
     pub suppressed: usize,
     /// Findings `.secretslab.toml` ignores, listed (JSON `ignored`, `ignore_warnings`).
@@ -196,6 +200,7 @@ pub fn build(
         scopes,
         incomplete,
         findings,
+        hygiene: scans.iter().flat_map(|s| s.hygiene.clone()).collect(),
         suppressed: 0,
         ignoring: Ignoring::default(),
         elapsed_ms: 0,
@@ -253,6 +258,8 @@ fn classify_scan(scan: &ScopeScan, key: &FingerprintKey, all: &mut Vec<Finding>)
 pub enum FailOn {
     /// Findings of this class or more severe.
     AtLeast(Class),
+    /// Any finding fails the audit: a secret, a suspect, or a hygiene finding.
+    Hygiene,
     /// Findings never fail the audit (incomplete scopes still do).
     Never,
 }
@@ -295,6 +302,7 @@ impl AuditReport {
     pub fn outcome(&self, fail_on: FailOn) -> Outcome {
         let failing = match fail_on {
             FailOn::AtLeast(threshold) => self.findings.iter().any(|f| f.class >= threshold),
+            FailOn::Hygiene => !self.findings.is_empty() || !self.hygiene.is_empty(),
             FailOn::Never => false,
         };
         if failing {
@@ -311,7 +319,7 @@ impl AuditReport {
     /// Record the verdict under `fail_on` and count the totals, after a baseline has
     /// suppressed what it knows: every change to `findings` is followed by this.
     pub fn decide(&mut self, fail_on: FailOn) {
-        self.summary = Summary::of(&self.findings, &self.scopes);
+        self.summary = Summary::of(&self.findings, &self.scopes).with_hygiene(&self.hygiene);
         self.outcome = self.outcome(fail_on);
     }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{json, Value};
 
+use super::hygiene::{HygieneFinding, Rule};
 use super::ignore::IgnoredBy;
 use super::report::{AuditReport, Finding};
 use crate::classify::Class;
@@ -22,13 +23,25 @@ fn level(class: Class) -> &'static str {
 
 /// One SARIF log with one run.
 pub fn to_sarif(report: &AuditReport) -> Value {
-    let (rule_objects, index) = rules(report);
+    let (mut rule_objects, index) = rules(report);
     let rule_index = |f: &Finding| index.get(f.rule).copied().unwrap_or(0);
     let mut results: Vec<Value> = report
         .findings
         .iter()
         .map(|f| result(f, rule_index(f)))
         .collect();
+    let hygiene_index = hygiene_rules(&report.hygiene, rule_objects.len());
+    rule_objects.extend(hygiene_index.iter().map(|(rule, (_, reason))| {
+        json!({
+            "id": hygiene_rule_id(*rule),
+            "shortDescription": { "text": reason },
+            "defaultConfiguration": { "level": "note" },
+        })
+    }));
+    results.extend(report.hygiene.iter().map(|h| {
+        let index = hygiene_index.get(&h.issue.rule).map_or(0, |(i, _)| *i);
+        hygiene_result(h, index)
+    }));
     // Ignored findings stay results, suppressed by the rule's file and line (SARIF §3.35).
     results.extend(report.ignoring.ignored.iter().map(|ignored| {
         let mut found = result(&ignored.finding, rule_index(&ignored.finding));
@@ -101,6 +114,46 @@ fn rules(report: &AuditReport) -> (Vec<Value>, BTreeMap<&'static str, usize>) {
         })
         .collect();
     (objects, index)
+}
+
+/// `hygiene/layer_behind`: apart from the secret rules' ids.
+fn hygiene_rule_id(rule: Rule) -> String {
+    format!("hygiene/{rule}")
+}
+
+/// Each hygiene rule found, with its index (after the first `offset` rules) and a reason.
+fn hygiene_rules(hygiene: &[HygieneFinding], offset: usize) -> BTreeMap<Rule, (usize, String)> {
+    let mut rules: BTreeMap<Rule, String> = BTreeMap::new();
+    for h in hygiene {
+        rules
+            .entry(h.issue.rule)
+            .or_insert_with(|| h.issue.reason.clone());
+    }
+    (rules.into_iter().enumerate())
+        .map(|(i, (rule, reason))| (rule, (offset + i, reason)))
+        .collect()
+}
+
+/// One hygiene result: the `$LATEST` ARN as the location, the fix in the message.
+fn hygiene_result(h: &HygieneFinding, rule_index: usize) -> Value {
+    json!({
+        "ruleId": hygiene_rule_id(h.issue.rule),
+        "ruleIndex": rule_index,
+        "level": "note",
+        "message": {
+            "text": format!("{} ($LATEST): {}; fix: {}", h.function, h.issue.reason, h.issue.fix)
+        },
+        "locations": [{
+            "physicalLocation": { "artifactLocation": { "uri": h.function_arn } },
+        }],
+        "properties": {
+            "account": h.account,
+            "region": h.region,
+            "function": h.function,
+            "class": "hygiene",
+            "hygiene": h.issue,
+        },
+    })
 }
 
 /// An ignore rule as a SARIF suppression: kept outside the scanned function, accepted.

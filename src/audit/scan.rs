@@ -12,7 +12,12 @@ use tokio::task::JoinSet;
 use crate::aws::lambda::{config::qualified, Alias, FunctionConfig, Reader};
 use crate::aws::owner::OwnerIndex;
 
+use super::hygiene::HygieneFinding;
+
 pub use crate::aws::lambda::{Pace, CONTROL_PLANE_RATE};
+
+/// The unpublished version, the only one the hygiene checks read.
+const LATEST: &str = "$LATEST";
 
 /// Functions read at once in one account and region: enough to keep the rate busy at
 /// ~100 ms per call, few enough that a slow scope does not hold many connections.
@@ -81,6 +86,10 @@ pub struct ScopeScan {
     pub errors: Vec<String>,
     /// Who owns the functions, as AWS records it (read beside the scan).
     pub owners: OwnerIndex,
+    /// Each function's `$LATEST` configuration, for the hygiene checks.
+    pub latest: Vec<FunctionConfig>,
+    /// What the hygiene checks found (see `audit::hygiene`).
+    pub hygiene: Vec<HygieneFinding>,
 }
 
 /// Read every function of one scope (or just `only`, by name or ARN).
@@ -118,11 +127,13 @@ pub async fn scan_scope(
             Ok(read) => {
                 scan.functions.extend(read.function);
                 scan.errors.extend(read.error);
+                scan.latest.extend(read.latest);
             }
             Err(e) => scan.errors.push(format!("a reader task failed: {e}")),
         }
     }
     scan.functions.sort_by(|a, b| a.name.cmp(&b.name));
+    scan.latest.sort_by(|a, b| a.name.cmp(&b.name));
     scan.errors.sort();
     scan
 }
@@ -158,6 +169,8 @@ struct Listed {
 struct FunctionRead {
     function: Option<FunctionRecord>,
     error: Option<String>,
+    /// Its `$LATEST` configuration.
+    latest: Option<FunctionConfig>,
 }
 
 /// Read one function's versions and aliases. When its versions cannot be read, the `$LATEST`
@@ -166,6 +179,7 @@ async fn read_function(reader: &Reader, listed: Listed) -> FunctionRead {
     let gone = FunctionRead {
         function: None,
         error: None,
+        latest: None,
     };
     let (versions, error) = match reader.versions(&listed.name).await {
         Ok(Some(versions)) => (versions, None),
@@ -184,6 +198,10 @@ async fn read_function(reader: &Reader, listed: Listed) -> FunctionRead {
         .iter()
         .chain(&versions)
         .any(FunctionConfig::is_image);
+    let latest = (versions.iter())
+        .find(|v| v.version == LATEST)
+        .or(listed.latest.as_ref())
+        .cloned();
     let mut versions: Vec<VersionRecord> = versions.iter().map(version_record).collect();
     sort_versions(&mut versions);
     let (aliases, alias_error) = match reader.aliases(&arn).await {
@@ -203,6 +221,7 @@ async fn read_function(reader: &Reader, listed: Listed) -> FunctionRead {
             image,
         }),
         error: error.or(alias_error),
+        latest,
     }
 }
 

@@ -365,6 +365,23 @@ pub fn lambda_client(
     aws_sdk_lambda::Client::from_conf(builder.build())
 }
 
+/// The Parameter Store client that reads the public parameter naming the region's latest
+/// extension layer, with the scan's credentials.
+pub fn ssm_client(
+    base: &aws_types::SdkConfig,
+    account: &Account,
+    region: &str,
+    calls: &CallLog,
+) -> aws_sdk_ssm::Client {
+    let mut builder = aws_sdk_ssm::config::Builder::from(base)
+        .region(Region::new(region.to_string()))
+        .interceptor(calls.clone());
+    if let Access::Assumed(credentials) = &account.access {
+        builder = builder.credentials_provider(credentials.clone());
+    }
+    aws_sdk_ssm::Client::from_conf(builder.build())
+}
+
 /// The clients that read who owns the functions in `account` and `region` (CloudFormation
 /// and the tagging API), from the same SDK configuration and credentials as the scan's.
 pub fn owner_clients(

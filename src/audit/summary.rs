@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::hygiene::HygieneFinding;
 use super::report::{Finding, ScopeCount, Service};
 use crate::classify::Class;
 
@@ -27,6 +28,10 @@ pub struct Summary {
     pub regions: BTreeMap<String, usize>,
     /// Every account × region scanned, in the report's order.
     pub scopes: Vec<ScopeFindings>,
+    /// Hygiene findings (not counted in `findings` or `classes`).
+    pub hygiene: usize,
+    /// Hygiene findings per rule (only rules that matched).
+    pub hygiene_rules: BTreeMap<&'static str, usize>,
 }
 
 /// The findings of one account and region.
@@ -76,6 +81,15 @@ impl Summary {
             });
         }
         summary
+    }
+
+    /// Count the hygiene findings beside the findings.
+    pub fn with_hygiene(mut self, hygiene: &[HygieneFinding]) -> Self {
+        self.hygiene = hygiene.len();
+        for h in hygiene {
+            *self.hygiene_rules.entry(h.issue.rule.as_str()).or_default() += 1;
+        }
+        self
     }
 
     pub fn class(&self, class: Class) -> usize {

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::hygiene::HygieneFinding;
 use super::ignore::Ignored;
 use super::report::{AuditReport, Finding, Outcome};
 use super::summary::Summary;
@@ -143,6 +144,36 @@ fn write_ignored(f: &mut fmt::Formatter<'_>, ignored: &[Ignored]) -> fmt::Result
     Ok(())
 }
 
+/// The extension's hygiene, grouped by function: each reason with its one-line fix.
+fn write_hygiene(f: &mut fmt::Formatter<'_>, hygiene: &[HygieneFinding]) -> fmt::Result {
+    writeln!(f)?;
+    writeln!(
+        f,
+        "{}",
+        style::pending("extension hygiene (not secrets; --fail-on hygiene fails on it):")
+    )?;
+    let mut current: Option<(&str, &str, &str)> = None;
+    for h in hygiene {
+        let group = (h.account.as_str(), h.region.as_str(), h.function.as_str());
+        if current != Some(group) {
+            let place = format!("account {} · {} · $LATEST", h.account, h.region);
+            writeln!(
+                f,
+                "  {}  {}",
+                style::heading(&h.function),
+                style::dim(&place)
+            )?;
+            current = Some(group);
+        }
+        let rule = format!("[{}]", h.issue.rule);
+        let start = 4 + rule.len() + 1;
+        let reason = style::wrap(&h.issue.reason, 80, start, 6);
+        writeln!(f, "    {} {reason}", style::dim(&rule))?;
+        writeln!(f, "      fix: {}", style::wrap(&h.issue.fix, 80, 11, 11))?;
+    }
+    Ok(())
+}
+
 /// What the ignore rules want fixed: expired rules, and globs held back by a vendor format.
 fn write_ignore_warnings(f: &mut fmt::Formatter<'_>, warnings: &[String]) -> fmt::Result {
     writeln!(f)?;
@@ -177,6 +208,9 @@ impl fmt::Display for AuditReport {
         if !ignoring.ignore_warnings.is_empty() {
             write_ignore_warnings(f, &ignoring.ignore_warnings)?;
         }
+        if !self.hygiene.is_empty() {
+            write_hygiene(f, &self.hygiene)?;
+        }
         if !self.incomplete.is_empty() {
             writeln!(f)?;
             writeln!(f, "{}", style::failed("not read completely:"))?;
@@ -208,6 +242,9 @@ impl fmt::Display for AuditReport {
             plural(self.count(Class::Suspect), "suspect", "suspects"),
             plural(references, "reference", "references"),
         )?;
+        if !self.hygiene.is_empty() {
+            write!(f, "; {} of extension hygiene", self.hygiene.len())?;
+        }
         if self.suppressed > 0 {
             write!(f, "; {} suppressed by the baseline", self.suppressed)?;
         }

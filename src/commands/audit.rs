@@ -50,6 +50,7 @@ pub async fn run(session: &Session, args: AuditArgs) -> Result<u8> {
     let fail_on = match args.fail_on {
         FailOnArg::Secret => FailOn::AtLeast(Class::Secret),
         FailOnArg::Suspect => FailOn::AtLeast(Class::Suspect),
+        FailOnArg::Hygiene => FailOn::Hygiene,
         FailOnArg::None => FailOn::Never,
     };
     report.decide(fail_on);

@@ -4,7 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 /// Lambda's default is x86_64.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, clap::ValueEnum, Serialize)]
 pub enum Arch {
     #[default]
     #[value(name = "x86_64")]

@@ -38,6 +38,7 @@ fn report(findings: Vec<Finding>) -> AuditReport {
         scopes: vec![],
         incomplete: vec![],
         findings,
+        hygiene: vec![],
         suppressed: 0,
         ignoring: Ignoring::default(),
         elapsed_ms: 0,

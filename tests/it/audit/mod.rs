@@ -5,6 +5,7 @@
 
 mod estate;
 mod faults;
+mod hygiene;
 mod ignore;
 mod organization;
 mod overview;
