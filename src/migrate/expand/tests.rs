@@ -240,3 +240,47 @@ fn refusals_are_decided_before_any_step() {
     };
     assert!(refusal(&fresh(), &bad_key).contains("not a KMS key ARN"));
 }
+
+/// Governance is decided with the rest of the plan: an enforcing code-signing configuration
+/// refuses before any step (unless the layer is attached already), and on Managed Instances
+/// the extension's connections are sized to the requests an environment serves at once.
+#[test]
+fn code_signing_and_managed_instances_are_decided_in_the_plan() {
+    use crate::aws::lambda::ManagedInstances;
+    use crate::domain::extension::env::MAX_CONNECTIONS;
+    let vars = settings(&["DB_PASSWORD"]);
+    let enforce = CodeSigning::Enforce {
+        config_arn: "arn:aws:lambda:us-east-1:123456789012:code-signing-config:csc-1".into(),
+    };
+    let enforced = Observed {
+        code_signing: enforce.clone(),
+        ..fresh()
+    };
+    let err = plan_expand(&enforced, &vars).unwrap_err();
+    assert_eq!(err.code(), Code::CodeSigningEnforced);
+    let attached = Observed {
+        code_signing: enforce,
+        ..expanded()
+    };
+    assert!(plan_expand(&attached, &vars).is_ok());
+    let mut managed = fresh();
+    managed.function.managed_instances = Some(ManagedInstances {
+        capacity_provider_arn: "arn:aws:lambda:us-east-1:123456789012:capacity-provider:cp-1"
+            .into(),
+        max_concurrency: Some(32),
+    });
+    let plan = plan_expand(&managed, &vars).unwrap();
+    assert_eq!(updated_env(&plan)[MAX_CONNECTIONS], "32");
+    assert!(plan
+        .warnings
+        .iter()
+        .any(|w| w.contains("Managed Instances")));
+    let Some(Action::CreateDocument { tags, .. }) = plan.actions().get(1).copied() else {
+        panic!("{plan:?}");
+    };
+    assert!(
+        tags.iter()
+            .any(|(key, value)| key == TAG_ADDED_ENV && value.contains(MAX_CONNECTIONS)),
+        "rollback must know it added {MAX_CONNECTIONS}: {tags:?}"
+    );
+}
