@@ -212,7 +212,9 @@ impl AccountScopes {
                     owner::read_index(&cloudformation, &tagging).await
                 });
                 scan.owners = owners;
-                scan.hygiene = hygiene_of(&ssm, &scan).await;
+                let (found, unresolved) = hygiene_of(&ssm, &scan).await;
+                scan.hygiene = found;
+                scan.errors.extend(unresolved);
                 scan
             }
         });
@@ -221,15 +223,23 @@ impl AccountScopes {
 }
 
 /// The hygiene checks of every `$LATEST` of one scope. The region's latest extension layer is
-/// resolved once per architecture, and only for architectures whose functions carry the layer.
-async fn hygiene_of(ssm: &aws_sdk_ssm::Client, scan: &ScopeScan) -> Vec<hygiene::HygieneFinding> {
+/// resolved once per architecture, and only for architectures whose functions carry the layer;
+/// one that cannot be resolved is said (the scope's layer check is incomplete), never skipped.
+async fn hygiene_of(
+    ssm: &aws_sdk_ssm::Client,
+    scan: &ScopeScan,
+) -> (Vec<hygiene::HygieneFinding>, Vec<String>) {
     let mut latest: HashMap<Arch, Option<ResolvedLayer>> = HashMap::new();
-    let mut found = Vec::new();
+    let (mut found, mut unresolved) = (Vec::new(), Vec::new());
     for config in &scan.latest {
         let arch = config.architecture;
         if !latest.contains_key(&arch) && config.layers.iter().any(|l| l.is_extension()) {
-            // Unresolvable (a region the table does not know, no credentials): no lag is reported.
             let resolved = resolve_layer(ssm, &scan.region, arch, None).await;
+            if let Err(e) = &resolved {
+                unresolved.push(format!(
+                    "the latest extension layer for {arch:?} could not be resolved, so no layer lag is checked: {e}"
+                ));
+            }
             latest.insert(arch, resolved.ok());
         }
         let newest = latest.get(&arch).and_then(Option::as_ref);
@@ -243,7 +253,7 @@ async fn hygiene_of(ssm: &aws_sdk_ssm::Client, scan: &ScopeScan) -> Vec<hygiene:
             }
         }));
     }
-    found
+    (found, unresolved)
 }
 
 /// A scope that could not be read at all, with the reason.
